@@ -1,0 +1,151 @@
+//! The command line: `taskward [serve]`, `taskward migrate`, and the start-up sequence with
+//! its exit codes (0 stopped cleanly, 1 could not reach or open the database, 2 invalid
+//! configuration or unusable listen address).
+
+use std::process::ExitCode;
+use std::time::Instant;
+
+use clap::{Parser, Subcommand};
+
+use crate::config::{Config, Settings};
+use crate::{AppState, StartupError, bind, run, telemetry};
+
+/// Taskward: a self-hosted todo service in one binary (accounts, a JSON task API, OpenAPI
+/// docs and a web app) on an embedded SQLite file or PostgreSQL.
+///
+/// Every setting can be given as a flag or as the environment variable in brackets; a
+/// `.env` file in the working directory is read too (flags win over the environment,
+/// which wins over `.env`).
+#[derive(Debug, Parser)]
+#[command(name = "taskward", version, about, long_about)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+
+    #[command(flatten)]
+    settings: Settings,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the server (the default when no command is given). Migrations run first.
+    Serve {
+        #[command(flatten)]
+        settings: Settings,
+    },
+    /// Bring the database schema up to date, then exit.
+    Migrate {
+        #[command(flatten)]
+        settings: Settings,
+    },
+}
+
+/// Exit code for a configuration the operator must fix.
+const EXIT_CONFIG: u8 = 2;
+/// Exit code for a database that cannot be reached, opened or migrated.
+const EXIT_DATABASE: u8 = 1;
+
+impl Cli {
+    /// Runs the chosen command and returns the process exit code.
+    pub fn run(self) -> ExitCode {
+        let (migrate_only, settings) = match self.command {
+            None => (false, self.settings),
+            Some(Command::Serve { settings }) => (false, settings),
+            Some(Command::Migrate { settings }) => (true, settings),
+        };
+        let config = match settings.validate() {
+            Ok(config) => config,
+            Err(problems) => {
+                for problem in &problems {
+                    eprintln!("taskward: {problem}");
+                }
+                return ExitCode::from(EXIT_CONFIG);
+            }
+        };
+        telemetry::init(config.log_format);
+        let runtime = match tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+        {
+            Ok(rt) => rt,
+            Err(e) => {
+                eprintln!("taskward: cannot start the async runtime: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
+        let result = runtime.block_on(async move {
+            if migrate_only {
+                migrate(config).await
+            } else {
+                serve(config).await
+            }
+        });
+        match result {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("taskward: {e}");
+                ExitCode::from(match e {
+                    StartupError::Bind(_) => EXIT_CONFIG,
+                    StartupError::Database(_) => EXIT_DATABASE,
+                })
+            }
+        }
+    }
+}
+
+async fn serve(config: Config) -> Result<(), StartupError> {
+    let started = Instant::now();
+    let listener = bind(config.bind).await?;
+    let database = config.database_url.redacted();
+    let state = AppState::build(config).await?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| StartupError::Bind(format!("cannot read the listen address: {e}")))?;
+    tracing::info!(
+        %database,
+        ready_ms = started.elapsed().as_millis() as u64,
+        "listening on http://{addr}"
+    );
+    run(listener, state, shutdown_signal())
+        .await
+        .map_err(|e| StartupError::Bind(format!("the server stopped with an error: {e}")))?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn migrate(config: Config) -> Result<(), StartupError> {
+    let database = config.database_url.redacted();
+    let state = AppState::build(config).await?;
+    state.store.close().await;
+    tracing::info!(%database, "the database schema is up to date");
+    Ok(())
+}
+
+/// Completes on SIGINT (Ctrl-C) or SIGTERM; the server then stops accepting connections and
+/// finishes the requests in flight.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %e, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => tracing::info!("SIGINT received, finishing requests in flight"),
+        () = terminate => tracing::info!("SIGTERM received, finishing requests in flight"),
+    }
+}

@@ -1,0 +1,525 @@
+//! Configuration: flags, environment and `.env`, validated once at start.
+//!
+//! Clap reads every setting as text; [`Settings::validate`] turns the text into a
+//! [`Config`] and reports every problem at once, one clear sentence each, so an operator
+//! fixes a broken deployment in one round instead of one error per restart.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Args;
+use secrecy::{ExposeSecret, SecretString};
+
+/// Every setting of `taskward serve` and `taskward migrate`, as given on the command line
+/// or in the environment (flags win over the environment, which wins over `.env`).
+#[derive(Debug, Clone, Args)]
+pub struct Settings {
+    /// Database to use: `sqlite://PATH` (created if missing) or `postgres://USER:PASSWORD@HOST/DB`
+    /// (any PostgreSQL, e.g. Neon).
+    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://taskward.db")]
+    pub database_url: String,
+
+    /// Address and port to listen on. Use `0.0.0.0:8000` to accept connections from other
+    /// machines (normally behind a reverse proxy).
+    #[arg(long, env = "BIND", default_value = "127.0.0.1:8000")]
+    pub bind: String,
+
+    /// Secret that signs access tokens (HS256), at least 32 bytes. Also read from
+    /// `BETTER_AUTH_SECRET`. When unset with SQLite, a random secret is generated once and kept
+    /// in a file next to the database; PostgreSQL deployments must set it so that every node
+    /// shares it.
+    #[arg(long, env = "JWT_SECRET", hide_env_values = true)]
+    pub jwt_secret: Option<String>,
+
+    /// Lifetime of access tokens, e.g. `900s`, `15m`.
+    #[arg(long, env = "ACCESS_TOKEN_TTL", default_value = "15m")]
+    pub access_token_ttl: String,
+
+    /// Lifetime of refresh tokens (sessions), e.g. `30d`.
+    #[arg(long, env = "REFRESH_TOKEN_TTL", default_value = "30d")]
+    pub refresh_token_ttl: String,
+
+    /// `iss` claim written into access tokens and required of incoming tokens when set.
+    #[arg(long, env = "JWT_ISSUER")]
+    pub jwt_issuer: Option<String>,
+
+    /// `aud` claim written into access tokens and required of incoming tokens when set.
+    #[arg(long, env = "JWT_AUDIENCE")]
+    pub jwt_audience: Option<String>,
+
+    /// Comma-separated origins allowed to call the API from a browser
+    /// (e.g. `https://app.example.com`); empty allows none.
+    #[arg(long, env = "CORS_ALLOWED_ORIGINS", default_value = "")]
+    pub cors_allowed_origins: String,
+
+    /// Public base URL of this service, e.g. `https://todo.example.com`. When it is https,
+    /// cookies are `Secure` and HSTS is sent.
+    #[arg(long, env = "PUBLIC_URL")]
+    pub public_url: Option<String>,
+
+    /// Log format: `pretty` for people, `json` for one JSON object per line. Filter with
+    /// `RUST_LOG` (default `info`).
+    #[arg(long, env = "LOG_FORMAT", default_value = "pretty")]
+    pub log_format: String,
+
+    /// Longest time a request may take before it is answered with 503, e.g. `30s`.
+    #[arg(long, env = "REQUEST_TIMEOUT", default_value = "30s")]
+    pub request_timeout: String,
+
+    /// Maximum number of PostgreSQL connections held by this node (SQLite uses one writer
+    /// and a small read pool).
+    #[arg(long, env = "DATABASE_POOL_SIZE", default_value_t = 10)]
+    pub database_pool_size: u32,
+}
+
+/// Log output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    /// Human-readable, coloured when on a terminal.
+    Pretty,
+    /// One JSON object per line.
+    Json,
+}
+
+/// Where the data lives, decided by the scheme of `DATABASE_URL`.
+#[derive(Clone, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    /// An embedded SQLite file (or `sqlite::memory:`).
+    Sqlite(String),
+    /// A PostgreSQL server.
+    Postgres(String),
+}
+
+impl DatabaseUrl {
+    /// Parses a `DATABASE_URL`, naming the problem when it cannot be used.
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let raw = raw.trim();
+        if raw.is_empty() {
+            return Err(
+                "DATABASE_URL is empty; use sqlite://PATH or postgres://USER:PASSWORD@HOST/DB"
+                    .into(),
+            );
+        }
+        if let Some(rest) = raw.strip_prefix("sqlite:") {
+            if rest.trim_start_matches('/').is_empty() {
+                return Err(
+                    "DATABASE_URL `sqlite://` names no file; use e.g. sqlite://taskward.db".into(),
+                );
+            }
+            return Ok(Self::Sqlite(raw.to_owned()));
+        }
+        let parsed = url::Url::parse(raw).map_err(|e| {
+            format!(
+                "DATABASE_URL `{}` is not a valid URL ({e}); use sqlite://PATH or postgres://USER:PASSWORD@HOST/DB",
+                redact_url(raw)
+            )
+        })?;
+        match parsed.scheme() {
+            "postgres" | "postgresql" => {
+                if parsed.host_str().is_none_or(str::is_empty) && !raw.contains("host=") {
+                    return Err(format!("DATABASE_URL `{}` names no host", redact_url(raw)));
+                }
+                Ok(Self::Postgres(raw.to_owned()))
+            }
+            other => Err(format!(
+                "DATABASE_URL scheme `{other}` is not supported; use sqlite://PATH or postgres://USER:PASSWORD@HOST/DB"
+            )),
+        }
+    }
+
+    /// The URL as given, password included: only for opening connections.
+    pub fn expose(&self) -> &str {
+        match self {
+            Self::Sqlite(u) | Self::Postgres(u) => u,
+        }
+    }
+
+    /// The URL with any password replaced by `***`, safe for logs and messages.
+    pub fn redacted(&self) -> String {
+        redact_url(self.expose())
+    }
+}
+
+impl fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.redacted())
+    }
+}
+
+/// Replaces the password of a URL with `***` (used for every URL that reaches a log).
+pub fn redact_url(raw: &str) -> String {
+    match url::Url::parse(raw) {
+        Ok(mut u) if u.password().is_some() => {
+            // set_password only fails for URLs that cannot have one, which this one has.
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        Ok(_) => raw.to_owned(),
+        // Unparseable: show only the scheme, the rest may hold a password.
+        Err(_) => match raw.split_once("://") {
+            Some((scheme, _)) => format!("{scheme}://…"),
+            None => "…".to_owned(),
+        },
+    }
+}
+
+/// The validated configuration the server runs with.
+#[derive(Clone)]
+pub struct Config {
+    /// Database location.
+    pub database_url: DatabaseUrl,
+    /// Listen address.
+    pub bind: SocketAddr,
+    /// HS256 secret, when configured (see `auth` for the generated default).
+    pub jwt_secret: Option<SecretString>,
+    /// Access token lifetime.
+    pub access_token_ttl: Duration,
+    /// Refresh token lifetime.
+    pub refresh_token_ttl: Duration,
+    /// Expected and issued `iss`.
+    pub jwt_issuer: Option<String>,
+    /// Expected and issued `aud`.
+    pub jwt_audience: Option<String>,
+    /// Browser origins allowed by CORS.
+    pub cors_allowed_origins: Vec<String>,
+    /// Public base URL.
+    pub public_url: Option<url::Url>,
+    /// Log output format.
+    pub log_format: LogFormat,
+    /// Per-request time limit.
+    pub request_timeout: Duration,
+    /// PostgreSQL pool size.
+    pub database_pool_size: u32,
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("database_url", &self.database_url)
+            .field("bind", &self.bind)
+            .field(
+                "jwt_secret",
+                &self.jwt_secret.as_ref().map(|_| "[redacted]"),
+            )
+            .field("access_token_ttl", &self.access_token_ttl)
+            .field("refresh_token_ttl", &self.refresh_token_ttl)
+            .field("jwt_issuer", &self.jwt_issuer)
+            .field("jwt_audience", &self.jwt_audience)
+            .field("cors_allowed_origins", &self.cors_allowed_origins)
+            .field(
+                "public_url",
+                &self.public_url.as_ref().map(url::Url::as_str),
+            )
+            .field("log_format", &self.log_format)
+            .field("request_timeout", &self.request_timeout)
+            .field("database_pool_size", &self.database_pool_size)
+            .finish()
+    }
+}
+
+/// Minimum length of `JWT_SECRET` in bytes (RFC 7518 3.2: a key of at least the hash size).
+pub const MIN_SECRET_BYTES: usize = 32;
+
+impl Settings {
+    /// Checks every setting and returns the configuration, or one message per problem.
+    pub fn validate(&self) -> Result<Config, Vec<String>> {
+        let mut problems = Vec::new();
+        let mut check = |r: Result<(), String>| {
+            if let Err(e) = r {
+                problems.push(e);
+            }
+        };
+
+        let database_url = DatabaseUrl::parse(&self.database_url);
+        check(database_url.as_ref().map(|_| ()).map_err(Clone::clone));
+
+        let bind = self.bind.trim().parse::<SocketAddr>().map_err(|_| {
+            format!(
+                "BIND `{}` is not an address and port, e.g. 127.0.0.1:8000 or 0.0.0.0:8000",
+                self.bind
+            )
+        });
+        check(bind.as_ref().map(|_| ()).map_err(Clone::clone));
+
+        // BETTER_AUTH_SECRET is the name the Next.js + Better Auth half of the old stack uses.
+        let secret = self
+            .jwt_secret
+            .clone()
+            .or_else(|| std::env::var("BETTER_AUTH_SECRET").ok())
+            .filter(|s| !s.is_empty());
+        if let Some(s) = &secret
+            && s.len() < MIN_SECRET_BYTES
+        {
+            check(Err(format!(
+                "JWT_SECRET is {} bytes long; it must be at least {MIN_SECRET_BYTES} bytes (generate one with `openssl rand -base64 48`)",
+                s.len()
+            )));
+        }
+
+        let access = parse_duration("ACCESS_TOKEN_TTL", &self.access_token_ttl);
+        check(access.as_ref().map(|_| ()).map_err(Clone::clone));
+        let refresh = parse_duration("REFRESH_TOKEN_TTL", &self.refresh_token_ttl);
+        check(refresh.as_ref().map(|_| ()).map_err(Clone::clone));
+        let timeout = parse_duration("REQUEST_TIMEOUT", &self.request_timeout);
+        check(timeout.as_ref().map(|_| ()).map_err(Clone::clone));
+        if let (Ok(a), Ok(r)) = (&access, &refresh)
+            && a >= r
+        {
+            check(Err(
+                "ACCESS_TOKEN_TTL must be shorter than REFRESH_TOKEN_TTL".to_owned(),
+            ));
+        }
+
+        let log_format = match self.log_format.trim().to_ascii_lowercase().as_str() {
+            "pretty" | "text" => Ok(LogFormat::Pretty),
+            "json" => Ok(LogFormat::Json),
+            other => Err(format!(
+                "LOG_FORMAT `{other}` is not supported; use `pretty` or `json`"
+            )),
+        };
+        check(log_format.as_ref().map(|_| ()).map_err(Clone::clone));
+
+        let public_url = match self.public_url.as_deref().map(str::trim) {
+            None | Some("") => Ok(None),
+            Some(raw) => match url::Url::parse(raw) {
+                Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {
+                    Ok(Some(u))
+                }
+                _ => Err(format!(
+                    "PUBLIC_URL `{raw}` is not an http(s) URL, e.g. https://todo.example.com"
+                )),
+            },
+        };
+        check(public_url.as_ref().map(|_| ()).map_err(Clone::clone));
+
+        let mut origins = Vec::new();
+        for origin in self
+            .cors_allowed_origins
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            match url::Url::parse(origin) {
+                Ok(u) if matches!(u.scheme(), "http" | "https") && u.path() == "/" => {
+                    origins.push(origin.trim_end_matches('/').to_owned());
+                }
+                _ => check(Err(format!(
+                    "CORS_ALLOWED_ORIGINS entry `{origin}` is not an origin like https://app.example.com"
+                ))),
+            }
+        }
+
+        if self.database_pool_size == 0 {
+            check(Err("DATABASE_POOL_SIZE must be at least 1".to_owned()));
+        }
+
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+        // Every Err was recorded above, so these are all Ok here.
+        match (
+            database_url,
+            bind,
+            access,
+            refresh,
+            timeout,
+            log_format,
+            public_url,
+        ) {
+            (
+                Ok(database_url),
+                Ok(bind),
+                Ok(access),
+                Ok(refresh),
+                Ok(timeout),
+                Ok(log_format),
+                Ok(public_url),
+            ) => Ok(Config {
+                database_url,
+                bind,
+                jwt_secret: secret.map(SecretString::from),
+                access_token_ttl: access,
+                refresh_token_ttl: refresh,
+                jwt_issuer: non_empty(&self.jwt_issuer),
+                jwt_audience: non_empty(&self.jwt_audience),
+                cors_allowed_origins: origins,
+                public_url,
+                log_format,
+                request_timeout: timeout,
+                database_pool_size: self.database_pool_size,
+            }),
+            _ => Err(vec!["configuration is invalid".to_owned()]),
+        }
+    }
+}
+
+impl Config {
+    /// A configuration for tests and embedding: every default, this database.
+    pub fn for_database(database_url: &str) -> Result<Self, Vec<String>> {
+        let mut settings = Settings::defaults();
+        settings.database_url = database_url.to_owned();
+        settings.validate()
+    }
+
+    /// Whether the service is reached over HTTPS (cookies get `Secure`, HSTS is sent).
+    pub fn is_https(&self) -> bool {
+        self.public_url
+            .as_ref()
+            .is_some_and(|u| u.scheme() == "https")
+    }
+
+    /// The configured secret's bytes, when one is configured.
+    pub fn jwt_secret_bytes(&self) -> Option<&[u8]> {
+        self.jwt_secret
+            .as_ref()
+            .map(|s| s.expose_secret().as_bytes())
+    }
+}
+
+impl Settings {
+    /// The settings with every default and nothing from the environment.
+    pub fn defaults() -> Self {
+        Self {
+            database_url: "sqlite://taskward.db".into(),
+            bind: "127.0.0.1:8000".into(),
+            jwt_secret: None,
+            access_token_ttl: "15m".into(),
+            refresh_token_ttl: "30d".into(),
+            jwt_issuer: None,
+            jwt_audience: None,
+            cors_allowed_origins: String::new(),
+            public_url: None,
+            log_format: "pretty".into(),
+            request_timeout: "30s".into(),
+            database_pool_size: 10,
+        }
+    }
+}
+
+fn non_empty(v: &Option<String>) -> Option<String> {
+    v.as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+}
+
+/// Parses `90`, `90s`, `15m`, `12h`, `30d` (a whole number with an optional unit).
+fn parse_duration(name: &str, raw: &str) -> Result<Duration, String> {
+    let raw = raw.trim();
+    let (digits, unit) = match raw.find(|c: char| !c.is_ascii_digit()) {
+        Some(i) => raw.split_at(i),
+        None => (raw, "s"),
+    };
+    let factor = match unit.trim() {
+        "ms" => 0,
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => {
+            return Err(format!(
+                "{name} `{raw}` is not a duration; use a whole number with s, m, h or d, e.g. 15m"
+            ));
+        }
+    };
+    let n: u64 = digits
+        .parse()
+        .map_err(|_| format!("{name} `{raw}` is not a duration; use e.g. 15m"))?;
+    let d = if factor == 0 {
+        Duration::from_millis(n)
+    } else {
+        Duration::from_secs(n.saturating_mul(factor))
+    };
+    if d.is_zero() {
+        return Err(format!("{name} must be longer than zero"));
+    }
+    Ok(d)
+}
+
+/// Where a generated secret is kept for a SQLite database: `<database file>.secret`.
+pub fn secret_path_for_sqlite(url: &str) -> Option<PathBuf> {
+    let path = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = path.split('?').next().unwrap_or(path);
+    if path.is_empty() || path.starts_with(":memory:") || path == "memory:" {
+        return None;
+    }
+    Some(PathBuf::from(format!("{path}.secret")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_validate() {
+        let c = Settings::defaults().validate().expect("defaults are valid");
+        assert_eq!(c.bind.to_string(), "127.0.0.1:8000");
+        assert_eq!(c.access_token_ttl, Duration::from_secs(900));
+        assert_eq!(c.refresh_token_ttl, Duration::from_secs(30 * 86_400));
+        assert!(matches!(c.database_url, DatabaseUrl::Sqlite(_)));
+    }
+
+    #[test]
+    fn every_problem_is_reported_at_once() {
+        let mut s = Settings::defaults();
+        s.database_url = "mysql://x/y".into();
+        s.bind = "nope".into();
+        s.jwt_secret = Some("short".into());
+        s.log_format = "xml".into();
+        let problems = s.validate().expect_err("invalid");
+        assert_eq!(problems.len(), 4, "{problems:?}");
+        assert!(problems[0].contains("DATABASE_URL scheme `mysql`"));
+        assert!(problems[1].contains("BIND `nope`"));
+        assert!(problems[2].contains("JWT_SECRET is 5 bytes"));
+        assert!(problems[3].contains("LOG_FORMAT `xml`"));
+    }
+
+    #[test]
+    fn urls_in_messages_hide_the_password() {
+        let err = DatabaseUrl::parse("redis://user:hunter2@h/db").expect_err("unsupported");
+        assert!(!err.contains("hunter2"));
+        let u = DatabaseUrl::parse("postgres://user:hunter2@db.example.com/app").expect("valid");
+        assert_eq!(u.redacted(), "postgres://user:***@db.example.com/app");
+        assert!(!format!("{u:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn debug_of_config_redacts_the_secret() {
+        let mut s = Settings::defaults();
+        s.jwt_secret = Some("x".repeat(40));
+        let c = s.validate().expect("valid");
+        assert!(!format!("{c:?}").contains(&"x".repeat(40)));
+    }
+
+    #[test]
+    fn durations_take_units() {
+        assert_eq!(
+            parse_duration("T", "90").ok(),
+            Some(Duration::from_secs(90))
+        );
+        assert_eq!(
+            parse_duration("T", "2h").ok(),
+            Some(Duration::from_secs(7200))
+        );
+        assert_eq!(
+            parse_duration("T", "250ms").ok(),
+            Some(Duration::from_millis(250))
+        );
+        assert!(parse_duration("T", "0s").is_err());
+        assert!(parse_duration("T", "soon").is_err());
+        assert!(parse_duration("T", "5y").is_err());
+    }
+
+    #[test]
+    fn secret_file_sits_next_to_the_database() {
+        assert_eq!(
+            secret_path_for_sqlite("sqlite://data/taskward.db?mode=rwc"),
+            Some(PathBuf::from("data/taskward.db.secret"))
+        );
+        assert_eq!(secret_path_for_sqlite("sqlite::memory:"), None);
+    }
+}

@@ -1,0 +1,275 @@
+//! The one application error type and its RFC 9457 problem+json rendering.
+//!
+//! Every failure a client can see goes through [`AppError`]. Internal causes are logged
+//! with the request's span and answered with a generic sentence: no SQL, no stack trace.
+
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+use crate::store::StoreError;
+
+/// Media type of every error body (RFC 9457 section 3).
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// One invalid field of a request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct FieldError {
+    /// The field's name as the client sent it (`title`, `tags[2]`, `query.limit`).
+    pub field: String,
+    /// What is wrong with it, as a sentence.
+    pub message: String,
+}
+
+impl FieldError {
+    /// Builds a field error.
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// Why a bearer token was refused (RFC 6750 section 3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthFailure {
+    /// No credentials at all: `WWW-Authenticate: Bearer`.
+    Missing,
+    /// Malformed, expired, revoked or otherwise invalid: `error="invalid_token"`.
+    InvalidToken,
+    /// Wrong email or password, wrong refresh token: no `error=` parameter.
+    BadCredentials,
+}
+
+/// Everything that can go wrong in a request, as the client will see it.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// 400: the request could not be read (malformed JSON, bad encoding).
+    #[error("{0}")]
+    BadRequest(String),
+    /// 401.
+    #[error("{detail}")]
+    Unauthorized {
+        /// Which `WWW-Authenticate` challenge to send.
+        failure: AuthFailure,
+        /// The sentence for the client.
+        detail: String,
+    },
+    /// 403.
+    #[error("{0}")]
+    Forbidden(String),
+    /// 404.
+    #[error("{0}")]
+    NotFound(String),
+    /// 405.
+    #[error("this method is not allowed on this resource")]
+    MethodNotAllowed,
+    /// 409.
+    #[error("{0}")]
+    Conflict(String),
+    /// 412.
+    #[error("{0}")]
+    PreconditionFailed(String),
+    /// 413.
+    #[error("the request body is larger than the {limit} bytes allowed")]
+    PayloadTooLarge {
+        /// The limit in bytes.
+        limit: usize,
+    },
+    /// 415.
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    /// 422 with one entry per invalid field.
+    #[error("the request has invalid fields")]
+    Validation(Vec<FieldError>),
+    /// 429.
+    #[error("too many attempts; try again in {retry_after} seconds")]
+    RateLimited {
+        /// Seconds until the client may retry.
+        retry_after: u64,
+    },
+    /// 503: the database (or another dependency) does not answer.
+    #[error("the service is temporarily unavailable; try again shortly")]
+    Unavailable,
+    /// 503: the request ran past the configured time limit.
+    #[error("the request took too long and was stopped; try again shortly")]
+    Timeout,
+    /// 500: a bug or an unexpected failure. The cause is logged, never sent.
+    #[error("internal error")]
+    Internal(String),
+}
+
+/// The problem+json body (RFC 9457 section 3.1).
+#[derive(Debug, Serialize, serde::Deserialize)]
+pub struct Problem {
+    /// `about:blank`: the status code says it all (RFC 9457 section 4.2.1).
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The status code's reason phrase.
+    pub title: String,
+    /// The HTTP status code.
+    pub status: u16,
+    /// A human sentence; FastAPI-era clients read this field.
+    pub detail: String,
+    /// Field-level validation errors (422 only).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+}
+
+/// Seconds a client should wait before retrying after a 503.
+const RETRY_AFTER_UNAVAILABLE: u64 = 5;
+
+impl AppError {
+    /// The HTTP status this error is answered with.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::PreconditionFailed(_) => StatusCode::PRECONDITION_FAILED,
+            Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::Unavailable | Self::Timeout => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// A 404 for a route or resource that does not exist.
+    pub fn not_found() -> Self {
+        Self::NotFound("there is nothing at this address".into())
+    }
+
+    /// One invalid field.
+    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
+        Self::Validation(vec![FieldError::new(field, message)])
+    }
+
+    /// The sentence sent as `detail`.
+    fn detail(&self) -> String {
+        match self {
+            Self::Validation(errors) => match errors.as_slice() {
+                [one] => format!("{}: {}", one.field, one.message),
+                _ => format!(
+                    "{} fields are invalid: {}",
+                    errors.len(),
+                    errors
+                        .iter()
+                        .map(|e| e.field.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            },
+            Self::Internal(_) => "something went wrong on our side; it has been logged".into(),
+            other => other.to_string(),
+        }
+    }
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Unavailable(cause) | StoreError::Open(cause) => {
+                tracing::warn!(error = %cause, "database unavailable");
+                Self::Unavailable
+            }
+            StoreError::Conflict(what) => Self::Conflict(what.to_owned()),
+            StoreError::NotFound => Self::not_found(),
+            StoreError::Internal(cause) => Self::Internal(cause),
+        }
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        if let Self::Internal(cause) = &self {
+            // Logged inside the request span, so the request id is attached.
+            tracing::error!(error = %cause, "internal error");
+        }
+        let mut headers = HeaderMap::new();
+        match &self {
+            Self::Unauthorized { failure, .. } => {
+                // RFC 6750 3.1: no error code when the request carried no credentials.
+                let challenge = match failure {
+                    AuthFailure::InvalidToken => r#"Bearer error="invalid_token""#,
+                    AuthFailure::Missing | AuthFailure::BadCredentials => "Bearer",
+                };
+                headers.insert(
+                    header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static(challenge),
+                );
+            }
+            Self::RateLimited { retry_after } => {
+                headers.insert(header::RETRY_AFTER, HeaderValue::from(*retry_after));
+            }
+            Self::Unavailable | Self::Timeout => {
+                headers.insert(
+                    header::RETRY_AFTER,
+                    HeaderValue::from(RETRY_AFTER_UNAVAILABLE),
+                );
+            }
+            _ => {}
+        }
+        problem_response(status, self.detail(), self.into_field_errors(), headers)
+    }
+}
+
+impl AppError {
+    fn into_field_errors(self) -> Vec<FieldError> {
+        match self {
+            Self::Validation(errors) => errors,
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// Renders a problem+json response for any status.
+pub fn problem_response(
+    status: StatusCode,
+    detail: String,
+    errors: Vec<FieldError>,
+    mut headers: HeaderMap,
+) -> Response {
+    let body = Problem {
+        kind: "about:blank".into(),
+        title: status.canonical_reason().unwrap_or("Error").into(),
+        status: status.as_u16(),
+        detail,
+        errors,
+    };
+    let bytes = serde_json::to_vec(&body).unwrap_or_default();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
+    (status, headers, bytes).into_response()
+}
+
+/// Shorthand for handler results.
+pub type AppResult<T> = Result<T, AppError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn validation_detail_names_the_fields() {
+        let one = AppError::invalid("title", "must not be empty");
+        assert_eq!(one.detail(), "title: must not be empty");
+        let two = AppError::Validation(vec![
+            FieldError::new("title", "too long"),
+            FieldError::new("tags", "too many"),
+        ]);
+        assert_eq!(two.detail(), "2 fields are invalid: title, tags");
+    }
+
+    #[test]
+    fn internal_errors_never_show_their_cause() {
+        let e = AppError::Internal("SELECT * FROM users failed".into());
+        assert!(!e.detail().contains("SELECT"));
+        assert_eq!(e.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    }
+}

@@ -1,0 +1,206 @@
+//! The middleware stack shared by every route.
+
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
+use axum::middleware::{Next, from_fn, from_fn_with_state};
+use axum::response::{IntoResponse, Response};
+use tower::ServiceBuilder;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
+use tower_http::trace::TraceLayer;
+use tracing::Span;
+
+use super::BODY_LIMIT;
+use crate::AppState;
+use crate::config::Config;
+use crate::error::{AppError, PROBLEM_JSON, problem_response};
+
+/// Policy for JSON responses: nothing may be loaded, framed or submitted. Web pages set
+/// their own, looser policy before this layer sees the response.
+const API_CSP: &str =
+    "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+
+/// Wraps `routes` in the shared middleware and binds the state.
+pub fn with_middleware(routes: Router<AppState>, state: AppState) -> Router {
+    let config = state.config.clone();
+    let layers = ServiceBuilder::new()
+        // Outermost first: mark secrets before anything could print them.
+        .layer(SetSensitiveRequestHeadersLayer::new([
+            header::AUTHORIZATION,
+            header::COOKIE,
+        ]))
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(request_span)
+                .on_request(())
+                .on_response(log_response)
+                .on_failure(()),
+        )
+        .layer(from_fn_with_state(config.is_https(), security_headers))
+        .layer(CatchPanicLayer::custom(|_| {
+            AppError::Internal("a handler panicked".into()).into_response()
+        }))
+        .option_layer(cors(&config))
+        .layer(from_fn(problem_safety_net))
+        .layer(from_fn_with_state(config.request_timeout, enforce_timeout))
+        .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT));
+    routes
+        .fallback(|| async { AppError::not_found() })
+        .layer(layers)
+        .with_state(state)
+}
+
+fn request_span(req: &Request) -> Span {
+    let id = req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("-");
+    // The path only: a query string is the one place a careless client might put a secret.
+    tracing::info_span!("request", id = %id, method = %req.method(), path = %req.uri().path())
+}
+
+fn log_response(res: &Response, latency: Duration, _span: &Span) {
+    let status = res.status().as_u16();
+    let ms = latency.as_secs_f64() * 1000.0;
+    if status >= 500 {
+        tracing::warn!(status, latency_ms = ms, "served");
+    } else {
+        tracing::info!(status, latency_ms = ms, "served");
+    }
+}
+
+fn cors(config: &Config) -> Option<CorsLayer> {
+    if config.cors_allowed_origins.is_empty() {
+        return None;
+    }
+    let origins: Vec<HeaderValue> = config
+        .cors_allowed_origins
+        .iter()
+        .filter_map(|o| HeaderValue::from_str(o).ok())
+        .collect();
+    Some(
+        CorsLayer::new()
+            .allow_origin(AllowOrigin::list(origins))
+            .allow_methods([
+                Method::GET,
+                Method::POST,
+                Method::PUT,
+                Method::PATCH,
+                Method::DELETE,
+            ])
+            .allow_headers([
+                header::AUTHORIZATION,
+                header::CONTENT_TYPE,
+                header::IF_MATCH,
+                header::IF_NONE_MATCH,
+            ])
+            .expose_headers([
+                header::ETAG,
+                header::LOCATION,
+                header::LINK,
+                header::RETRY_AFTER,
+                HeaderName::from_static("x-total-count"),
+                HeaderName::from_static("x-request-id"),
+            ])
+            .max_age(Duration::from_secs(3600)),
+    )
+}
+
+/// Adds the security headers of API.md to every response that does not set its own.
+async fn security_headers(State(https): State<bool>, req: Request, next: Next) -> Response {
+    let mut res = next.run(req).await;
+    let h = res.headers_mut();
+    let defaults: [(HeaderName, &'static str); 5] = [
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::REFERRER_POLICY, "no-referrer"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (header::CONTENT_SECURITY_POLICY, API_CSP),
+        (
+            HeaderName::from_static("cross-origin-opener-policy"),
+            "same-origin",
+        ),
+    ];
+    for (name, value) in defaults {
+        h.entry(name).or_insert(HeaderValue::from_static(value));
+    }
+    if https {
+        h.entry(header::STRICT_TRANSPORT_SECURITY)
+            .or_insert(HeaderValue::from_static(
+                "max-age=31536000; includeSubDomains",
+            ));
+    }
+    res
+}
+
+/// Answers 503 with `Retry-After` when a request runs past `REQUEST_TIMEOUT`.
+async fn enforce_timeout(State(limit): State<Duration>, req: Request, next: Next) -> Response {
+    match tokio::time::timeout(limit, next.run(req)).await {
+        Ok(res) => res,
+        Err(_) => {
+            tracing::warn!(limit_ms = limit.as_millis() as u64, "request timed out");
+            AppError::Timeout.into_response()
+        }
+    }
+}
+
+/// The safety net: an error response that is not already problem+json (axum's plain-text
+/// rejections, tower-http's empty 413, a 405 from the router) is rewritten as one, keeping
+/// its status and headers such as `Allow`.
+async fn problem_safety_net(req: Request, next: Next) -> Response {
+    let method = req.method().clone();
+    let res = next.run(req).await;
+    let status = res.status();
+    if !(status.is_client_error() || status.is_server_error()) || has_own_body(res.headers()) {
+        return res;
+    }
+    let (parts, _) = res.into_parts();
+    let mut headers = parts.headers;
+    headers.remove(header::CONTENT_TYPE);
+    headers.remove(header::CONTENT_LENGTH);
+    let detail = match status {
+        StatusCode::NOT_FOUND => "there is nothing at this address".to_owned(),
+        StatusCode::METHOD_NOT_ALLOWED => {
+            let allowed = headers
+                .get(header::ALLOW)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
+                .to_owned();
+            if allowed.is_empty() {
+                format!("{method} is not allowed here")
+            } else {
+                format!("{method} is not allowed here; allowed: {allowed}")
+            }
+        }
+        StatusCode::PAYLOAD_TOO_LARGE => {
+            format!("the request body is larger than the {BODY_LIMIT} bytes allowed")
+        }
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => {
+            "send the body as JSON with `Content-Type: application/json`".to_owned()
+        }
+        StatusCode::BAD_REQUEST => "the request could not be read".to_owned(),
+        StatusCode::UNPROCESSABLE_ENTITY => "the request has invalid values".to_owned(),
+        s if s.is_server_error() => "something went wrong on our side; it has been logged".into(),
+        s => s
+            .canonical_reason()
+            .unwrap_or("request failed")
+            .to_lowercase(),
+    };
+    problem_response(status, detail, Vec::new(), headers)
+}
+
+fn has_own_body(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with(PROBLEM_JSON) || ct.starts_with("text/html"))
+}

@@ -1,0 +1,11 @@
+//! The HTTP shell around the routes: request ids, tracing, limits, time-outs, security
+//! headers, CORS, and the safety net that turns every error into problem+json.
+
+mod extract;
+mod middleware;
+
+pub use extract::ApiJson;
+pub use middleware::with_middleware;
+
+/// Largest request body accepted, in bytes (API.md: 64 KiB, else 413).
+pub const BODY_LIMIT: usize = 64 * 1024;

@@ -1,0 +1,109 @@
+//! Taskward: a self-hosted todo service in one binary.
+//!
+//! The library holds everything; `main.rs` only parses the command line. Tests and `main`
+//! share one path to a running server: [`AppState::build`] then [`run`].
+
+pub mod api;
+pub mod cli;
+pub mod config;
+pub mod error;
+pub mod http;
+pub mod store;
+pub mod telemetry;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use tokio::net::TcpListener;
+
+use crate::config::Config;
+use crate::store::{ConnectOptions, DynStore, StoreError};
+
+/// Everything a handler may use, shared by all requests. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    /// The validated configuration.
+    pub config: Arc<Config>,
+    /// The database.
+    pub store: DynStore,
+}
+
+/// Why the server could not start; each variant's text is one line for the operator.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    /// The database could not be opened, reached or migrated.
+    #[error("{0}")]
+    Database(String),
+    /// The listen address could not be used.
+    #[error("{0}")]
+    Bind(String),
+}
+
+impl AppState {
+    /// Opens the database (running migrations) and assembles the shared state.
+    pub async fn build(config: Config) -> Result<Self, StartupError> {
+        let store = store::connect(
+            &config.database_url,
+            ConnectOptions {
+                pool_size: config.database_pool_size,
+                acquire_timeout: Duration::from_secs(5),
+            },
+        )
+        .await
+        .map_err(|e| match e {
+            StoreError::Open(msg) => StartupError::Database(msg),
+            other => StartupError::Database(format!(
+                "cannot open the database `{}`: {other}",
+                config.database_url.redacted()
+            )),
+        })?;
+        Ok(Self {
+            config: Arc::new(config),
+            store,
+        })
+    }
+}
+
+/// The whole application as one router, with every middleware applied.
+pub fn app(state: AppState) -> Router {
+    http::with_middleware(api::router(), state)
+}
+
+/// Binds the configured address, with a clear message when that is impossible.
+pub async fn bind(addr: SocketAddr) -> Result<TcpListener, StartupError> {
+    TcpListener::bind(addr).await.map_err(|e| {
+        let why = match e.kind() {
+            std::io::ErrorKind::AddrInUse => "is already in use by another program".to_owned(),
+            std::io::ErrorKind::PermissionDenied => {
+                "needs privileges this process does not have (use a port above 1023)".to_owned()
+            }
+            std::io::ErrorKind::AddrNotAvailable => "is not an address of this machine".to_owned(),
+            _ => format!("cannot be used: {e}"),
+        };
+        StartupError::Bind(format!(
+            "BIND {addr} {why}; choose another with BIND or --bind"
+        ))
+    })
+}
+
+/// Serves `state` on `listener` until `shutdown` completes, then lets in-flight requests
+/// finish and closes the database. `main` and the tests both start the server this way.
+pub async fn run(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let store = state.store.clone();
+    let router = app(state);
+    let served = axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await;
+    store.close().await;
+    served
+}

@@ -1,0 +1,16 @@
+//! The `taskward` binary: reads `.env`, parses the command line, hands over to the library.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    // A missing .env is normal; a broken one is a configuration error.
+    if let Err(e) = dotenvy::dotenv()
+        && !e.not_found()
+    {
+        eprintln!("taskward: cannot read .env: {e}");
+        return ExitCode::from(2);
+    }
+    taskward::cli::Cli::parse().run()
+}

@@ -1,0 +1,323 @@
+//! Storage: one [`Store`] trait, a SQLite and a PostgreSQL implementation, chosen by the
+//! scheme of `DATABASE_URL`. No SQL lives outside this module.
+//!
+//! The store speaks domain records, never HTTP types, and every user-scoped query filters
+//! by the user id in SQL: isolation is the store's job, not the handlers'.
+
+mod postgres;
+mod sqlite;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::config::DatabaseUrl;
+
+pub use postgres::PgStore;
+pub use sqlite::SqliteStore;
+
+/// A failure of the store, already sorted by what the caller can do about it.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database does not answer (connection refused, pool timed out, I/O): retry later.
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    /// A uniqueness rule was broken; the text names it for the client.
+    #[error("conflict: {0}")]
+    Conflict(&'static str),
+    /// The row does not exist (or belongs to someone else).
+    #[error("not found")]
+    NotFound,
+    /// The database cannot be opened or migrated at start; the text says why.
+    #[error("{0}")]
+    Open(String),
+    /// Anything else: a bug or a broken database. Logged, never shown.
+    #[error("database error: {0}")]
+    Internal(String),
+}
+
+impl StoreError {
+    /// Sorts a driver error. `unique` is the sentence for a unique-constraint violation.
+    pub(crate) fn from_sqlx(e: sqlx::Error, unique: &'static str) -> Self {
+        match &e {
+            sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_)
+            | sqlx::Error::WorkerCrashed => Self::Unavailable(e.to_string()),
+            sqlx::Error::RowNotFound => Self::NotFound,
+            sqlx::Error::Database(db) => {
+                if db.is_unique_violation() {
+                    Self::Conflict(unique)
+                } else if is_unavailable_code(db.code().as_deref()) {
+                    Self::Unavailable(e.to_string())
+                } else {
+                    Self::Internal(e.to_string())
+                }
+            }
+            _ => Self::Internal(e.to_string()),
+        }
+    }
+}
+
+/// Database error codes that mean "not now" rather than "never": SQLite busy/locked,
+/// PostgreSQL connection failures, shutdowns and serialization failures.
+fn is_unavailable_code(code: Option<&str>) -> bool {
+    matches!(
+        code,
+        Some("5" | "6" | "261" | "517") // SQLITE_BUSY, SQLITE_LOCKED and extended forms
+            | Some("57P01" | "57P02" | "57P03" | "53300" | "40001" | "40P01")
+    ) || code.is_some_and(|c| c.starts_with("08"))
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        Self::from_sqlx(e, "this value is already taken")
+    }
+}
+
+impl From<sqlx::migrate::MigrateError> for StoreError {
+    fn from(e: sqlx::migrate::MigrateError) -> Self {
+        match e {
+            sqlx::migrate::MigrateError::Execute(inner) => Self::from(inner),
+            other => Self::Internal(other.to_string()),
+        }
+    }
+}
+
+/// Shorthand for store results.
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Which database a store talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// Embedded SQLite.
+    Sqlite,
+    /// PostgreSQL.
+    Postgres,
+}
+
+/// A user as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserRecord {
+    /// UUID (v7 for users created here, any version for imported ones).
+    pub id: Uuid,
+    /// The email as the user typed it, trimmed.
+    pub email: String,
+    /// Display name.
+    pub name: String,
+    /// PHC string (argon2id) or modular crypt string (bcrypt, imported).
+    pub password_hash: String,
+    /// When the account was created.
+    pub created_at: OffsetDateTime,
+}
+
+/// A user to create.
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    /// New id.
+    pub id: Uuid,
+    /// The email as typed, trimmed.
+    pub email: String,
+    /// The email folded to lower case: the unique key.
+    pub email_lower: String,
+    /// Display name.
+    pub name: String,
+    /// Password hash.
+    pub password_hash: String,
+    /// Creation time.
+    pub created_at: OffsetDateTime,
+}
+
+/// A sign-in session: one per device, carrying the current refresh token's hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionRecord {
+    /// Session id, the `sid` claim of its access tokens.
+    pub id: Uuid,
+    /// Owner.
+    pub user_id: Uuid,
+    /// When it started.
+    pub created_at: OffsetDateTime,
+    /// Last refresh.
+    pub last_used_at: OffsetDateTime,
+    /// When its refresh token stops working.
+    pub expires_at: OffsetDateTime,
+    /// When it was ended, if it was.
+    pub revoked_at: Option<OffsetDateTime>,
+    /// The `User-Agent` that started it.
+    pub user_agent: Option<String>,
+}
+
+/// A session to create.
+#[derive(Debug, Clone)]
+pub struct NewSession {
+    /// New id.
+    pub id: Uuid,
+    /// Owner.
+    pub user_id: Uuid,
+    /// SHA-256 of the first refresh token.
+    pub refresh_hash: [u8; 32],
+    /// Start time.
+    pub created_at: OffsetDateTime,
+    /// End of the refresh token's life.
+    pub expires_at: OffsetDateTime,
+    /// Client description.
+    pub user_agent: Option<String>,
+}
+
+/// What presenting a refresh token did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Rotation {
+    /// The token was current: it is now used, and the session carries the new hash.
+    Rotated(SessionRecord),
+    /// The token had been used before: the session is now revoked (RFC 9700 reuse detection).
+    Reused,
+    /// Unknown, expired, or its session is over.
+    Invalid,
+}
+
+/// Everything Taskward keeps. Implemented for SQLite and PostgreSQL; the conformance suite
+/// in `tests/api/store.rs` runs the same checks against both.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Which database this is.
+    fn backend(&self) -> Backend;
+
+    /// Answers when the database does (used by `/readyz`).
+    async fn ping(&self) -> StoreResult<()>;
+
+    /// Closes every connection; in-flight queries finish first.
+    async fn close(&self);
+
+    /// Creates a user; `Conflict` when the email is taken.
+    async fn user_insert(&self, user: &NewUser) -> StoreResult<()>;
+
+    /// Finds a user by id.
+    async fn user_by_id(&self, id: Uuid) -> StoreResult<Option<UserRecord>>;
+
+    /// Finds a user by the lower-cased email.
+    async fn user_by_email(&self, email_lower: &str) -> StoreResult<Option<UserRecord>>;
+
+    /// Renames a user; `None` when the user does not exist.
+    async fn user_set_name(
+        &self,
+        id: Uuid,
+        name: &str,
+        now: OffsetDateTime,
+    ) -> StoreResult<Option<UserRecord>>;
+
+    /// Replaces the password hash and nothing else (bcrypt to argon2id upgrades).
+    async fn user_set_password_hash(
+        &self,
+        id: Uuid,
+        password_hash: &str,
+        now: OffsetDateTime,
+    ) -> StoreResult<()>;
+
+    /// Replaces the password hash and, in the same transaction, revokes every active
+    /// session of the user except `keep`.
+    async fn user_change_password(
+        &self,
+        id: Uuid,
+        password_hash: &str,
+        keep: Option<Uuid>,
+        now: OffsetDateTime,
+    ) -> StoreResult<()>;
+
+    /// Deletes a user with their sessions and tasks; `false` when there was no such user.
+    async fn user_delete(&self, id: Uuid) -> StoreResult<bool>;
+
+    /// Starts a session.
+    async fn session_insert(&self, session: &NewSession) -> StoreResult<()>;
+
+    /// Exchanges a refresh token: atomically marks `old_hash` used and stores `new_hash`,
+    /// extending the session to `expires_at`. Of two concurrent calls with the same token
+    /// at most one is `Rotated`.
+    async fn session_rotate(
+        &self,
+        old_hash: &[u8; 32],
+        new_hash: &[u8; 32],
+        expires_at: OffsetDateTime,
+        now: OffsetDateTime,
+    ) -> StoreResult<Rotation>;
+
+    /// Whether session `id` of `user_id` is neither revoked nor expired.
+    async fn session_is_active(
+        &self,
+        id: Uuid,
+        user_id: Uuid,
+        now: OffsetDateTime,
+    ) -> StoreResult<bool>;
+
+    /// Ends one session of a user; `false` when it was not active.
+    async fn session_revoke(
+        &self,
+        id: Uuid,
+        user_id: Uuid,
+        now: OffsetDateTime,
+    ) -> StoreResult<bool>;
+
+    /// Ends every active session of a user; returns how many.
+    async fn sessions_revoke_all(&self, user_id: Uuid, now: OffsetDateTime) -> StoreResult<u64>;
+}
+
+/// A shared, type-erased store.
+pub type DynStore = Arc<dyn Store>;
+
+/// Opening options shared by both back ends.
+#[derive(Debug, Clone, Copy)]
+pub struct ConnectOptions {
+    /// Maximum connections (PostgreSQL; SQLite sizes its read pool from it too).
+    pub pool_size: u32,
+    /// How long a request waits for a free connection before the store says `Unavailable`.
+    pub acquire_timeout: std::time::Duration,
+}
+
+/// Opens the database named by `url` and brings its schema up to date.
+pub async fn connect(url: &DatabaseUrl, options: ConnectOptions) -> StoreResult<DynStore> {
+    let store: DynStore = match url {
+        DatabaseUrl::Sqlite(u) => Arc::new(SqliteStore::connect(u, options).await?),
+        DatabaseUrl::Postgres(u) => Arc::new(PgStore::connect(u, options).await?),
+    };
+    Ok(store)
+}
+
+/// Microseconds since the epoch, the unit of every SQLite timestamp column.
+pub(crate) fn to_micros(t: OffsetDateTime) -> i64 {
+    i64::try_from(t.unix_timestamp_nanos() / 1_000).unwrap_or(i64::MAX)
+}
+
+/// The inverse of [`to_micros`].
+pub(crate) fn from_micros(us: i64) -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp_nanos(i128::from(us) * 1_000)
+        .unwrap_or(OffsetDateTime::UNIX_EPOCH)
+}
+
+/// Truncates a timestamp to whole microseconds, the precision both databases keep, so a
+/// value read back equals the value written.
+pub fn truncate_to_micros(t: OffsetDateTime) -> OffsetDateTime {
+    from_micros(to_micros(t))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn micros_round_trip() {
+        let t = truncate_to_micros(OffsetDateTime::now_utc());
+        assert_eq!(from_micros(to_micros(t)), t);
+        assert_eq!(t.nanosecond() % 1_000, 0);
+    }
+
+    #[test]
+    fn busy_and_connection_codes_mean_unavailable() {
+        assert!(is_unavailable_code(Some("5")));
+        assert!(is_unavailable_code(Some("08006")));
+        assert!(is_unavailable_code(Some("57P01")));
+        assert!(!is_unavailable_code(Some("23505")));
+        assert!(!is_unavailable_code(None));
+    }
+}

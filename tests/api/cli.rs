@@ -1,0 +1,171 @@
+//! The binary itself: start-up failures give one clear line and the right exit code.
+
+use std::process::{Command, Output, Stdio};
+
+fn taskward(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_taskward"));
+    cmd.args(args)
+        .current_dir(dir.path())
+        .env_remove("DATABASE_URL")
+        .env_remove("JWT_SECRET")
+        .env_remove("BETTER_AUTH_SECRET")
+        .env_remove("BIND")
+        .env("RUST_BACKTRACE", "1")
+        .stdin(Stdio::null());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("the binary runs")
+}
+
+fn stderr_lines(out: &Output) -> Vec<String> {
+    String::from_utf8_lossy(&out.stderr)
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
+fn assert_no_panic(out: &Output) {
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(!err.contains("backtrace"), "{err}");
+}
+
+#[test]
+fn help_documents_every_setting() {
+    let out = taskward(&["--help"], &[]);
+    assert!(out.status.success());
+    let help = String::from_utf8_lossy(&out.stdout);
+    for var in [
+        "DATABASE_URL",
+        "BIND",
+        "JWT_SECRET",
+        "ACCESS_TOKEN_TTL",
+        "REFRESH_TOKEN_TTL",
+        "JWT_ISSUER",
+        "JWT_AUDIENCE",
+        "CORS_ALLOWED_ORIGINS",
+        "PUBLIC_URL",
+        "LOG_FORMAT",
+        "REQUEST_TIMEOUT",
+        "DATABASE_POOL_SIZE",
+        "serve",
+        "migrate",
+    ] {
+        assert!(help.contains(var), "--help does not mention {var}");
+    }
+}
+
+#[test]
+fn a_malformed_database_url_is_one_line_and_exit_2() {
+    let out = taskward(
+        &["serve"],
+        &[("DATABASE_URL", "mysql://root:hunter2@db/app")],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let lines = stderr_lines(&out);
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(lines[0].contains("DATABASE_URL"), "{lines:?}");
+    assert!(
+        !lines[0].contains("hunter2"),
+        "the password leaked: {lines:?}"
+    );
+    assert_no_panic(&out);
+}
+
+#[test]
+fn every_configuration_problem_is_listed_at_once() {
+    let out = taskward(
+        &[],
+        &[
+            ("JWT_SECRET", "too-short"),
+            ("BIND", "localhost"),
+            ("LOG_FORMAT", "xml"),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let lines = stderr_lines(&out);
+    assert_eq!(lines.len(), 3, "{lines:?}");
+    assert!(
+        lines.iter().any(|l| l.contains("JWT_SECRET is 9 bytes")),
+        "{lines:?}"
+    );
+    assert!(
+        !lines.iter().any(|l| l.contains("too-short")),
+        "the secret leaked: {lines:?}"
+    );
+    assert_no_panic(&out);
+}
+
+#[test]
+fn a_taken_bind_address_is_one_line_and_exit_2() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = taken.local_addr().expect("addr").to_string();
+    let out = taskward(&["--bind", &addr], &[]);
+    assert_eq!(out.status.code(), Some(2));
+    let lines = stderr_lines(&out);
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(lines[0].contains("already in use"), "{lines:?}");
+    assert_no_panic(&out);
+}
+
+#[test]
+fn an_unreachable_postgres_is_one_line_and_a_failure_exit() {
+    // Port 1 on loopback: nothing listens, the connection is refused at once.
+    let out = taskward(
+        &["--bind", "127.0.0.1:0"],
+        &[("DATABASE_URL", "postgres://app:hunter2@127.0.0.1:1/app")],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let lines = stderr_lines(&out);
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(
+        lines[0].contains("cannot connect to PostgreSQL"),
+        "{lines:?}"
+    );
+    assert!(lines[0].contains("app:***@127.0.0.1:1"), "{lines:?}");
+    assert!(
+        !lines[0].contains("hunter2"),
+        "the password leaked: {lines:?}"
+    );
+    assert_no_panic(&out);
+}
+
+#[test]
+fn an_unwritable_sqlite_path_is_one_line_and_a_failure_exit() {
+    // /proc refuses new files even to root, so this holds whoever runs the tests.
+    let out = taskward(
+        &["--bind", "127.0.0.1:0"],
+        &[("DATABASE_URL", "sqlite:///proc/taskward-test.db")],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let lines = stderr_lines(&out);
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(
+        lines[0].contains("cannot open the SQLite database"),
+        "{lines:?}"
+    );
+    assert_no_panic(&out);
+}
+
+#[test]
+fn migrate_creates_the_database_and_exits_0() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("fresh.db");
+    let url = format!("sqlite://{}", db.display());
+    let out = taskward(
+        &["migrate"],
+        &[("DATABASE_URL", &url), ("LOG_FORMAT", "json")],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(db.exists());
+    let logs = String::from_utf8_lossy(&out.stdout);
+    let last: serde_json::Value = serde_json::from_str(logs.lines().last().expect("a log line"))
+        .expect("LOG_FORMAT=json writes JSON lines");
+    assert_eq!(last["message"], "the database schema is up to date");
+}

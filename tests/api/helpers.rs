@@ -1,0 +1,218 @@
+//! The test harness: a real Taskward on 127.0.0.1:0 with a fresh database, and a client.
+
+use std::net::SocketAddr;
+use std::sync::Once;
+
+use taskward::config::{Config, DatabaseUrl};
+use taskward::store::{self, ConnectOptions, DynStore};
+use taskward::{AppState, run};
+use tempfile::TempDir;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+/// A fresh, empty database for one test. SQLite: a file in a temporary directory.
+/// PostgreSQL: a new database on the server named by `TEST_DATABASE_URL`.
+pub struct TestDb {
+    pub url: String,
+    _dir: Option<TempDir>,
+}
+
+impl TestDb {
+    pub fn sqlite() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = format!("sqlite://{}/taskward.db", dir.path().display());
+        Self {
+            url,
+            _dir: Some(dir),
+        }
+    }
+
+    /// `None` (after a notice) when no PostgreSQL is configured; a failure when `CI` is set,
+    /// so the PostgreSQL half of the suite can never silently vanish from CI.
+    pub async fn postgres() -> Option<Self> {
+        let Some(admin_url) = std::env::var("TEST_DATABASE_URL")
+            .ok()
+            .filter(|s| !s.is_empty())
+        else {
+            assert!(
+                std::env::var("CI").map_or(true, |v| v != "true"),
+                "CI=true but TEST_DATABASE_URL is not set: the PostgreSQL tests must run in CI"
+            );
+            static NOTICE: Once = Once::new();
+            NOTICE.call_once(|| {
+                eprintln!("notice: TEST_DATABASE_URL is not set; skipping the PostgreSQL tests");
+            });
+            return None;
+        };
+        let name = format!("taskward_test_{}", uuid::Uuid::now_v7().simple());
+        create_database(&admin_url, &name).await;
+        let mut url = url::Url::parse(&admin_url).expect("TEST_DATABASE_URL is a URL");
+        url.set_path(&format!("/{name}"));
+        Some(Self {
+            url: url.to_string(),
+            _dir: None,
+        })
+    }
+
+    /// Opens this database as a store (running migrations).
+    pub async fn open_store(&self) -> DynStore {
+        let url = DatabaseUrl::parse(&self.url).expect("valid test URL");
+        store::connect(
+            &url,
+            ConnectOptions {
+                pool_size: 5,
+                acquire_timeout: std::time::Duration::from_secs(5),
+            },
+        )
+        .await
+        .expect("the test database opens")
+    }
+
+    pub fn config(&self) -> Config {
+        Config::for_database(&self.url).expect("valid test config")
+    }
+}
+
+async fn create_database(admin_url: &str, name: &str) {
+    use sqlx::Connection;
+    let mut conn = sqlx::PgConnection::connect(admin_url)
+        .await
+        .unwrap_or_else(|e| panic!("cannot reach TEST_DATABASE_URL: {e}"));
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
+        .execute(&mut conn)
+        .await
+        .expect("CREATE DATABASE");
+    let _ = conn.close().await;
+}
+
+/// Drops a test database while the app may still hold connections to it.
+pub async fn drop_database(db: &TestDb) {
+    use sqlx::Connection;
+    let admin_url = std::env::var("TEST_DATABASE_URL").expect("postgres test");
+    let name = url::Url::parse(&db.url)
+        .expect("url")
+        .path()
+        .trim_start_matches('/')
+        .to_owned();
+    let mut conn = sqlx::PgConnection::connect(&admin_url)
+        .await
+        .expect("admin connection");
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "DROP DATABASE \"{name}\" WITH (FORCE)"
+    )))
+    .execute(&mut conn)
+    .await
+    .expect("DROP DATABASE");
+}
+
+/// A running Taskward and a client for it.
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub client: reqwest::Client,
+    pub store: DynStore,
+    pub db: TestDb,
+    shutdown: Option<oneshot::Sender<()>>,
+    server: Option<JoinHandle<std::io::Result<()>>>,
+}
+
+impl TestApp {
+    /// Starts the app on `db` with default settings.
+    pub async fn spawn(db: TestDb) -> Self {
+        let config = db.config();
+        Self::spawn_with(db, config).await
+    }
+
+    /// Starts the app on `db` with `config` (whose database URL is replaced by `db`'s).
+    pub async fn spawn_with(db: TestDb, mut config: Config) -> Self {
+        config.database_url = DatabaseUrl::parse(&db.url).expect("valid test URL");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind 127.0.0.1:0");
+        let addr = listener.local_addr().expect("local addr");
+        let state = AppState::build(config).await.expect("the app starts");
+        let store = state.store.clone();
+        let (tx, rx) = oneshot::channel::<()>();
+        let server = tokio::spawn(run(listener, state, async {
+            let _ = rx.await;
+        }));
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client");
+        Self {
+            addr,
+            client,
+            store,
+            db,
+            shutdown: Some(tx),
+            server: Some(server),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// Stops the server and waits until it has finished.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(server) = self.server.take() {
+            server.await.expect("server task").expect("server ran");
+        }
+    }
+}
+
+/// A parsed problem+json body, checked for the RFC 9457 members API.md requires.
+pub async fn problem(res: reqwest::Response, status: u16) -> serde_json::Value {
+    assert_eq!(res.status().as_u16(), status, "status");
+    let ct = res
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    assert_eq!(ct, "application/problem+json", "content type");
+    let body: serde_json::Value = res.json().await.expect("JSON body");
+    assert_eq!(body["status"], status, "status member: {body}");
+    assert!(body["type"].is_string(), "type member: {body}");
+    assert!(body["title"].is_string(), "title member: {body}");
+    let detail = body["detail"].as_str().unwrap_or_default();
+    assert!(!detail.is_empty(), "detail is a sentence: {body}");
+    body
+}
+
+/// Runs each named `async fn(TestDb)` against SQLite and PostgreSQL, as
+/// `<module>::sqlite::<name>` and `<module>::postgres::<name>`.
+#[macro_export]
+macro_rules! on_both_databases {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::helpers::TestDb::sqlite()).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    if let Some(db) = $crate::helpers::TestDb::postgres().await {
+                        super::$name(db).await;
+                    }
+                }
+            )*
+        }
+    };
+}

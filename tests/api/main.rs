@@ -1,0 +1,8 @@
+//! Black-box tests: a real Taskward over HTTP, on SQLite and on PostgreSQL.
+
+mod helpers;
+
+mod cli;
+mod errors;
+mod health;
+mod store;
