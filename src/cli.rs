@@ -85,7 +85,7 @@ impl Cli {
             Err(e) => {
                 eprintln!("taskward: {e}");
                 ExitCode::from(match e {
-                    StartupError::Bind(_) => EXIT_CONFIG,
+                    StartupError::Bind(_) | StartupError::Config(_) => EXIT_CONFIG,
                     StartupError::Database(_) => EXIT_DATABASE,
                 })
             }

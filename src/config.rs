@@ -72,6 +72,47 @@ pub struct Settings {
     /// and a small read pool).
     #[arg(long, env = "DATABASE_POOL_SIZE", default_value_t = 10)]
     pub database_pool_size: u32,
+
+    /// `on` or `off`: rate limits on sign-in and sign-up (turn off only for load tests).
+    #[arg(long, env = "RATE_LIMIT", default_value = "on")]
+    pub rate_limit: String,
+
+    /// Sign-in and sign-up attempts allowed per client IP, as `COUNT/WINDOW`.
+    #[arg(long, env = "RATE_LIMIT_PER_IP", default_value = "30/1m")]
+    pub rate_limit_per_ip: String,
+
+    /// Failed sign-ins (and sign-ups) allowed per email, as `COUNT/WINDOW`.
+    #[arg(long, env = "RATE_LIMIT_PER_EMAIL", default_value = "10/15m")]
+    pub rate_limit_per_email: String,
+
+    /// Comma-separated addresses or CIDR ranges of reverse proxies whose
+    /// `X-Forwarded-For` is believed (e.g. `127.0.0.1,10.0.0.0/8`); empty trusts none.
+    #[arg(long, env = "TRUSTED_PROXIES", default_value = "")]
+    pub trusted_proxies: String,
+}
+
+/// A rate-limit rule: at most `max` events per `window`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateRule {
+    /// Events allowed in one window.
+    pub max: u32,
+    /// Window length.
+    pub window: Duration,
+}
+
+impl RateRule {
+    fn parse(name: &str, raw: &str) -> Result<Self, String> {
+        let bad = || format!("{name} `{raw}` is not a rate; use COUNT/WINDOW, e.g. 10/15m");
+        let (count, window) = raw.trim().split_once('/').ok_or_else(bad)?;
+        let max: u32 = count.trim().parse().map_err(|_| bad())?;
+        if max == 0 {
+            return Err(format!(
+                "{name} must allow at least one attempt; set RATE_LIMIT=off to disable limits"
+            ));
+        }
+        let window = parse_duration(name, window)?;
+        Ok(Self { max, window })
+    }
 }
 
 /// Log output format.
@@ -192,6 +233,14 @@ pub struct Config {
     pub request_timeout: Duration,
     /// PostgreSQL pool size.
     pub database_pool_size: u32,
+    /// Whether sign-in and sign-up are rate limited.
+    pub rate_limit: bool,
+    /// Attempts per client IP.
+    pub rate_limit_per_ip: RateRule,
+    /// Failures per email.
+    pub rate_limit_per_email: RateRule,
+    /// Proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 impl fmt::Debug for Config {
@@ -215,6 +264,10 @@ impl fmt::Debug for Config {
             .field("log_format", &self.log_format)
             .field("request_timeout", &self.request_timeout)
             .field("database_pool_size", &self.database_pool_size)
+            .field("rate_limit", &self.rate_limit)
+            .field("rate_limit_per_ip", &self.rate_limit_per_ip)
+            .field("rate_limit_per_email", &self.rate_limit_per_email)
+            .field("trusted_proxies", &self.trusted_proxies)
             .finish()
     }
 }
@@ -226,62 +279,143 @@ impl Settings {
     /// Checks every setting and returns the configuration, or one message per problem.
     pub fn validate(&self) -> Result<Config, Vec<String>> {
         let mut problems = Vec::new();
-        let mut check = |r: Result<(), String>| {
-            if let Err(e) = r {
-                problems.push(e);
-            }
+        let p = &mut problems;
+
+        let database_url = keep(p, DatabaseUrl::parse(&self.database_url));
+        let bind = keep(
+            p,
+            self.bind.trim().parse::<SocketAddr>().map_err(|_| {
+                format!(
+                    "BIND `{}` is not an address and port, e.g. 127.0.0.1:8000 or 0.0.0.0:8000",
+                    self.bind
+                )
+            }),
+        );
+        let jwt_secret = keep(p, self.jwt_secret());
+        if let (Some(DatabaseUrl::Postgres(_)), Some(None)) = (&database_url, &jwt_secret) {
+            p.push("JWT_SECRET must be set when DATABASE_URL is PostgreSQL, so that every node signs tokens with the same secret (generate one with `openssl rand -base64 48`)".to_owned());
+        }
+        let access = keep(
+            p,
+            parse_duration("ACCESS_TOKEN_TTL", &self.access_token_ttl),
+        );
+        let refresh = keep(
+            p,
+            parse_duration("REFRESH_TOKEN_TTL", &self.refresh_token_ttl),
+        );
+        if let (Some(a), Some(r)) = (access, refresh)
+            && a >= r
+        {
+            p.push("ACCESS_TOKEN_TTL must be shorter than REFRESH_TOKEN_TTL".to_owned());
+        }
+        let timeout = keep(p, parse_duration("REQUEST_TIMEOUT", &self.request_timeout));
+        let log_format = keep(
+            p,
+            match self.log_format.trim().to_ascii_lowercase().as_str() {
+                "pretty" | "text" => Ok(LogFormat::Pretty),
+                "json" => Ok(LogFormat::Json),
+                other => Err(format!(
+                    "LOG_FORMAT `{other}` is not supported; use `pretty` or `json`"
+                )),
+            },
+        );
+        let public_url = keep(p, self.public_url());
+        let origins = keep(p, self.cors_origins());
+        if self.database_pool_size == 0 {
+            p.push("DATABASE_POOL_SIZE must be at least 1".to_owned());
+        }
+        let rate_limit = keep(
+            p,
+            match self.rate_limit.trim().to_ascii_lowercase().as_str() {
+                "on" | "true" | "1" => Ok(true),
+                "off" | "false" | "0" => Ok(false),
+                other => Err(format!("RATE_LIMIT `{other}` must be `on` or `off`")),
+            },
+        );
+        let per_ip = keep(
+            p,
+            RateRule::parse("RATE_LIMIT_PER_IP", &self.rate_limit_per_ip),
+        );
+        let per_email = keep(
+            p,
+            RateRule::parse("RATE_LIMIT_PER_EMAIL", &self.rate_limit_per_email),
+        );
+        let trusted_proxies = keep(p, self.trusted_proxies());
+
+        let (
+            Some(database_url),
+            Some(bind),
+            Some(jwt_secret),
+            Some(access_token_ttl),
+            Some(refresh_token_ttl),
+            Some(request_timeout),
+            Some(log_format),
+            Some(public_url),
+            Some(cors_allowed_origins),
+            Some(rate_limit),
+            Some(rate_limit_per_ip),
+            Some(rate_limit_per_email),
+            Some(trusted_proxies),
+        ) = (
+            database_url,
+            bind,
+            jwt_secret,
+            access,
+            refresh,
+            timeout,
+            log_format,
+            public_url,
+            origins,
+            rate_limit,
+            per_ip,
+            per_email,
+            trusted_proxies,
+        )
+        else {
+            return Err(problems);
         };
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+        Ok(Config {
+            database_url,
+            bind,
+            jwt_secret,
+            access_token_ttl,
+            refresh_token_ttl,
+            jwt_issuer: non_empty(&self.jwt_issuer),
+            jwt_audience: non_empty(&self.jwt_audience),
+            cors_allowed_origins,
+            public_url,
+            log_format,
+            request_timeout,
+            database_pool_size: self.database_pool_size,
+            rate_limit,
+            rate_limit_per_ip,
+            rate_limit_per_email,
+            trusted_proxies,
+        })
+    }
 
-        let database_url = DatabaseUrl::parse(&self.database_url);
-        check(database_url.as_ref().map(|_| ()).map_err(Clone::clone));
-
-        let bind = self.bind.trim().parse::<SocketAddr>().map_err(|_| {
-            format!(
-                "BIND `{}` is not an address and port, e.g. 127.0.0.1:8000 or 0.0.0.0:8000",
-                self.bind
-            )
-        });
-        check(bind.as_ref().map(|_| ()).map_err(Clone::clone));
-
-        // BETTER_AUTH_SECRET is the name the Next.js + Better Auth half of the old stack uses.
+    /// `JWT_SECRET`, else `BETTER_AUTH_SECRET` (the name the Next.js + Better Auth half of
+    /// the old stack uses); at least [`MIN_SECRET_BYTES`] long.
+    fn jwt_secret(&self) -> Result<Option<SecretString>, String> {
         let secret = self
             .jwt_secret
             .clone()
             .or_else(|| std::env::var("BETTER_AUTH_SECRET").ok())
             .filter(|s| !s.is_empty());
-        if let Some(s) = &secret
-            && s.len() < MIN_SECRET_BYTES
-        {
-            check(Err(format!(
+        match secret {
+            Some(s) if s.len() < MIN_SECRET_BYTES => Err(format!(
                 "JWT_SECRET is {} bytes long; it must be at least {MIN_SECRET_BYTES} bytes (generate one with `openssl rand -base64 48`)",
                 s.len()
-            )));
-        }
-
-        let access = parse_duration("ACCESS_TOKEN_TTL", &self.access_token_ttl);
-        check(access.as_ref().map(|_| ()).map_err(Clone::clone));
-        let refresh = parse_duration("REFRESH_TOKEN_TTL", &self.refresh_token_ttl);
-        check(refresh.as_ref().map(|_| ()).map_err(Clone::clone));
-        let timeout = parse_duration("REQUEST_TIMEOUT", &self.request_timeout);
-        check(timeout.as_ref().map(|_| ()).map_err(Clone::clone));
-        if let (Ok(a), Ok(r)) = (&access, &refresh)
-            && a >= r
-        {
-            check(Err(
-                "ACCESS_TOKEN_TTL must be shorter than REFRESH_TOKEN_TTL".to_owned(),
-            ));
-        }
-
-        let log_format = match self.log_format.trim().to_ascii_lowercase().as_str() {
-            "pretty" | "text" => Ok(LogFormat::Pretty),
-            "json" => Ok(LogFormat::Json),
-            other => Err(format!(
-                "LOG_FORMAT `{other}` is not supported; use `pretty` or `json`"
             )),
-        };
-        check(log_format.as_ref().map(|_| ()).map_err(Clone::clone));
+            other => Ok(other.map(SecretString::from)),
+        }
+    }
 
-        let public_url = match self.public_url.as_deref().map(str::trim) {
+    fn public_url(&self) -> Result<Option<url::Url>, String> {
+        match self.public_url.as_deref().map(str::trim) {
             None | Some("") => Ok(None),
             Some(raw) => match url::Url::parse(raw) {
                 Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {
@@ -291,68 +425,44 @@ impl Settings {
                     "PUBLIC_URL `{raw}` is not an http(s) URL, e.g. https://todo.example.com"
                 )),
             },
-        };
-        check(public_url.as_ref().map(|_| ()).map_err(Clone::clone));
-
-        let mut origins = Vec::new();
-        for origin in self
-            .cors_allowed_origins
-            .split(',')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-        {
-            match url::Url::parse(origin) {
-                Ok(u) if matches!(u.scheme(), "http" | "https") && u.path() == "/" => {
-                    origins.push(origin.trim_end_matches('/').to_owned());
-                }
-                _ => check(Err(format!(
-                    "CORS_ALLOWED_ORIGINS entry `{origin}` is not an origin like https://app.example.com"
-                ))),
-            }
-        }
-
-        if self.database_pool_size == 0 {
-            check(Err("DATABASE_POOL_SIZE must be at least 1".to_owned()));
-        }
-
-        if !problems.is_empty() {
-            return Err(problems);
-        }
-        // Every Err was recorded above, so these are all Ok here.
-        match (
-            database_url,
-            bind,
-            access,
-            refresh,
-            timeout,
-            log_format,
-            public_url,
-        ) {
-            (
-                Ok(database_url),
-                Ok(bind),
-                Ok(access),
-                Ok(refresh),
-                Ok(timeout),
-                Ok(log_format),
-                Ok(public_url),
-            ) => Ok(Config {
-                database_url,
-                bind,
-                jwt_secret: secret.map(SecretString::from),
-                access_token_ttl: access,
-                refresh_token_ttl: refresh,
-                jwt_issuer: non_empty(&self.jwt_issuer),
-                jwt_audience: non_empty(&self.jwt_audience),
-                cors_allowed_origins: origins,
-                public_url,
-                log_format,
-                request_timeout: timeout,
-                database_pool_size: self.database_pool_size,
-            }),
-            _ => Err(vec!["configuration is invalid".to_owned()]),
         }
     }
+
+    fn cors_origins(&self) -> Result<Vec<String>, String> {
+        list(&self.cors_allowed_origins)
+            .map(|origin| match url::Url::parse(origin) {
+                Ok(u) if matches!(u.scheme(), "http" | "https") && u.path() == "/" => {
+                    Ok(origin.trim_end_matches('/').to_owned())
+                }
+                _ => Err(format!(
+                    "CORS_ALLOWED_ORIGINS entry `{origin}` is not an origin like https://app.example.com"
+                )),
+            })
+            .collect()
+    }
+
+    fn trusted_proxies(&self) -> Result<Vec<ipnet::IpNet>, String> {
+        list(&self.trusted_proxies)
+            .map(|entry| {
+                entry
+                    .parse::<ipnet::IpNet>()
+                    .or_else(|_| entry.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                    .map_err(|_| format!(
+                        "TRUSTED_PROXIES entry `{entry}` is not an IP address or CIDR range like 10.0.0.0/8"
+                    ))
+            })
+            .collect()
+    }
+}
+
+/// Records the error of `r`, if any, and returns its value.
+fn keep<T>(problems: &mut Vec<String>, r: Result<T, String>) -> Option<T> {
+    r.map_err(|e| problems.push(e)).ok()
+}
+
+/// The non-empty, trimmed entries of a comma-separated list.
+fn list(raw: &str) -> impl Iterator<Item = &str> {
+    raw.split(',').map(str::trim).filter(|s| !s.is_empty())
 }
 
 impl Config {
@@ -394,6 +504,10 @@ impl Settings {
             log_format: "pretty".into(),
             request_timeout: "30s".into(),
             database_pool_size: 10,
+            rate_limit: "on".into(),
+            rate_limit_per_ip: "30/1m".into(),
+            rate_limit_per_email: "10/15m".into(),
+            trusted_proxies: String::new(),
         }
     }
 }
@@ -493,6 +607,26 @@ mod tests {
         s.jwt_secret = Some("x".repeat(40));
         let c = s.validate().expect("valid");
         assert!(!format!("{c:?}").contains(&"x".repeat(40)));
+    }
+
+    #[test]
+    fn rate_rules_and_proxies_parse() {
+        let mut s = Settings::defaults();
+        s.rate_limit_per_email = "5/1h".into();
+        s.trusted_proxies = "127.0.0.1, 10.0.0.0/8".into();
+        let c = s.validate().expect("valid");
+        assert_eq!(
+            c.rate_limit_per_email,
+            RateRule {
+                max: 5,
+                window: Duration::from_secs(3600)
+            }
+        );
+        assert_eq!(c.trusted_proxies.len(), 2);
+        s.rate_limit_per_ip = "0/1m".into();
+        s.trusted_proxies = "proxy.local".into();
+        s.rate_limit = "maybe".into();
+        assert_eq!(s.validate().expect_err("invalid").len(), 3);
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! share one path to a running server: [`AppState::build`] then [`run`].
 
 pub mod api;
+pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod error;
@@ -29,11 +30,16 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// The database.
     pub store: DynStore,
+    /// Passwords, tokens and rate limits.
+    pub auth: Arc<auth::Auth>,
 }
 
 /// Why the server could not start; each variant's text is one line for the operator.
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
+    /// A setting is unusable (checked after parsing, e.g. the JWT secret file).
+    #[error("{0}")]
+    Config(String),
     /// The database could not be opened, reached or migrated.
     #[error("{0}")]
     Database(String),
@@ -60,9 +66,12 @@ impl AppState {
                 config.database_url.redacted()
             )),
         })?;
+        // After the database: the generated secret lives next to the SQLite file.
+        let auth = Arc::new(auth::Auth::new(&config)?);
         Ok(Self {
             config: Arc::new(config),
             store,
+            auth,
         })
     }
 }

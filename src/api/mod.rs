@@ -1,5 +1,6 @@
 //! The JSON API: one router per resource, merged here.
 
+mod auth;
 mod health;
 
 use axum::Router;
@@ -8,5 +9,5 @@ use crate::AppState;
 
 /// Every API and service route.
 pub fn router() -> Router<AppState> {
-    Router::new().merge(health::router())
+    Router::new().merge(health::router()).merge(auth::router())
 }

@@ -99,6 +99,19 @@ fn every_configuration_problem_is_listed_at_once() {
 }
 
 #[test]
+fn postgres_without_a_shared_secret_is_refused_before_connecting() {
+    let out = taskward(
+        &[],
+        &[("DATABASE_URL", "postgres://app:hunter2@127.0.0.1:1/app")],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let lines = stderr_lines(&out);
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(lines[0].contains("JWT_SECRET must be set"), "{lines:?}");
+    assert_no_panic(&out);
+}
+
+#[test]
 fn a_taken_bind_address_is_one_line_and_exit_2() {
     let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let addr = taken.local_addr().expect("addr").to_string();
@@ -115,7 +128,10 @@ fn an_unreachable_postgres_is_one_line_and_a_failure_exit() {
     // Port 1 on loopback: nothing listens, the connection is refused at once.
     let out = taskward(
         &["--bind", "127.0.0.1:0"],
-        &[("DATABASE_URL", "postgres://app:hunter2@127.0.0.1:1/app")],
+        &[
+            ("DATABASE_URL", "postgres://app:hunter2@127.0.0.1:1/app"),
+            ("JWT_SECRET", "a-shared-secret-of-at-least-32-bytes-long"),
+        ],
     );
     assert_eq!(out.status.code(), Some(1));
     let lines = stderr_lines(&out);
@@ -168,4 +184,77 @@ fn migrate_creates_the_database_and_exits_0() {
     let last: serde_json::Value = serde_json::from_str(logs.lines().last().expect("a log line"))
         .expect("LOG_FORMAT=json writes JSON lines");
     assert_eq!(last["message"], "the database schema is up to date");
+}
+
+#[test]
+fn sigterm_lets_a_request_in_flight_finish_then_exits_0() {
+    use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}/t.db", dir.path().display());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_taskward"))
+        .args(["--bind", "127.0.0.1:0"])
+        .current_dir(dir.path())
+        .env("DATABASE_URL", &url)
+        .env("LOG_FORMAT", "json")
+        .env_remove("JWT_SECRET")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start");
+    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let addr = loop {
+        let line = lines.next().expect("a log line").expect("utf-8");
+        let event: serde_json::Value = serde_json::from_str(&line).expect("JSON log line");
+        if let Some(rest) = event["message"]
+            .as_str()
+            .and_then(|m| m.strip_prefix("listening on http://"))
+        {
+            break rest.to_owned();
+        }
+    };
+    // Keep reading the logs so the server never blocks on a full pipe.
+    let logs = std::thread::spawn(move || lines.map_while(Result::ok).collect::<Vec<_>>());
+
+    // A slow client: headers and half the body now, the rest after SIGTERM.
+    let body = br#"{"email": "nobody@example.com", "password": "whatever it is"}"#;
+    let mut conn = std::net::TcpStream::connect(&addr).expect("connect");
+    write!(
+        conn,
+        "POST /api/auth/signin HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    )
+    .expect("write headers");
+    conn.write_all(&body[..20]).expect("write half");
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let pid = child.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .expect("kill")
+            .success()
+    );
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert!(
+        child.try_wait().expect("wait").is_none(),
+        "exited with a request in flight"
+    );
+    conn.write_all(&body[20..]).expect("write rest");
+    let mut response = String::new();
+    conn.read_to_string(&mut response).expect("read response");
+    assert!(response.starts_with("HTTP/1.1 401"), "{response}");
+    assert!(
+        response.contains("the email or password is wrong"),
+        "{response}"
+    );
+
+    let status = child.wait().expect("exit");
+    assert_eq!(status.code(), Some(0));
+    let logs = logs.join().expect("log reader");
+    assert!(
+        logs.iter().any(|l| l.contains("SIGTERM received")),
+        "{logs:?}"
+    );
+    assert!(logs.iter().any(|l| l.contains("\"stopped\"")), "{logs:?}");
 }

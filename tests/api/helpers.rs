@@ -3,12 +3,16 @@
 use std::net::SocketAddr;
 use std::sync::Once;
 
-use taskward::config::{Config, DatabaseUrl};
+use serde_json::{Value, json};
+use taskward::config::{Config, DatabaseUrl, Settings};
 use taskward::store::{self, ConnectOptions, DynStore};
 use taskward::{AppState, run};
 use tempfile::TempDir;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
+
+/// The JWT secret of every test app (tests mint foreign tokens with it).
+pub const TEST_SECRET: &str = "test-secret-that-is-long-enough-0123456789abcdef";
 
 /// A fresh, empty database for one test. SQLite: a file in a temporary directory.
 /// PostgreSQL: a new database on the server named by `TEST_DATABASE_URL`.
@@ -54,6 +58,18 @@ impl TestDb {
         })
     }
 
+    /// The same PostgreSQL database again, for a second node.
+    pub fn second_node(&self) -> Self {
+        assert!(
+            self.url.starts_with("postgres"),
+            "only PostgreSQL is shared by nodes"
+        );
+        Self {
+            url: self.url.clone(),
+            _dir: None,
+        }
+    }
+
     /// Opens this database as a store (running migrations).
     pub async fn open_store(&self) -> DynStore {
         let url = DatabaseUrl::parse(&self.url).expect("valid test URL");
@@ -68,8 +84,14 @@ impl TestDb {
         .expect("the test database opens")
     }
 
+    /// Defaults, plus the test secret and no rate limits (tests that check limits turn
+    /// them back on).
     pub fn config(&self) -> Config {
-        Config::for_database(&self.url).expect("valid test config")
+        let mut settings = Settings::defaults();
+        settings.database_url = self.url.clone();
+        settings.jwt_secret = Some(TEST_SECRET.to_owned());
+        settings.rate_limit = "off".into();
+        settings.validate().expect("valid test config")
     }
 }
 
@@ -161,13 +183,97 @@ impl TestApp {
             .expect("request")
     }
 
-    /// Stops the server and waits until it has finished.
-    pub async fn stop(mut self) {
+    /// Stops the server, waits until it has finished, and hands back the database.
+    pub async fn stop(mut self) -> TestDb {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
         if let Some(server) = self.server.take() {
             server.await.expect("server task").expect("server ran");
+        }
+        self.db
+    }
+
+    /// POSTs a JSON body.
+    pub async fn post_json(&self, path: &str, body: &Value) -> reqwest::Response {
+        self.client
+            .post(self.url(path))
+            .json(body)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// Sends `method path` with a bearer token and an optional JSON body.
+    pub async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: &str,
+        body: Option<&Value>,
+    ) -> reqwest::Response {
+        let mut req = self
+            .client
+            .request(method, self.url(path))
+            .bearer_auth(token);
+        if let Some(body) = body {
+            req = req.json(body);
+        }
+        req.send().await.expect("request")
+    }
+
+    /// `GET path` with a bearer token.
+    pub async fn get_as(&self, path: &str, token: &str) -> reqwest::Response {
+        self.call(reqwest::Method::GET, path, token, None).await
+    }
+
+    /// Signs up and returns the AuthResponse body.
+    pub async fn signup(&self, email: &str, password: &str) -> Session {
+        let res = self
+            .post_json(
+                "/api/auth/signup",
+                &json!({"email": email, "password": password}),
+            )
+            .await;
+        assert_eq!(res.status(), 201, "sign-up of {email}");
+        Session::from(res.json::<Value>().await.expect("json"))
+    }
+
+    /// Signs in and returns the AuthResponse body.
+    pub async fn signin(&self, email: &str, password: &str) -> Session {
+        let res = self
+            .post_json(
+                "/api/auth/signin",
+                &json!({"email": email, "password": password}),
+            )
+            .await;
+        assert_eq!(res.status(), 200, "sign-in of {email}");
+        Session::from(res.json::<Value>().await.expect("json"))
+    }
+}
+
+/// The interesting parts of an AuthResponse.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub access: String,
+    pub refresh: String,
+    pub user_id: String,
+    pub body: Value,
+}
+
+impl From<Value> for Session {
+    fn from(body: Value) -> Self {
+        Self {
+            access: body["access_token"]
+                .as_str()
+                .expect("access_token")
+                .to_owned(),
+            refresh: body["refresh_token"]
+                .as_str()
+                .expect("refresh_token")
+                .to_owned(),
+            user_id: body["user"]["id"].as_str().expect("user.id").to_owned(),
+            body,
         }
     }
 }

@@ -2,7 +2,9 @@
 
 mod helpers;
 
+mod auth;
 mod cli;
 mod errors;
 mod health;
 mod store;
+mod tokens;

@@ -1,0 +1,262 @@
+//! Rate limits on sign-in and sign-up, per client IP and per email.
+//!
+//! Fixed windows counted in memory, per node. Two things no rate-limit crate offers made
+//! this a small hand-written module: failed sign-ins must be *checked* before the attempt
+//! but *counted* only after it failed, and a success clears an email's failures. With
+//! several nodes behind a load balancer each node counts on its own, so the effective
+//! limit is the per-node limit times the number of nodes (docs/security.md).
+
+use std::collections::HashMap;
+use std::hash::Hash;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Mutex;
+use std::time::Instant;
+
+use axum::http::HeaderMap;
+use ipnet::IpNet;
+
+use crate::config::{Config, RateRule};
+use crate::error::AppError;
+
+/// Entries kept before expired windows are swept out.
+const SWEEP_ABOVE: usize = 10_000;
+
+struct Window {
+    started: Instant,
+    count: u32,
+}
+
+/// Counters for one kind of key.
+struct Counter<K> {
+    rule: RateRule,
+    windows: Mutex<HashMap<K, Window>>,
+}
+
+impl<K: Eq + Hash + Clone> Counter<K> {
+    fn new(rule: RateRule) -> Self {
+        Self {
+            rule,
+            windows: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Seconds to wait when `key` is at its limit, else `None`.
+    fn blocked(&self, key: &K, now: Instant) -> Option<u64> {
+        let windows = self
+            .windows
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let w = windows.get(key)?;
+        let elapsed = now.duration_since(w.started);
+        if elapsed >= self.rule.window || w.count < self.rule.max {
+            return None;
+        }
+        Some((self.rule.window - elapsed).as_secs().max(1))
+    }
+
+    /// Counts one event for `key`.
+    fn add(&self, key: &K, now: Instant) {
+        let mut windows = self
+            .windows
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if windows.len() > SWEEP_ABOVE {
+            let window = self.rule.window;
+            windows.retain(|_, w| now.duration_since(w.started) < window);
+        }
+        let w = windows.entry(key.clone()).or_insert(Window {
+            started: now,
+            count: 0,
+        });
+        if now.duration_since(w.started) >= self.rule.window {
+            *w = Window {
+                started: now,
+                count: 0,
+            };
+        }
+        w.count = w.count.saturating_add(1);
+    }
+
+    fn clear(&self, key: &K) {
+        self.windows
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .remove(key);
+    }
+}
+
+/// The limits of one node.
+pub struct Limits {
+    enabled: bool,
+    per_ip: Counter<IpAddr>,
+    per_email: Counter<String>,
+    trusted_proxies: Vec<IpNet>,
+}
+
+impl Limits {
+    /// Limits from the configuration (`RATE_LIMIT`, `RATE_LIMIT_PER_IP`,
+    /// `RATE_LIMIT_PER_EMAIL`, `TRUSTED_PROXIES`).
+    pub fn new(config: &Config) -> Self {
+        Self {
+            enabled: config.rate_limit,
+            per_ip: Counter::new(config.rate_limit_per_ip),
+            per_email: Counter::new(config.rate_limit_per_email),
+            trusted_proxies: config.trusted_proxies.clone(),
+        }
+    }
+
+    /// Counts a sign-in or sign-up attempt from `ip`; `429` once the window is full.
+    pub fn attempt_from(&self, ip: IpAddr) -> Result<(), AppError> {
+        if !self.enabled {
+            return Ok(());
+        }
+        let now = Instant::now();
+        if let Some(retry_after) = self.per_ip.blocked(&ip, now) {
+            tracing::warn!(%ip, "rate limit: too many sign-in attempts from one address");
+            return Err(AppError::RateLimited { retry_after });
+        }
+        self.per_ip.add(&ip, now);
+        Ok(())
+    }
+
+    /// `429` when `email` (lower-cased) has used up its failures; counts nothing.
+    pub fn check_email(&self, email: &str) -> Result<(), AppError> {
+        if !self.enabled {
+            return Ok(());
+        }
+        match self.per_email.blocked(&email.to_owned(), Instant::now()) {
+            Some(retry_after) => {
+                tracing::warn!("rate limit: too many failed attempts for one account");
+                Err(AppError::RateLimited { retry_after })
+            }
+            None => Ok(()),
+        }
+    }
+
+    /// Counts a failed attempt (wrong password, sign-up refused) for `email`.
+    pub fn failed(&self, email: &str) {
+        if self.enabled {
+            self.per_email.add(&email.to_owned(), Instant::now());
+        }
+    }
+
+    /// Forgets the failures of `email` after a successful sign-in.
+    pub fn succeeded(&self, email: &str) {
+        if self.enabled {
+            self.per_email.clear(&email.to_owned());
+        }
+    }
+
+    /// The client's address: the peer, or, when the peer is a trusted proxy, the
+    /// right-most address in `X-Forwarded-For` that is not itself a trusted proxy.
+    /// Addresses further left were written by the client and can be forged.
+    pub fn client_ip(&self, peer: SocketAddr, headers: &HeaderMap) -> IpAddr {
+        let peer = peer.ip().to_canonical();
+        if !self.is_trusted(peer) {
+            return peer;
+        }
+        let forwarded = headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .map(str::trim)
+            .collect::<Vec<_>>();
+        for hop in forwarded.iter().rev() {
+            match hop.parse::<IpAddr>() {
+                Ok(ip) if self.is_trusted(ip.to_canonical()) => continue,
+                Ok(ip) => return ip.to_canonical(),
+                // Garbage from here on was written by someone we do not trust.
+                Err(_) => return peer,
+            }
+        }
+        peer
+    }
+
+    fn is_trusted(&self, ip: IpAddr) -> bool {
+        self.trusted_proxies.iter().any(|net| net.contains(&ip))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Settings;
+
+    fn limits(configure: impl FnOnce(&mut Settings)) -> Limits {
+        let mut s = Settings::defaults();
+        configure(&mut s);
+        Limits::new(&s.validate().expect("valid"))
+    }
+
+    #[test]
+    fn failures_per_email_block_until_the_window_ends_and_success_clears_them() {
+        let l = limits(|s| s.rate_limit_per_email = "3/15m".into());
+        for _ in 0..3 {
+            assert!(l.check_email("a@x.io").is_ok());
+            l.failed("a@x.io");
+        }
+        match l.check_email("a@x.io") {
+            Err(AppError::RateLimited { retry_after }) => {
+                assert!(retry_after > 800 && retry_after <= 900)
+            }
+            other => panic!("expected a rate limit, got {other:?}"),
+        }
+        assert!(
+            l.check_email("b@x.io").is_ok(),
+            "other accounts are not affected"
+        );
+        l.succeeded("a@x.io");
+        assert!(l.check_email("a@x.io").is_ok());
+    }
+
+    #[test]
+    fn attempts_per_ip_are_counted() {
+        let l = limits(|s| s.rate_limit_per_ip = "2/1m".into());
+        let ip: IpAddr = "192.0.2.7".parse().expect("ip");
+        assert!(l.attempt_from(ip).is_ok());
+        assert!(l.attempt_from(ip).is_ok());
+        assert!(l.attempt_from(ip).is_err());
+        assert!(l.attempt_from("192.0.2.8".parse().expect("ip")).is_ok());
+    }
+
+    #[test]
+    fn off_means_off() {
+        let l = limits(|s| {
+            s.rate_limit = "off".into();
+            s.rate_limit_per_ip = "1/1m".into();
+        });
+        let ip: IpAddr = "192.0.2.7".parse().expect("ip");
+        for _ in 0..10 {
+            assert!(l.attempt_from(ip).is_ok());
+        }
+    }
+
+    #[test]
+    fn forwarded_for_is_believed_only_from_trusted_proxies() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            "x-forwarded-for",
+            "6.6.6.6, 203.0.113.9".parse().expect("header"),
+        );
+        let untrusted = limits(|_| {});
+        let peer: SocketAddr = "10.0.0.2:5000".parse().expect("addr");
+        assert_eq!(untrusted.client_ip(peer, &headers), peer.ip());
+
+        let trusted = limits(|s| s.trusted_proxies = "10.0.0.0/8".into());
+        // The proxy appended the real client; the left entry is the client's own forgery.
+        assert_eq!(
+            trusted.client_ip(peer, &headers),
+            "203.0.113.9".parse::<IpAddr>().expect("ip")
+        );
+        headers.insert(
+            "x-forwarded-for",
+            "203.0.113.9, 10.0.0.9".parse().expect("header"),
+        );
+        assert_eq!(
+            trusted.client_ip(peer, &headers),
+            "203.0.113.9".parse::<IpAddr>().expect("ip"),
+            "trusted hops are skipped"
+        );
+    }
+}

@@ -1,0 +1,327 @@
+//! Access tokens: HS256 JWTs signed with `JWT_SECRET`, verified by the rules of API.md
+//! and RFC 8725 (JWT best current practices).
+
+use std::time::Duration;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::StartupError;
+use crate::config::{Config, DatabaseUrl, MIN_SECRET_BYTES, secret_path_for_sqlite};
+
+/// Tokens longer than this are refused before any parsing (API.md).
+pub const MAX_TOKEN_BYTES: usize = 8 * 1024;
+
+/// Clock skew allowed on `exp` and `nbf` (API.md: at most 60 s).
+const LEEWAY_SECONDS: u64 = 60;
+
+/// Claims written into our access tokens.
+#[derive(Debug, Serialize)]
+struct IssuedClaims<'a> {
+    sub: String,
+    email: &'a str,
+    iat: i64,
+    exp: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    iss: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    aud: Option<&'a str>,
+    jti: String,
+    sid: String,
+}
+
+/// The claims verification needs; the library checks `exp`, `nbf`, `iss` and `aud`.
+#[derive(Debug, Deserialize)]
+struct VerifiedClaims {
+    sub: String,
+    #[serde(default)]
+    sid: Option<String>,
+}
+
+/// Who a valid token speaks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TokenSubject {
+    /// The `sub` claim.
+    pub user_id: Uuid,
+    /// The `sid` claim: absent in tokens minted by other components with the shared
+    /// secret (PyJWT, a Next.js frontend), which are therefore not tied to a session.
+    pub session_id: Option<Uuid>,
+}
+
+/// Why a token was refused. Never shown to clients beyond "invalid token".
+#[derive(Debug, thiserror::Error)]
+pub enum TokenError {
+    /// Longer than [`MAX_TOKEN_BYTES`].
+    #[error("token too large")]
+    TooLarge,
+    /// Signature, algorithm, expiry, issuer, audience or format.
+    #[error("{0}")]
+    Rejected(#[from] jsonwebtoken::errors::Error),
+    /// `sub` or `sid` is not a UUID.
+    #[error("malformed subject or session claim")]
+    BadClaims,
+}
+
+/// Signs and verifies access tokens.
+pub struct Tokens {
+    encoding: EncodingKey,
+    decoding: DecodingKey,
+    validation: Validation,
+    issuer: Option<String>,
+    audience: Option<String>,
+    ttl: Duration,
+}
+
+impl Tokens {
+    /// Keys and rules from the configuration.
+    pub fn new(config: &Config, secret: &SecretString) -> Self {
+        let bytes = secret.expose_secret().as_bytes();
+        // RFC 8725 3.1: accept exactly the algorithm we sign with; `alg: none`, HS512 and
+        // RS256 headers are all refused.
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.leeway = LEEWAY_SECONDS;
+        validation.validate_exp = true;
+        validation.validate_nbf = true;
+        // A configured issuer or audience must be present, not merely right when present.
+        let mut required = vec!["exp", "sub"];
+        match &config.jwt_issuer {
+            Some(iss) => {
+                validation.set_issuer(&[iss]);
+                required.push("iss");
+            }
+            None => validation.iss = None,
+        }
+        match &config.jwt_audience {
+            Some(aud) => {
+                validation.set_audience(&[aud]);
+                required.push("aud");
+            }
+            // Foreign tokens may carry an `aud` we know nothing about; without a configured
+            // audience there is nothing to check it against.
+            None => validation.validate_aud = false,
+        }
+        validation.set_required_spec_claims(&required);
+        Self {
+            encoding: EncodingKey::from_secret(bytes),
+            decoding: DecodingKey::from_secret(bytes),
+            validation,
+            issuer: config.jwt_issuer.clone(),
+            audience: config.jwt_audience.clone(),
+            ttl: config.access_token_ttl,
+        }
+    }
+
+    /// Lifetime of the tokens this issues.
+    pub fn ttl(&self) -> Duration {
+        self.ttl
+    }
+
+    /// Signs an access token for `user_id` in session `session_id`.
+    pub fn issue(
+        &self,
+        user_id: Uuid,
+        email: &str,
+        session_id: Uuid,
+        now: OffsetDateTime,
+    ) -> Result<String, jsonwebtoken::errors::Error> {
+        let iat = now.unix_timestamp();
+        let claims = IssuedClaims {
+            sub: user_id.to_string(),
+            email,
+            iat,
+            exp: iat + i64::try_from(self.ttl.as_secs()).unwrap_or(i64::MAX / 2),
+            iss: self.issuer.as_deref(),
+            aud: self.audience.as_deref(),
+            jti: Uuid::now_v7().to_string(),
+            sid: session_id.to_string(),
+        };
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+    }
+
+    /// Verifies a token and returns its subject. Header fields such as `kid`, `jku`, `x5u`
+    /// and `jwk` are never used: the only key is our secret (RFC 8725 3.10).
+    pub fn verify(&self, token: &str) -> Result<TokenSubject, TokenError> {
+        if token.len() > MAX_TOKEN_BYTES {
+            return Err(TokenError::TooLarge);
+        }
+        let data = jsonwebtoken::decode::<VerifiedClaims>(token, &self.decoding, &self.validation)?;
+        let user_id = Uuid::parse_str(&data.claims.sub).map_err(|_| TokenError::BadClaims)?;
+        let session_id = data
+            .claims
+            .sid
+            .as_deref()
+            .map(Uuid::parse_str)
+            .transpose()
+            .map_err(|_| TokenError::BadClaims)?;
+        Ok(TokenSubject {
+            user_id,
+            session_id,
+        })
+    }
+}
+
+/// The signing secret: `JWT_SECRET` (or `BETTER_AUTH_SECRET`) when set; otherwise, for
+/// SQLite, a random secret kept in `<database>.secret` (created once, mode 0600); for
+/// PostgreSQL an error, since every node must sign with the same secret.
+pub fn resolve_secret(config: &Config) -> Result<SecretString, StartupError> {
+    if let Some(secret) = &config.jwt_secret {
+        return Ok(secret.clone());
+    }
+    let url = match &config.database_url {
+        // Settings::validate refuses PostgreSQL without a secret; this is a second guard.
+        DatabaseUrl::Postgres(_) => {
+            return Err(StartupError::Config(
+                "JWT_SECRET must be set when DATABASE_URL is PostgreSQL".into(),
+            ));
+        }
+        DatabaseUrl::Sqlite(url) => url,
+    };
+    let Some(path) = secret_path_for_sqlite(url) else {
+        tracing::warn!(
+            "JWT_SECRET is not set and the database is in memory: using a random secret for this run only"
+        );
+        return Ok(SecretString::from(random_secret()?));
+    };
+    match std::fs::read_to_string(&path) {
+        Ok(text) => {
+            let secret = text.trim().to_owned();
+            if secret.len() < MIN_SECRET_BYTES {
+                return Err(StartupError::Config(format!(
+                    "the generated secret in {} is shorter than {MIN_SECRET_BYTES} bytes; delete the file to generate a new one (this signs everyone out) or set JWT_SECRET",
+                    path.display()
+                )));
+            }
+            tracing::info!(path = %path.display(), "JWT_SECRET is not set: using the secret generated earlier");
+            Ok(SecretString::from(secret))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let secret = random_secret()?;
+            write_private(&path, &secret).map_err(|e| {
+                StartupError::Config(format!(
+                    "JWT_SECRET is not set and the generated secret cannot be saved to {}: {e}",
+                    path.display()
+                ))
+            })?;
+            tracing::info!(path = %path.display(), "JWT_SECRET is not set: generated a random secret and saved it");
+            Ok(SecretString::from(secret))
+        }
+        Err(e) => Err(StartupError::Config(format!(
+            "cannot read the generated secret in {}: {e}",
+            path.display()
+        ))),
+    }
+}
+
+/// 48 random bytes, base64url: 64 characters, 384 bits.
+fn random_secret() -> Result<String, StartupError> {
+    let mut bytes = [0u8; 48];
+    getrandom::fill(&mut bytes)
+        .map_err(|e| StartupError::Config(format!("no randomness available: {e}")))?;
+    Ok(URL_SAFE_NO_PAD.encode(bytes))
+}
+
+fn write_private(path: &std::path::Path, contents: &str) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path)?;
+    file.write_all(contents.as_bytes())?;
+    file.write_all(b"\n")?;
+    file.sync_all()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Settings;
+
+    fn tokens(configure: impl FnOnce(&mut Settings)) -> Tokens {
+        let mut s = Settings::defaults();
+        s.jwt_secret = Some("s".repeat(40));
+        configure(&mut s);
+        let config = s.validate().expect("valid");
+        Tokens::new(&config, &SecretString::from("s".repeat(40)))
+    }
+
+    #[test]
+    fn issued_tokens_verify_with_their_session() {
+        let t = tokens(|_| {});
+        let (user, sid) = (Uuid::now_v7(), Uuid::now_v7());
+        let jwt = t
+            .issue(user, "a@example.com", sid, OffsetDateTime::now_utc())
+            .expect("sign");
+        assert_eq!(
+            t.verify(&jwt).expect("valid"),
+            TokenSubject {
+                user_id: user,
+                session_id: Some(sid)
+            }
+        );
+    }
+
+    #[test]
+    fn expiry_allows_sixty_seconds_of_skew_and_no_more() {
+        let t = tokens(|_| {});
+        let ttl = t.ttl().as_secs() as i64;
+        let user = Uuid::now_v7();
+        let now = OffsetDateTime::now_utc();
+        let barely = t
+            .issue(
+                user,
+                "a@x.io",
+                Uuid::now_v7(),
+                now - time::Duration::seconds(ttl + 30),
+            )
+            .expect("sign");
+        assert!(
+            t.verify(&barely).is_ok(),
+            "30 s past exp is within the leeway"
+        );
+        let expired = t
+            .issue(
+                user,
+                "a@x.io",
+                Uuid::now_v7(),
+                now - time::Duration::seconds(ttl + 90),
+            )
+            .expect("sign");
+        assert!(t.verify(&expired).is_err(), "90 s past exp is refused");
+    }
+
+    #[test]
+    fn issuer_and_audience_are_checked_when_configured() {
+        let strict = tokens(|s| {
+            s.jwt_issuer = Some("https://taskward.example".into());
+            s.jwt_audience = Some("taskward".into());
+        });
+        let lax = tokens(|_| {});
+        let now = OffsetDateTime::now_utc();
+        let from_lax = lax
+            .issue(Uuid::now_v7(), "a@x.io", Uuid::now_v7(), now)
+            .expect("sign");
+        assert!(strict.verify(&from_lax).is_err(), "missing iss/aud refused");
+        let from_strict = strict
+            .issue(Uuid::now_v7(), "a@x.io", Uuid::now_v7(), now)
+            .expect("sign");
+        assert!(strict.verify(&from_strict).is_ok());
+    }
+
+    #[test]
+    fn oversized_tokens_are_refused_before_parsing() {
+        let t = tokens(|_| {});
+        assert!(matches!(
+            t.verify(&"a".repeat(MAX_TOKEN_BYTES + 1)),
+            Err(TokenError::TooLarge)
+        ));
+    }
+}
