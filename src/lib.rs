@@ -10,6 +10,7 @@ pub mod config;
 pub mod error;
 pub mod http;
 pub mod store;
+pub mod tasks;
 pub mod telemetry;
 
 use std::future::Future;

@@ -39,6 +39,10 @@ CREATE TABLE tasks (
     user_id      BLOB    NOT NULL REFERENCES users (id) ON DELETE CASCADE,
     title        TEXT    NOT NULL,
     description  TEXT    NOT NULL DEFAULT '',
+    -- Lower-cased copies (Unicode-aware, computed by Taskward) for case-insensitive
+    -- search and title sorting that behave the same on both databases.
+    title_lower  TEXT    NOT NULL,
+    description_lower TEXT NOT NULL DEFAULT '',
     completed    INTEGER NOT NULL DEFAULT 0 CHECK (completed IN (0, 1)),
     completed_at INTEGER,
     -- Rank: 1 low, 2 medium, 3 high, so that sorting by priority is sorting by number.
@@ -51,7 +55,14 @@ CREATE TABLE tasks (
     -- Bumped on every change; the ETag is derived from it.
     version      INTEGER NOT NULL DEFAULT 1
 ) STRICT;
-CREATE INDEX tasks_user_created ON tasks (user_id, created_at, id);
+-- One index per sort order of the list (API.md), each ending in id for keyset paging.
+CREATE INDEX tasks_user_created  ON tasks (user_id, created_at, id);
+CREATE INDEX tasks_user_updated  ON tasks (user_id, updated_at, id);
+CREATE INDEX tasks_user_due      ON tasks (user_id, due_at, id);
+CREATE INDEX tasks_user_priority ON tasks (user_id, priority, id);
+CREATE INDEX tasks_user_title    ON tasks (user_id, title_lower, id);
+-- Counting and filtering by status and priority without touching the table.
+CREATE INDEX tasks_user_status   ON tasks (user_id, completed, priority);
 
 CREATE TABLE task_tags (
     user_id BLOB NOT NULL,

@@ -2,6 +2,7 @@
 
 mod auth;
 mod health;
+mod tasks;
 
 use axum::Router;
 
@@ -9,5 +10,8 @@ use crate::AppState;
 
 /// Every API and service route.
 pub fn router() -> Router<AppState> {
-    Router::new().merge(health::router()).merge(auth::router())
+    Router::new()
+        .merge(health::router())
+        .merge(auth::router())
+        .merge(tasks::router())
 }

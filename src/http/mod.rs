@@ -4,7 +4,7 @@
 mod extract;
 mod middleware;
 
-pub use extract::ApiJson;
+pub use extract::{ApiJson, parse as parse_json};
 pub use middleware::with_middleware;
 
 /// Largest request body accepted, in bytes (API.md: 64 KiB, else 413).

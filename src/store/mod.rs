@@ -4,6 +4,7 @@
 //! The store speaks domain records, never HTTP types, and every user-scoped query filters
 //! by the user id in SQL: isolation is the store's job, not the handlers'.
 
+pub mod list;
 mod postgres;
 mod sqlite;
 
@@ -14,6 +15,8 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::config::DatabaseUrl;
+use crate::tasks::model::Task;
+use crate::tasks::query::ListQuery;
 
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
@@ -261,6 +264,28 @@ pub trait Store: Send + Sync + 'static {
 
     /// Ends every active session of a user; returns how many.
     async fn sessions_revoke_all(&self, user_id: Uuid, now: OffsetDateTime) -> StoreResult<u64>;
+
+    /// Stores a new task (with its tags).
+    async fn task_insert(&self, task: &Task) -> StoreResult<()>;
+
+    /// The task `id` of `user_id`; `None` when it does not exist or is someone else's.
+    async fn task_get(&self, user_id: Uuid, id: Uuid) -> StoreResult<Option<Task>>;
+
+    /// Writes `task` (owner, fields, version) over the stored row if that row still has
+    /// `expected_version`; `false` when it changed meanwhile or is gone.
+    async fn task_update(&self, task: &Task, expected_version: i64) -> StoreResult<bool>;
+
+    /// Deletes task `id` of `user_id` if it still has `expected_version`.
+    async fn task_delete(
+        &self,
+        user_id: Uuid,
+        id: Uuid,
+        expected_version: i64,
+    ) -> StoreResult<bool>;
+
+    /// One page of the user's tasks (up to `limit + 1` rows, to tell whether more follow)
+    /// and the number of all matches.
+    async fn task_list(&self, user_id: Uuid, query: &ListQuery) -> StoreResult<(Vec<Task>, u64)>;
 }
 
 /// A shared, type-erased store.

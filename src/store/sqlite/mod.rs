@@ -23,6 +23,11 @@ use sqlx::{Row, SqliteConnection};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use crate::tasks::model::Task;
+use crate::tasks::query::ListQuery;
+
+mod tasks;
+
 use super::{
     Backend, ConnectOptions, NewSession, NewUser, Rotation, SessionRecord, Store, StoreError,
     StoreResult, UserRecord, from_micros, to_micros,
@@ -34,8 +39,8 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// SQLite behind a single writer and a read pool.
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
-    writer: SqlitePool,
-    reader: SqlitePool,
+    pub(super) writer: SqlitePool,
+    pub(super) reader: SqlitePool,
 }
 
 const EMAIL_TAKEN: &str = "an account with this email already exists";
@@ -375,5 +380,30 @@ impl Store for SqliteStore {
     async fn sessions_revoke_all(&self, user_id: Uuid, now: OffsetDateTime) -> StoreResult<u64> {
         let mut conn = self.writer.acquire().await?;
         Ok(revoke_all(&mut conn, user_id, None, to_micros(now)).await?)
+    }
+
+    async fn task_insert(&self, task: &Task) -> StoreResult<()> {
+        self.insert_task(task).await
+    }
+
+    async fn task_get(&self, user_id: Uuid, id: Uuid) -> StoreResult<Option<Task>> {
+        self.get_task(user_id, id).await
+    }
+
+    async fn task_update(&self, task: &Task, expected_version: i64) -> StoreResult<bool> {
+        self.update_task(task, expected_version).await
+    }
+
+    async fn task_delete(
+        &self,
+        user_id: Uuid,
+        id: Uuid,
+        expected_version: i64,
+    ) -> StoreResult<bool> {
+        self.delete_task(user_id, id, expected_version).await
+    }
+
+    async fn task_list(&self, user_id: Uuid, query: &ListQuery) -> StoreResult<(Vec<Task>, u64)> {
+        self.list_tasks(user_id, query).await
     }
 }

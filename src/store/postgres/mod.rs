@@ -4,6 +4,8 @@
 //! Migrations take PostgreSQL's advisory lock (sqlx does this), so nodes started at the
 //! same time do not run them twice.
 
+mod tasks;
+
 use std::str::FromStr;
 
 use async_trait::async_trait;
@@ -11,6 +13,9 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
 use sqlx::{PgConnection, Row};
 use time::OffsetDateTime;
 use uuid::Uuid;
+
+use crate::tasks::model::Task;
+use crate::tasks::query::ListQuery;
 
 use super::{
     Backend, ConnectOptions, NewSession, NewUser, Rotation, SessionRecord, Store, StoreError,
@@ -21,7 +26,7 @@ use crate::config::redact_url;
 /// PostgreSQL behind a pool.
 #[derive(Debug, Clone)]
 pub struct PgStore {
-    pool: PgPool,
+    pub(super) pool: PgPool,
 }
 
 const EMAIL_TAKEN: &str = "an account with this email already exists";
@@ -335,5 +340,30 @@ impl Store for PgStore {
     async fn sessions_revoke_all(&self, user_id: Uuid, now: OffsetDateTime) -> StoreResult<u64> {
         let mut conn = self.pool.acquire().await?;
         Ok(revoke_all(&mut conn, user_id, None, now).await?)
+    }
+
+    async fn task_insert(&self, task: &Task) -> StoreResult<()> {
+        self.insert_task(task).await
+    }
+
+    async fn task_get(&self, user_id: Uuid, id: Uuid) -> StoreResult<Option<Task>> {
+        self.get_task(user_id, id).await
+    }
+
+    async fn task_update(&self, task: &Task, expected_version: i64) -> StoreResult<bool> {
+        self.update_task(task, expected_version).await
+    }
+
+    async fn task_delete(
+        &self,
+        user_id: Uuid,
+        id: Uuid,
+        expected_version: i64,
+    ) -> StoreResult<bool> {
+        self.delete_task(user_id, id, expected_version).await
+    }
+
+    async fn task_list(&self, user_id: Uuid, query: &ListQuery) -> StoreResult<(Vec<Task>, u64)> {
+        self.list_tasks(user_id, query).await
     }
 }

@@ -1,0 +1,222 @@
+//! The SQL of the task list, built once for both databases: filters, keyset paging and
+//! order, with numbered placeholders and typed parameters that each back end binds.
+
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::tasks::query::{Cursor, CursorKey, ListQuery, SortKey, Status};
+
+/// A parameter of the list query, bound by the back end in its own types.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Param {
+    /// An id.
+    Uuid(Uuid),
+    /// Ranks, and (SQLite) times in microseconds.
+    Int(i64),
+    /// Text.
+    Text(String),
+    /// Completion.
+    Bool(bool),
+    /// A time (PostgreSQL binds it as timestamptz, SQLite as microseconds).
+    Time(OffsetDateTime),
+}
+
+/// How the two databases differ in the few places the list cares about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    /// `?1`, `instr`.
+    Sqlite,
+    /// `$1`, `strpos`, `COLLATE "C"` for byte-wise title order.
+    Postgres,
+}
+
+/// The two statements of one list request.
+#[derive(Debug)]
+pub struct ListSql {
+    /// `SELECT <columns> ... LIMIT n`: one page plus one row, to know whether more follow.
+    pub page: String,
+    /// Its parameters.
+    pub page_params: Vec<Param>,
+    /// `SELECT COUNT(*) ...` of all matches, ignoring the cursor.
+    pub count: String,
+    /// Its parameters.
+    pub count_params: Vec<Param>,
+}
+
+struct Builder {
+    dialect: Dialect,
+    params: Vec<Param>,
+}
+
+impl Builder {
+    fn bind(&mut self, p: Param) -> String {
+        self.params.push(p);
+        match self.dialect {
+            Dialect::Sqlite => format!("?{}", self.params.len()),
+            Dialect::Postgres => format!("${}", self.params.len()),
+        }
+    }
+
+    fn contains(&self, haystack: &str, needle: &str) -> String {
+        match self.dialect {
+            Dialect::Sqlite => format!("instr({haystack}, {needle}) > 0"),
+            Dialect::Postgres => format!("strpos({haystack}, {needle}) > 0"),
+        }
+    }
+}
+
+/// The sort expression of a key.
+fn key_column(key: SortKey, dialect: Dialect) -> &'static str {
+    match (key, dialect) {
+        (SortKey::CreatedAt, _) => "t.created_at",
+        (SortKey::UpdatedAt, _) => "t.updated_at",
+        (SortKey::DueAt, _) => "t.due_at",
+        (SortKey::Priority, _) => "t.priority",
+        (SortKey::Title, Dialect::Sqlite) => "t.title_lower",
+        (SortKey::Title, Dialect::Postgres) => "t.title_lower COLLATE \"C\"",
+    }
+}
+
+/// Filters shared by the page and the count; every one starts from the user's own rows.
+fn filters(b: &mut Builder, user_id: Uuid, q: &ListQuery) -> Vec<String> {
+    let mut w = vec![format!("t.user_id = {}", b.bind(Param::Uuid(user_id)))];
+    match q.status {
+        Status::All => {}
+        Status::Pending => w.push(format!("t.completed = {}", b.bind(Param::Bool(false)))),
+        Status::Completed => w.push(format!("t.completed = {}", b.bind(Param::Bool(true)))),
+    }
+    if let Some(p) = q.priority {
+        w.push(format!(
+            "t.priority = {}",
+            b.bind(Param::Int(i64::from(p.rank())))
+        ));
+    }
+    if let Some(tag) = &q.tag {
+        let tag = b.bind(Param::Text(tag.clone()));
+        w.push(format!(
+            "EXISTS (SELECT 1 FROM task_tags g WHERE g.user_id = t.user_id AND g.tag = {tag} AND g.task_id = t.id)"
+        ));
+    }
+    if let Some(text) = &q.text {
+        // A plain substring search on lower-cased copies: `%` and `_` mean themselves.
+        let needle = b.bind(Param::Text(text.clone()));
+        w.push(format!(
+            "({} OR {})",
+            b.contains("t.title_lower", &needle),
+            b.contains("t.description_lower", &needle)
+        ));
+    }
+    if let Some(t) = q.due_before {
+        w.push(format!("t.due_at < {}", b.bind(Param::Time(t))));
+    }
+    if let Some(t) = q.due_after {
+        w.push(format!("t.due_at > {}", b.bind(Param::Time(t))));
+    }
+    w
+}
+
+/// "After the cursor" in the list's order: a greater (or smaller) key, or the same key
+/// and a greater (or smaller) id. Missing due dates sort after every date.
+fn after(b: &mut Builder, q: &ListQuery, cursor: &Cursor) -> String {
+    let op = if q.sort.descending { "<" } else { ">" };
+    let id = b.bind(Param::Uuid(cursor.id));
+    let col = key_column(q.sort.key, b.dialect);
+    let value = match (&cursor.key, q.sort.key) {
+        (CursorKey::Int(None), _) => {
+            return format!("(t.due_at IS NULL AND t.id {op} {id})");
+        }
+        (CursorKey::Int(Some(v)), SortKey::CreatedAt | SortKey::UpdatedAt | SortKey::DueAt) => {
+            b.bind(time_param(*v, b.dialect))
+        }
+        (CursorKey::Int(Some(v)), _) => b.bind(Param::Int(*v)),
+        (CursorKey::Text(s), _) => b.bind(Param::Text(s.clone())),
+    };
+    let strictly = format!("{col} {op} {value} OR ({col} = {value} AND t.id {op} {id})");
+    if q.sort.key == SortKey::DueAt {
+        format!("(t.due_at IS NULL OR {strictly})")
+    } else {
+        format!("({strictly})")
+    }
+}
+
+fn time_param(micros: i64, dialect: Dialect) -> Param {
+    match dialect {
+        Dialect::Sqlite => Param::Int(micros),
+        Dialect::Postgres => Param::Time(crate::store::from_micros(micros)),
+    }
+}
+
+/// Builds the page and count statements for `user_id` with `columns` selected.
+pub fn build(dialect: Dialect, columns: &str, user_id: Uuid, q: &ListQuery) -> ListSql {
+    let mut count = Builder {
+        dialect,
+        params: Vec::new(),
+    };
+    let count_where = filters(&mut count, user_id, q).join(" AND ");
+
+    let mut page = Builder {
+        dialect,
+        params: Vec::new(),
+    };
+    let mut page_where = filters(&mut page, user_id, q);
+    if let Some(cursor) = &q.cursor {
+        let cond = after(&mut page, q, cursor);
+        page_where.push(cond);
+    }
+    let dir = if q.sort.descending { "DESC" } else { "ASC" };
+    let col = key_column(q.sort.key, dialect);
+    let order = if q.sort.key == SortKey::DueAt {
+        format!("(t.due_at IS NULL) ASC, t.due_at {dir}, t.id {dir}")
+    } else {
+        format!("{col} {dir}, t.id {dir}")
+    };
+    let limit = page.bind(Param::Int(i64::from(q.limit) + 1));
+    ListSql {
+        page: format!(
+            "SELECT {columns} FROM tasks t WHERE {} ORDER BY {order} LIMIT {limit}",
+            page_where.join(" AND ")
+        ),
+        page_params: page.params,
+        count: format!("SELECT COUNT(*) FROM tasks t WHERE {count_where}"),
+        count_params: count.params,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tasks::query::Sort;
+
+    #[test]
+    fn every_statement_is_scoped_to_the_user() {
+        let user = Uuid::now_v7();
+        let q = ListQuery::parse("q=x&tag=y&status=pending").expect("valid");
+        for dialect in [Dialect::Sqlite, Dialect::Postgres] {
+            let sql = build(dialect, "t.id", user, &q);
+            assert!(sql.page.contains("WHERE t.user_id = "), "{}", sql.page);
+            assert!(sql.count.contains("WHERE t.user_id = "), "{}", sql.count);
+            assert_eq!(sql.page_params[0], Param::Uuid(user));
+            assert_eq!(sql.count_params[0], Param::Uuid(user));
+        }
+    }
+
+    #[test]
+    fn placeholders_follow_the_dialect_and_the_limit_fetches_one_more() {
+        let mut q = ListQuery::parse("sort=title&limit=10").expect("valid");
+        q.cursor = Some(Cursor {
+            key: CursorKey::Text("m".into()),
+            id: Uuid::now_v7(),
+        });
+        q.sort = Sort::parse("title").expect("valid");
+        let pg = build(Dialect::Postgres, "t.id", Uuid::now_v7(), &q);
+        assert!(
+            pg.page.contains("t.title_lower COLLATE \"C\" > $3"),
+            "{}",
+            pg.page
+        );
+        assert!(pg.page.ends_with("LIMIT $4"), "{}", pg.page);
+        assert_eq!(pg.page_params.last(), Some(&Param::Int(11)));
+        let lite = build(Dialect::Sqlite, "t.id", Uuid::now_v7(), &q);
+        assert!(lite.page.contains("t.title_lower > ?3"), "{}", lite.page);
+    }
+}

@@ -1,0 +1,189 @@
+//! The task half of the PostgreSQL store: rows, tags, and the list.
+
+use sqlx::postgres::{PgArguments, PgRow};
+use sqlx::{AssertSqlSafe, PgConnection, Postgres, Row};
+use uuid::Uuid;
+
+use super::PgStore;
+use crate::store::StoreResult;
+use crate::store::list::{self, Dialect, Param};
+use crate::tasks::model::{Priority, Task};
+use crate::tasks::query::ListQuery;
+
+const TASK_COLUMNS: &str = "t.id, t.user_id, t.title, t.description, t.completed, t.priority, t.due_at, t.tags, t.created_at, t.updated_at, t.completed_at, t.version";
+
+fn task_from_row(row: &PgRow) -> Result<Task, sqlx::Error> {
+    Ok(Task {
+        id: row.try_get("id")?,
+        user_id: row.try_get("user_id")?,
+        title: row.try_get("title")?,
+        description: row.try_get("description")?,
+        completed: row.try_get("completed")?,
+        priority: Priority::from_rank(i64::from(row.try_get::<i16, _>("priority")?)),
+        due_at: row.try_get("due_at")?,
+        tags: row.try_get("tags")?,
+        created_at: row.try_get("created_at")?,
+        updated_at: row.try_get("updated_at")?,
+        completed_at: row.try_get("completed_at")?,
+        version: row.try_get("version")?,
+    })
+}
+
+async fn write_tags(conn: &mut PgConnection, task: &Task) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM task_tags WHERE task_id = $1")
+        .bind(task.id)
+        .execute(&mut *conn)
+        .await?;
+    if !task.tags.is_empty() {
+        sqlx::query(
+            "INSERT INTO task_tags (user_id, tag, task_id) SELECT $1, tag, $2 FROM UNNEST($3::text[]) AS tag",
+        )
+        .bind(task.user_id)
+        .bind(task.id)
+        .bind(&task.tags)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+fn bind_param<'q>(
+    q: sqlx::query::Query<'q, Postgres, PgArguments>,
+    p: &Param,
+) -> sqlx::query::Query<'q, Postgres, PgArguments> {
+    match p {
+        Param::Uuid(u) => q.bind(*u),
+        // Ranks are SMALLINT; everything else bound as Int is a rank here (times are Time).
+        Param::Int(i) => q.bind(*i),
+        Param::Text(s) => q.bind(s.clone()),
+        Param::Bool(b) => q.bind(*b),
+        Param::Time(t) => q.bind(*t),
+    }
+}
+
+impl PgStore {
+    pub(in crate::store) async fn insert_task(&self, task: &Task) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO tasks (id, user_id, title, description, title_lower, description_lower,
+                 completed, priority, due_at, tags, created_at, updated_at, completed_at, version)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+        )
+        .bind(task.id)
+        .bind(task.user_id)
+        .bind(&task.title)
+        .bind(&task.description)
+        .bind(task.title.to_lowercase())
+        .bind(task.description.to_lowercase())
+        .bind(task.completed)
+        .bind(task.priority.rank())
+        .bind(task.due_at)
+        .bind(&task.tags)
+        .bind(task.created_at)
+        .bind(task.updated_at)
+        .bind(task.completed_at)
+        .bind(task.version)
+        .execute(&mut *tx)
+        .await?;
+        write_tags(&mut tx, task).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub(in crate::store) async fn update_task(
+        &self,
+        task: &Task,
+        expected_version: i64,
+    ) -> StoreResult<bool> {
+        let mut tx = self.pool.begin().await?;
+        let done = sqlx::query(
+            "UPDATE tasks SET title = $1, description = $2, title_lower = $3, description_lower = $4,
+                 completed = $5, priority = $6, due_at = $7, tags = $8, updated_at = $9,
+                 completed_at = $10, version = $11
+             WHERE id = $12 AND user_id = $13 AND version = $14",
+        )
+        .bind(&task.title)
+        .bind(&task.description)
+        .bind(task.title.to_lowercase())
+        .bind(task.description.to_lowercase())
+        .bind(task.completed)
+        .bind(task.priority.rank())
+        .bind(task.due_at)
+        .bind(&task.tags)
+        .bind(task.updated_at)
+        .bind(task.completed_at)
+        .bind(task.version)
+        .bind(task.id)
+        .bind(task.user_id)
+        .bind(expected_version)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Ok(false);
+        }
+        write_tags(&mut tx, task).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    pub(in crate::store) async fn get_task(
+        &self,
+        user_id: Uuid,
+        id: Uuid,
+    ) -> StoreResult<Option<Task>> {
+        let row = sqlx::query(
+            "SELECT t.id, t.user_id, t.title, t.description, t.completed, t.priority, t.due_at, t.tags,
+                    t.created_at, t.updated_at, t.completed_at, t.version
+             FROM tasks t WHERE t.id = $1 AND t.user_id = $2",
+        )
+        .bind(id)
+        .bind(user_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.as_ref().map(task_from_row).transpose()?)
+    }
+
+    pub(in crate::store) async fn delete_task(
+        &self,
+        user_id: Uuid,
+        id: Uuid,
+        expected_version: i64,
+    ) -> StoreResult<bool> {
+        let done = sqlx::query("DELETE FROM tasks WHERE id = $1 AND user_id = $2 AND version = $3")
+            .bind(id)
+            .bind(user_id)
+            .bind(expected_version)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    pub(in crate::store) async fn list_tasks(
+        &self,
+        user_id: Uuid,
+        q: &ListQuery,
+    ) -> StoreResult<(Vec<Task>, u64)> {
+        let sql = list::build(Dialect::Postgres, TASK_COLUMNS, user_id, q);
+        let mut page = sqlx::query(AssertSqlSafe(sql.page));
+        for p in &sql.page_params {
+            page = bind_param(page, p);
+        }
+        let mut count = sqlx::query(AssertSqlSafe(sql.count));
+        for p in &sql.count_params {
+            count = bind_param(count, p);
+        }
+        // One snapshot for the page and the total.
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            .execute(&mut *tx)
+            .await?;
+        let rows = page.fetch_all(&mut *tx).await?;
+        let total: i64 = count.fetch_one(&mut *tx).await?.try_get(0)?;
+        tx.commit().await?;
+        let tasks = rows
+            .iter()
+            .map(task_from_row)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok((tasks, u64::try_from(total).unwrap_or(0)))
+    }
+}

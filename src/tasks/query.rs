@@ -1,0 +1,399 @@
+//! The list query of `GET /api/tasks`: filters, sort order, page size and the opaque
+//! keyset cursor.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use super::model::{MAX_TAG, Priority, Task, parse_timestamp};
+use crate::error::FieldError;
+use crate::store::to_micros;
+
+/// Default page size.
+pub const DEFAULT_LIMIT: u32 = 50;
+/// Largest page size.
+pub const MAX_LIMIT: u32 = 200;
+/// Longest search text accepted.
+pub const MAX_QUERY: usize = 200;
+
+/// Which tasks by completion.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Status {
+    /// Every task.
+    #[default]
+    All,
+    /// Not completed.
+    Pending,
+    /// Completed.
+    Completed,
+}
+
+/// The column a list is ordered by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortKey {
+    /// Creation time (the default, newest first).
+    CreatedAt,
+    /// Last change.
+    UpdatedAt,
+    /// Due date; tasks without one come last in both directions.
+    DueAt,
+    /// Rank: low < medium < high.
+    Priority,
+    /// Title, case-insensitive.
+    Title,
+}
+
+/// A sort order: key and direction; ties are broken by id in the same direction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sort {
+    /// The key.
+    pub key: SortKey,
+    /// Descending when true (`-key`).
+    pub descending: bool,
+}
+
+impl Default for Sort {
+    fn default() -> Self {
+        Self {
+            key: SortKey::CreatedAt,
+            descending: true,
+        }
+    }
+}
+
+impl Sort {
+    /// Parses `created_at`, `-due_at`, ...
+    pub fn parse(raw: &str) -> Result<Self, FieldError> {
+        let (descending, name) = match raw.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, raw),
+        };
+        let key = match name {
+            "created_at" => SortKey::CreatedAt,
+            "updated_at" => SortKey::UpdatedAt,
+            "due_at" => SortKey::DueAt,
+            "priority" => SortKey::Priority,
+            "title" => SortKey::Title,
+            _ => {
+                return Err(FieldError::new(
+                    "sort",
+                    "must be one of created_at, updated_at, due_at, priority, title, optionally with a leading -",
+                ));
+            }
+        };
+        Ok(Self { key, descending })
+    }
+
+    /// The query-string form, `-created_at`.
+    pub fn as_param(self) -> String {
+        let name = match self.key {
+            SortKey::CreatedAt => "created_at",
+            SortKey::UpdatedAt => "updated_at",
+            SortKey::DueAt => "due_at",
+            SortKey::Priority => "priority",
+            SortKey::Title => "title",
+        };
+        if self.descending {
+            format!("-{name}")
+        } else {
+            name.to_owned()
+        }
+    }
+}
+
+/// The sort-key value of the last task of a page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum CursorKey {
+    /// Times (microseconds) and ranks; `None` for a task without a due date.
+    Int(Option<i64>),
+    /// Lower-cased titles.
+    Text(String),
+}
+
+/// Where the next page starts: after this key and id in the list's order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cursor {
+    /// The sort key value of the last task seen.
+    pub key: CursorKey,
+    /// Its id.
+    pub id: Uuid,
+}
+
+#[derive(Serialize, Deserialize)]
+struct CursorWire {
+    /// Sort order the cursor belongs to.
+    s: String,
+    k: CursorKey,
+    i: Uuid,
+}
+
+impl Cursor {
+    /// The cursor after `task` in `sort` order.
+    pub fn after(task: &Task, sort: Sort) -> Self {
+        let key = match sort.key {
+            SortKey::CreatedAt => CursorKey::Int(Some(to_micros(task.created_at))),
+            SortKey::UpdatedAt => CursorKey::Int(Some(to_micros(task.updated_at))),
+            SortKey::DueAt => CursorKey::Int(task.due_at.map(to_micros)),
+            SortKey::Priority => CursorKey::Int(Some(i64::from(task.priority.rank()))),
+            SortKey::Title => CursorKey::Text(task.title.to_lowercase()),
+        };
+        Self { key, id: task.id }
+    }
+
+    /// The opaque text form (base64url JSON, bound to its sort order).
+    pub fn encode(&self, sort: Sort) -> String {
+        let wire = CursorWire {
+            s: sort.as_param(),
+            k: self.key.clone(),
+            i: self.id,
+        };
+        URL_SAFE_NO_PAD.encode(serde_json::to_vec(&wire).unwrap_or_default())
+    }
+
+    /// Reads a cursor made by [`Cursor::encode`] for the same sort order.
+    pub fn decode(raw: &str, sort: Sort) -> Result<Self, FieldError> {
+        let bad = || {
+            FieldError::new(
+                "cursor",
+                "is not a cursor from a previous page of this list",
+            )
+        };
+        let bytes = URL_SAFE_NO_PAD.decode(raw.trim()).map_err(|_| bad())?;
+        let wire: CursorWire = serde_json::from_slice(&bytes).map_err(|_| bad())?;
+        if wire.s != sort.as_param() {
+            return Err(FieldError::new(
+                "cursor",
+                "belongs to another sort order; start again without a cursor",
+            ));
+        }
+        let key_fits = match (&wire.k, sort.key) {
+            (CursorKey::Text(_), SortKey::Title) => true,
+            (CursorKey::Int(None), SortKey::DueAt) => true,
+            (CursorKey::Int(Some(_)), k) => k != SortKey::Title,
+            _ => false,
+        };
+        if !key_fits {
+            return Err(bad());
+        }
+        Ok(Self {
+            key: wire.k,
+            id: wire.i,
+        })
+    }
+}
+
+/// A validated list query.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ListQuery {
+    /// Completion filter.
+    pub status: Status,
+    /// Only this priority.
+    pub priority: Option<Priority>,
+    /// Only tasks with this (normalised) tag.
+    pub tag: Option<String>,
+    /// Lower-cased substring of title or description; `%` and `_` are plain characters.
+    pub text: Option<String>,
+    /// Only tasks due strictly before this time.
+    pub due_before: Option<OffsetDateTime>,
+    /// Only tasks due strictly after this time.
+    pub due_after: Option<OffsetDateTime>,
+    /// Order.
+    pub sort: Sort,
+    /// Page size.
+    pub limit: u32,
+    /// Start after this position.
+    pub cursor: Option<Cursor>,
+}
+
+impl ListQuery {
+    /// Parses a query string (`status=pending&sort=-due_at&limit=20`), reporting every
+    /// invalid parameter. Unknown parameters are ignored.
+    pub fn parse(query: &str) -> Result<Self, Vec<FieldError>> {
+        let mut q = Self {
+            limit: DEFAULT_LIMIT,
+            ..Self::default()
+        };
+        let mut errors = Vec::new();
+        let mut cursor_raw = None;
+        for (name, value) in url::form_urlencoded::parse(query.as_bytes()) {
+            let value = value.as_ref();
+            let result: Result<(), FieldError> = match name.as_ref() {
+                "status" => match value {
+                    "all" | "" => Ok(Status::All),
+                    "pending" => Ok(Status::Pending),
+                    "completed" => Ok(Status::Completed),
+                    _ => Err(FieldError::new(
+                        "status",
+                        "must be one of all, pending, completed",
+                    )),
+                }
+                .map(|s| q.status = s),
+                "priority" if value.is_empty() => Ok(()),
+                "priority" => Priority::parse("priority", value).map(|p| q.priority = Some(p)),
+                "tag" => {
+                    let tag = value.trim().to_lowercase();
+                    if tag.is_empty() {
+                        Ok(())
+                    } else if tag.chars().count() > MAX_TAG {
+                        Err(FieldError::new(
+                            "tag",
+                            format!("must be at most {MAX_TAG} characters long"),
+                        ))
+                    } else {
+                        q.tag = Some(tag);
+                        Ok(())
+                    }
+                }
+                "q" => {
+                    let text = value.trim().to_lowercase();
+                    if text.chars().count() > MAX_QUERY {
+                        Err(FieldError::new(
+                            "q",
+                            format!("must be at most {MAX_QUERY} characters long"),
+                        ))
+                    } else {
+                        q.text = (!text.is_empty()).then_some(text);
+                        Ok(())
+                    }
+                }
+                "due_before" if value.is_empty() => Ok(()),
+                "due_before" => {
+                    parse_timestamp("due_before", value).map(|t| q.due_before = Some(t))
+                }
+                "due_after" if value.is_empty() => Ok(()),
+                "due_after" => parse_timestamp("due_after", value).map(|t| q.due_after = Some(t)),
+                "sort" if value.is_empty() => Ok(()),
+                "sort" => Sort::parse(value).map(|s| q.sort = s),
+                "limit" => match value.parse::<u32>() {
+                    Ok(n) if (1..=MAX_LIMIT).contains(&n) => {
+                        q.limit = n;
+                        Ok(())
+                    }
+                    _ => Err(FieldError::new(
+                        "limit",
+                        format!("must be a whole number from 1 to {MAX_LIMIT}"),
+                    )),
+                },
+                "cursor" if value.is_empty() => Ok(()),
+                "cursor" => {
+                    cursor_raw = Some(value.to_owned());
+                    Ok(())
+                }
+                _ => Ok(()),
+            };
+            if let Err(e) = result {
+                errors.push(e);
+            }
+        }
+        // The cursor is checked against the final sort order, wherever `sort` appeared.
+        if let Some(raw) = cursor_raw {
+            match Cursor::decode(&raw, q.sort) {
+                Ok(c) => q.cursor = Some(c),
+                Err(e) => errors.push(e),
+            }
+        }
+        if errors.is_empty() {
+            Ok(q)
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_newest_first_fifty_of_all() {
+        let q = ListQuery::parse("").expect("valid");
+        assert_eq!(q.status, Status::All);
+        assert_eq!(
+            q.sort,
+            Sort {
+                key: SortKey::CreatedAt,
+                descending: true
+            }
+        );
+        assert_eq!(q.limit, 50);
+        assert_eq!(q.cursor, None);
+    }
+
+    #[test]
+    fn every_parameter_parses() {
+        let q = ListQuery::parse(
+            "status=pending&priority=high&tag=%20Work%20&q=50%25_off&due_before=2026-12-01T00:00:00Z&due_after=2026-11-01T00:00:00%2B01:00&sort=-due_at&limit=200&unknown=1",
+        )
+        .expect("valid");
+        assert_eq!(q.status, Status::Pending);
+        assert_eq!(q.priority, Some(Priority::High));
+        assert_eq!(q.tag.as_deref(), Some("work"));
+        assert_eq!(q.text.as_deref(), Some("50%_off"));
+        assert_eq!(q.due_after.map(|t| t.hour()), Some(23));
+        assert_eq!(
+            q.sort,
+            Sort {
+                key: SortKey::DueAt,
+                descending: true
+            }
+        );
+        assert_eq!(q.limit, 200);
+    }
+
+    #[test]
+    fn bad_parameters_are_all_reported() {
+        let errors = ListQuery::parse(
+            "status=done&priority=urgent&sort=size&limit=0&due_before=x&cursor=zzz",
+        )
+        .expect_err("invalid");
+        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            [
+                "status",
+                "priority",
+                "sort",
+                "limit",
+                "due_before",
+                "cursor"
+            ]
+        );
+        assert!(ListQuery::parse("limit=201").is_err());
+        assert!(ListQuery::parse("limit=-1").is_err());
+        assert!(ListQuery::parse(&format!("q={}", "a".repeat(201))).is_err());
+    }
+
+    #[test]
+    fn cursors_round_trip_and_stay_bound_to_their_sort() {
+        let sort = Sort::parse("-due_at").expect("valid");
+        let c = Cursor {
+            key: CursorKey::Int(None),
+            id: Uuid::now_v7(),
+        };
+        let text = c.encode(sort);
+        assert_eq!(Cursor::decode(&text, sort).expect("valid"), c);
+        let other = Sort::parse("due_at").expect("valid");
+        assert!(Cursor::decode(&text, other).is_err());
+        let t = Sort::parse("title").expect("valid");
+        let c = Cursor {
+            key: CursorKey::Text("abc".into()),
+            id: Uuid::now_v7(),
+        };
+        assert_eq!(Cursor::decode(&c.encode(t), t).expect("valid"), c);
+        assert!(Cursor::decode("not base64!", t).is_err());
+    }
+
+    #[test]
+    fn a_cursor_given_before_the_sort_is_still_checked_against_it() {
+        let sort = Sort::parse("title").expect("valid");
+        let c = Cursor {
+            key: CursorKey::Text("m".into()),
+            id: Uuid::now_v7(),
+        };
+        let q = ListQuery::parse(&format!("cursor={}&sort=title", c.encode(sort))).expect("valid");
+        assert_eq!(q.cursor, Some(c));
+    }
+}
