@@ -7,4 +7,5 @@ mod cli;
 mod errors;
 mod health;
 mod store;
+mod tasks;
 mod tokens;
