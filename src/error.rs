@@ -13,7 +13,7 @@ use crate::store::StoreError;
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
 /// One invalid field of a request.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct FieldError {
     /// The field's name as the client sent it (`title`, `tags[2]`, `query.limit`).
     pub field: String,
@@ -101,7 +101,9 @@ pub enum AppError {
 }
 
 /// The problem+json body (RFC 9457 section 3.1).
-#[derive(Debug, Serialize, serde::Deserialize)]
+#[derive(Debug, Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[schema(example = json!({"type": "about:blank", "title": "Unprocessable Entity", "status": 422,
+    "detail": "title: must not be empty", "errors": [{"field": "title", "message": "must not be empty"}]}))]
 pub struct Problem {
     /// `about:blank`: the status code says it all (RFC 9457 section 4.2.1).
     #[serde(rename = "type")]

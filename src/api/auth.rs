@@ -1,38 +1,39 @@
 //! `/api/auth/...`: accounts and tokens (API.md "Accounts and tokens").
 
+use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use uuid::Uuid;
 
 use crate::AppState;
 use crate::auth::model::{DisplayName, Email, Password};
 use crate::auth::session::{self, Issued, SignUp};
 use crate::auth::{ClientInfo, CurrentUser};
-use crate::error::{AppError, AppResult, FieldError};
+use crate::error::{AppError, AppResult, FieldError, Problem};
 use crate::http::ApiJson;
 use crate::store::UserRecord;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/auth/signup", post(auth_signup))
-        .route("/api/auth/signin", post(auth_signin))
-        .route("/api/auth/refresh", post(auth_refresh))
-        .route("/api/auth/signout", post(auth_signout))
-        .route("/api/auth/signout-all", post(auth_signout_all))
-        .route(
-            "/api/auth/me",
-            get(auth_me).patch(auth_me_update).delete(auth_delete),
-        )
-        .route("/api/auth/password", post(auth_password))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(auth_signup))
+        .routes(routes!(auth_signin))
+        .routes(routes!(auth_refresh))
+        .routes(routes!(auth_signout))
+        .routes(routes!(auth_signout_all))
+        .routes(routes!(auth_me, auth_me_update, auth_delete))
+        .routes(routes!(auth_password))
 }
 
 /// An account as clients see it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"id": "019ab8d2-6c4e-7d1a-9a35-2f1e0c8b7a64", "email": "ada@example.com",
+    "name": "ada", "created_at": "2026-11-25T09:30:00Z"}))]
 pub struct User {
     id: Uuid,
     email: String,
@@ -52,12 +53,20 @@ impl From<UserRecord> for User {
     }
 }
 
-/// Tokens and the account they belong to.
-#[derive(Debug, Serialize)]
+/// Tokens and the account they belong to; sent with `Cache-Control: no-store`.
+#[derive(Debug, Serialize, ToSchema)]
 pub struct AuthResponse {
+    /// JWT (HS256) for `Authorization: Bearer`.
+    #[schema(example = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9...")]
     access_token: String,
+    /// Always `Bearer`.
+    #[schema(example = "Bearer")]
     token_type: &'static str,
+    /// Seconds until the access token expires.
+    #[schema(example = 900)]
     expires_in: u64,
+    /// Opaque; exchange it at `/api/auth/refresh` for a new pair. Single use.
+    #[schema(example = "kq0GjzH0b2b0ftG6vQ6l8m8m2cYVtY8o1o3u0Vb5z8E")]
     refresh_token: String,
     user: User,
 }
@@ -97,13 +106,29 @@ fn all_valid(errors: impl IntoIterator<Item = Option<FieldError>>) -> AppResult<
     }
 }
 
-#[derive(Debug, Deserialize)]
+/// A new account.
+#[derive(Debug, Deserialize, ToSchema)]
 struct CreateAccount {
+    /// Trimmed; compared case-insensitively.
+    #[schema(example = "ada@example.com")]
     email: Option<String>,
+    /// 8 to 128 characters, any characters.
+    #[schema(example = "correct horse battery", min_length = 8, max_length = 128)]
     password: Option<String>,
+    /// Defaults to the part of the email before `@`.
+    #[schema(example = "Ada Lovelace")]
     name: Option<String>,
 }
 
+/// Create an account and sign it in.
+#[utoipa::path(post, path = "/api/auth/signup", tag = "accounts", request_body = CreateAccount,
+    responses(
+        (status = 201, description = "Account created and signed in", body = AuthResponse),
+        (status = 409, description = "The email is already registered", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid email, password or name", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many attempts", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
+    ))]
 async fn auth_signup(
     State(state): State<AppState>,
     client: ClientInfo,
@@ -134,12 +159,24 @@ async fn auth_signup(
     Ok(tokens_response(StatusCode::CREATED, issued))
 }
 
-#[derive(Debug, Deserialize)]
+/// Credentials.
+#[derive(Debug, Deserialize, ToSchema)]
 struct SignIn {
+    #[schema(example = "ada@example.com")]
     email: Option<String>,
+    #[schema(example = "correct horse battery")]
     password: Option<String>,
 }
 
+/// Sign in with email and password.
+#[utoipa::path(post, path = "/api/auth/signin", tag = "accounts", request_body = SignIn,
+    responses(
+        (status = 200, description = "Signed in", body = AuthResponse),
+        (status = 401, description = "Wrong email or password (one answer for both)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A field is missing", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many attempts", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
+    ))]
 async fn auth_signin(
     State(state): State<AppState>,
     client: ClientInfo,
@@ -158,11 +195,21 @@ async fn auth_signin(
     Ok(tokens_response(StatusCode::OK, issued))
 }
 
-#[derive(Debug, Deserialize)]
+/// A refresh token to exchange.
+#[derive(Debug, Deserialize, ToSchema)]
 struct Refresh {
+    #[schema(example = "kq0GjzH0b2b0ftG6vQ6l8m8m2cYVtY8o1o3u0Vb5z8E")]
     refresh_token: Option<String>,
 }
 
+/// Exchange a refresh token for a new pair (the old refresh token stops working; using
+/// it again ends the whole session).
+#[utoipa::path(post, path = "/api/auth/refresh", tag = "accounts", request_body = Refresh,
+    responses(
+        (status = 200, description = "New tokens", body = AuthResponse),
+        (status = 401, description = "Unknown, expired or used refresh token", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The token is missing", body = Problem, content_type = "application/problem+json"),
+    ))]
 async fn auth_refresh(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<Refresh>,
@@ -173,11 +220,23 @@ async fn auth_refresh(
     Ok(tokens_response(StatusCode::OK, issued))
 }
 
+/// End this session: its access and refresh tokens stop working at once.
+#[utoipa::path(post, path = "/api/auth/signout", tag = "accounts", security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Signed out"),
+        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
+    ))]
 async fn auth_signout(State(state): State<AppState>, user: CurrentUser) -> AppResult<StatusCode> {
     session::sign_out(&state, user).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// End every session of the signed-in user.
+#[utoipa::path(post, path = "/api/auth/signout-all", tag = "accounts", security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Every session ended"),
+        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
+    ))]
 async fn auth_signout_all(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -186,15 +245,32 @@ async fn auth_signout_all(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// The signed-in user.
+#[utoipa::path(get, path = "/api/auth/me", tag = "accounts", security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The account", body = User),
+        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
+    ))]
 async fn auth_me(State(state): State<AppState>, user: CurrentUser) -> AppResult<Json<User>> {
     Ok(Json(session::me(&state, user).await?.into()))
 }
 
-#[derive(Debug, Deserialize)]
+/// A new display name.
+#[derive(Debug, Deserialize, ToSchema)]
 struct UpdateAccount {
+    /// 1 to 100 characters after trimming.
+    #[schema(example = "Countess of Lovelace")]
     name: Option<String>,
 }
 
+/// Change the display name.
+#[utoipa::path(patch, path = "/api/auth/me", tag = "accounts", security(("bearer" = [])),
+    request_body = UpdateAccount,
+    responses(
+        (status = 200, description = "The renamed account", body = User),
+        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid name", body = Problem, content_type = "application/problem+json"),
+    ))]
 async fn auth_me_update(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -206,12 +282,24 @@ async fn auth_me_update(
     Ok(Json(session::rename(&state, user, name).await?.into()))
 }
 
-#[derive(Debug, Deserialize)]
+/// The current and the new password.
+#[derive(Debug, Deserialize, ToSchema)]
 struct ChangePassword {
+    #[schema(example = "correct horse battery")]
     current_password: Option<String>,
+    #[schema(example = "a new long passphrase", min_length = 8, max_length = 128)]
     new_password: Option<String>,
 }
 
+/// Change the password; every other session ends.
+#[utoipa::path(post, path = "/api/auth/password", tag = "accounts", security(("bearer" = [])),
+    request_body = ChangePassword,
+    responses(
+        (status = 204, description = "Changed; other sessions ended"),
+        (status = 401, description = "Wrong current password, or missing or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid new password", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many wrong passwords", body = Problem, content_type = "application/problem+json"),
+    ))]
 async fn auth_password(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -228,11 +316,21 @@ async fn auth_password(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Debug, Deserialize)]
+/// The password, to confirm.
+#[derive(Debug, Deserialize, ToSchema)]
 struct DeleteAccount {
+    #[schema(example = "correct horse battery")]
     password: Option<String>,
 }
 
+/// Delete the account with its sessions and tasks.
+#[utoipa::path(delete, path = "/api/auth/me", tag = "accounts", security(("bearer" = [])),
+    request_body = DeleteAccount,
+    responses(
+        (status = 204, description = "The account and everything in it is gone"),
+        (status = 401, description = "Wrong password, or missing or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The password is missing", body = Problem, content_type = "application/problem+json"),
+    ))]
 async fn auth_delete(
     State(state): State<AppState>,
     user: CurrentUser,

@@ -2,33 +2,51 @@
 
 use std::time::Duration;
 
+use axum::Json;
 use axum::extract::State;
-use axum::routing::get;
-use axum::{Json, Router};
-use serde_json::{Value, json};
+use serde::Serialize;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::AppState;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, Problem};
 
 /// How long `/readyz` waits for the database before calling it unavailable.
 const READY_TIMEOUT: Duration = Duration::from_secs(2);
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/healthz", get(health_live))
-        .route("/readyz", get(health_ready))
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(health_live))
+        .routes(routes!(health_ready))
 }
 
-/// `200` while the process runs; it touches nothing else, so a load balancer never
-/// restarts a node because its database is slow.
-async fn health_live() -> Json<Value> {
-    Json(json!({ "status": "ok" }))
+/// What the probes answer.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Health {
+    /// `ok` or `ready`.
+    #[schema(example = "ok")]
+    status: &'static str,
 }
 
-/// `200` when the database answers within two seconds, else `503` with `Retry-After`.
-async fn health_ready(State(state): State<AppState>) -> AppResult<Json<Value>> {
+/// Liveness: `200` while the process runs. It touches nothing else, so a load balancer
+/// never restarts a node because its database is slow.
+#[utoipa::path(get, path = "/healthz", tag = "service",
+    responses((status = 200, description = "The process runs", body = Health)))]
+async fn health_live() -> Json<Health> {
+    Json(Health { status: "ok" })
+}
+
+/// Readiness: `200` when the database answers within two seconds, else `503` with
+/// `Retry-After`.
+#[utoipa::path(get, path = "/readyz", tag = "service", responses(
+    (status = 200, description = "The database answers", body = Health),
+    (status = 503, description = "The database does not answer", body = Problem,
+        content_type = "application/problem+json", headers(("Retry-After" = u64, description = "Seconds to wait"))),
+))]
+async fn health_ready(State(state): State<AppState>) -> AppResult<Json<Health>> {
     match tokio::time::timeout(READY_TIMEOUT, state.store.ping()).await {
-        Ok(Ok(())) => Ok(Json(json!({ "status": "ready" }))),
+        Ok(Ok(())) => Ok(Json(Health { status: "ready" })),
         Ok(Err(e)) => {
             tracing::warn!(error = %e, "readiness check failed");
             Err(AppError::Unavailable)

@@ -1,40 +1,39 @@
 //! `/api/tasks...` and `/api/{user_id}/tasks...`: the same routes in two shapes
 //! (API.md "Tasks"). The second shape is what the old Next.js frontend calls.
 
+use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{FromRequestParts, OriginalUri, RawPathParams, RawQuery, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, patch};
-use axum::{Json, Router};
 use serde::Serialize;
 use serde_json::Value;
 use time::OffsetDateTime;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use uuid::Uuid;
 
 use crate::AppState;
+use crate::api::schema::{Completion, ListTasksQuery, TaskChanges, TaskInput};
 use crate::auth::CurrentUser;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, Problem};
 use crate::http::ApiJson;
 use crate::tasks::model::{Priority, Task, TaskFields, TaskPatch};
 use crate::tasks::query::ListQuery;
 use crate::tasks::service::{self, Precondition};
 
-pub fn router() -> Router<AppState> {
+/// Both shapes. The OpenAPI document lists each route under both prefixes; `api::openapi`
+/// gives the second its `user_id` parameter and distinct operation ids.
+pub fn router() -> OpenApiRouter<AppState> {
     let routes = || {
-        Router::new()
-            .route("/", get(tasks_list).post(tasks_create))
-            .route(
-                "/{id}",
-                get(tasks_get)
-                    .put(tasks_replace)
-                    .patch(tasks_patch)
-                    .delete(tasks_delete),
-            )
-            .route("/{id}/complete", patch(tasks_complete))
+        OpenApiRouter::new()
+            .routes(routes!(tasks_list, tasks_create))
+            .routes(routes!(tasks_get, tasks_replace, tasks_patch, tasks_delete))
+            .routes(routes!(tasks_complete))
     };
-    Router::new()
+    OpenApiRouter::new()
         .nest("/api/tasks", routes())
         .nest("/api/{user_id}/tasks", routes())
 }
@@ -84,8 +83,12 @@ impl FromRequestParts<AppState> for TaskId {
     }
 }
 
-/// A task as clients see it.
-#[derive(Debug, Serialize)]
+/// A task as clients see it. Every response carrying one has its `ETag`.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Task, example = json!({"id": "019ab8d2-7f10-7c3e-b2d4-5a6b7c8d9e0f",
+    "user_id": "019ab8d2-6c4e-7d1a-9a35-2f1e0c8b7a64", "title": "Buy milk", "description": "",
+    "completed": false, "priority": "high", "due_at": "2026-11-30T17:00:00Z", "tags": ["home"],
+    "created_at": "2026-11-25T09:30:00Z", "updated_at": "2026-11-25T09:30:00Z", "completed_at": null}))]
 pub struct TaskView {
     id: Uuid,
     user_id: Uuid,
@@ -94,6 +97,7 @@ pub struct TaskView {
     completed: bool,
     priority: Priority,
     #[serde(with = "time::serde::rfc3339::option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
     due_at: Option<OffsetDateTime>,
     tags: Vec<String>,
     #[serde(with = "time::serde::rfc3339")]
@@ -101,6 +105,7 @@ pub struct TaskView {
     #[serde(with = "time::serde::rfc3339")]
     updated_at: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339::option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
     completed_at: Option<OffsetDateTime>,
 }
 
@@ -142,6 +147,16 @@ fn task_fields(body: &Value) -> AppResult<TaskFields> {
     TaskFields::from_json(body).map_err(AppError::Validation)
 }
 
+/// List the signed-in user's tasks, filtered, sorted and paged.
+#[utoipa::path(get, path = "/", tag = "tasks", security(("bearer" = [])), params(ListTasksQuery),
+    responses(
+        (status = 200, description = "One page of tasks", body = Vec<TaskView>, headers(
+            ("X-Total-Count" = u64, description = "Number of all matching tasks"),
+            ("Link" = String, description = "`<url>; rel=\"next\"` when more pages follow"))),
+        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The path's user id is not the signed-in user", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid query parameter", body = Problem, content_type = "application/problem+json"),
+    ))]
 async fn tasks_list(
     State(state): State<AppState>,
     Caller(user): Caller,
@@ -191,6 +206,16 @@ fn next_page(path: &str, query: Option<&str>, cursor: &str) -> String {
     format!("{path}?{}", out.finish())
 }
 
+/// Create a task.
+#[utoipa::path(post, path = "/", tag = "tasks", security(("bearer" = [])), request_body = TaskInput,
+    responses(
+        (status = 201, description = "Created", body = TaskView, headers(
+            ("Location" = String, description = "URL of the new task"),
+            ("ETag" = String, description = "Version of the task"))),
+        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The path's user id is not the signed-in user", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json"),
+    ))]
 async fn tasks_create(
     State(state): State<AppState>,
     Caller(user): Caller,
@@ -207,6 +232,17 @@ async fn tasks_create(
     Ok(res)
 }
 
+/// One task. Honours `If-None-Match`.
+#[utoipa::path(get, path = "/{id}", tag = "tasks", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Task id (UUID)"),
+        ("If-None-Match" = Option<String>, Header, description = "ETag held by the client")),
+    responses(
+        (status = 200, description = "The task", body = TaskView, headers(("ETag" = String, description = "Version of the task"))),
+        (status = 304, description = "Unchanged since the given ETag"),
+        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The path's user id is not the signed-in user", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such task (or another user's)", body = Problem, content_type = "application/problem+json"),
+    ))]
 async fn tasks_get(
     State(state): State<AppState>,
     Caller(user): Caller,
@@ -235,6 +271,17 @@ async fn tasks_get(
     Ok(task_response(StatusCode::OK, task))
 }
 
+/// Replace a task (omitted optional fields reset to their defaults).
+#[utoipa::path(put, path = "/{id}", tag = "tasks", security(("bearer" = [])), request_body = TaskInput,
+    params(("id" = String, Path, description = "Task id (UUID)"), ("If-Match" = Option<String>, Header, description = "Write only if the task still has this ETag")),
+    responses(
+        (status = 200, description = "The replaced task", body = TaskView, headers(("ETag" = String, description = "New version"))),
+        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The path's user id is not the signed-in user", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such task", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "The task changed since the given ETag; nothing was written", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json"),
+    ))]
 async fn tasks_replace(
     State(state): State<AppState>,
     Caller(user): Caller,
@@ -247,6 +294,17 @@ async fn tasks_replace(
     Ok(task_response(StatusCode::OK, task))
 }
 
+/// Change some fields of a task; `null` clears a field.
+#[utoipa::path(patch, path = "/{id}", tag = "tasks", security(("bearer" = [])), request_body = TaskChanges,
+    params(("id" = String, Path, description = "Task id (UUID)"), ("If-Match" = Option<String>, Header, description = "Write only if the task still has this ETag")),
+    responses(
+        (status = 200, description = "The changed task", body = TaskView, headers(("ETag" = String, description = "New version"))),
+        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The path's user id is not the signed-in user", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such task", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "The task changed since the given ETag; nothing was written", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json"),
+    ))]
 async fn tasks_patch(
     State(state): State<AppState>,
     Caller(user): Caller,
@@ -259,6 +317,16 @@ async fn tasks_patch(
     Ok(task_response(StatusCode::OK, task))
 }
 
+/// Delete a task.
+#[utoipa::path(delete, path = "/{id}", tag = "tasks", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Task id (UUID)"), ("If-Match" = Option<String>, Header, description = "Write only if the task still has this ETag")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The path's user id is not the signed-in user", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such task", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "The task changed since the given ETag; nothing was deleted", body = Problem, content_type = "application/problem+json"),
+    ))]
 async fn tasks_delete(
     State(state): State<AppState>,
     Caller(user): Caller,
@@ -269,7 +337,18 @@ async fn tasks_delete(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// No body toggles; `{"completed": bool}` sets.
+/// Toggle completion (no body), or set it (`{"completed": true}`).
+#[utoipa::path(patch, path = "/{id}/complete", tag = "tasks", security(("bearer" = [])),
+    request_body(content = Option<Completion>, description = "Omit to toggle"),
+    params(("id" = String, Path, description = "Task id (UUID)"), ("If-Match" = Option<String>, Header, description = "Write only if the task still has this ETag")),
+    responses(
+        (status = 200, description = "The task", body = TaskView, headers(("ETag" = String, description = "New version"))),
+        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The path's user id is not the signed-in user", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such task", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "The task changed since the given ETag", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`completed` is not a boolean", body = Problem, content_type = "application/problem+json"),
+    ))]
 async fn tasks_complete(
     State(state): State<AppState>,
     Caller(user): Caller,

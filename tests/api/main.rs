@@ -2,6 +2,8 @@
 
 mod helpers;
 
+mod openapi;
+
 mod auth;
 mod cli;
 mod errors;
