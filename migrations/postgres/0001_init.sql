@@ -58,6 +58,8 @@ CREATE TABLE tasks (
 CREATE INDEX tasks_user_created  ON tasks (user_id, created_at, id);
 CREATE INDEX tasks_user_updated  ON tasks (user_id, updated_at, id);
 CREATE INDEX tasks_user_due      ON tasks (user_id, due_at, id);
+-- Read backwards: descending due dates with the missing ones last.
+CREATE INDEX tasks_user_due_desc ON tasks (user_id, due_at NULLS FIRST, id);
 CREATE INDEX tasks_user_priority ON tasks (user_id, priority, id);
 CREATE INDEX tasks_user_title    ON tasks (user_id, title_lower COLLATE "C", id);
 -- Counting and filtering by status and priority without touching the table.

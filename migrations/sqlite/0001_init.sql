@@ -59,6 +59,8 @@ CREATE TABLE tasks (
 CREATE INDEX tasks_user_created  ON tasks (user_id, created_at, id);
 CREATE INDEX tasks_user_updated  ON tasks (user_id, updated_at, id);
 CREATE INDEX tasks_user_due      ON tasks (user_id, due_at, id);
+-- Ascending due dates with the missing ones last (SQLite sorts NULL first).
+CREATE INDEX tasks_user_due_nulls_last ON tasks (user_id, due_at IS NULL, due_at, id);
 CREATE INDEX tasks_user_priority ON tasks (user_id, priority, id);
 CREATE INDEX tasks_user_title    ON tasks (user_id, title_lower, id);
 -- Counting and filtering by status and priority without touching the table.

@@ -92,9 +92,12 @@ fn filters(b: &mut Builder, user_id: Uuid, q: &ListQuery) -> Vec<String> {
         ));
     }
     if let Some(tag) = &q.tag {
+        let owner = b.bind(Param::Uuid(user_id));
         let tag = b.bind(Param::Text(tag.clone()));
+        // An uncorrelated IN: the planner can drive from the (user_id, tag) index when
+        // the tag is rare, or probe it per row when it is common.
         w.push(format!(
-            "EXISTS (SELECT 1 FROM task_tags g WHERE g.user_id = t.user_id AND g.tag = {tag} AND g.task_id = t.id)"
+            "t.id IN (SELECT g.task_id FROM task_tags g WHERE g.user_id = {owner} AND g.tag = {tag})"
         ));
     }
     if let Some(text) = &q.text {
@@ -131,11 +134,31 @@ fn after(b: &mut Builder, q: &ListQuery, cursor: &Cursor) -> String {
         (CursorKey::Int(Some(v)), _) => b.bind(Param::Int(*v)),
         (CursorKey::Text(s), _) => b.bind(Param::Text(s.clone())),
     };
-    let strictly = format!("{col} {op} {value} OR ({col} = {value} AND t.id {op} {id})");
+    // A row-value comparison, which both databases turn into an index range condition.
+    let strictly = format!("({col}, t.id) {op} ({value}, {id})");
     if q.sort.key == SortKey::DueAt {
         format!("(t.due_at IS NULL OR {strictly})")
     } else {
-        format!("({strictly})")
+        strictly
+    }
+}
+
+/// `ORDER BY` in the form each database's indexes serve (see the migrations). Missing
+/// due dates come last in both directions: SQLite sorts NULL first, so ascending needs
+/// the `due_at IS NULL` key (an expression index); PostgreSQL sorts NULL last, so
+/// descending says `NULLS LAST` (served by a backward scan of a `NULLS FIRST` index).
+fn order_by(q: &ListQuery, dialect: Dialect) -> String {
+    let desc = q.sort.descending;
+    let dir = if desc { "DESC" } else { "ASC" };
+    match (q.sort.key, dialect, desc) {
+        (SortKey::DueAt, Dialect::Sqlite, false) => {
+            "(t.due_at IS NULL) ASC, t.due_at ASC, t.id ASC".to_owned()
+        }
+        (SortKey::DueAt, Dialect::Sqlite, true) => "t.due_at DESC, t.id DESC".to_owned(),
+        (SortKey::DueAt, Dialect::Postgres, _) => {
+            format!("t.due_at {dir} NULLS LAST, t.id {dir}")
+        }
+        (key, _, _) => format!("{} {dir}, t.id {dir}", key_column(key, dialect)),
     }
 }
 
@@ -163,13 +186,7 @@ pub fn build(dialect: Dialect, columns: &str, user_id: Uuid, q: &ListQuery) -> L
         let cond = after(&mut page, q, cursor);
         page_where.push(cond);
     }
-    let dir = if q.sort.descending { "DESC" } else { "ASC" };
-    let col = key_column(q.sort.key, dialect);
-    let order = if q.sort.key == SortKey::DueAt {
-        format!("(t.due_at IS NULL) ASC, t.due_at {dir}, t.id {dir}")
-    } else {
-        format!("{col} {dir}, t.id {dir}")
-    };
+    let order = order_by(q, dialect);
     let limit = page.bind(Param::Int(i64::from(q.limit) + 1));
     ListSql {
         page: format!(
@@ -210,13 +227,18 @@ mod tests {
         q.sort = Sort::parse("title").expect("valid");
         let pg = build(Dialect::Postgres, "t.id", Uuid::now_v7(), &q);
         assert!(
-            pg.page.contains("t.title_lower COLLATE \"C\" > $3"),
+            pg.page
+                .contains("(t.title_lower COLLATE \"C\", t.id) > ($3, $2)"),
             "{}",
             pg.page
         );
         assert!(pg.page.ends_with("LIMIT $4"), "{}", pg.page);
         assert_eq!(pg.page_params.last(), Some(&Param::Int(11)));
         let lite = build(Dialect::Sqlite, "t.id", Uuid::now_v7(), &q);
-        assert!(lite.page.contains("t.title_lower > ?3"), "{}", lite.page);
+        assert!(
+            lite.page.contains("(t.title_lower, t.id) > (?3, ?2)"),
+            "{}",
+            lite.page
+        );
     }
 }

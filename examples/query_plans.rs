@@ -1,0 +1,272 @@
+//! Seeds one user with many tasks and prints the query plan and timing of each kind of
+//! list query, as built by `store::list` for the database given.
+//!
+//!     cargo run --release --example query_plans -- sqlite:///tmp/plans.db 100000
+//!     cargo run --release --example query_plans -- postgres://postgres@127.0.0.1/plans 100000
+//!
+//! A development tool: it writes straight into the database it is given.
+
+use std::time::{Duration, Instant};
+
+use sqlx::{AssertSqlSafe, Row};
+use taskward::config::DatabaseUrl;
+use taskward::store::list::{self, Dialect, Param};
+use taskward::store::{self, ConnectOptions};
+use taskward::tasks::query::{Cursor, CursorKey, ListQuery};
+use uuid::Uuid;
+
+const COLUMNS: &str = "t.id, t.user_id, t.title, t.description, t.completed, t.priority, t.due_at, t.tags, t.created_at, t.updated_at, t.completed_at, t.version";
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let mut args = std::env::args().skip(1);
+    let url = args
+        .next()
+        .ok_or("usage: query_plans DATABASE_URL [TASKS]")?;
+    let n: i64 = args.next().map_or(Ok(100_000), |s| s.parse())?;
+    let parsed = DatabaseUrl::parse(&url)?;
+    // Creates the schema.
+    let s = store::connect(
+        &parsed,
+        ConnectOptions {
+            pool_size: 2,
+            acquire_timeout: Duration::from_secs(5),
+        },
+    )
+    .await?;
+    s.close().await;
+    let user = Uuid::now_v7();
+    let other = Uuid::now_v7();
+    let queries = [
+        ("default: newest first", String::new()),
+        ("page 2 of the default", "cursor=CURSOR".to_owned()),
+        (
+            "pending, high priority",
+            "status=pending&priority=high".to_owned(),
+        ),
+        ("by due date", "sort=due_at".to_owned()),
+        ("by title, page 2", "sort=title&cursor=CURSOR".to_owned()),
+        ("tag", "tag=home".to_owned()),
+        ("text search", "q=milk".to_owned()),
+        ("by due date, descending", "sort=-due_at".to_owned()),
+        (
+            "due before, pending",
+            "due_before=2026-12-01T00:00:00Z&status=pending".to_owned(),
+        ),
+    ];
+    match parsed {
+        DatabaseUrl::Sqlite(_) => {
+            let pool = sqlx::SqlitePool::connect(&url).await?;
+            for (who, count) in [(user, n), (other, 1000)] {
+                seed_sqlite(&pool, who, count).await?;
+            }
+            sqlx::query("ANALYZE").execute(&pool).await?;
+            println!(
+                "SQLite {}, {n} tasks for one user\n",
+                sqlx::query_scalar::<_, String>("SELECT sqlite_version()")
+                    .fetch_one(&pool)
+                    .await?
+            );
+            for (name, q) in &queries {
+                let q = with_cursor(q);
+                let lq = ListQuery::parse(&q).map_err(|e| format!("{e:?}"))?;
+                let sql = list::build(Dialect::Sqlite, COLUMNS, user, &lq);
+                let mut explain =
+                    sqlx::query(AssertSqlSafe(format!("EXPLAIN QUERY PLAN {}", sql.page)));
+                for p in &sql.page_params {
+                    explain = bind_sqlite(explain, p);
+                }
+                let plan: Vec<String> = explain
+                    .fetch_all(&pool)
+                    .await?
+                    .iter()
+                    .map(|r| r.try_get::<String, _>(3).unwrap_or_default())
+                    .collect();
+                let mut count_explain =
+                    sqlx::query(AssertSqlSafe(format!("EXPLAIN QUERY PLAN {}", sql.count)));
+                for p in &sql.count_params {
+                    count_explain = bind_sqlite(count_explain, p);
+                }
+                let count_plan: Vec<String> = count_explain
+                    .fetch_all(&pool)
+                    .await?
+                    .iter()
+                    .map(|r| r.try_get::<String, _>(3).unwrap_or_default())
+                    .collect();
+                let mut times = Vec::new();
+                for _ in 0..7 {
+                    let start = Instant::now();
+                    let mut page = sqlx::query(AssertSqlSafe(sql.page.clone()));
+                    for p in &sql.page_params {
+                        page = bind_sqlite(page, p);
+                    }
+                    page.fetch_all(&pool).await?;
+                    let mut count = sqlx::query(AssertSqlSafe(sql.count.clone()));
+                    for p in &sql.count_params {
+                        count = bind_sqlite(count, p);
+                    }
+                    count.fetch_one(&pool).await?;
+                    times.push(start.elapsed());
+                }
+                report(name, &q, &plan, &count_plan, &mut times);
+            }
+        }
+        DatabaseUrl::Postgres(_) => {
+            let pool = sqlx::PgPool::connect(&url).await?;
+            for (who, count) in [(user, n), (other, 1000)] {
+                seed_pg(&pool, who, count).await?;
+            }
+            sqlx::query("ANALYZE").execute(&pool).await?;
+            println!(
+                "{}, {n} tasks for one user\n",
+                sqlx::query_scalar::<_, String>("SELECT version()")
+                    .fetch_one(&pool)
+                    .await?
+            );
+            for (name, q) in &queries {
+                let q = with_cursor(q);
+                let lq = ListQuery::parse(&q).map_err(|e| format!("{e:?}"))?;
+                let sql = list::build(Dialect::Postgres, COLUMNS, user, &lq);
+                let mut explain =
+                    sqlx::query(AssertSqlSafe(format!("EXPLAIN (COSTS OFF) {}", sql.page)));
+                for p in &sql.page_params {
+                    explain = bind_pg(explain, p);
+                }
+                let plan: Vec<String> = explain
+                    .fetch_all(&pool)
+                    .await?
+                    .iter()
+                    .map(|r| r.try_get::<String, _>(0).unwrap_or_default())
+                    .collect();
+                let mut count_explain =
+                    sqlx::query(AssertSqlSafe(format!("EXPLAIN (COSTS OFF) {}", sql.count)));
+                for p in &sql.count_params {
+                    count_explain = bind_pg(count_explain, p);
+                }
+                let count_plan: Vec<String> = count_explain
+                    .fetch_all(&pool)
+                    .await?
+                    .iter()
+                    .map(|r| r.try_get::<String, _>(0).unwrap_or_default())
+                    .collect();
+                let mut times = Vec::new();
+                for _ in 0..7 {
+                    let start = Instant::now();
+                    let mut page = sqlx::query(AssertSqlSafe(sql.page.clone()));
+                    for p in &sql.page_params {
+                        page = bind_pg(page, p);
+                    }
+                    page.fetch_all(&pool).await?;
+                    let mut count = sqlx::query(AssertSqlSafe(sql.count.clone()));
+                    for p in &sql.count_params {
+                        count = bind_pg(count, p);
+                    }
+                    count.fetch_one(&pool).await?;
+                    times.push(start.elapsed());
+                }
+                report(name, &q, &plan, &count_plan, &mut times);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A cursor in the middle of the list (key values the seed makes common).
+fn with_cursor(q: &str) -> String {
+    let sort = ListQuery::parse(q.split("&cursor").next().unwrap_or(""))
+        .map(|l| l.sort)
+        .unwrap_or_default();
+    let key = if q.contains("sort=title") {
+        CursorKey::Text("task 050000".into())
+    } else {
+        CursorKey::Int(Some(1_790_000_000_000_000))
+    };
+    q.replace(
+        "CURSOR",
+        &Cursor {
+            key,
+            id: Uuid::max(),
+        }
+        .encode(sort),
+    )
+}
+
+fn report(name: &str, q: &str, plan: &[String], count_plan: &[String], times: &mut [Duration]) {
+    times.sort();
+    println!(
+        "### {name} (`{q}`)\n\npage:\n```\n{}\n```\ncount:\n```\n{}\n```\nmedian page + count: {:.2} ms\n",
+        plan.join("\n"),
+        count_plan.join("\n"),
+        times[times.len() / 2].as_secs_f64() * 1000.0
+    );
+}
+
+fn bind_sqlite<'q>(
+    q: sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments>,
+    p: &Param,
+) -> sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments> {
+    match p {
+        Param::Uuid(u) => q.bind(*u),
+        Param::Int(i) => q.bind(*i),
+        Param::Text(s) => q.bind(s.clone()),
+        Param::Bool(b) => q.bind(*b),
+        Param::Time(t) => q.bind(i64::try_from(t.unix_timestamp_nanos() / 1000).unwrap_or(0)),
+    }
+}
+
+fn bind_pg<'q>(
+    q: sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>,
+    p: &Param,
+) -> sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments> {
+    match p {
+        Param::Uuid(u) => q.bind(*u),
+        Param::Int(i) => q.bind(*i),
+        Param::Text(s) => q.bind(s.clone()),
+        Param::Bool(b) => q.bind(*b),
+        Param::Time(t) => q.bind(*t),
+    }
+}
+
+/// Tasks spread over two years of creation times, a third with a due date, a quarter
+/// done, priorities mixed, one in ten tagged `home`, one in fifty mentioning milk.
+async fn seed_sqlite(pool: &sqlx::SqlitePool, user: Uuid, n: i64) -> Result<(), sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    sqlx::query("INSERT INTO users (id, email, email_lower, name, password_hash, created_at, updated_at) VALUES (?1, ?2, ?2, 'seed', 'x', 0, 0)")
+        .bind(user).bind(format!("{user}@example.com")).execute(&mut *tx).await?;
+    sqlx::query(
+        "WITH RECURSIVE s(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM s WHERE i + 1 < ?2)
+         INSERT INTO tasks (id, user_id, title, description, title_lower, description_lower, completed, completed_at,
+                            priority, due_at, tags, created_at, updated_at, version)
+         SELECT randomblob(16), ?1, printf('Task %06d', i), CASE WHEN i % 50 = 0 THEN 'buy milk' ELSE 'something' END,
+                printf('task %06d', i), CASE WHEN i % 50 = 0 THEN 'buy milk' ELSE 'something' END,
+                i % 4 = 0, CASE WHEN i % 4 = 0 THEN 1750000000000000 + i * 600000000 END, 1 + i % 3,
+                CASE WHEN i % 3 = 0 THEN 1760000000000000 + i * 3600000000 END,
+                CASE WHEN i % 10 = 0 THEN '[\"home\"]' ELSE '[]' END,
+                1740000000000000 + i * 600000000, 1740000000000000 + i * 600000000, 1
+         FROM s",
+    ).bind(user).bind(n).execute(&mut *tx).await?;
+    sqlx::query("INSERT INTO task_tags (user_id, tag, task_id) SELECT user_id, 'home', id FROM tasks WHERE user_id = ?1 AND tags = '[\"home\"]'")
+        .bind(user).execute(&mut *tx).await?;
+    tx.commit().await
+}
+
+async fn seed_pg(pool: &sqlx::PgPool, user: Uuid, n: i64) -> Result<(), sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    sqlx::query("INSERT INTO users (id, email, email_lower, name, password_hash, created_at, updated_at) VALUES ($1, $2, $2, 'seed', 'x', now(), now())")
+        .bind(user).bind(format!("{user}@example.com")).execute(&mut *tx).await?;
+    sqlx::query(
+        "INSERT INTO tasks (id, user_id, title, description, title_lower, description_lower, completed, completed_at,
+                            priority, due_at, tags, created_at, updated_at, version)
+         SELECT gen_random_uuid(), $1, format('Task %s', lpad(i::text, 6, '0')),
+                CASE WHEN i % 50 = 0 THEN 'buy milk' ELSE 'something' END,
+                format('task %s', lpad(i::text, 6, '0')), CASE WHEN i % 50 = 0 THEN 'buy milk' ELSE 'something' END,
+                i % 4 = 0, CASE WHEN i % 4 = 0 THEN timestamptz '2025-06-15' + i * interval '10 min' END, 1 + i % 3,
+                CASE WHEN i % 3 = 0 THEN timestamptz '2025-10-09' + i * interval '1 hour' END,
+                CASE WHEN i % 10 = 0 THEN ARRAY['home'] ELSE ARRAY[]::text[] END,
+                timestamptz '2025-02-19' + i * interval '10 min', timestamptz '2025-02-19' + i * interval '10 min', 1
+         FROM generate_series(0, $2 - 1) AS i",
+    ).bind(user).bind(n).execute(&mut *tx).await?;
+    sqlx::query("INSERT INTO task_tags (user_id, tag, task_id) SELECT user_id, 'home', id FROM tasks WHERE user_id = $1 AND tags = ARRAY['home']")
+        .bind(user).execute(&mut *tx).await?;
+    tx.commit().await
+}
