@@ -3,8 +3,10 @@
 mod helpers;
 
 mod auth;
+mod browser;
 mod cli;
 mod errors;
 mod health;
 mod store;
 mod tokens;
+mod web;
