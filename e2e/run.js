@@ -149,6 +149,12 @@ async function mainFlow(browser, { js }) {
   assert.equal(await page.locator('form.task-form').getByLabel('Tags').inputValue(), 'kept, typed');
   await page.goto('/tasks');
   await shot(page, 'tasks');
+  if (SHOTS) {
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.waitForTimeout(500); // let the colour transitions finish
+    await shot(page, 'tasks-dark');
+    await page.emulateMedia({ colorScheme: 'light' });
+  }
 
   // Edit.
   await task(page, 'Write report').getByRole('link', { name: /Edit/ }).click();

@@ -19,7 +19,7 @@ pub struct ErrorPage {
     /// One or two sentences.
     pub message: String,
     /// Appended to asset URLs.
-    pub version: &'static str,
+    pub version: u64,
 }
 
 /// Renders an error page with the page security headers.

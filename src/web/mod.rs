@@ -30,8 +30,21 @@ pub const PAGE_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'se
 const CSS: &str = include_str!("../../static/app.css");
 const FAVICON: &str = include_str!("../../static/favicon.svg");
 
-/// Version of the assets, put into their URLs so that they can be cached for a year.
-pub const ASSET_VERSION: &str = env!("CARGO_PKG_VERSION");
+/// Version of the assets: a hash of their contents, put into their URLs so that they can
+/// be cached for a year and still change the moment a new build changes them.
+pub const ASSET_VERSION: u64 = fnv1a(CSS.as_bytes()) ^ fnv1a(FAVICON.as_bytes()).rotate_left(1);
+
+/// FNV-1a, at compile time.
+const fn fnv1a(bytes: &[u8]) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut i = 0;
+    while i < bytes.len() {
+        hash ^= bytes[i] as u64;
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+        i += 1;
+    }
+    hash
+}
 
 /// The page routes and the embedded assets.
 pub fn router() -> Router<AppState> {

@@ -2,6 +2,7 @@
 
 mod account;
 mod auth;
+mod task_form;
 mod tasks;
 
 use axum::Router;
@@ -29,7 +30,7 @@ pub struct Chrome {
     /// Which navigation entry is current (`tasks`, `account`, ``).
     pub current: &'static str,
     /// Appended to asset URLs.
-    pub version: &'static str,
+    pub version: u64,
 }
 
 impl Chrome {

@@ -9,15 +9,16 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
+use time::OffsetDateTime;
 use time::format_description::BorrowedFormatItem;
 use time::macros::format_description;
-use time::{Date, OffsetDateTime, Time};
 use uuid::Uuid;
 
+use super::task_form::{Opt, TaskForm, options};
 use super::{Chrome, param};
 use crate::AppState;
 use crate::error::AppError;
-use crate::tasks::model::{Description, Priority, Tags, Task, TaskFields, TaskTitle};
+use crate::tasks::model::Task;
 use crate::tasks::query::ListQuery;
 use crate::tasks::service;
 use crate::web::error::WebError;
@@ -28,7 +29,6 @@ use crate::web::session::SignedIn;
 /// Tasks per page.
 const PAGE_SIZE: u32 = 20;
 
-const DATE_INPUT: &[BorrowedFormatItem<'static>] = format_description!("[year]-[month]-[day]");
 const DATE_SHOWN: &[BorrowedFormatItem<'static>] =
     format_description!("[weekday repr:short] [day padding:none] [month repr:short] [year]");
 
@@ -71,110 +71,6 @@ impl TaskView {
             tags: task.tags,
         }
     }
-}
-
-/// The fields of the add and edit forms, as typed.
-#[derive(Deserialize, Default, Clone)]
-struct TaskForm {
-    #[serde(default)]
-    title: String,
-    #[serde(default)]
-    description: String,
-    #[serde(default)]
-    priority: String,
-    #[serde(default)]
-    due: String,
-    #[serde(default)]
-    tags: String,
-    /// The list's query string, to come back to the same filters and page.
-    #[serde(default)]
-    back: String,
-}
-
-impl TaskForm {
-    fn from_task(task: &Task, back: String) -> Self {
-        Self {
-            title: task.title.clone(),
-            description: task.description.clone(),
-            priority: task.priority.as_str().to_owned(),
-            due: task
-                .due_at
-                .and_then(|d| d.format(DATE_INPUT).ok())
-                .unwrap_or_default(),
-            tags: task.tags.join(", "),
-            back,
-        }
-    }
-
-    /// Validates the form. A due date is a day: it becomes the end of that day (UTC),
-    /// unless it is the day the task already had, whose exact time is kept.
-    fn parse(&self, current_due: Option<OffsetDateTime>) -> Result<TaskFields, Errors> {
-        let mut errors = Errors::default();
-        let title = TaskTitle::parse(&self.title)
-            .map_err(|e| errors.0.push(e))
-            .ok();
-        let description = Description::parse(&self.description)
-            .map_err(|e| errors.0.push(e))
-            .ok();
-        let priority = match self.priority.as_str() {
-            "" => Some(Priority::default()),
-            p => Priority::parse("priority", p)
-                .map_err(|e| errors.0.push(e))
-                .ok(),
-        };
-        let due = match self.due.trim() {
-            "" => Some(None),
-            raw => match Date::parse(raw, DATE_INPUT) {
-                Ok(day) if current_due.is_some_and(|d| d.date() == day) => Some(current_due),
-                Ok(day) => Some(Some(
-                    day.with_time(Time::from_hms(23, 59, 59).unwrap_or(Time::MIDNIGHT))
-                        .assume_utc(),
-                )),
-                Err(_) => {
-                    errors.add("due", "must be a date like 2026-11-25");
-                    None
-                }
-            },
-        };
-        let raw_tags: Vec<String> = self
-            .tags
-            .split(',')
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .map(str::to_owned)
-            .collect();
-        let tags = Tags::parse(&raw_tags).map_err(|e| errors.0.push(e)).ok();
-        match (title, description, priority, due, tags) {
-            (Some(title), Some(description), Some(priority), Some(due_at), Some(tags)) => {
-                Ok(TaskFields {
-                    title,
-                    description,
-                    priority,
-                    due_at,
-                    tags,
-                    completed: None,
-                })
-            }
-            _ => Err(errors),
-        }
-    }
-}
-
-/// One `<option>` of a select.
-struct Opt {
-    value: &'static str,
-    label: &'static str,
-    selected: bool,
-}
-
-fn options(list: &[(&'static str, &'static str)], current: &str) -> Vec<Opt> {
-    list.iter()
-        .map(|&(value, label)| Opt {
-            value,
-            label,
-            selected: value == current,
-        })
-        .collect()
 }
 
 const STATUSES: &[(&str, &str)] = &[("all", "All"), ("pending", "To do"), ("completed", "Done")];
