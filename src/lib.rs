@@ -12,6 +12,7 @@ pub mod http;
 pub mod store;
 pub mod tasks;
 pub mod telemetry;
+pub mod web;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -79,7 +80,7 @@ impl AppState {
 
 /// The whole application as one router, with every middleware applied.
 pub fn app(state: AppState) -> Router {
-    http::with_middleware(api::router(), state)
+    http::with_middleware(api::router().merge(web::router()), state)
 }
 
 /// Binds the configured address, with a clear message when that is impossible.

@@ -50,29 +50,35 @@ impl FromRequestParts<AppState> for CurrentUser {
             })
             .filter(|t| !t.is_empty())
             .ok_or_else(|| invalid("the Authorization header must be `Bearer <access token>`"))?;
-        let subject = state.auth.tokens.verify(token).map_err(|e| {
-            tracing::debug!(reason = %e, "access token refused");
-            invalid("the access token is invalid or has expired")
-        })?;
-        let now = OffsetDateTime::now_utc();
-        // One indexed look-up per request, on every node: signing out takes effect at once.
-        let alive = match subject.session_id {
-            Some(sid) => {
-                state
-                    .store
-                    .session_is_active(sid, subject.user_id, now)
-                    .await?
-            }
-            None => state.store.user_by_id(subject.user_id).await?.is_some(),
-        };
-        if !alive {
-            return Err(invalid("the session has ended; sign in again"));
-        }
-        Ok(Self {
-            id: subject.user_id,
-            session_id: subject.session_id,
-        })
+        authenticate(state, token).await
     }
+}
+
+/// Checks an access token and that its session is still active: the one check behind the
+/// Bearer header here and the web app's session cookie.
+pub async fn authenticate(state: &AppState, token: &str) -> Result<CurrentUser, AppError> {
+    let subject = state.auth.tokens.verify(token).map_err(|e| {
+        tracing::debug!(reason = %e, "access token refused");
+        invalid("the access token is invalid or has expired")
+    })?;
+    let now = OffsetDateTime::now_utc();
+    // One indexed look-up per request, on every node: signing out takes effect at once.
+    let alive = match subject.session_id {
+        Some(sid) => {
+            state
+                .store
+                .session_is_active(sid, subject.user_id, now)
+                .await?
+        }
+        None => state.store.user_by_id(subject.user_id).await?.is_some(),
+    };
+    if !alive {
+        return Err(invalid("the session has ended; sign in again"));
+    }
+    Ok(CurrentUser {
+        id: subject.user_id,
+        session_id: subject.session_id,
+    })
 }
 
 /// Who is on the other end: the client IP (through trusted proxies) and the user agent.

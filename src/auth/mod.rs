@@ -10,6 +10,10 @@ pub mod token;
 
 pub use extract::{ClientInfo, CurrentUser};
 
+use hmac::{Hmac, Mac};
+use secrecy::{ExposeSecret, SecretString};
+use sha2::Sha256;
+
 use crate::StartupError;
 use crate::config::Config;
 
@@ -21,6 +25,9 @@ pub struct Auth {
     pub tokens: token::Tokens,
     /// Sign-in and sign-up rate limits.
     pub limits: limit::Limits,
+    /// Key of the web app's CSRF tokens, derived from the signing secret so that every
+    /// node sharing `JWT_SECRET` accepts the forms any of them rendered.
+    pub csrf_key: [u8; 32],
 }
 
 impl Auth {
@@ -34,6 +41,17 @@ impl Auth {
             })?,
             tokens: token::Tokens::new(config, &secret),
             limits: limit::Limits::new(config),
+            csrf_key: derive_key(&secret, b"taskward web csrf v1"),
         })
     }
+}
+
+/// A key for one purpose, derived from the signing secret (HMAC-SHA256 as a PRF, like
+/// HKDF-Expand with one block): knowing a derived key reveals nothing about the secret.
+fn derive_key(secret: &SecretString, purpose: &[u8]) -> [u8; 32] {
+    // HMAC accepts keys of any length, so `new_from_slice` cannot fail.
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret.expose_secret().as_bytes())
+        .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
+    mac.update(purpose);
+    mac.finalize().into_bytes().into()
 }

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request, State};
-use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri, header};
 use axum::middleware::{Next, from_fn, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
 use tower::ServiceBuilder;
@@ -53,10 +53,17 @@ pub fn with_middleware(routes: Router<AppState>, state: AppState) -> Router {
         .layer(from_fn_with_state(config.request_timeout, enforce_timeout))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
         .layer(DefaultBodyLimit::max(BODY_LIMIT));
-    routes
-        .fallback(|| async { AppError::not_found() })
-        .layer(layers)
-        .with_state(state)
+    routes.fallback(not_found).layer(layers).with_state(state)
+}
+
+/// Unknown routes: a friendly page for a browser navigating outside `/api/`, else the
+/// problem+json 404 that API clients rely on.
+async fn not_found(uri: Uri, headers: HeaderMap) -> Response {
+    let api = uri.path() == "/api" || uri.path().starts_with("/api/");
+    if !api && crate::web::wants_html(&headers) {
+        return crate::web::error::not_found();
+    }
+    AppError::not_found().into_response()
 }
 
 fn request_span(req: &Request) -> Span {

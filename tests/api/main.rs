@@ -5,9 +5,11 @@ mod helpers;
 mod openapi;
 
 mod auth;
+mod browser;
 mod cli;
 mod errors;
 mod health;
 mod store;
 mod tasks;
 mod tokens;
+mod web;

@@ -1,0 +1,177 @@
+//! The account page: change name and password, delete the account. Signing out lives
+//! in `auth`, next to signing in.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+use time::format_description::BorrowedFormatItem;
+use time::macros::format_description;
+
+use super::Chrome;
+use crate::AppState;
+use crate::auth::model::{DisplayName, Password};
+use crate::auth::session;
+use crate::error::AppError;
+use crate::web::error::WebError;
+use crate::web::forms::{CsrfForm, Errors};
+use crate::web::see_other;
+use crate::web::session::SignedIn;
+
+const DATE_SHOWN: &[BorrowedFormatItem<'static>] =
+    format_description!("[day padding:none] [month repr:long] [year]");
+
+/// The routes of this module.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/account", get(account_page))
+        .route("/account/name", post(account_rename))
+        .route("/account/password", post(account_password))
+        .route("/account/delete", post(account_delete))
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "account.html")]
+struct AccountPage {
+    chrome: Chrome,
+    email: String,
+    since: String,
+    /// The name field's value (what was typed, after a failed change).
+    name: String,
+    errors: Errors,
+}
+
+async fn render(
+    state: &AppState,
+    signed_in: &SignedIn,
+    typed_name: Option<String>,
+    errors: Errors,
+) -> Result<AccountPage, WebError> {
+    let user = session::me(state, signed_in.user).await?;
+    Ok(AccountPage {
+        chrome: Chrome::new(state, &signed_in.visitor, "account"),
+        email: user.email,
+        since: user.created_at.format(DATE_SHOWN).unwrap_or_default(),
+        name: typed_name.unwrap_or(user.name),
+        errors,
+    })
+}
+
+async fn account_page(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+) -> Result<Response, WebError> {
+    Ok(render(&state, &signed_in, None, Errors::default())
+        .await?
+        .into_response())
+}
+
+/// A failed form: the page again with the errors, keeping a typed name.
+async fn refused(
+    state: &AppState,
+    signed_in: &SignedIn,
+    status: StatusCode,
+    typed_name: Option<String>,
+    errors: Errors,
+) -> Result<Response, WebError> {
+    let page = render(state, signed_in, typed_name, errors).await?;
+    Ok((status, page).into_response())
+}
+
+#[derive(Deserialize)]
+struct NameForm {
+    #[serde(default)]
+    name: String,
+}
+
+async fn account_rename(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    CsrfForm { visitor, form }: CsrfForm<NameForm>,
+) -> Result<Response, WebError> {
+    match DisplayName::parse(&form.name) {
+        Ok(name) => {
+            session::rename(&state, signed_in.user, name).await?;
+            visitor.flash("name-changed");
+            Ok(see_other("/account"))
+        }
+        Err(e) => {
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            refused(&state, &signed_in, status, Some(form.name), Errors(vec![e])).await
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct PasswordForm {
+    #[serde(default)]
+    current_password: String,
+    #[serde(default)]
+    new_password: String,
+}
+
+/// The error shown for a failed password check, and its status.
+fn password_failure(e: AppError, field: &str) -> Result<(StatusCode, Errors), WebError> {
+    let mut errors = Errors::default();
+    match e {
+        AppError::Unauthorized { .. } => errors.add(field, "The password is wrong."),
+        AppError::RateLimited { retry_after } => errors.add(
+            field,
+            &format!("Too many wrong attempts. Please wait {retry_after} seconds and try again."),
+        ),
+        other => return Err(other.into()),
+    }
+    Ok((StatusCode::UNAUTHORIZED, errors))
+}
+
+async fn account_password(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    CsrfForm { visitor, form }: CsrfForm<PasswordForm>,
+) -> Result<Response, WebError> {
+    let new = match Password::parse("new_password", &form.new_password) {
+        Ok(p) => p,
+        Err(e) => {
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            return refused(&state, &signed_in, status, None, Errors(vec![e])).await;
+        }
+    };
+    match session::change_password(&state, signed_in.user, &form.current_password, new).await {
+        Ok(()) => {
+            visitor.flash("password-changed");
+            Ok(see_other("/account"))
+        }
+        Err(e) => {
+            let (status, errors) = password_failure(e, "current_password")?;
+            refused(&state, &signed_in, status, None, errors).await
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct DeleteForm {
+    #[serde(default)]
+    password: String,
+}
+
+async fn account_delete(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    CsrfForm { visitor, form }: CsrfForm<DeleteForm>,
+) -> Result<Response, WebError> {
+    match session::delete_account(&state, signed_in.user, &form.password).await {
+        Ok(()) => {
+            visitor.end_session();
+            visitor.flash("account-deleted");
+            Ok(see_other("/signup"))
+        }
+        Err(e) => {
+            let (status, errors) = password_failure(e, "delete_password")?;
+            refused(&state, &signed_in, status, None, errors).await
+        }
+    }
+}

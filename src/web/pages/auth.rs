@@ -1,0 +1,234 @@
+//! Sign-up, sign-in and sign-out pages.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Router;
+use axum::extract::{RawQuery, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+
+use super::{Chrome, param};
+use crate::AppState;
+use crate::auth::model::{DisplayName, Email, Password};
+use crate::auth::{ClientInfo, session};
+use crate::error::AppError;
+use crate::web::error::WebError;
+use crate::web::forms::{CsrfForm, Errors};
+use crate::web::session::{SessionState, SignedIn, Visitor};
+use crate::web::{safe_next, see_other};
+
+/// The routes of this module.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/signin", get(signin_page).post(signin_submit))
+        .route("/signup", get(signup_page).post(signup_submit))
+        .route("/signout", post(signout))
+        .route("/signout-all", post(signout_all))
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "signin.html")]
+struct SigninPage {
+    chrome: Chrome,
+    email: String,
+    next: String,
+    error: Option<String>,
+    expired: bool,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "signup.html")]
+struct SignupPage {
+    chrome: Chrome,
+    email: String,
+    name: String,
+    next: String,
+    errors: Errors,
+}
+
+/// `next` from a query or form, kept only when it is a local path.
+fn local_next(raw: Option<String>) -> String {
+    raw.filter(|n| safe_next(n).is_some()).unwrap_or_default()
+}
+
+fn landing(next: &str) -> &str {
+    safe_next(next).unwrap_or("/")
+}
+
+async fn signin_page(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let next = local_next(param(query.as_deref(), "next"));
+    if matches!(visitor.session, SessionState::SignedIn(_)) {
+        return see_other(landing(&next));
+    }
+    let expired = param(query.as_deref(), "expired").as_deref() == Some("1");
+    SigninPage {
+        chrome: Chrome::new(&state, &visitor, ""),
+        email: String::new(),
+        next,
+        error: None,
+        expired,
+    }
+    .into_response()
+}
+
+#[derive(Deserialize)]
+struct SigninForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    next: String,
+}
+
+async fn signin_submit(
+    State(state): State<AppState>,
+    client: ClientInfo,
+    CsrfForm { visitor, form }: CsrfForm<SigninForm>,
+) -> Result<Response, WebError> {
+    let (status, error) = match session::sign_in(&state, &form.email, &form.password, &client).await
+    {
+        Ok(issued) => {
+            visitor.start_session(&state, &issued);
+            return Ok(see_other(landing(&form.next)));
+        }
+        Err(AppError::Unauthorized { .. }) => (
+            StatusCode::UNAUTHORIZED,
+            "The email or password is wrong.".to_owned(),
+        ),
+        Err(AppError::RateLimited { retry_after }) => (
+            StatusCode::TOO_MANY_REQUESTS,
+            format!("Too many attempts. Please wait {retry_after} seconds and try again."),
+        ),
+        Err(e) => return Err(e.into()),
+    };
+    let page = SigninPage {
+        chrome: Chrome::new(&state, &visitor, ""),
+        email: form.email,
+        next: local_next(Some(form.next)),
+        error: Some(error),
+        expired: false,
+    };
+    Ok((status, page).into_response())
+}
+
+async fn signup_page(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let next = local_next(param(query.as_deref(), "next"));
+    if matches!(visitor.session, SessionState::SignedIn(_)) {
+        return see_other(landing(&next));
+    }
+    SignupPage {
+        chrome: Chrome::new(&state, &visitor, ""),
+        email: String::new(),
+        name: String::new(),
+        next,
+        errors: Errors::default(),
+    }
+    .into_response()
+}
+
+#[derive(Deserialize)]
+struct SignupForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    next: String,
+}
+
+async fn signup_submit(
+    State(state): State<AppState>,
+    client: ClientInfo,
+    CsrfForm { visitor, form }: CsrfForm<SignupForm>,
+) -> Result<Response, WebError> {
+    let mut errors = Errors::default();
+    let email = Email::parse(&form.email).map_err(|e| errors.0.push(e)).ok();
+    let password = Password::parse("password", &form.password)
+        .map_err(|e| errors.0.push(e))
+        .ok();
+    let name = if form.name.trim().is_empty() {
+        Some(None)
+    } else {
+        DisplayName::parse(&form.name)
+            .map(Some)
+            .map_err(|e| errors.0.push(e))
+            .ok()
+    };
+    let mut status = StatusCode::UNPROCESSABLE_ENTITY;
+    if let (Some(email), Some(password), Some(name)) = (email, password, name) {
+        let input = session::SignUp {
+            email,
+            password,
+            name,
+        };
+        match session::sign_up(&state, input, &client).await {
+            Ok(issued) => {
+                visitor.start_session(&state, &issued);
+                visitor.flash("welcome");
+                return Ok(see_other(landing(&form.next)));
+            }
+            Err(AppError::Conflict(_)) => {
+                status = StatusCode::CONFLICT;
+                errors.add(
+                    "email",
+                    "An account with this email already exists. Sign in instead?",
+                );
+            }
+            Err(AppError::RateLimited { retry_after }) => {
+                status = StatusCode::TOO_MANY_REQUESTS;
+                errors.add(
+                    "form",
+                    &format!("Too many attempts. Please wait {retry_after} seconds and try again."),
+                );
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let page = SignupPage {
+        chrome: Chrome::new(&state, &visitor, ""),
+        email: form.email,
+        name: form.name,
+        next: local_next(Some(form.next)),
+        errors,
+    };
+    Ok((status, page).into_response())
+}
+
+/// A form with no fields of its own (only the CSRF token).
+#[derive(Deserialize)]
+struct NoFields {}
+
+async fn signout(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    CsrfForm { visitor, .. }: CsrfForm<NoFields>,
+) -> Result<Response, WebError> {
+    session::sign_out(&state, signed_in.user).await?;
+    visitor.end_session();
+    visitor.flash("signed-out");
+    Ok(see_other("/signin"))
+}
+
+async fn signout_all(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    CsrfForm { visitor, .. }: CsrfForm<NoFields>,
+) -> Result<Response, WebError> {
+    session::sign_out_all(&state, signed_in.user).await?;
+    visitor.end_session();
+    visitor.flash("signed-out-all");
+    Ok(see_other("/signin"))
+}

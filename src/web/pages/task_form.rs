@@ -1,0 +1,165 @@
+//! The task form shared by the add and edit pages: its fields as typed, their
+//! validation into [`TaskFields`], and the `<option>` lists of its selects.
+
+use serde::Deserialize;
+use time::format_description::BorrowedFormatItem;
+use time::macros::format_description;
+use time::{Date, OffsetDateTime, Time};
+
+use crate::tasks::model::{Description, Priority, Tags, Task, TaskFields, TaskTitle};
+use crate::web::forms::Errors;
+
+const DATE_INPUT: &[BorrowedFormatItem<'static>] = format_description!("[year]-[month]-[day]");
+
+/// The fields of the add and edit forms, as typed.
+#[derive(Deserialize, Default, Clone)]
+pub struct TaskForm {
+    #[serde(default)]
+    pub title: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub priority: String,
+    #[serde(default)]
+    pub due: String,
+    #[serde(default)]
+    pub tags: String,
+    /// The list's query string, to come back to the same filters and page.
+    #[serde(default)]
+    pub back: String,
+}
+
+impl TaskForm {
+    pub fn from_task(task: &Task, back: String) -> Self {
+        Self {
+            title: task.title.clone(),
+            description: task.description.clone(),
+            priority: task.priority.as_str().to_owned(),
+            due: task
+                .due_at
+                .and_then(|d| d.format(DATE_INPUT).ok())
+                .unwrap_or_default(),
+            tags: task.tags.join(", "),
+            back,
+        }
+    }
+
+    /// Validates the form. A due date is a day: it becomes the end of that day (UTC),
+    /// unless it is the day the task already had, whose exact time is kept.
+    pub fn parse(&self, current_due: Option<OffsetDateTime>) -> Result<TaskFields, Errors> {
+        let mut errors = Errors::default();
+        let title = TaskTitle::parse(&self.title)
+            .map_err(|e| errors.0.push(e))
+            .ok();
+        let description = Description::parse(&self.description)
+            .map_err(|e| errors.0.push(e))
+            .ok();
+        let priority = match self.priority.as_str() {
+            "" => Some(Priority::default()),
+            p => Priority::parse("priority", p)
+                .map_err(|e| errors.0.push(e))
+                .ok(),
+        };
+        let due = match self.due.trim() {
+            "" => Some(None),
+            raw => match Date::parse(raw, DATE_INPUT) {
+                Ok(day) if current_due.is_some_and(|d| d.date() == day) => Some(current_due),
+                Ok(day) => Some(Some(
+                    day.with_time(Time::from_hms(23, 59, 59).unwrap_or(Time::MIDNIGHT))
+                        .assume_utc(),
+                )),
+                Err(_) => {
+                    errors.add("due", "must be a date like 2026-11-25");
+                    None
+                }
+            },
+        };
+        let raw_tags: Vec<String> = self
+            .tags
+            .split(',')
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(str::to_owned)
+            .collect();
+        let tags = Tags::parse(&raw_tags).map_err(|e| errors.0.push(e)).ok();
+        match (title, description, priority, due, tags) {
+            (Some(title), Some(description), Some(priority), Some(due_at), Some(tags)) => {
+                Ok(TaskFields {
+                    title,
+                    description,
+                    priority,
+                    due_at,
+                    tags,
+                    completed: None,
+                })
+            }
+            _ => Err(errors),
+        }
+    }
+}
+
+/// One `<option>` of a select.
+pub struct Opt {
+    /// The submitted value.
+    pub value: &'static str,
+    /// What the user reads.
+    pub label: &'static str,
+    /// Whether it is the current choice.
+    pub selected: bool,
+}
+
+/// The options of `list` with `current` selected.
+pub fn options(list: &[(&'static str, &'static str)], current: &str) -> Vec<Opt> {
+    list.iter()
+        .map(|&(value, label)| Opt {
+            value,
+            label,
+            selected: value == current,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    fn form(due: &str, tags: &str) -> TaskForm {
+        TaskForm {
+            title: " Buy milk ".into(),
+            due: due.into(),
+            tags: tags.into(),
+            ..TaskForm::default()
+        }
+    }
+
+    #[test]
+    fn a_due_day_means_the_end_of_that_day_in_utc() {
+        let fields = form("2026-11-25", "").parse(None).expect("valid");
+        assert_eq!(fields.due_at, Some(datetime!(2026-11-25 23:59:59 UTC)));
+        assert_eq!(fields.title.as_str(), "Buy milk");
+        assert_eq!(fields.priority, Priority::Medium);
+    }
+
+    #[test]
+    fn an_unchanged_due_day_keeps_its_exact_time() {
+        let exact = datetime!(2026-11-25 09:30 UTC);
+        let fields = form("2026-11-25", "").parse(Some(exact)).expect("valid");
+        assert_eq!(fields.due_at, Some(exact));
+        let fields = form("", "").parse(Some(exact)).expect("valid");
+        assert_eq!(fields.due_at, None);
+    }
+
+    #[test]
+    fn tags_are_split_on_commas_and_errors_name_the_fields() {
+        let fields = form("", " Work,, home ,work").parse(None).expect("valid");
+        assert_eq!(fields.tags.as_slice(), ["work", "home"]);
+        let mut bad = form("tomorrow", &"x".repeat(40));
+        bad.title = "  ".into();
+        bad.priority = "urgent".into();
+        let errors = bad.parse(None).expect_err("invalid");
+        for field in ["title", "due", "priority", "tags"] {
+            assert!(errors.get(field).is_some(), "{field}: {errors:?}");
+        }
+    }
+}

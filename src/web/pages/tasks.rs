@@ -1,0 +1,418 @@
+//! The tasks pages: the filtered, paged list with the add form, the edit page, the delete
+//! confirmation, and the done toggle.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Router;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+use time::OffsetDateTime;
+use time::format_description::BorrowedFormatItem;
+use time::macros::format_description;
+use uuid::Uuid;
+
+use super::task_form::{Opt, TaskForm, options};
+use super::{Chrome, param};
+use crate::AppState;
+use crate::error::AppError;
+use crate::tasks::model::Task;
+use crate::tasks::query::ListQuery;
+use crate::tasks::service;
+use crate::web::error::WebError;
+use crate::web::forms::{CsrfForm, Errors};
+use crate::web::see_other;
+use crate::web::session::SignedIn;
+
+/// Tasks per page.
+const PAGE_SIZE: u32 = 20;
+
+const DATE_SHOWN: &[BorrowedFormatItem<'static>] =
+    format_description!("[weekday repr:short] [day padding:none] [month repr:short] [year]");
+
+/// The routes of this module.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(tasks_list))
+        .route("/tasks", get(tasks_list).post(tasks_create))
+        .route("/tasks/{id}/edit", get(tasks_edit_page))
+        .route("/tasks/{id}", post(tasks_update))
+        .route("/tasks/{id}/toggle", post(tasks_toggle))
+        .route(
+            "/tasks/{id}/delete",
+            get(tasks_delete_page).post(tasks_delete),
+        )
+}
+
+/// A task as the list shows it.
+struct TaskView {
+    id: Uuid,
+    title: String,
+    description: String,
+    completed: bool,
+    priority: &'static str,
+    due: Option<String>,
+    overdue: bool,
+    tags: Vec<String>,
+}
+
+impl TaskView {
+    fn new(task: Task, now: OffsetDateTime) -> Self {
+        Self {
+            id: task.id,
+            overdue: !task.completed && task.due_at.is_some_and(|d| d < now),
+            due: task.due_at.and_then(|d| d.format(DATE_SHOWN).ok()),
+            title: task.title,
+            description: task.description,
+            completed: task.completed,
+            priority: task.priority.as_str(),
+            tags: task.tags,
+        }
+    }
+}
+
+const STATUSES: &[(&str, &str)] = &[("all", "All"), ("pending", "To do"), ("completed", "Done")];
+const PRIORITY_FILTER: &[(&str, &str)] = &[
+    ("", "Any priority"),
+    ("high", "High"),
+    ("medium", "Medium"),
+    ("low", "Low"),
+];
+const PRIORITIES: &[(&str, &str)] = &[("high", "High"), ("medium", "Medium"), ("low", "Low")];
+const SORTS: &[(&str, &str)] = &[
+    ("-created_at", "Newest first"),
+    ("created_at", "Oldest first"),
+    ("due_at", "Due date"),
+    ("-priority", "Priority"),
+    ("title", "Title A-Z"),
+    ("-updated_at", "Recently changed"),
+];
+
+/// The filter form's values, as typed.
+#[derive(Default)]
+struct Filters {
+    status: String,
+    priority: String,
+    tag: String,
+    q: String,
+    sort: String,
+}
+
+impl Filters {
+    fn from_query(query: Option<&str>) -> Self {
+        let get = |name| param(query, name).unwrap_or_default();
+        Self {
+            status: get("status"),
+            priority: get("priority"),
+            tag: get("tag"),
+            q: get("q"),
+            sort: get("sort"),
+        }
+    }
+
+    fn any(&self) -> bool {
+        !(self.status.is_empty() || self.status == "all")
+            || !self.priority.is_empty()
+            || !self.tag.is_empty()
+            || !self.q.is_empty()
+    }
+
+    /// The query string of these filters (no cursor), for links.
+    fn query(&self) -> String {
+        let mut out = url::form_urlencoded::Serializer::new(String::new());
+        for (k, v) in [
+            ("status", &self.status),
+            ("priority", &self.priority),
+            ("tag", &self.tag),
+            ("q", &self.q),
+            ("sort", &self.sort),
+        ] {
+            if !v.is_empty() {
+                out.append_pair(k, v);
+            }
+        }
+        out.finish()
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "tasks.html")]
+struct TasksPage {
+    chrome: Chrome,
+    status_opts: Vec<Opt>,
+    priority_filter_opts: Vec<Opt>,
+    sort_opts: Vec<Opt>,
+    priority_opts: Vec<Opt>,
+    tasks: Vec<TaskView>,
+    total: u64,
+    filters: Filters,
+    filter_error: Option<String>,
+    next_url: Option<String>,
+    first_url: Option<String>,
+    form: TaskForm,
+    errors: Errors,
+    back: String,
+}
+
+/// Where the list with `back`'s filters lives. `back` came from our own query string;
+/// anything that would not survive as a header value falls back to the plain list.
+fn list_url(back: &str) -> String {
+    let clean = back.bytes().all(|b| b.is_ascii_graphic() && b != b'#');
+    if back.is_empty() || !clean {
+        "/tasks".to_owned()
+    } else {
+        format!("/tasks?{back}")
+    }
+}
+
+async fn render_list(
+    state: &AppState,
+    signed_in: &SignedIn,
+    query: Option<&str>,
+    form: TaskForm,
+    errors: Errors,
+) -> Result<TasksPage, WebError> {
+    let filters = Filters::from_query(query);
+    let cursor = param(query, "cursor").unwrap_or_default();
+    let mut wanted = filters.query();
+    if !cursor.is_empty() {
+        let mut s = url::form_urlencoded::Serializer::new(wanted);
+        s.append_pair("cursor", &cursor);
+        wanted = s.finish();
+    }
+    let limit = format!("limit={PAGE_SIZE}");
+    let (list_query, filter_error) = match ListQuery::parse(&format!("{wanted}&{limit}")) {
+        Ok(q) => (q, None),
+        Err(errors) => {
+            let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+            let message = format!(
+                "Some filters were not understood ({}), so all tasks are shown.",
+                fields.join(", ")
+            );
+            let q = ListQuery::parse(&limit).map_err(|_| AppError::Internal("bad limit".into()))?;
+            (q, Some(message))
+        }
+    };
+    let page = service::list(state, signed_in.user, &list_query).await?;
+    let now = OffsetDateTime::now_utc();
+    let base = filters.query();
+    let sep = if base.is_empty() { "" } else { "&" };
+    let next_url = page.next.map(|c| {
+        let cursor: String = url::form_urlencoded::byte_serialize(c.as_bytes()).collect();
+        format!("/tasks?{base}{sep}cursor={cursor}")
+    });
+    let first_url = list_query.cursor.is_some().then(|| list_url(&base));
+    let form_priority = if form.priority.is_empty() {
+        "medium"
+    } else {
+        form.priority.as_str()
+    };
+    Ok(TasksPage {
+        chrome: Chrome::new(state, &signed_in.visitor, "tasks"),
+        status_opts: options(
+            STATUSES,
+            if filters.status.is_empty() {
+                "all"
+            } else {
+                &filters.status
+            },
+        ),
+        priority_filter_opts: options(PRIORITY_FILTER, &filters.priority),
+        sort_opts: options(
+            SORTS,
+            if filters.sort.is_empty() {
+                "-created_at"
+            } else {
+                &filters.sort
+            },
+        ),
+        priority_opts: options(PRIORITIES, form_priority),
+        tasks: page
+            .tasks
+            .into_iter()
+            .map(|t| TaskView::new(t, now))
+            .collect(),
+        total: page.total,
+        filters,
+        filter_error,
+        next_url,
+        first_url,
+        back: wanted,
+        form,
+        errors,
+    })
+}
+
+async fn tasks_list(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    RawQuery(query): RawQuery,
+) -> Result<Response, WebError> {
+    let page = render_list(
+        &state,
+        &signed_in,
+        query.as_deref(),
+        TaskForm::default(),
+        Errors::default(),
+    )
+    .await?;
+    Ok(page.into_response())
+}
+
+async fn tasks_create(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    CsrfForm { visitor, form }: CsrfForm<TaskForm>,
+) -> Result<Response, WebError> {
+    match form.parse(None) {
+        Ok(fields) => {
+            service::create(&state, signed_in.user, fields).await?;
+            visitor.flash("task-added");
+            Ok(see_other(&list_url(&form.back)))
+        }
+        Err(errors) => {
+            let back = form.back.clone();
+            let page = render_list(&state, &signed_in, Some(&back), form, errors).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+    }
+}
+
+/// A task id from the path; anything that is not a UUID is simply not found.
+fn task_id(raw: &str) -> Result<Uuid, WebError> {
+    Uuid::parse_str(raw).map_err(|_| WebError(AppError::not_found()))
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "task_edit.html")]
+struct EditPage {
+    chrome: Chrome,
+    priority_opts: Vec<Opt>,
+    id: Uuid,
+    form: TaskForm,
+    errors: Errors,
+    cancel: String,
+}
+
+async fn tasks_edit_page(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Path(id): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, WebError> {
+    let id = task_id(&id)?;
+    let task = service::get(&state, signed_in.user, id).await?;
+    let back = param(query.as_deref(), "back").unwrap_or_default();
+    Ok(EditPage {
+        chrome: Chrome::new(&state, &signed_in.visitor, "tasks"),
+        priority_opts: options(PRIORITIES, task.priority.as_str()),
+        id,
+        form: TaskForm::from_task(&task, back.clone()),
+        errors: Errors::default(),
+        cancel: list_url(&back),
+    }
+    .into_response())
+}
+
+async fn tasks_update(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Path(id): Path<String>,
+    CsrfForm { visitor, form }: CsrfForm<TaskForm>,
+) -> Result<Response, WebError> {
+    let id = task_id(&id)?;
+    let task = service::get(&state, signed_in.user, id).await?;
+    match form.parse(task.due_at) {
+        Ok(fields) => {
+            service::replace(&state, signed_in.user, id, fields, None).await?;
+            visitor.flash("task-saved");
+            Ok(see_other(&list_url(&form.back)))
+        }
+        Err(errors) => {
+            let page = EditPage {
+                chrome: Chrome::new(&state, &visitor, "tasks"),
+                priority_opts: options(PRIORITIES, &form.priority),
+                id,
+                cancel: list_url(&form.back),
+                form,
+                errors,
+            };
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct ToggleForm {
+    #[serde(default)]
+    completed: String,
+    #[serde(default)]
+    back: String,
+}
+
+async fn tasks_toggle(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Path(id): Path<String>,
+    CsrfForm { visitor, form }: CsrfForm<ToggleForm>,
+) -> Result<Response, WebError> {
+    let id = task_id(&id)?;
+    // The form says which state it wants, so a double click cannot undo itself.
+    let completed = form.completed == "true";
+    service::complete(&state, signed_in.user, id, Some(completed), None).await?;
+    visitor.flash(if completed {
+        "task-done"
+    } else {
+        "task-undone"
+    });
+    Ok(see_other(&list_url(&form.back)))
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "task_delete.html")]
+struct DeletePage {
+    chrome: Chrome,
+    id: Uuid,
+    title: String,
+    back: String,
+    cancel: String,
+}
+
+async fn tasks_delete_page(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Path(id): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, WebError> {
+    let id = task_id(&id)?;
+    let task = service::get(&state, signed_in.user, id).await?;
+    let back = param(query.as_deref(), "back").unwrap_or_default();
+    Ok(DeletePage {
+        chrome: Chrome::new(&state, &signed_in.visitor, "tasks"),
+        id,
+        title: task.title,
+        cancel: list_url(&back),
+        back,
+    }
+    .into_response())
+}
+
+#[derive(Deserialize)]
+struct DeleteForm {
+    #[serde(default)]
+    back: String,
+}
+
+async fn tasks_delete(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    Path(id): Path<String>,
+    CsrfForm { visitor, form }: CsrfForm<DeleteForm>,
+) -> Result<Response, WebError> {
+    let id = task_id(&id)?;
+    service::delete(&state, signed_in.user, id, None).await?;
+    visitor.flash("task-deleted");
+    Ok(see_other(&list_url(&form.back)))
+}

@@ -1,0 +1,310 @@
+//! The browser session: who is visiting (resolved once per request from the cookies),
+//! silent renewal from the refresh cookie, and the `Set-Cookie` headers a request adds.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::extract::{FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, Method, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use super::cookies::{ACCESS, CSRF, CookiePolicy, FLASH, REFRESH};
+use super::error::WebError;
+use super::{csrf, flash, see_other, with_page_headers};
+use crate::AppState;
+use crate::auth::CurrentUser;
+use crate::auth::extract::authenticate;
+use crate::auth::session;
+use crate::error::AppError;
+
+/// How long the tokens of a renewal are handed to a concurrent request presenting the
+/// same (now used) refresh token, instead of letting it revoke the session as a reuse.
+const RENEWAL_REUSE: Duration = Duration::from_secs(30);
+
+/// Where the visitor stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionState {
+    /// No session cookies.
+    Anonymous,
+    /// Session cookies that no longer work: the session expired or was ended elsewhere.
+    Expired,
+    /// A working session.
+    SignedIn(CurrentUser),
+}
+
+/// The visitor of one request: session, CSRF cookie and a pending notice.
+#[derive(Clone)]
+pub struct Visitor {
+    /// The session.
+    pub session: SessionState,
+    csrf_cookie: String,
+    notice: Option<&'static str>,
+    ctx: Arc<RequestCtx>,
+    policy: CookiePolicy,
+}
+
+impl Visitor {
+    /// The session id CSRF tokens are bound to.
+    fn session_id(&self) -> Option<Uuid> {
+        match self.session {
+            SessionState::SignedIn(user) => user.session_id,
+            _ => None,
+        }
+    }
+
+    /// The hidden-field token for forms on the page being rendered.
+    pub fn csrf_token(&self, state: &AppState) -> String {
+        csrf::token(&state.auth.csrf_key, &self.csrf_cookie, self.session_id())
+    }
+
+    /// Whether a submitted token belongs to this visitor.
+    pub fn csrf_valid(&self, state: &AppState, submitted: &str) -> bool {
+        csrf::verify(
+            &state.auth.csrf_key,
+            &self.csrf_cookie,
+            self.session_id(),
+            submitted,
+        )
+    }
+
+    /// The notice to show once ("Task added"), from the previous request.
+    pub fn notice(&self) -> Option<&'static str> {
+        self.notice
+    }
+
+    /// Shows `code`'s notice on the next page the browser loads.
+    pub fn flash(&self, code: &str) {
+        if let Some(v) = self.policy.set(FLASH, code, Some(Duration::from_secs(60))) {
+            self.ctx.push(v);
+        }
+    }
+
+    /// Starts a session in this browser.
+    pub fn start_session(&self, state: &AppState, issued: &session::Issued) {
+        for v in self
+            .policy
+            .session(&state.config, &issued.access_token, &issued.refresh_token)
+        {
+            self.ctx.push(v);
+        }
+    }
+
+    /// Ends the session in this browser.
+    pub fn end_session(&self) {
+        for v in self.policy.end_session() {
+            self.ctx.push(v);
+        }
+    }
+}
+
+/// Per-request scratch space shared by the extractors and the middleware.
+#[derive(Default)]
+struct RequestCtx {
+    set_cookies: Mutex<Vec<HeaderValue>>,
+    clear_flash: Mutex<Option<HeaderValue>>,
+    visitor: tokio::sync::OnceCell<(SessionState, String, Option<&'static str>)>,
+    renewals: Arc<Renewals>,
+}
+
+impl RequestCtx {
+    fn push(&self, v: HeaderValue) {
+        if let Ok(mut out) = self.set_cookies.lock() {
+            out.push(v);
+        }
+    }
+}
+
+/// The tokens of one renewal and whom they belong to.
+#[derive(Clone)]
+struct Renewed {
+    access: String,
+    refresh: String,
+    user: CurrentUser,
+}
+
+/// Recent renewals on this node, so that two requests racing with one refresh token (two
+/// tabs reopened together) both get the new tokens instead of revoking the session.
+#[derive(Default)]
+pub struct Renewals {
+    recent: tokio::sync::Mutex<HashMap<[u8; 32], (Instant, Renewed)>>,
+}
+
+impl Renewals {
+    /// Exchanges `refresh_token` once; the same token within [`RENEWAL_REUSE`] gets the
+    /// same answer. Renewals on a node are serialised (they are rare: one per access
+    /// token lifetime per browser).
+    async fn renew(&self, state: &AppState, refresh_token: &str) -> Result<Renewed, AppError> {
+        let key: [u8; 32] = Sha256::digest(refresh_token.as_bytes()).into();
+        let mut recent = self.recent.lock().await;
+        recent.retain(|_, (at, ..)| at.elapsed() < RENEWAL_REUSE);
+        if let Some((_, renewed)) = recent.get(&key) {
+            return Ok(renewed.clone());
+        }
+        let issued = session::refresh(state, refresh_token).await?;
+        let user = authenticate(state, &issued.access_token).await?;
+        let renewed = Renewed {
+            access: issued.access_token,
+            refresh: issued.refresh_token,
+            user,
+        };
+        recent.insert(key, (Instant::now(), renewed.clone()));
+        Ok(renewed)
+    }
+}
+
+/// The middleware of every page route: makes room for the extractors, then adds the
+/// `Set-Cookie` headers they asked for and the page security headers.
+pub async fn layer(renewals: Arc<Renewals>, mut req: Request, next: Next) -> Response {
+    let ctx = Arc::new(RequestCtx {
+        renewals,
+        ..RequestCtx::default()
+    });
+    req.extensions_mut().insert(ctx.clone());
+    let mut res = next.run(req).await;
+    if res.status().is_success()
+        && let Ok(mut clear) = ctx.clear_flash.lock()
+        && let Some(v) = clear.take()
+    {
+        res.headers_mut().append(header::SET_COOKIE, v);
+    }
+    if let Ok(mut out) = ctx.set_cookies.lock() {
+        for v in out.drain(..) {
+            res.headers_mut().append(header::SET_COOKIE, v);
+        }
+    }
+    with_page_headers(res)
+}
+
+/// Reads the cookies once per request: the CSRF cookie (made when missing), the notice,
+/// and the session, renewed from the refresh cookie when the access cookie is gone or
+/// refused.
+async fn resolve(
+    state: &AppState,
+    headers: &HeaderMap,
+    ctx: &RequestCtx,
+    policy: CookiePolicy,
+) -> Result<(SessionState, String, Option<&'static str>), AppError> {
+    let csrf_cookie = match policy.get(headers, CSRF).filter(|v| v.len() == 43) {
+        Some(v) => v.to_owned(),
+        None => {
+            let v = csrf::new_cookie_value()
+                .ok_or_else(|| AppError::Internal("no randomness available".into()))?;
+            if let Some(h) = policy.set(CSRF, &v, None) {
+                ctx.push(h);
+            }
+            v
+        }
+    };
+    let notice = policy.get(headers, FLASH).and_then(flash::message);
+    if policy.get(headers, FLASH).is_some()
+        && let Ok(mut clear) = ctx.clear_flash.lock()
+    {
+        *clear = Some(policy.clear(FLASH));
+    }
+    let access = policy.get(headers, ACCESS);
+    if let Some(token) = access {
+        match authenticate(state, token).await {
+            Ok(user) => return Ok((SessionState::SignedIn(user), csrf_cookie, notice)),
+            Err(AppError::Unauthorized { .. }) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    let session = match policy.get(headers, REFRESH) {
+        None if access.is_none() => SessionState::Anonymous,
+        None => {
+            for v in policy.end_session() {
+                ctx.push(v);
+            }
+            SessionState::Expired
+        }
+        Some(refresh) => match ctx.renewals.renew(state, refresh).await {
+            Ok(renewed) => {
+                tracing::debug!(user_id = %renewed.user.id, "web session renewed");
+                for v in policy.session(&state.config, &renewed.access, &renewed.refresh) {
+                    ctx.push(v);
+                }
+                SessionState::SignedIn(renewed.user)
+            }
+            Err(AppError::Unauthorized { .. }) => {
+                for v in policy.end_session() {
+                    ctx.push(v);
+                }
+                SessionState::Expired
+            }
+            Err(e) => return Err(e),
+        },
+    };
+    Ok((session, csrf_cookie, notice))
+}
+
+impl FromRequestParts<AppState> for Visitor {
+    type Rejection = WebError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, WebError> {
+        let ctx = parts
+            .extensions
+            .get::<Arc<RequestCtx>>()
+            .cloned()
+            .ok_or_else(|| AppError::Internal("page route without the session layer".into()))?;
+        let policy = CookiePolicy::new(&state.config);
+        let (session, csrf_cookie, notice) = ctx
+            .visitor
+            .get_or_try_init(|| resolve(state, &parts.headers, &ctx, policy))
+            .await?
+            .clone();
+        Ok(Self {
+            session,
+            csrf_cookie,
+            notice,
+            ctx,
+            policy,
+        })
+    }
+}
+
+/// A visitor with a working session; anyone else is sent to `/signin?next=<this page>`
+/// (with `expired=1` when their session ended).
+#[derive(Clone)]
+pub struct SignedIn {
+    /// The user.
+    pub user: CurrentUser,
+    /// The visitor behind it.
+    pub visitor: Visitor,
+}
+
+impl FromRequestParts<AppState> for SignedIn {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        let visitor = Visitor::from_request_parts(parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        if let SessionState::SignedIn(user) = visitor.session {
+            return Ok(Self { user, visitor });
+        }
+        // After a form POST, come back to the page that holds the form, not its action.
+        let next = if parts.method == Method::GET || parts.method == Method::HEAD {
+            parts
+                .uri
+                .path_and_query()
+                .map_or("/".to_owned(), |p| p.as_str().to_owned())
+        } else if parts.uri.path().starts_with("/account") {
+            "/account".to_owned()
+        } else {
+            "/tasks".to_owned()
+        };
+        let mut target = format!(
+            "/signin?next={}",
+            url::form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>()
+        );
+        if visitor.session == SessionState::Expired {
+            target.push_str("&expired=1");
+        }
+        Err(see_other(&target))
+    }
+}

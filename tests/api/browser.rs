@@ -1,0 +1,146 @@
+//! The web app in a real headless Chromium: `e2e/run.js` (playwright-core) drives the
+//! pages of a Taskward spawned here. Without Chromium, Node or `e2e/node_modules` the tests
+//! print a notice and pass as skipped, except under `CI=true`, where they fail.
+//! `SCREENSHOT_DIR=docs/screenshots` makes the main scenario save the README's screenshots.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Once;
+use std::time::Duration;
+
+use crate::helpers::{TestApp, TestDb};
+
+/// Chromium on 2 cores does not like company: one scenario at a time.
+static ONE_BROWSER: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+fn e2e_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("e2e")
+}
+
+fn chromium() -> PathBuf {
+    std::env::var_os("CHROMIUM").map_or_else(|| PathBuf::from("/usr/bin/chromium"), PathBuf::from)
+}
+
+/// Whether the browser tests can run here; a failure under `CI=true` when they cannot.
+fn browser_available() -> bool {
+    let mut missing = Vec::new();
+    if !chromium().exists() {
+        missing.push(format!(
+            "{} (apt-get install chromium)",
+            chromium().display()
+        ));
+    }
+    if Command::new("node").arg("--version").output().is_err() {
+        missing.push("node".to_owned());
+    }
+    if !e2e_dir().join("node_modules/playwright-core").exists() {
+        missing.push("e2e/node_modules/playwright-core (cd e2e && npm ci)".to_owned());
+    }
+    if missing.is_empty() {
+        return true;
+    }
+    assert!(
+        std::env::var("CI").map_or(true, |v| v != "true"),
+        "CI=true but the browser tests cannot run; missing: {}",
+        missing.join(", ")
+    );
+    static NOTICE: Once = Once::new();
+    NOTICE.call_once(|| {
+        eprintln!(
+            "notice: skipping the browser tests; missing: {}",
+            missing.join(", ")
+        );
+    });
+    false
+}
+
+/// Runs one scenario of `e2e/run.js` against `app` and fails with its output if it fails.
+/// (The script stops itself after 3 minutes, so a hung browser cannot hang the suite.)
+async fn run_scenario(app: &TestApp, scenario: &str, env: &[(&str, String)]) {
+    let mut cmd = Command::new("node");
+    cmd.arg("run.js")
+        .arg(scenario)
+        .current_dir(e2e_dir())
+        .env("BASE_URL", app.url(""))
+        .env("CHROMIUM", chromium())
+        // Only the scenarios given a (absolute) screenshot directory take screenshots.
+        .env_remove("SCREENSHOT_DIR");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let output = tokio::task::spawn_blocking(move || cmd.output())
+        .await
+        .expect("the scenario thread")
+        .expect("node starts");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "browser scenario `{scenario}` failed:\n{stdout}\n{stderr}"
+    );
+}
+
+fn screenshots() -> Vec<(&'static str, String)> {
+    std::env::var("SCREENSHOT_DIR")
+        .ok()
+        .filter(|d| !d.is_empty())
+        .map(|d| {
+            let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(d);
+            vec![("SCREENSHOT_DIR", dir.display().to_string())]
+        })
+        .unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_user_signs_up_manages_tasks_and_their_account_in_a_browser() {
+    if !browser_available() {
+        return;
+    }
+    let _one = ONE_BROWSER.lock().await;
+    let app = TestApp::spawn(TestDb::sqlite()).await;
+    run_scenario(&app, "main", &screenshots()).await;
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_whole_flow_works_with_javascript_turned_off() {
+    if !browser_available() {
+        return;
+    }
+    let _one = ONE_BROWSER.lock().await;
+    let app = TestApp::spawn(TestDb::sqlite()).await;
+    run_scenario(&app, "nojs", &[]).await;
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn signing_out_everywhere_ends_the_session_in_another_browser() {
+    if !browser_available() {
+        return;
+    }
+    let _one = ONE_BROWSER.lock().await;
+    let app = TestApp::spawn(TestDb::sqlite()).await;
+    run_scenario(&app, "everywhere", &[]).await;
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_expired_session_renews_silently_then_asks_to_sign_in_again() {
+    if !browser_available() {
+        return;
+    }
+    let _one = ONE_BROWSER.lock().await;
+    let db = TestDb::sqlite();
+    let mut config = db.config();
+    config.access_token_ttl = Duration::from_secs(2);
+    config.refresh_token_ttl = Duration::from_secs(6);
+    let app = TestApp::spawn_with(db, config).await;
+    let env = [
+        ("ACCESS_TTL_MS", "2000".to_owned()),
+        ("REFRESH_TTL_MS", "6000".to_owned()),
+    ];
+    let mut env = env.to_vec();
+    env.extend(screenshots());
+    run_scenario(&app, "expiry", &env).await;
+    app.stop().await;
+}
