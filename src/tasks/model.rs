@@ -301,66 +301,25 @@ impl<'a> Reader<'a> {
         None
     }
 
-    fn string(&mut self, name: &str) -> Option<&'a str> {
-        match self.body.get(name).and_then(Value::as_str) {
-            Some(s) => Some(s),
-            None => self.fail(FieldError::new(name, "must be a string")),
-        }
-    }
-
-    fn title(&mut self, required: bool) -> Option<Option<TaskTitle>> {
-        match self.member("title") {
-            Member::Absent if !required => Some(None),
-            Member::Absent | Member::Null => self.fail(FieldError::new("title", "is required")),
-            Member::Value(_) => {
-                let s = self.string("title")?;
-                TaskTitle::parse(s)
-                    .map(Some)
-                    .map_err(|e| self.errors.push(e))
-                    .ok()
-            }
-        }
-    }
-
-    fn description(&mut self) -> Option<Option<Description>> {
-        match self.member("description") {
+    /// A string member: absent is `Some(None)`; `null` is `on_null` (an error when there
+    /// is none); a string goes through `parse`. `None` means an error was recorded.
+    fn text<T>(
+        &mut self,
+        name: &str,
+        on_null: Option<T>,
+        parse: impl FnOnce(&str) -> Result<T, FieldError>,
+    ) -> Option<Option<T>> {
+        match self.member(name) {
             Member::Absent => Some(None),
-            Member::Null => Some(Some(Description::default())),
-            Member::Value(_) => {
-                let s = self.string("description")?;
-                Description::parse(s)
-                    .map(Some)
-                    .map_err(|e| self.errors.push(e))
-                    .ok()
-            }
-        }
-    }
-
-    fn priority(&mut self) -> Option<Option<Priority>> {
-        match self.member("priority") {
-            Member::Absent => Some(None),
-            Member::Null => Some(Some(Priority::default())),
-            Member::Value(_) => {
-                let s = self.string("priority")?;
-                Priority::parse("priority", s)
-                    .map(Some)
-                    .map_err(|e| self.errors.push(e))
-                    .ok()
-            }
-        }
-    }
-
-    fn due_at(&mut self) -> Option<Option<Option<OffsetDateTime>>> {
-        match self.member("due_at") {
-            Member::Absent => Some(None),
-            Member::Null => Some(Some(None)),
-            Member::Value(_) => {
-                let s = self.string("due_at")?;
-                parse_timestamp("due_at", s)
-                    .map(|t| Some(Some(t)))
-                    .map_err(|e| self.errors.push(e))
-                    .ok()
-            }
+            Member::Null => match on_null {
+                Some(v) => Some(Some(v)),
+                None => self.fail(FieldError::new(name, "must not be null")),
+            },
+            Member::Value(Value::String(s)) => match parse(s) {
+                Ok(v) => Some(Some(v)),
+                Err(e) => self.fail(e),
+            },
+            Member::Value(_) => self.fail(FieldError::new(name, "must be a string")),
         }
     }
 
@@ -369,6 +328,13 @@ impl<'a> Reader<'a> {
             Member::Absent => Some(None),
             Member::Null => Some(Some(Tags::default())),
             Member::Value(Value::Array(items)) => {
+                // Refuse absurd lists before normalising them.
+                if items.len() > MAX_TAGS * 10 {
+                    return self.fail(FieldError::new(
+                        "tags",
+                        format!("must hold at most {MAX_TAGS} tags"),
+                    ));
+                }
                 let mut raw = Vec::with_capacity(items.len());
                 for (i, item) in items.iter().enumerate() {
                     match item.as_str() {
@@ -379,17 +345,10 @@ impl<'a> Reader<'a> {
                         }
                     }
                 }
-                // Refuse absurd lists before normalising them.
-                if raw.len() > MAX_TAGS * 10 {
-                    return self.fail(FieldError::new(
-                        "tags",
-                        format!("must hold at most {MAX_TAGS} tags"),
-                    ));
+                match Tags::parse(&raw) {
+                    Ok(tags) => Some(Some(tags)),
+                    Err(e) => self.fail(e),
                 }
-                Tags::parse(&raw)
-                    .map(Some)
-                    .map_err(|e| self.errors.push(e))
-                    .ok()
             }
             Member::Value(_) => self.fail(FieldError::new("tags", "must be an array of strings")),
         }
@@ -398,46 +357,10 @@ impl<'a> Reader<'a> {
     fn completed(&mut self) -> Option<Option<bool>> {
         match self.member("completed") {
             Member::Absent => Some(None),
-            Member::Null => self.fail(FieldError::new("completed", "must be true or false")),
             Member::Value(Value::Bool(b)) => Some(Some(*b)),
-            Member::Value(_) => self.fail(FieldError::new("completed", "must be true or false")),
-        }
-    }
-}
-
-fn object(body: &Value) -> Result<&Map<String, Value>, Vec<FieldError>> {
-    body.as_object()
-        .ok_or_else(|| vec![FieldError::new("body", "must be a JSON object")])
-}
-
-impl TaskFields {
-    /// Reads a full task (`POST`, `PUT`): `title` required, omitted fields take their
-    /// defaults. Unknown members are ignored.
-    pub fn from_json(body: &Value) -> Result<Self, Vec<FieldError>> {
-        let mut r = Reader {
-            body: object(body)?,
-            errors: Vec::new(),
-        };
-        let title = r.title(true);
-        let description = r.description();
-        let priority = r.priority();
-        let due_at = r.due_at();
-        let tags = r.tags();
-        let completed = r.completed();
-        match (title, description, priority, due_at, tags, completed) {
-            (Some(Some(title)), Some(d), Some(p), Some(due), Some(t), Some(completed))
-                if r.errors.is_empty() =>
-            {
-                Ok(Self {
-                    title,
-                    description: d.unwrap_or_default(),
-                    priority: p.unwrap_or_default(),
-                    due_at: due.flatten(),
-                    tags: t.unwrap_or_default(),
-                    completed,
-                })
+            Member::Null | Member::Value(_) => {
+                self.fail(FieldError::new("completed", "must be true or false"))
             }
-            _ => Err(r.errors),
         }
     }
 }
@@ -445,14 +368,36 @@ impl TaskFields {
 impl TaskPatch {
     /// Reads a partial change (`PATCH`): any subset of the fields, `null` clears.
     pub fn from_json(body: &Value) -> Result<Self, Vec<FieldError>> {
+        Self::read(body, false)
+    }
+
+    /// Reads every member present, collecting one error per invalid field. A `null` title
+    /// is always an error; an absent one too when `title_required`.
+    fn read(body: &Value, title_required: bool) -> Result<Self, Vec<FieldError>> {
+        let body = body
+            .as_object()
+            .ok_or_else(|| vec![FieldError::new("body", "must be a JSON object")])?;
         let mut r = Reader {
-            body: object(body)?,
+            body,
             errors: Vec::new(),
         };
-        let title = r.title(false);
-        let description = r.description();
-        let priority = r.priority();
-        let due_at = r.due_at();
+        let title = if title_required && matches!(r.member("title"), Member::Absent | Member::Null)
+        {
+            r.fail(FieldError::new("title", "is required"))
+        } else {
+            r.text("title", None, TaskTitle::parse)
+        };
+        let description = r.text(
+            "description",
+            Some(Description::default()),
+            Description::parse,
+        );
+        let priority = r.text("priority", Some(Priority::default()), |s| {
+            Priority::parse("priority", s)
+        });
+        let due_at = r.text("due_at", Some(None), |s| {
+            parse_timestamp("due_at", s).map(Some)
+        });
         let tags = r.tags();
         let completed = r.completed();
         match (title, description, priority, due_at, tags, completed) {
@@ -478,6 +423,25 @@ impl TaskPatch {
     /// Whether the patch changes nothing.
     pub fn is_empty(&self) -> bool {
         *self == Self::default()
+    }
+}
+
+impl TaskFields {
+    /// Reads a full task (`POST`, `PUT`): `title` required, omitted fields take their
+    /// defaults. Unknown members are ignored.
+    pub fn from_json(body: &Value) -> Result<Self, Vec<FieldError>> {
+        let patch = TaskPatch::read(body, true)?;
+        let Some(title) = patch.title else {
+            return Err(vec![FieldError::new("title", "is required")]);
+        };
+        Ok(Self {
+            title,
+            description: patch.description.unwrap_or_default(),
+            priority: patch.priority.unwrap_or_default(),
+            due_at: patch.due_at.flatten(),
+            tags: patch.tags.unwrap_or_default(),
+            completed: patch.completed,
+        })
     }
 }
 
