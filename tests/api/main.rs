@@ -8,6 +8,7 @@ mod auth;
 mod browser;
 mod cli;
 mod errors;
+mod external;
 mod health;
 mod store;
 mod tasks;
