@@ -75,8 +75,7 @@ pub struct KeySet {
 impl KeySet {
     /// A key set fetched from `url` (nothing is fetched until a token needs a key).
     pub fn new(url: url::Url, interval: Duration) -> Result<Self, String> {
-        // rustls needs a process-wide crypto provider; `Err` means one is installed already.
-        let _ = rustls::crypto::ring::default_provider().install_default();
+        crate::install_tls_provider();
         let client = reqwest::Client::builder()
             .timeout(Duration::from_secs(5))
             .connect_timeout(Duration::from_secs(3))

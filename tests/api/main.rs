@@ -3,8 +3,10 @@
 mod helpers;
 
 mod openapi;
+mod peer;
 
 mod auth;
+mod better_auth;
 mod browser;
 mod cli;
 mod errors;
