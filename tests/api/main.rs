@@ -12,6 +12,7 @@ mod cli;
 mod errors;
 mod external;
 mod health;
+mod import;
 mod store;
 mod tasks;
 mod tokens;

@@ -55,7 +55,7 @@ async fn link_one(conn: &mut PgConnection, linked: &LinkedUser) -> StoreResult<L
     if let Some(user_id) = existing {
         return Ok(LinkOutcome::AlreadyLinked(user_id));
     }
-    let taken: Option<i64> = sqlx::query_scalar("SELECT 1 FROM users WHERE email_lower = $1")
+    let taken: Option<i32> = sqlx::query_scalar("SELECT 1 FROM users WHERE email_lower = $1")
         .bind(&linked.user.email_lower)
         .fetch_optional(&mut *conn)
         .await?;
