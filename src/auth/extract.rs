@@ -6,6 +6,7 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::header;
 use axum::http::request::Parts;
+use jsonwebtoken::Algorithm;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -13,7 +14,6 @@ use crate::AppState;
 use crate::auth::external::{ExternalError, linked_user};
 use crate::auth::token::MAX_TOKEN_BYTES;
 use crate::error::{AppError, AuthFailure};
-use jsonwebtoken::Algorithm;
 
 /// The authenticated caller of a protected route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -55,8 +55,17 @@ fn prepare() -> Result<PathBuf, String> {
     if !source.join("package-lock.json").is_file() {
         return Err(format!("{} is missing", source.display()));
     }
-    // A writable copy: shared/ is read-only in CI. Kept for the whole run, removed by the OS.
-    let target = std::env::temp_dir().join(format!("taskward-better-auth-{}", std::process::id()));
+    // A writable copy (shared/ is read-only in CI) in Cargo's scratch directory for tests,
+    // reused by later runs while the lock file is unchanged.
+    let target = Path::new(env!("CARGO_TARGET_TMPDIR")).join("better-auth-peer");
+    let lock = |dir: &Path| std::fs::read(dir.join("package-lock.json")).ok();
+    if lock(&target).is_some()
+        && lock(&target) == lock(&source)
+        && target.join("node_modules/better-auth").is_dir()
+    {
+        return Ok(target);
+    }
+    let _ = std::fs::remove_dir_all(&target);
     copy_dir(&source, &target).map_err(|e| format!("cannot copy the peer: {e}"))?;
     let npm = Command::new("npm")
         .args(["ci", "--no-audit", "--no-fund", "--silent"])
