@@ -38,6 +38,19 @@ enum Command {
         #[command(flatten)]
         settings: Settings,
     },
+    /// Import users from another system into DATABASE_URL, then exit.
+    Import {
+        /// A Better Auth database (`postgres://…` or `sqlite://…`, its default schema): its
+        /// users become Taskward users linked to their Better Auth ids under JWT_ISSUER, with
+        /// their passwords. Idempotent; see docs/better-auth.md.
+        #[arg(long = "from-better-auth", value_name = "DATABASE_URL")]
+        from_better_auth: String,
+        /// Report what would be imported without writing anything.
+        #[arg(long)]
+        dry_run: bool,
+        #[command(flatten)]
+        settings: Settings,
+    },
 }
 
 /// Exit code for a configuration the operator must fix.
@@ -52,6 +65,11 @@ impl Cli {
             None => (false, self.settings),
             Some(Command::Serve { settings }) => (false, settings),
             Some(Command::Migrate { settings }) => (true, settings),
+            Some(Command::Import {
+                from_better_auth,
+                dry_run,
+                settings,
+            }) => return import_better_auth(&settings, &from_better_auth, dry_run),
         };
         let config = match settings.validate() {
             Ok(config) => config,
@@ -91,6 +109,67 @@ impl Cli {
             }
         }
     }
+}
+
+/// `taskward import --from-better-auth`: prints the summary; exit 0 when the import ran
+/// (skipped rows are listed, not fatal), 1 when a database failed, 2 for configuration.
+fn import_better_auth(settings: &Settings, source: &str, dry_run: bool) -> ExitCode {
+    let config = match settings.validate() {
+        Ok(config) => config,
+        Err(problems) => {
+            for problem in &problems {
+                eprintln!("taskward: {problem}");
+            }
+            return ExitCode::from(EXIT_CONFIG);
+        }
+    };
+    let Some(issuer) = config.jwt_issuer.clone() else {
+        eprintln!(
+            "taskward: JWT_ISSUER must be set to the `iss` of the Better Auth tokens (its base URL unless configured): imported users are linked under it"
+        );
+        return ExitCode::from(EXIT_CONFIG);
+    };
+    telemetry::init(config.log_format);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("taskward: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(async move {
+        let store = match crate::store::connect(
+            &config.database_url,
+            crate::store::ConnectOptions {
+                pool_size: 2,
+                acquire_timeout: std::time::Duration::from_secs(5),
+            },
+        )
+        .await
+        {
+            Ok(store) => store,
+            Err(e) => {
+                eprintln!("taskward: {e}");
+                return ExitCode::from(EXIT_DATABASE);
+            }
+        };
+        let result =
+            crate::better_auth::import::import_better_auth(&store, source, &issuer, dry_run).await;
+        store.close().await;
+        match result {
+            Ok(report) => {
+                print!("{report}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("taskward: the import failed and nothing was written: {e}");
+                ExitCode::from(EXIT_DATABASE)
+            }
+        }
+    })
 }
 
 async fn serve(config: Config) -> Result<(), StartupError> {

@@ -42,12 +42,31 @@ pub struct Settings {
     pub refresh_token_ttl: String,
 
     /// `iss` claim written into access tokens and required of incoming tokens when set.
+    /// With `JWT_JWKS_URL` it is the external issuer's `iss` (e.g. the Better Auth base URL),
+    /// required of every token, ours included.
     #[arg(long, env = "JWT_ISSUER")]
     pub jwt_issuer: Option<String>,
 
     /// `aud` claim written into access tokens and required of incoming tokens when set.
+    /// With `JWT_JWKS_URL` it is the audience the external issuer writes.
     #[arg(long, env = "JWT_AUDIENCE")]
     pub jwt_audience: Option<String>,
+
+    /// Key set (JWKS) of an external token issuer, e.g. a Better Auth frontend's
+    /// `https://app.example.com/api/auth/jwks`. Tokens it signs are accepted besides
+    /// Taskward's own; needs `JWT_ISSUER` and `JWT_AUDIENCE`.
+    #[arg(long, env = "JWT_JWKS_URL")]
+    pub jwt_jwks_url: Option<String>,
+
+    /// Comma-separated signature algorithms accepted from the external issuer
+    /// (asymmetric only: EdDSA, ES256, ES384, RS256, RS384, RS512, PS256, PS384, PS512).
+    #[arg(long, env = "JWT_ALGORITHMS", default_value = "EdDSA,ES256,RS256")]
+    pub jwt_algorithms: String,
+
+    /// Shortest time between two fetches of the external key set, e.g. `60s`: a token with
+    /// an unknown `kid` refetches at most this often.
+    #[arg(long, env = "JWT_JWKS_REFETCH_INTERVAL", default_value = "60s")]
+    pub jwt_jwks_refetch_interval: String,
 
     /// Comma-separated origins allowed to call the API from a browser
     /// (e.g. `https://app.example.com`); empty allows none.
@@ -89,6 +108,21 @@ pub struct Settings {
     /// `X-Forwarded-For` is believed (e.g. `127.0.0.1,10.0.0.0/8`); empty trusts none.
     #[arg(long, env = "TRUSTED_PROXIES", default_value = "")]
     pub trusted_proxies: String,
+}
+
+/// An external token issuer (`JWT_JWKS_URL`), see API.md "External issuers".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExternalIssuer {
+    /// Where its key set is fetched from.
+    pub jwks_url: url::Url,
+    /// The signature algorithms accepted (asymmetric only).
+    pub algorithms: Vec<jsonwebtoken::Algorithm>,
+    /// Its `iss`.
+    pub issuer: String,
+    /// The `aud` it writes for Taskward.
+    pub audience: String,
+    /// Shortest time between two key set fetches.
+    pub refetch_interval: Duration,
 }
 
 /// A rate-limit rule: at most `max` events per `window`.
@@ -241,6 +275,8 @@ pub struct Config {
     pub rate_limit_per_email: RateRule,
     /// Proxies whose `X-Forwarded-For` is believed.
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// The external token issuer, when `JWT_JWKS_URL` is set.
+    pub external_issuer: Option<ExternalIssuer>,
 }
 
 impl fmt::Debug for Config {
@@ -268,6 +304,7 @@ impl fmt::Debug for Config {
             .field("rate_limit_per_ip", &self.rate_limit_per_ip)
             .field("rate_limit_per_email", &self.rate_limit_per_email)
             .field("trusted_proxies", &self.trusted_proxies)
+            .field("external_issuer", &self.external_issuer)
             .finish()
     }
 }
@@ -341,6 +378,7 @@ impl Settings {
             RateRule::parse("RATE_LIMIT_PER_EMAIL", &self.rate_limit_per_email),
         );
         let trusted_proxies = keep(p, self.trusted_proxies());
+        let external_issuer = keep(p, self.external_issuer());
 
         let (
             Some(database_url),
@@ -356,6 +394,7 @@ impl Settings {
             Some(rate_limit_per_ip),
             Some(rate_limit_per_email),
             Some(trusted_proxies),
+            Some(external_issuer),
         ) = (
             database_url,
             bind,
@@ -370,6 +409,7 @@ impl Settings {
             per_ip,
             per_email,
             trusted_proxies,
+            external_issuer,
         )
         else {
             return Err(problems);
@@ -394,7 +434,54 @@ impl Settings {
             rate_limit_per_ip,
             rate_limit_per_email,
             trusted_proxies,
+            external_issuer,
         })
+    }
+
+    /// `JWT_JWKS_URL` with its algorithms, issuer and audience. Without a configured
+    /// `iss` and `aud`, any token the issuer ever signed for anyone would be accepted
+    /// (RFC 8725 3.8, 3.9), so both are required.
+    fn external_issuer(&self) -> Result<Option<ExternalIssuer>, String> {
+        let Some(raw) = non_empty(&self.jwt_jwks_url) else {
+            return Ok(None);
+        };
+        let mut problems = Vec::new();
+        let jwks_url = match url::Url::parse(&raw) {
+            Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => Some(u),
+            _ => {
+                problems.push(format!(
+                    "JWT_JWKS_URL `{raw}` is not an http(s) URL, e.g. https://app.example.com/api/auth/jwks"
+                ));
+                None
+            }
+        };
+        let algorithms = keep(&mut problems, parse_algorithms(&self.jwt_algorithms));
+        let issuer = non_empty(&self.jwt_issuer);
+        if issuer.is_none() {
+            problems.push("JWT_ISSUER must be set when JWT_JWKS_URL is, to the `iss` of the external issuer's tokens (for Better Auth its base URL)".to_owned());
+        }
+        let audience = non_empty(&self.jwt_audience);
+        if audience.is_none() {
+            problems.push("JWT_AUDIENCE must be set when JWT_JWKS_URL is, to the `aud` of the external issuer's tokens (for Better Auth its base URL unless configured)".to_owned());
+        }
+        let interval = keep(
+            &mut problems,
+            parse_duration("JWT_JWKS_REFETCH_INTERVAL", &self.jwt_jwks_refetch_interval),
+        );
+        match (jwks_url, algorithms, issuer, audience, interval) {
+            (Some(jwks_url), Some(algorithms), Some(issuer), Some(audience), Some(interval))
+                if problems.is_empty() =>
+            {
+                Ok(Some(ExternalIssuer {
+                    jwks_url,
+                    algorithms,
+                    issuer,
+                    audience,
+                    refetch_interval: interval,
+                }))
+            }
+            _ => Err(problems.join("; ")),
+        }
     }
 
     /// `JWT_SECRET`, else `BETTER_AUTH_SECRET` (the name the Next.js + Better Auth half of
@@ -508,6 +595,9 @@ impl Settings {
             rate_limit_per_ip: "30/1m".into(),
             rate_limit_per_email: "10/15m".into(),
             trusted_proxies: String::new(),
+            jwt_jwks_url: None,
+            jwt_algorithms: "EdDSA,ES256,RS256".into(),
+            jwt_jwks_refetch_interval: "60s".into(),
         }
     }
 }
@@ -517,6 +607,38 @@ fn non_empty(v: &Option<String>) -> Option<String> {
         .map(str::trim)
         .filter(|s| !s.is_empty())
         .map(str::to_owned)
+}
+
+/// Parses `JWT_ALGORITHMS`: asymmetric algorithms only. HS256 belongs to the shared
+/// secret; accepting it from the key set would invite algorithm confusion (RFC 8725 3.1).
+fn parse_algorithms(raw: &str) -> Result<Vec<jsonwebtoken::Algorithm>, String> {
+    use jsonwebtoken::Algorithm as A;
+    let mut out = Vec::new();
+    for name in list(raw) {
+        let alg = match name {
+            "EdDSA" => A::EdDSA,
+            "ES256" => A::ES256,
+            "ES384" => A::ES384,
+            "RS256" => A::RS256,
+            "RS384" => A::RS384,
+            "RS512" => A::RS512,
+            "PS256" => A::PS256,
+            "PS384" => A::PS384,
+            "PS512" => A::PS512,
+            other => {
+                return Err(format!(
+                    "JWT_ALGORITHMS entry `{other}` is not supported; use asymmetric algorithms such as EdDSA, ES256, RS256 (HS256 is only for JWT_SECRET)"
+                ));
+            }
+        };
+        if !out.contains(&alg) {
+            out.push(alg);
+        }
+    }
+    if out.is_empty() {
+        return Err("JWT_ALGORITHMS must name at least one algorithm, e.g. EdDSA".into());
+    }
+    Ok(out)
 }
 
 /// Parses `90`, `90s`, `15m`, `12h`, `30d` (a whole number with an optional unit).
@@ -627,6 +749,33 @@ mod tests {
         s.trusted_proxies = "proxy.local".into();
         s.rate_limit = "maybe".into();
         assert_eq!(s.validate().expect_err("invalid").len(), 3);
+    }
+
+    #[test]
+    fn an_external_issuer_needs_its_issuer_audience_and_asymmetric_algorithms() {
+        let mut s = Settings::defaults();
+        s.jwt_jwks_url = Some("https://app.example.com/api/auth/jwks".into());
+        let problems = s.validate().expect_err("no iss/aud");
+        assert!(problems[0].contains("JWT_ISSUER"), "{problems:?}");
+        assert!(problems[0].contains("JWT_AUDIENCE"), "{problems:?}");
+        s.jwt_issuer = Some("https://app.example.com".into());
+        s.jwt_audience = Some("https://app.example.com".into());
+        let c = s.validate().expect("valid");
+        let ext = c.external_issuer.expect("configured");
+        assert_eq!(
+            ext.algorithms,
+            [
+                jsonwebtoken::Algorithm::EdDSA,
+                jsonwebtoken::Algorithm::ES256,
+                jsonwebtoken::Algorithm::RS256
+            ]
+        );
+        assert_eq!(ext.refetch_interval, Duration::from_secs(60));
+        s.jwt_algorithms = "EdDSA,HS256".into();
+        assert!(s.validate().expect_err("HS256")[0].contains("`HS256`"));
+        s.jwt_algorithms = "EdDSA".into();
+        s.jwt_jwks_url = Some("ftp://x/jwks".into());
+        assert!(s.validate().expect_err("scheme")[0].contains("JWT_JWKS_URL"));
     }
 
     #[test]

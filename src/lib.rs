@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod better_auth;
 pub mod cli;
 pub mod config;
 pub mod error;
@@ -53,6 +54,7 @@ pub enum StartupError {
 impl AppState {
     /// Opens the database (running migrations) and assembles the shared state.
     pub async fn build(config: Config) -> Result<Self, StartupError> {
+        install_tls_provider();
         let store = store::connect(
             &config.database_url,
             ConnectOptions {
@@ -76,6 +78,15 @@ impl AppState {
             auth,
         })
     }
+}
+
+/// Installs rustls' `ring` provider as the process-wide default (idempotent). Every
+/// `reqwest` client with TLS needs one: reqwest is built with `rustls-no-provider`, since
+/// its default provider (aws-lc-rs) needs a much longer C build. Called by
+/// [`AppState::build`]; call it before building a client elsewhere.
+pub fn install_tls_provider() {
+    // `Err` only means a provider is installed already.
+    let _ = rustls::crypto::ring::default_provider().install_default();
 }
 
 /// The whole application as one router, with every middleware applied.

@@ -18,6 +18,7 @@ use uuid::Uuid;
 use crate::AppState;
 use crate::api::schema::{Completion, ListTasksQuery, TaskChanges, TaskInput};
 use crate::auth::CurrentUser;
+use crate::auth::extract::ExternalSubject;
 use crate::error::{AppError, AppResult, Problem};
 use crate::http::ApiJson;
 use crate::tasks::model::{Priority, Task, TaskFields, TaskPatch};
@@ -53,7 +54,7 @@ impl FromRequestParts<AppState> for Caller {
             .await
             .map_err(|e| AppError::Internal(format!("path parameters: {e}")))?;
         if let Some((_, given)) = params.iter().find(|(name, _)| *name == "user_id")
-            && Uuid::parse_str(given).ok() != Some(user.id)
+            && !user.is_named_by(given, parts.extensions.get::<ExternalSubject>())
         {
             return Err(AppError::Forbidden(
                 "the user id in the path is not the signed-in user".into(),

@@ -1,7 +1,10 @@
 //! Accounts and tokens: password hashing, JWT access tokens, refresh-token sessions,
-//! rate limits, and the [`CurrentUser`] extractor every protected route uses.
+//! rate limits, external issuers' tokens, and the [`CurrentUser`] extractor every
+//! protected route uses.
 
+pub mod external;
 pub mod extract;
+pub mod jwks;
 pub mod limit;
 pub mod model;
 pub mod password;
@@ -23,6 +26,8 @@ pub struct Auth {
     pub passwords: password::Passwords,
     /// Access token signing and verification.
     pub tokens: token::Tokens,
+    /// The external issuer's tokens, when `JWT_JWKS_URL` is set.
+    pub external: Option<external::ExternalTokens>,
     /// Sign-in and sign-up rate limits.
     pub limits: limit::Limits,
     /// Key of the web app's CSRF tokens, derived from the signing secret so that every
@@ -40,6 +45,12 @@ impl Auth {
                 StartupError::Config(format!("cannot set up password hashing: {e}"))
             })?,
             tokens: token::Tokens::new(config, &secret),
+            external: config
+                .external_issuer
+                .as_ref()
+                .map(external::ExternalTokens::new)
+                .transpose()
+                .map_err(StartupError::Config)?,
             limits: limit::Limits::new(config),
             csrf_key: derive_key(&secret, b"taskward web csrf v1"),
         })

@@ -1,5 +1,6 @@
-//! Password hashing: argon2id for new hashes, bcrypt still verified for accounts brought
-//! over from the FastAPI/passlib stack, both run off the async runtime.
+//! Password hashing: argon2id for new hashes; bcrypt (accounts from the FastAPI/passlib
+//! stack) and Better Auth's scrypt strings (accounts imported from Better Auth) still
+//! verify and are re-hashed at the next sign-in; all of it off the async runtime.
 //!
 //! Hashing is deliberately expensive. It runs in `spawn_blocking` behind a semaphore with
 //! one permit per core, so a storm of sign-ins queues here instead of starving the
@@ -11,12 +12,14 @@ use argon2::password_hash::PasswordHasher as _;
 use argon2::{Argon2, Params, PasswordHash, PasswordVerifier as _};
 use tokio::sync::Semaphore;
 
+use crate::better_auth::scrypt::BetterAuthHash;
 use crate::error::{AppError, AppResult};
 
 /// What a verification found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verified {
-    /// The password is right; `rehash` when the stored hash is bcrypt or weaker argon2.
+    /// The password is right; `rehash` when the stored hash is bcrypt, Better Auth scrypt
+    /// or weaker argon2.
     Match {
         /// Store a fresh argon2id hash.
         rehash: bool,
@@ -110,6 +113,14 @@ fn verify_blocking(current: &Params, password: &[u8], stored: &str) -> Verified 
             _ => Verified::Mismatch,
         };
     }
+    if let Some(imported) = BetterAuthHash::parse(stored) {
+        let password = String::from_utf8_lossy(password);
+        return if imported.verify(&password) {
+            Verified::Match { rehash: true }
+        } else {
+            Verified::Mismatch
+        };
+    }
     let Ok(parsed) = PasswordHash::new(stored) else {
         return Verified::Mismatch;
     };
@@ -168,6 +179,25 @@ mod tests {
         }
         assert_eq!(
             p.verify("wrong-password", Some(&hash))
+                .await
+                .expect("verify"),
+            Verified::Mismatch
+        );
+    }
+
+    #[tokio::test]
+    async fn better_auth_scrypt_hashes_verify_and_ask_for_a_rehash() {
+        let p = Passwords::new().expect("setup");
+        // From the peer's README: written by better-auth 1.7.25 on sign-up.
+        let hash = "1530e6fb97b68137d8de7515497c54e1:d5b620b617ec52e3d2ca856f4f0db878f935cc571eb4dbaedfed73eab29a751e3906ce17ddc220d1e52587c44b68ffa0472a39a943e9338e81475a33c689c83e";
+        assert_eq!(
+            p.verify("Passw0rd!-test", Some(hash))
+                .await
+                .expect("verify"),
+            Verified::Match { rehash: true }
+        );
+        assert_eq!(
+            p.verify("passw0rd!-test", Some(hash))
                 .await
                 .expect("verify"),
             Verified::Mismatch

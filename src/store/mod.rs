@@ -4,6 +4,7 @@
 //! The store speaks domain records, never HTTP types, and every user-scoped query filters
 //! by the user id in SQL: isolation is the store's job, not the handlers'.
 
+pub mod better_auth;
 pub mod list;
 mod postgres;
 mod sqlite;
@@ -134,6 +135,30 @@ pub struct NewUser {
     pub created_at: OffsetDateTime,
 }
 
+/// A user of an external token issuer to create together with its link: the issuer's
+/// `sub` (any string) becomes an external identity of a new Taskward user.
+#[derive(Debug, Clone)]
+pub struct LinkedUser {
+    /// The Taskward user to create.
+    pub user: NewUser,
+    /// The issuer (`iss`) the subject belongs to.
+    pub issuer: String,
+    /// The issuer's user id (`sub`).
+    pub subject: String,
+}
+
+/// What creating a [`LinkedUser`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkOutcome {
+    /// The user and its link were created.
+    Created,
+    /// The identity was linked before, to this Taskward user; nothing changed.
+    AlreadyLinked(Uuid),
+    /// Another account already has the email; nothing changed. Linking to it by email
+    /// would let whoever controls the issuer take over a local account.
+    EmailTaken,
+}
+
 /// A sign-in session: one per device, carrying the current refresh token's hash.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionRecord {
@@ -231,6 +256,26 @@ pub trait Store: Send + Sync + 'static {
 
     /// Deletes a user with their sessions and tasks; `false` when there was no such user.
     async fn user_delete(&self, id: Uuid) -> StoreResult<bool>;
+
+    /// The user linked to `subject` of `issuer`, if any.
+    async fn user_by_external_identity(
+        &self,
+        issuer: &str,
+        subject: &str,
+    ) -> StoreResult<Option<UserRecord>>;
+
+    /// Creates the user and its external identity in one transaction, unless the identity
+    /// is already linked or the email is taken. Two concurrent calls for one identity may
+    /// end in `Conflict` for one of them; the caller then looks the identity up again.
+    async fn external_user_create(&self, linked: &LinkedUser) -> StoreResult<LinkOutcome>;
+
+    /// [`Store::external_user_create`] for every entry, all in one transaction: committed
+    /// unless `dry_run`, in which case nothing is written. One outcome per entry, in order.
+    async fn external_users_import(
+        &self,
+        users: &[LinkedUser],
+        dry_run: bool,
+    ) -> StoreResult<Vec<LinkOutcome>>;
 
     /// Starts a session.
     async fn session_insert(&self, session: &NewSession) -> StoreResult<()>;

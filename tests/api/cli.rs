@@ -33,6 +33,17 @@ fn assert_no_panic(out: &Output) {
 }
 
 #[test]
+fn an_import_without_jwt_issuer_is_a_configuration_error() {
+    let out = taskward(
+        &["import", "--from-better-auth", "sqlite://nowhere.db"],
+        &[("DATABASE_URL", "sqlite::memory:")],
+    );
+    assert_no_panic(&out);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr_lines(&out)[0].contains("JWT_ISSUER"), "{out:?}");
+}
+
+#[test]
 fn help_documents_every_setting() {
     let out = taskward(&["--help"], &[]);
     assert!(out.status.success());
@@ -50,8 +61,12 @@ fn help_documents_every_setting() {
         "LOG_FORMAT",
         "REQUEST_TIMEOUT",
         "DATABASE_POOL_SIZE",
+        "JWT_JWKS_URL",
+        "JWT_ALGORITHMS",
+        "JWT_JWKS_REFETCH_INTERVAL",
         "serve",
         "migrate",
+        "import",
     ] {
         assert!(help.contains(var), "--help does not mention {var}");
     }

@@ -3,12 +3,16 @@
 mod helpers;
 
 mod openapi;
+mod peer;
 
 mod auth;
+mod better_auth;
 mod browser;
 mod cli;
 mod errors;
+mod external;
 mod health;
+mod import;
 mod store;
 mod tasks;
 mod tokens;

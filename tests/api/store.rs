@@ -2,7 +2,10 @@
 
 use std::time::Duration;
 
-use taskward::store::{DynStore, NewSession, NewUser, Rotation, StoreError, truncate_to_micros};
+use taskward::store::{
+    DynStore, LinkOutcome, LinkedUser, NewSession, NewUser, Rotation, StoreError,
+    truncate_to_micros,
+};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -348,7 +351,158 @@ async fn migrations_are_idempotent_on_reopen(db: TestDb) {
     );
 }
 
+fn linked(email: &str, subject: &str) -> LinkedUser {
+    LinkedUser {
+        user: new_user(email),
+        issuer: "https://app.example.com".into(),
+        subject: subject.into(),
+    }
+}
+
+async fn an_external_identity_links_once_and_finds_its_user(db: TestDb) {
+    let store = db.open_store().await;
+    let first = linked("ext@example.com", "eOW8tzpWtD63udJLJo7yL1StQK9kfW4Y");
+    assert_eq!(
+        store.external_user_create(&first).await.expect("create"),
+        LinkOutcome::Created
+    );
+    let found = store
+        .user_by_external_identity(
+            "https://app.example.com",
+            "eOW8tzpWtD63udJLJo7yL1StQK9kfW4Y",
+        )
+        .await
+        .expect("q")
+        .expect("linked");
+    assert_eq!(found.id, first.user.id);
+    assert_eq!(found.email, "ext@example.com");
+    // The same subject again, even with another email: linked already, nothing new.
+    let again = linked("other@example.com", "eOW8tzpWtD63udJLJo7yL1StQK9kfW4Y");
+    assert_eq!(
+        store.external_user_create(&again).await.expect("create"),
+        LinkOutcome::AlreadyLinked(first.user.id)
+    );
+    assert!(store.user_by_id(again.user.id).await.expect("q").is_none());
+    // The same subject of another issuer is another identity.
+    assert!(
+        store
+            .user_by_external_identity(
+                "https://other.example.com",
+                "eOW8tzpWtD63udJLJo7yL1StQK9kfW4Y"
+            )
+            .await
+            .expect("q")
+            .is_none()
+    );
+}
+
+async fn an_external_identity_is_never_linked_to_an_existing_account_by_email(db: TestDb) {
+    let store = db.open_store().await;
+    let local = new_user("Taken@Example.com");
+    store.user_insert(&local).await.expect("insert");
+    let outcome = store
+        .external_user_create(&linked("taken@example.com", "sub-1"))
+        .await
+        .expect("create");
+    assert_eq!(outcome, LinkOutcome::EmailTaken);
+    assert!(
+        store
+            .user_by_external_identity("https://app.example.com", "sub-1")
+            .await
+            .expect("q")
+            .is_none()
+    );
+}
+
+async fn deleting_a_user_deletes_their_external_identities(db: TestDb) {
+    let store = db.open_store().await;
+    let l = linked("gone@example.com", "sub-gone");
+    store.external_user_create(&l).await.expect("create");
+    assert!(store.user_delete(l.user.id).await.expect("delete"));
+    assert!(
+        store
+            .user_by_external_identity("https://app.example.com", "sub-gone")
+            .await
+            .expect("q")
+            .is_none()
+    );
+    // The identity is free again: the next token creates a fresh user.
+    assert_eq!(
+        store
+            .external_user_create(&linked("gone@example.com", "sub-gone"))
+            .await
+            .expect("create"),
+        LinkOutcome::Created
+    );
+}
+
+async fn an_import_is_one_transaction_a_dry_run_writes_nothing_and_a_rerun_changes_nothing(
+    db: TestDb,
+) {
+    let store = db.open_store().await;
+    store
+        .user_insert(&new_user("local@example.com"))
+        .await
+        .expect("insert");
+    let batch = vec![
+        linked("a@example.com", "sub-a"),
+        linked("local@example.com", "sub-local"),
+        linked("b@example.com", "sub-b"),
+    ];
+    let dry = store
+        .external_users_import(&batch, true)
+        .await
+        .expect("dry run");
+    assert_eq!(
+        dry,
+        [
+            LinkOutcome::Created,
+            LinkOutcome::EmailTaken,
+            LinkOutcome::Created
+        ]
+    );
+    assert!(
+        store
+            .user_by_email("a@example.com")
+            .await
+            .expect("q")
+            .is_none()
+    );
+    let real = store
+        .external_users_import(&batch, false)
+        .await
+        .expect("import");
+    assert_eq!(real, dry);
+    assert!(
+        store
+            .user_by_email("b@example.com")
+            .await
+            .expect("q")
+            .is_some()
+    );
+    let rerun: Vec<_> = batch
+        .iter()
+        .map(|l| linked(&l.user.email, &l.subject))
+        .collect();
+    let again = store
+        .external_users_import(&rerun, false)
+        .await
+        .expect("rerun");
+    assert_eq!(
+        again,
+        [
+            LinkOutcome::AlreadyLinked(batch[0].user.id),
+            LinkOutcome::EmailTaken,
+            LinkOutcome::AlreadyLinked(batch[2].user.id)
+        ]
+    );
+}
+
 on_both_databases!(
+    an_external_identity_links_once_and_finds_its_user,
+    an_external_identity_is_never_linked_to_an_existing_account_by_email,
+    deleting_a_user_deletes_their_external_identities,
+    an_import_is_one_transaction_a_dry_run_writes_nothing_and_a_rerun_changes_nothing,
     users_round_trip_with_exact_timestamps,
     a_second_user_with_the_same_email_in_other_case_is_a_conflict,
     renaming_and_rehashing_change_only_that_user,

@@ -4,6 +4,7 @@
 //! Migrations take PostgreSQL's advisory lock (sqlx does this), so nodes started at the
 //! same time do not run them twice.
 
+mod identities;
 mod tasks;
 
 use std::str::FromStr;
@@ -18,8 +19,8 @@ use crate::tasks::model::Task;
 use crate::tasks::query::ListQuery;
 
 use super::{
-    Backend, ConnectOptions, NewSession, NewUser, Rotation, SessionRecord, Store, StoreError,
-    StoreResult, UserRecord,
+    Backend, ConnectOptions, LinkOutcome, LinkedUser, NewSession, NewUser, Rotation, SessionRecord,
+    Store, StoreError, StoreResult, UserRecord,
 };
 use crate::config::redact_url;
 
@@ -232,6 +233,32 @@ impl Store for PgStore {
             .execute(&self.pool)
             .await?;
         Ok(done.rows_affected() > 0)
+    }
+
+    async fn user_by_external_identity(
+        &self,
+        issuer: &str,
+        subject: &str,
+    ) -> StoreResult<Option<UserRecord>> {
+        self.user_by_identity(issuer, subject).await
+    }
+
+    async fn external_user_create(&self, linked: &LinkedUser) -> StoreResult<LinkOutcome> {
+        let outcomes = self
+            .import_linked(std::slice::from_ref(linked), false)
+            .await?;
+        outcomes
+            .first()
+            .copied()
+            .ok_or_else(|| StoreError::Internal("no outcome for one user".into()))
+    }
+
+    async fn external_users_import(
+        &self,
+        users: &[LinkedUser],
+        dry_run: bool,
+    ) -> StoreResult<Vec<LinkOutcome>> {
+        self.import_linked(users, dry_run).await
     }
 
     async fn session_insert(&self, s: &NewSession) -> StoreResult<()> {

@@ -26,11 +26,12 @@ use uuid::Uuid;
 use crate::tasks::model::Task;
 use crate::tasks::query::ListQuery;
 
+mod identities;
 mod tasks;
 
 use super::{
-    Backend, ConnectOptions, NewSession, NewUser, Rotation, SessionRecord, Store, StoreError,
-    StoreResult, UserRecord, from_micros, to_micros,
+    Backend, ConnectOptions, LinkOutcome, LinkedUser, NewSession, NewUser, Rotation, SessionRecord,
+    Store, StoreError, StoreResult, UserRecord, from_micros, to_micros,
 };
 
 /// How long a connection waits for a lock held by another process before giving up.
@@ -268,6 +269,32 @@ impl Store for SqliteStore {
             .execute(&self.writer)
             .await?;
         Ok(done.rows_affected() > 0)
+    }
+
+    async fn user_by_external_identity(
+        &self,
+        issuer: &str,
+        subject: &str,
+    ) -> StoreResult<Option<UserRecord>> {
+        self.user_by_identity(issuer, subject).await
+    }
+
+    async fn external_user_create(&self, linked: &LinkedUser) -> StoreResult<LinkOutcome> {
+        let outcomes = self
+            .import_linked(std::slice::from_ref(linked), false)
+            .await?;
+        outcomes
+            .first()
+            .copied()
+            .ok_or_else(|| StoreError::Internal("no outcome for one user".into()))
+    }
+
+    async fn external_users_import(
+        &self,
+        users: &[LinkedUser],
+        dry_run: bool,
+    ) -> StoreResult<Vec<LinkOutcome>> {
+        self.import_linked(users, dry_run).await
     }
 
     async fn session_insert(&self, s: &NewSession) -> StoreResult<()> {
