@@ -12,7 +12,7 @@ mod cli;
 mod errors;
 mod external;
 mod health;
-mod import;
+mod import_better_auth;
 mod store;
 mod tasks;
 mod tokens;
