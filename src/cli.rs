@@ -38,6 +38,13 @@ enum Command {
         #[command(flatten)]
         settings: Settings,
     },
+    /// Import the users and tasks of the old FastAPI + SQLModel backend (docs/migrating.md).
+    Import {
+        #[command(flatten)]
+        import: crate::import::ImportArgs,
+        #[command(flatten)]
+        settings: Settings,
+    },
 }
 
 /// Exit code for a configuration the operator must fix.
@@ -52,6 +59,9 @@ impl Cli {
             None => (false, self.settings),
             Some(Command::Serve { settings }) => (false, settings),
             Some(Command::Migrate { settings }) => (true, settings),
+            Some(Command::Import { import, settings }) => {
+                return crate::tools::import(&settings, &import);
+            }
         };
         let config = match settings.validate() {
             Ok(config) => config,

@@ -9,9 +9,11 @@ pub mod cli;
 pub mod config;
 pub mod error;
 pub mod http;
+pub mod import;
 pub mod store;
 pub mod tasks;
 pub mod telemetry;
+pub mod tools;
 pub mod web;
 
 use std::future::Future;

@@ -4,6 +4,7 @@
 //! Migrations take PostgreSQL's advisory lock (sqlx does this), so nodes started at the
 //! same time do not run them twice.
 
+mod import;
 mod tasks;
 
 use std::str::FromStr;
@@ -18,8 +19,8 @@ use crate::tasks::model::Task;
 use crate::tasks::query::ListQuery;
 
 use super::{
-    Backend, ConnectOptions, NewSession, NewUser, Rotation, SessionRecord, Store, StoreError,
-    StoreResult, UserRecord,
+    Backend, ConnectOptions, ImportBatch, ImportCounts, NewSession, NewUser, PoolStats, Rotation,
+    SessionRecord, Store, StoreError, StoreResult, UserRecord,
 };
 use crate::config::redact_url;
 
@@ -365,5 +366,18 @@ impl Store for PgStore {
 
     async fn task_list(&self, user_id: Uuid, query: &ListQuery) -> StoreResult<(Vec<Task>, u64)> {
         self.list_tasks(user_id, query).await
+    }
+
+    async fn import(
+        &self,
+        batch: &ImportBatch,
+        commit: bool,
+        progress: &(dyn Fn(u64) + Send + Sync),
+    ) -> StoreResult<ImportCounts> {
+        self.import_batch(batch, commit, progress).await
+    }
+
+    fn pool_stats(&self) -> Vec<PoolStats> {
+        vec![super::pool_stats("main", &self.pool)]
     }
 }

@@ -26,11 +26,12 @@ use uuid::Uuid;
 use crate::tasks::model::Task;
 use crate::tasks::query::ListQuery;
 
+mod import;
 mod tasks;
 
 use super::{
-    Backend, ConnectOptions, NewSession, NewUser, Rotation, SessionRecord, Store, StoreError,
-    StoreResult, UserRecord, from_micros, to_micros,
+    Backend, ConnectOptions, ImportBatch, ImportCounts, NewSession, NewUser, PoolStats, Rotation,
+    SessionRecord, Store, StoreError, StoreResult, UserRecord, from_micros, to_micros,
 };
 
 /// How long a connection waits for a lock held by another process before giving up.
@@ -405,5 +406,21 @@ impl Store for SqliteStore {
 
     async fn task_list(&self, user_id: Uuid, query: &ListQuery) -> StoreResult<(Vec<Task>, u64)> {
         self.list_tasks(user_id, query).await
+    }
+
+    async fn import(
+        &self,
+        batch: &ImportBatch,
+        commit: bool,
+        progress: &(dyn Fn(u64) + Send + Sync),
+    ) -> StoreResult<ImportCounts> {
+        self.import_batch(batch, commit, progress).await
+    }
+
+    fn pool_stats(&self) -> Vec<PoolStats> {
+        vec![
+            super::pool_stats("writer", &self.writer),
+            super::pool_stats("reader", &self.reader),
+        ]
     }
 }
