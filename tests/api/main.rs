@@ -9,6 +9,7 @@ mod browser;
 mod cli;
 mod errors;
 mod health;
+mod import;
 mod store;
 mod tasks;
 mod tokens;
