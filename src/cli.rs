@@ -107,7 +107,19 @@ async fn serve(config: Config) -> Result<(), StartupError> {
     let started = Instant::now();
     let listener = bind(config.bind).await?;
     let database = config.database_url.redacted();
+    let metrics_listener = match config.metrics_bind {
+        Some(addr) => Some(bind(addr).await?),
+        None => None,
+    };
     let state = AppState::build(config).await?;
+    if let Some(listener) = metrics_listener {
+        let metrics = crate::metrics::serve(listener, state.clone(), shutdown_signal());
+        tokio::spawn(async move {
+            if let Err(e) = metrics.await {
+                tracing::error!(error = %e, "the metrics listener stopped");
+            }
+        });
+    }
     let addr = listener
         .local_addr()
         .map_err(|e| StartupError::Bind(format!("cannot read the listen address: {e}")))?;

@@ -89,6 +89,16 @@ pub struct Settings {
     /// `X-Forwarded-For` is believed (e.g. `127.0.0.1,10.0.0.0/8`); empty trusts none.
     #[arg(long, env = "TRUSTED_PROXIES", default_value = "")]
     pub trusted_proxies: String,
+
+    /// `on` serves Prometheus metrics at `/metrics` on the main address; `off` (the
+    /// default) does not. See also METRICS_BIND.
+    #[arg(long, env = "METRICS", default_value = "off")]
+    pub metrics: String,
+
+    /// Separate address for `/metrics` only, e.g. `127.0.0.1:9100` (not reachable through the
+    /// public listener); setting it turns metrics on.
+    #[arg(long, env = "METRICS_BIND")]
+    pub metrics_bind: Option<String>,
 }
 
 /// A rate-limit rule: at most `max` events per `window`.
@@ -241,6 +251,10 @@ pub struct Config {
     pub rate_limit_per_email: RateRule,
     /// Proxies whose `X-Forwarded-For` is believed.
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// `/metrics` on the main listener.
+    pub metrics: bool,
+    /// `/metrics` on its own listener.
+    pub metrics_bind: Option<SocketAddr>,
 }
 
 impl fmt::Debug for Config {
@@ -268,6 +282,8 @@ impl fmt::Debug for Config {
             .field("rate_limit_per_ip", &self.rate_limit_per_ip)
             .field("rate_limit_per_email", &self.rate_limit_per_email)
             .field("trusted_proxies", &self.trusted_proxies)
+            .field("metrics", &self.metrics)
+            .field("metrics_bind", &self.metrics_bind)
             .finish()
     }
 }
@@ -341,6 +357,23 @@ impl Settings {
             RateRule::parse("RATE_LIMIT_PER_EMAIL", &self.rate_limit_per_email),
         );
         let trusted_proxies = keep(p, self.trusted_proxies());
+        let metrics = keep(
+            p,
+            match self.metrics.trim().to_ascii_lowercase().as_str() {
+                "on" | "true" | "1" => Ok(true),
+                "off" | "false" | "0" | "" => Ok(false),
+                other => Err(format!("METRICS `{other}` must be `on` or `off`")),
+            },
+        );
+        let metrics_bind = keep(
+            p,
+            match self.metrics_bind.as_deref().map(str::trim) {
+                None | Some("") => Ok(None),
+                Some(raw) => raw.parse::<SocketAddr>().map(Some).map_err(|_| {
+                    format!("METRICS_BIND `{raw}` is not an address and port, e.g. 127.0.0.1:9100")
+                }),
+            },
+        );
 
         let (
             Some(database_url),
@@ -356,6 +389,8 @@ impl Settings {
             Some(rate_limit_per_ip),
             Some(rate_limit_per_email),
             Some(trusted_proxies),
+            Some(metrics),
+            Some(metrics_bind),
         ) = (
             database_url,
             bind,
@@ -370,6 +405,8 @@ impl Settings {
             per_ip,
             per_email,
             trusted_proxies,
+            metrics,
+            metrics_bind,
         )
         else {
             return Err(problems);
@@ -394,6 +431,8 @@ impl Settings {
             rate_limit_per_ip,
             rate_limit_per_email,
             trusted_proxies,
+            metrics,
+            metrics_bind,
         })
     }
 
@@ -508,6 +547,8 @@ impl Settings {
             rate_limit_per_ip: "30/1m".into(),
             rate_limit_per_email: "10/15m".into(),
             trusted_proxies: String::new(),
+            metrics: "off".into(),
+            metrics_bind: None,
         }
     }
 }

@@ -10,6 +10,7 @@ mod cli;
 mod errors;
 mod health;
 mod import;
+mod metrics;
 mod store;
 mod tasks;
 mod tokens;
