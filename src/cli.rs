@@ -45,6 +45,15 @@ enum Command {
         #[command(flatten)]
         settings: Settings,
     },
+    /// Copy the SQLite database to a new file while the server runs (`VACUUM INTO`).
+    Backup {
+        /// The file to create; it must not exist.
+        path: std::path::PathBuf,
+        #[command(flatten)]
+        settings: Settings,
+    },
+    /// Exit 0 when the server answers `GET /healthz` with 200 (the container HEALTHCHECK).
+    Healthcheck(crate::tools::HealthcheckArgs),
 }
 
 /// Exit code for a configuration the operator must fix.
@@ -62,6 +71,10 @@ impl Cli {
             Some(Command::Import { import, settings }) => {
                 return crate::tools::import(&settings, &import);
             }
+            Some(Command::Backup { path, settings }) => {
+                return crate::tools::backup(&settings, &path);
+            }
+            Some(Command::Healthcheck(args)) => return crate::tools::healthcheck(&args),
         };
         let config = match settings.validate() {
             Ok(config) => config,

@@ -332,6 +332,10 @@ pub trait Store: Send + Sync + 'static {
 
     /// The occupancy of each connection pool.
     fn pool_stats(&self) -> Vec<PoolStats>;
+
+    /// Writes a consistent copy of the whole database to the new file `path` while the
+    /// service runs (SQLite `VACUUM INTO`). PostgreSQL answers `Open` naming `pg_dump`.
+    async fn backup(&self, path: &str) -> StoreResult<()>;
 }
 
 /// A shared, type-erased store.

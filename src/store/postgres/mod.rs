@@ -377,6 +377,12 @@ impl Store for PgStore {
         self.import_batch(batch, commit, progress).await
     }
 
+    async fn backup(&self, _path: &str) -> StoreResult<()> {
+        Err(StoreError::Open(
+            "`taskward backup` copies SQLite databases; back up PostgreSQL with pg_dump (docs/operations.md)".into(),
+        ))
+    }
+
     fn pool_stats(&self) -> Vec<PoolStats> {
         vec![super::pool_stats("main", &self.pool)]
     }
