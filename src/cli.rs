@@ -38,19 +38,24 @@ enum Command {
         #[command(flatten)]
         settings: Settings,
     },
-    /// Import users from another system into DATABASE_URL, then exit.
+    /// Import the users and tasks of the old FastAPI + SQLModel backend (`--from`,
+    /// docs/migrating.md) or the users of a Better Auth database (`--from-better-auth`,
+    /// docs/better-auth.md) into DATABASE_URL, then exit.
     Import {
-        /// A Better Auth database (`postgres://…` or `sqlite://…`, its default schema): its
-        /// users become Taskward users linked to their Better Auth ids under JWT_ISSUER, with
-        /// their passwords. Idempotent; see docs/better-auth.md.
-        #[arg(long = "from-better-auth", value_name = "DATABASE_URL")]
-        from_better_auth: String,
-        /// Report what would be imported without writing anything.
-        #[arg(long)]
-        dry_run: bool,
+        #[command(flatten)]
+        import: crate::import::ImportArgs,
         #[command(flatten)]
         settings: Settings,
     },
+    /// Copy the SQLite database to a new file while the server runs (`VACUUM INTO`).
+    Backup {
+        /// The file to create; it must not exist.
+        path: std::path::PathBuf,
+        #[command(flatten)]
+        settings: Settings,
+    },
+    /// Exit 0 when the server answers `GET /healthz` with 200 (the container HEALTHCHECK).
+    Healthcheck(crate::tools::HealthcheckArgs),
 }
 
 /// Exit code for a configuration the operator must fix.
@@ -65,11 +70,16 @@ impl Cli {
             None => (false, self.settings),
             Some(Command::Serve { settings }) => (false, settings),
             Some(Command::Migrate { settings }) => (true, settings),
-            Some(Command::Import {
-                from_better_auth,
-                dry_run,
-                settings,
-            }) => return import_better_auth(&settings, &from_better_auth, dry_run),
+            Some(Command::Import { import, settings }) => {
+                return match &import.from_better_auth {
+                    Some(source) => import_better_auth(&settings, source, import.dry_run),
+                    None => crate::tools::import(&settings, &import),
+                };
+            }
+            Some(Command::Backup { path, settings }) => {
+                return crate::tools::backup(&settings, &path);
+            }
+            Some(Command::Healthcheck(args)) => return crate::tools::healthcheck(&args),
         };
         let config = match settings.validate() {
             Ok(config) => config,
@@ -176,7 +186,19 @@ async fn serve(config: Config) -> Result<(), StartupError> {
     let started = Instant::now();
     let listener = bind(config.bind).await?;
     let database = config.database_url.redacted();
+    let metrics_listener = match config.metrics_bind {
+        Some(addr) => Some(bind(addr).await?),
+        None => None,
+    };
     let state = AppState::build(config).await?;
+    if let Some(listener) = metrics_listener {
+        let metrics = crate::metrics::serve(listener, state.clone(), shutdown_signal());
+        tokio::spawn(async move {
+            if let Err(e) = metrics.await {
+                tracing::error!(error = %e, "the metrics listener stopped");
+            }
+        });
+    }
     let addr = listener
         .local_addr()
         .map_err(|e| StartupError::Bind(format!("cannot read the listen address: {e}")))?;

@@ -108,6 +108,16 @@ pub struct Settings {
     /// `X-Forwarded-For` is believed (e.g. `127.0.0.1,10.0.0.0/8`); empty trusts none.
     #[arg(long, env = "TRUSTED_PROXIES", default_value = "")]
     pub trusted_proxies: String,
+
+    /// `on` serves Prometheus metrics at `/metrics` on the main address; `off` (the
+    /// default) does not. See also METRICS_BIND.
+    #[arg(long, env = "METRICS", default_value = "off")]
+    pub metrics: String,
+
+    /// Separate address for `/metrics` only, e.g. `127.0.0.1:9100` (not reachable through the
+    /// public listener); setting it turns metrics on.
+    #[arg(long, env = "METRICS_BIND")]
+    pub metrics_bind: Option<String>,
 }
 
 /// An external token issuer (`JWT_JWKS_URL`), see API.md "External issuers".
@@ -277,6 +287,10 @@ pub struct Config {
     pub trusted_proxies: Vec<ipnet::IpNet>,
     /// The external token issuer, when `JWT_JWKS_URL` is set.
     pub external_issuer: Option<ExternalIssuer>,
+    /// `/metrics` on the main listener.
+    pub metrics: bool,
+    /// `/metrics` on its own listener.
+    pub metrics_bind: Option<SocketAddr>,
 }
 
 impl fmt::Debug for Config {
@@ -305,6 +319,8 @@ impl fmt::Debug for Config {
             .field("rate_limit_per_email", &self.rate_limit_per_email)
             .field("trusted_proxies", &self.trusted_proxies)
             .field("external_issuer", &self.external_issuer)
+            .field("metrics", &self.metrics)
+            .field("metrics_bind", &self.metrics_bind)
             .finish()
     }
 }
@@ -379,6 +395,23 @@ impl Settings {
         );
         let trusted_proxies = keep(p, self.trusted_proxies());
         let external_issuer = keep(p, self.external_issuer());
+        let metrics = keep(
+            p,
+            match self.metrics.trim().to_ascii_lowercase().as_str() {
+                "on" | "true" | "1" => Ok(true),
+                "off" | "false" | "0" | "" => Ok(false),
+                other => Err(format!("METRICS `{other}` must be `on` or `off`")),
+            },
+        );
+        let metrics_bind = keep(
+            p,
+            match self.metrics_bind.as_deref().map(str::trim) {
+                None | Some("") => Ok(None),
+                Some(raw) => raw.parse::<SocketAddr>().map(Some).map_err(|_| {
+                    format!("METRICS_BIND `{raw}` is not an address and port, e.g. 127.0.0.1:9100")
+                }),
+            },
+        );
 
         let (
             Some(database_url),
@@ -395,6 +428,8 @@ impl Settings {
             Some(rate_limit_per_email),
             Some(trusted_proxies),
             Some(external_issuer),
+            Some(metrics),
+            Some(metrics_bind),
         ) = (
             database_url,
             bind,
@@ -410,6 +445,8 @@ impl Settings {
             per_email,
             trusted_proxies,
             external_issuer,
+            metrics,
+            metrics_bind,
         )
         else {
             return Err(problems);
@@ -435,6 +472,8 @@ impl Settings {
             rate_limit_per_email,
             trusted_proxies,
             external_issuer,
+            metrics,
+            metrics_bind,
         })
     }
 
@@ -598,6 +637,8 @@ impl Settings {
             jwt_jwks_url: None,
             jwt_algorithms: "EdDSA,ES256,RS256".into(),
             jwt_jwks_refetch_interval: "60s".into(),
+            metrics: "off".into(),
+            metrics_bind: None,
         }
     }
 }

@@ -10,9 +10,12 @@ pub mod cli;
 pub mod config;
 pub mod error;
 pub mod http;
+pub mod import;
+pub mod metrics;
 pub mod store;
 pub mod tasks;
 pub mod telemetry;
+pub mod tools;
 pub mod web;
 
 use std::future::Future;
@@ -35,6 +38,8 @@ pub struct AppState {
     pub store: DynStore,
     /// Passwords, tokens and rate limits.
     pub auth: Arc<auth::Auth>,
+    /// Prometheus counters (exposed only when metrics are on).
+    pub metrics: Arc<metrics::Metrics>,
 }
 
 /// Why the server could not start; each variant's text is one line for the operator.
@@ -76,6 +81,7 @@ impl AppState {
             config: Arc::new(config),
             store,
             auth,
+            metrics: Arc::new(metrics::Metrics::new()),
         })
     }
 }
@@ -91,7 +97,11 @@ pub fn install_tls_provider() {
 
 /// The whole application as one router, with every middleware applied.
 pub fn app(state: AppState) -> Router {
-    http::with_middleware(api::router().merge(web::router()), state)
+    let mut routes = api::router().merge(web::router());
+    if state.config.metrics {
+        routes = routes.merge(metrics::router());
+    }
+    http::with_middleware(routes, state)
 }
 
 /// Binds the configured address, with a clear message when that is impossible.

@@ -169,6 +169,7 @@ pub async fn sign_in(
         .await?;
     let (Some(user), Verified::Match { rehash }) = (user, verified) else {
         limits.failed(&email_key);
+        state.metrics.sign_in_failed();
         tracing::info!("sign-in refused");
         return Err(bad_credentials());
     };

@@ -29,6 +29,7 @@ const API_CSP: &str =
 /// Wraps `routes` in the shared middleware and binds the state.
 pub fn with_middleware(routes: Router<AppState>, state: AppState) -> Router {
     let config = state.config.clone();
+    let metrics_on = config.metrics || config.metrics_bind.is_some();
     let layers = ServiceBuilder::new()
         // Outermost first: mark secrets before anything could print them.
         .layer(SetSensitiveRequestHeadersLayer::new([
@@ -48,6 +49,8 @@ pub fn with_middleware(routes: Router<AppState>, state: AppState) -> Router {
         .layer(CatchPanicLayer::custom(|_| {
             AppError::Internal("a handler panicked".into()).into_response()
         }))
+        // Inside the panic guard so a panic is counted as the 500 it becomes.
+        .option_layer(metrics_on.then(|| from_fn_with_state(state.clone(), crate::metrics::track)))
         .option_layer(cors(&config))
         .layer(from_fn(problem_safety_net))
         .layer(from_fn_with_state(config.request_timeout, enforce_timeout))

@@ -206,6 +206,38 @@ pub enum Rotation {
     Invalid,
 }
 
+/// Users and tasks brought in from another system (`taskward import`), already validated
+/// and normalised by the importer.
+#[derive(Debug, Clone, Default)]
+pub struct ImportBatch {
+    /// Accounts, with their ids and password hashes kept.
+    pub users: Vec<NewUser>,
+    /// Tasks, with their ids kept; every owner is in `users` or already stored.
+    pub tasks: Vec<Task>,
+}
+
+/// How many rows an import wrote; rows whose id was already stored are left untouched.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ImportCounts {
+    /// Users inserted.
+    pub users: u64,
+    /// Tasks inserted.
+    pub tasks: u64,
+}
+
+/// The occupancy of one connection pool, for `/metrics`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolStats {
+    /// Which pool (`writer`, `reader` on SQLite; `main` on PostgreSQL).
+    pub name: &'static str,
+    /// Connections open.
+    pub size: u32,
+    /// Open connections not in use.
+    pub idle: u32,
+    /// Most connections the pool may open.
+    pub max: u32,
+}
+
 /// Everything Taskward keeps. Implemented for SQLite and PostgreSQL; the conformance suite
 /// in `tests/api/store.rs` runs the same checks against both.
 #[async_trait]
@@ -331,6 +363,24 @@ pub trait Store: Send + Sync + 'static {
     /// One page of the user's tasks (up to `limit + 1` rows, to tell whether more follow)
     /// and the number of all matches.
     async fn task_list(&self, user_id: Uuid, query: &ListQuery) -> StoreResult<(Vec<Task>, u64)>;
+
+    /// Inserts `batch` in ONE transaction, skipping every user and task whose id is already
+    /// stored (so a second run changes nothing). With `commit == false` the transaction is
+    /// rolled back: the counts say what a real run would write. `progress` is called with
+    /// the number of rows handled so far.
+    async fn import(
+        &self,
+        batch: &ImportBatch,
+        commit: bool,
+        progress: &(dyn Fn(u64) + Send + Sync),
+    ) -> StoreResult<ImportCounts>;
+
+    /// The occupancy of each connection pool.
+    fn pool_stats(&self) -> Vec<PoolStats>;
+
+    /// Writes a consistent copy of the whole database to the new file `path` while the
+    /// service runs (SQLite `VACUUM INTO`). PostgreSQL answers `Open` naming `pg_dump`.
+    async fn backup(&self, path: &str) -> StoreResult<()>;
 }
 
 /// A shared, type-erased store.
@@ -352,6 +402,16 @@ pub async fn connect(url: &DatabaseUrl, options: ConnectOptions) -> StoreResult<
         DatabaseUrl::Postgres(u) => Arc::new(PgStore::connect(u, options).await?),
     };
     Ok(store)
+}
+
+/// Reads the occupancy of a sqlx pool of any database.
+fn pool_stats<DB: sqlx::Database>(name: &'static str, pool: &sqlx::Pool<DB>) -> PoolStats {
+    PoolStats {
+        name,
+        size: pool.size(),
+        idle: u32::try_from(pool.num_idle()).unwrap_or(u32::MAX),
+        max: pool.options().get_max_connections(),
+    }
 }
 
 /// Microseconds since the epoch, the unit of every SQLite timestamp column.

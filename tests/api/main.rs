@@ -3,6 +3,7 @@
 mod helpers;
 
 mod openapi;
+mod ops;
 mod peer;
 
 mod auth;
@@ -13,6 +14,8 @@ mod errors;
 mod external;
 mod health;
 mod import_better_auth;
+mod import_fastapi;
+mod metrics;
 mod store;
 mod tasks;
 mod tokens;

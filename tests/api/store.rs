@@ -3,9 +3,11 @@
 use std::time::Duration;
 
 use taskward::store::{
-    DynStore, LinkOutcome, LinkedUser, NewSession, NewUser, Rotation, StoreError,
-    truncate_to_micros,
+    DynStore, ImportBatch, ImportCounts, LinkOutcome, LinkedUser, NewSession, NewUser, Rotation,
+    StoreError, truncate_to_micros,
 };
+use taskward::tasks::model::{Priority, Task};
+use taskward::tasks::query::ListQuery;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -498,6 +500,98 @@ async fn an_import_is_one_transaction_a_dry_run_writes_nothing_and_a_rerun_chang
     );
 }
 
+fn imported_task(user_id: Uuid, title: &str) -> Task {
+    Task {
+        id: Uuid::new_v4(),
+        user_id,
+        title: title.into(),
+        description: String::new(),
+        completed: true,
+        priority: Priority::High,
+        due_at: None,
+        tags: vec!["home".into(), "errands".into()],
+        created_at: now(),
+        updated_at: now(),
+        completed_at: Some(now()),
+        version: 1,
+    }
+}
+
+async fn an_import_keeps_ids_and_a_second_run_writes_nothing(db: TestDb) {
+    let store = db.open_store().await;
+    let mut user = new_user("old@example.com");
+    user.id = Uuid::new_v4();
+    user.password_hash = "$2b$12$ApIy6nGI9mtoZcoli9c1kuWP/Wp.TOpweaysJq3lwpmxvfQt7AZzi".into();
+    let batch = ImportBatch {
+        users: vec![user.clone()],
+        tasks: vec![imported_task(user.id, "One"), imported_task(user.id, "Two")],
+    };
+    let dry = store.import(&batch, false, &|_| {}).await.expect("dry run");
+    assert_eq!(dry, ImportCounts { users: 1, tasks: 2 });
+    assert!(
+        store.user_by_id(user.id).await.expect("q").is_none(),
+        "a dry run writes nothing"
+    );
+
+    let seen = std::sync::atomic::AtomicU64::new(0);
+    let first = store
+        .import(&batch, true, &|n| {
+            seen.store(n, std::sync::atomic::Ordering::Relaxed)
+        })
+        .await
+        .expect("import");
+    assert_eq!(first, ImportCounts { users: 1, tasks: 2 });
+    assert_eq!(seen.load(std::sync::atomic::Ordering::Relaxed), 3);
+    let again = store.import(&batch, true, &|_| {}).await.expect("again");
+    assert_eq!(again, ImportCounts::default());
+
+    let stored = store
+        .user_by_id(user.id)
+        .await
+        .expect("q")
+        .expect("kept id");
+    assert_eq!(stored.password_hash, user.password_hash);
+    let task = &batch.tasks[0];
+    assert_eq!(
+        store.task_get(user.id, task.id).await.expect("q"),
+        Some(task.clone())
+    );
+    let query = ListQuery::parse("tag=errands").expect("query");
+    let (page, total) = store.task_list(user.id, &query).await.expect("list");
+    assert_eq!((page.len(), total), (2, 2), "tags are indexed for filters");
+}
+
+async fn an_import_that_fails_writes_nothing(db: TestDb) {
+    let store = db.open_store().await;
+    let taken = new_user("taken@example.com");
+    store.user_insert(&taken).await.expect("insert");
+    let newcomer = new_user("new@example.com");
+    let mut clash = new_user("TAKEN@example.com");
+    clash.id = Uuid::new_v4();
+    let batch = ImportBatch {
+        users: vec![newcomer.clone(), clash],
+        tasks: vec![imported_task(newcomer.id, "Mine")],
+    };
+    let err = store
+        .import(&batch, true, &|_| {})
+        .await
+        .expect_err("email clash");
+    assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
+    assert!(
+        store.user_by_id(newcomer.id).await.expect("q").is_none(),
+        "rolled back"
+    );
+}
+
+async fn pool_stats_name_every_pool(db: TestDb) {
+    let store = db.open_store().await;
+    let stats = store.pool_stats();
+    assert!(!stats.is_empty());
+    for pool in stats {
+        assert!(pool.idle <= pool.size && pool.size <= pool.max, "{pool:?}");
+    }
+}
+
 on_both_databases!(
     an_external_identity_links_once_and_finds_its_user,
     an_external_identity_is_never_linked_to_an_existing_account_by_email,
@@ -512,4 +606,7 @@ on_both_databases!(
     password_change_ends_every_other_session_and_revoke_all_ends_the_rest,
     deleting_a_user_deletes_their_sessions_and_frees_the_email,
     migrations_are_idempotent_on_reopen,
+    an_import_keeps_ids_and_a_second_run_writes_nothing,
+    an_import_that_fails_writes_nothing,
+    pool_stats_name_every_pool,
 );

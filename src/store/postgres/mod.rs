@@ -5,6 +5,7 @@
 //! same time do not run them twice.
 
 mod identities;
+mod import;
 mod tasks;
 
 use std::str::FromStr;
@@ -19,8 +20,8 @@ use crate::tasks::model::Task;
 use crate::tasks::query::ListQuery;
 
 use super::{
-    Backend, ConnectOptions, LinkOutcome, LinkedUser, NewSession, NewUser, Rotation, SessionRecord,
-    Store, StoreError, StoreResult, UserRecord,
+    Backend, ConnectOptions, ImportBatch, ImportCounts, LinkOutcome, LinkedUser, NewSession,
+    NewUser, PoolStats, Rotation, SessionRecord, Store, StoreError, StoreResult, UserRecord,
 };
 use crate::config::redact_url;
 
@@ -392,5 +393,24 @@ impl Store for PgStore {
 
     async fn task_list(&self, user_id: Uuid, query: &ListQuery) -> StoreResult<(Vec<Task>, u64)> {
         self.list_tasks(user_id, query).await
+    }
+
+    async fn import(
+        &self,
+        batch: &ImportBatch,
+        commit: bool,
+        progress: &(dyn Fn(u64) + Send + Sync),
+    ) -> StoreResult<ImportCounts> {
+        self.import_batch(batch, commit, progress).await
+    }
+
+    async fn backup(&self, _path: &str) -> StoreResult<()> {
+        Err(StoreError::Open(
+            "`taskward backup` copies SQLite databases; back up PostgreSQL with pg_dump (docs/operations.md)".into(),
+        ))
+    }
+
+    fn pool_stats(&self) -> Vec<PoolStats> {
+        vec![super::pool_stats("main", &self.pool)]
     }
 }

@@ -29,7 +29,7 @@ fn task_from_row(row: &PgRow) -> Result<Task, sqlx::Error> {
     })
 }
 
-async fn write_tags(conn: &mut PgConnection, task: &Task) -> Result<(), sqlx::Error> {
+pub(super) async fn write_tags(conn: &mut PgConnection, task: &Task) -> Result<(), sqlx::Error> {
     sqlx::query("DELETE FROM task_tags WHERE task_id = $1")
         .bind(task.id)
         .execute(&mut *conn)

@@ -27,11 +27,13 @@ use crate::tasks::model::Task;
 use crate::tasks::query::ListQuery;
 
 mod identities;
+mod import;
 mod tasks;
 
 use super::{
-    Backend, ConnectOptions, LinkOutcome, LinkedUser, NewSession, NewUser, Rotation, SessionRecord,
-    Store, StoreError, StoreResult, UserRecord, from_micros, to_micros,
+    Backend, ConnectOptions, ImportBatch, ImportCounts, LinkOutcome, LinkedUser, NewSession,
+    NewUser, PoolStats, Rotation, SessionRecord, Store, StoreError, StoreResult, UserRecord,
+    from_micros, to_micros,
 };
 
 /// How long a connection waits for a lock held by another process before giving up.
@@ -432,5 +434,33 @@ impl Store for SqliteStore {
 
     async fn task_list(&self, user_id: Uuid, query: &ListQuery) -> StoreResult<(Vec<Task>, u64)> {
         self.list_tasks(user_id, query).await
+    }
+
+    async fn import(
+        &self,
+        batch: &ImportBatch,
+        commit: bool,
+        progress: &(dyn Fn(u64) + Send + Sync),
+    ) -> StoreResult<ImportCounts> {
+        self.import_batch(batch, commit, progress).await
+    }
+
+    async fn backup(&self, path: &str) -> StoreResult<()> {
+        // An online, consistent copy: readers and the writer carry on meanwhile.
+        sqlx::query("VACUUM INTO ?1")
+            .bind(path)
+            .execute(&self.writer)
+            .await
+            .map_err(|e| {
+                StoreError::Open(format!("cannot back up to `{path}`: {}", describe(&e)))
+            })?;
+        Ok(())
+    }
+
+    fn pool_stats(&self) -> Vec<PoolStats> {
+        vec![
+            super::pool_stats("writer", &self.writer),
+            super::pool_stats("reader", &self.reader),
+        ]
     }
 }

@@ -32,7 +32,10 @@ fn task_from_row(row: &SqliteRow) -> Result<Task, sqlx::Error> {
     })
 }
 
-async fn write_tags(conn: &mut SqliteConnection, task: &Task) -> Result<(), sqlx::Error> {
+pub(super) async fn write_tags(
+    conn: &mut SqliteConnection,
+    task: &Task,
+) -> Result<(), sqlx::Error> {
     sqlx::query("DELETE FROM task_tags WHERE task_id = ?1")
         .bind(task.id)
         .execute(&mut *conn)

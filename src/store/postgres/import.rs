@@ -1,0 +1,76 @@
+//! Bulk import into PostgreSQL: every row of a batch in one transaction.
+
+use super::PgStore;
+use super::tasks::write_tags;
+use crate::store::{ImportBatch, ImportCounts, StoreError, StoreResult};
+
+const EMAIL_TAKEN: &str = "an imported email already belongs to another account";
+
+impl PgStore {
+    pub(in crate::store) async fn import_batch(
+        &self,
+        batch: &ImportBatch,
+        commit: bool,
+        progress: &(dyn Fn(u64) + Send + Sync),
+    ) -> StoreResult<ImportCounts> {
+        let mut tx = self.pool.begin().await?;
+        let mut counts = ImportCounts::default();
+        let mut handled = 0u64;
+        for user in &batch.users {
+            // ON CONFLICT (id): an id already here was imported before; leave it alone. A
+            // different account with the same email is still an error (see the SQLite twin).
+            let done = sqlx::query(
+                "INSERT INTO users (id, email, email_lower, name, password_hash, created_at, updated_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $6) ON CONFLICT (id) DO NOTHING",
+            )
+            .bind(user.id)
+            .bind(&user.email)
+            .bind(&user.email_lower)
+            .bind(&user.name)
+            .bind(&user.password_hash)
+            .bind(user.created_at)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| StoreError::from_sqlx(e, EMAIL_TAKEN))?;
+            counts.users += done.rows_affected();
+            handled += 1;
+            progress(handled);
+        }
+        for task in &batch.tasks {
+            let done = sqlx::query(
+                "INSERT INTO tasks (id, user_id, title, description, title_lower, description_lower,
+                     completed, priority, due_at, tags, created_at, updated_at, completed_at, version)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+                 ON CONFLICT (id) DO NOTHING",
+            )
+            .bind(task.id)
+            .bind(task.user_id)
+            .bind(&task.title)
+            .bind(&task.description)
+            .bind(task.title.to_lowercase())
+            .bind(task.description.to_lowercase())
+            .bind(task.completed)
+            .bind(task.priority.rank())
+            .bind(task.due_at)
+            .bind(&task.tags)
+            .bind(task.created_at)
+            .bind(task.updated_at)
+            .bind(task.completed_at)
+            .bind(task.version)
+            .execute(&mut *tx)
+            .await?;
+            if done.rows_affected() == 1 {
+                write_tags(&mut tx, task).await?;
+                counts.tasks += 1;
+            }
+            handled += 1;
+            progress(handled);
+        }
+        if commit {
+            tx.commit().await?;
+        } else {
+            tx.rollback().await?;
+        }
+        Ok(counts)
+    }
+}
