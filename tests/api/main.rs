@@ -3,6 +3,7 @@
 mod helpers;
 
 mod openapi;
+mod reliability;
 
 mod auth;
 mod browser;
