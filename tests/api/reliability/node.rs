@@ -113,10 +113,8 @@ fn collect(
 ) {
     std::thread::spawn(move || {
         for line in BufReader::new(from).lines().map_while(Result::ok) {
-            if let Some(tx) = &listening {
-                if let Some(addr) = listening_addr(&line) {
-                    let _ = tx.send(addr);
-                }
+            if let (Some(tx), Some(addr)) = (&listening, listening_addr(&line)) {
+                let _ = tx.send(addr);
             }
             if let Ok(mut logs) = logs.lock() {
                 logs.push(line);
