@@ -129,13 +129,9 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let store = state.store.clone();
+    let header_timeout = http::header_read_timeout(state.config.request_timeout);
     let router = app(state);
-    let served = axum::serve(
-        listener,
-        router.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await;
+    let served = http::serve(listener, router, header_timeout, shutdown).await;
     store.close().await;
     served
 }

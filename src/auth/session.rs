@@ -161,7 +161,12 @@ pub async fn sign_in(
     let email_key =
         Email::parse(email).map_or_else(|_| email.trim().to_lowercase(), |e| e.lower().to_owned());
     limits.check_email(&email_key)?;
-    let user = state.store.user_by_email(&email_key).await?;
+    // No stored email holds NUL, and PostgreSQL refuses it in a parameter: skip the lookup.
+    let user = if email_key.contains('\0') {
+        None
+    } else {
+        state.store.user_by_email(&email_key).await?
+    };
     let verified = state
         .auth
         .passwords

@@ -83,7 +83,7 @@ impl Priority {
     }
 }
 
-/// A title: trimmed, 1 to 200 characters.
+/// A title: trimmed, 1 to 200 characters, one line without control characters.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TaskTitle(String);
 
@@ -100,6 +100,13 @@ impl TaskTitle {
                 format!("must be at most {MAX_TITLE} characters long"),
             ));
         }
+        // A title is one line; NUL in particular cannot be stored in PostgreSQL text.
+        if title.chars().any(char::is_control) {
+            return Err(FieldError::new(
+                "title",
+                "must not contain control characters",
+            ));
+        }
         Ok(Self(title.to_owned()))
     }
 
@@ -109,7 +116,8 @@ impl TaskTitle {
     }
 }
 
-/// A description: 0 to 2000 characters, kept as written.
+/// A description: 0 to 2000 characters, kept as written (line breaks and tabs allowed,
+/// NUL not: PostgreSQL text cannot hold it).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Description(String);
 
@@ -120,6 +128,12 @@ impl Description {
             return Err(FieldError::new(
                 "description",
                 format!("must be at most {MAX_DESCRIPTION} characters long"),
+            ));
+        }
+        if raw.contains('\0') {
+            return Err(FieldError::new(
+                "description",
+                "must not contain NUL characters",
             ));
         }
         Ok(Self(raw.to_owned()))

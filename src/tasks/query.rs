@@ -237,6 +237,12 @@ impl ListQuery {
                     let tag = value.trim().to_lowercase();
                     if tag.is_empty() {
                         Ok(())
+                    } else if tag.chars().any(char::is_control) {
+                        // As in stored tags; PostgreSQL also refuses NUL in a parameter.
+                        Err(FieldError::new(
+                            "tag",
+                            "must not contain control characters",
+                        ))
                     } else if tag.chars().count() > MAX_TAG {
                         Err(FieldError::new(
                             "tag",
@@ -254,6 +260,9 @@ impl ListQuery {
                             "q",
                             format!("must be at most {MAX_QUERY} characters long"),
                         ))
+                    } else if text.contains('\0') {
+                        // No stored text contains NUL, and PostgreSQL refuses it in a parameter.
+                        Err(FieldError::new("q", "must not contain NUL characters"))
                     } else {
                         q.text = (!text.is_empty()).then_some(text);
                         Ok(())

@@ -5,6 +5,7 @@ mod helpers;
 mod openapi;
 mod ops;
 mod peer;
+mod reliability;
 
 mod auth;
 mod better_auth;

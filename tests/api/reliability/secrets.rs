@@ -1,0 +1,130 @@
+//! No password, token or secret appears in the logs, at any level: a full flow runs
+//! against the real binary with `RUST_LOG=trace` and JSON logs, which are then searched.
+
+use serde_json::{Value, json};
+
+use super::node::Node;
+use crate::helpers::{TEST_SECRET, TestDb};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_flow_at_trace_level_logs_no_password_token_or_secret() {
+    let db = TestDb::sqlite();
+    let node = Node::start(&db.url, &[("RUST_LOG", "trace")]);
+    let client = reqwest::Client::new();
+    let first = "first password 0xC0FFEE";
+    let second = "second password 0xBADF00D";
+    let mut secrets: Vec<String> = vec![TEST_SECRET.into(), first.into(), second.into()];
+    let auth = |res: Value, secrets: &mut Vec<String>| {
+        let access = res["access_token"].as_str().expect("access").to_owned();
+        let refresh = res["refresh_token"].as_str().expect("refresh").to_owned();
+        secrets.push(access.clone());
+        secrets.push(refresh.clone());
+        (access, refresh)
+    };
+    let post = |path: &str, body: Value| client.post(node.url(path)).json(&body);
+
+    let res = post(
+        "/api/auth/signup",
+        json!({"email": "quiet@example.com", "password": first}),
+    )
+    .send()
+    .await
+    .expect("signup");
+    assert_eq!(res.status(), 201);
+    let (access, refresh) = auth(res.json().await.expect("json"), &mut secrets);
+    let res = post(
+        "/api/auth/signin",
+        json!({"email": "quiet@example.com", "password": "wrong one!"}),
+    )
+    .send()
+    .await
+    .expect("bad signin");
+    assert_eq!(res.status(), 401);
+    secrets.push("wrong one!".into());
+    let res = post("/api/auth/refresh", json!({"refresh_token": refresh}))
+        .send()
+        .await
+        .expect("refresh");
+    assert_eq!(res.status(), 200);
+    let (access2, _) = auth(res.json().await.expect("json"), &mut secrets);
+    // Presenting the used refresh token again (reuse detection logs a warning).
+    let res = post("/api/auth/refresh", json!({"refresh_token": refresh}))
+        .send()
+        .await
+        .expect("reuse");
+    assert_eq!(res.status(), 401);
+    let res = client
+        .post(node.url("/api/tasks?access_token=leak"))
+        .bearer_auth(&access)
+        .json(&json!({"title": "a task"}))
+        .send()
+        .await
+        .expect("create");
+    assert!(res.status().is_success() || res.status() == 401);
+    let res = post(
+        "/api/auth/signin",
+        json!({"email": "quiet@example.com", "password": first}),
+    )
+    .send()
+    .await
+    .expect("signin");
+    assert_eq!(res.status(), 200);
+    let (access3, _) = auth(res.json().await.expect("json"), &mut secrets);
+    let res = client
+        .post(node.url("/api/auth/password"))
+        .bearer_auth(&access3)
+        .json(&json!({"current_password": first, "new_password": second}))
+        .send()
+        .await
+        .expect("password");
+    assert_eq!(res.status(), 204);
+    let res = client
+        .post(node.url("/api/auth/signout"))
+        .bearer_auth(&access3)
+        .send()
+        .await
+        .expect("signout");
+    assert_eq!(res.status(), 204);
+    let res = client
+        .get(node.url("/api/auth/me"))
+        .bearer_auth(&access2)
+        .send()
+        .await
+        .expect("revoked");
+    assert_eq!(res.status(), 401);
+    let res = client
+        .delete(node.url("/api/auth/me"))
+        .bearer_auth(&access3)
+        .json(&json!({"password": second}))
+        .send()
+        .await
+        .expect("delete");
+    assert_eq!(res.status(), 401, "signed out already");
+
+    let logs = node.stop();
+    assert!(
+        logs.len() > 20,
+        "trace logging produced too little: {logs:?}"
+    );
+    assert!(
+        logs.iter()
+            .any(|l| l.contains("TRACE") || l.contains("DEBUG"))
+    );
+    let all = logs.join("\n");
+    for secret in &secrets {
+        // Tokens are long; a third of one is enough to count as a leak.
+        let probe: String = if secret.len() > 60 {
+            secret[secret.len() / 3..2 * secret.len() / 3].to_owned()
+        } else {
+            secret.clone()
+        };
+        assert!(
+            !all.contains(&probe),
+            "a secret appears in the logs: {probe}"
+        );
+    }
+    assert!(
+        !all.contains("access_token=leak"),
+        "the query string was logged"
+    );
+}
