@@ -416,7 +416,8 @@ fn pool_stats<DB: sqlx::Database>(name: &'static str, pool: &sqlx::Pool<DB>) -> 
 
 /// Microseconds since the epoch, the unit of every SQLite timestamp column.
 pub(crate) fn to_micros(t: OffsetDateTime) -> i64 {
-    i64::try_from(t.unix_timestamp_nanos() / 1_000).unwrap_or(i64::MAX)
+    // Floor, not truncation towards zero: instants before 1970 round down too.
+    i64::try_from(t.unix_timestamp_nanos().div_euclid(1_000)).unwrap_or(i64::MAX)
 }
 
 /// The inverse of [`to_micros`].

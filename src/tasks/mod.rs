@@ -4,3 +4,6 @@
 pub mod model;
 pub mod query;
 pub mod service;
+
+#[cfg(test)]
+mod props;
