@@ -49,10 +49,13 @@ class Mode:
     writers: int  # users whose tasks are toggled and who create tasks
     writer_tasks: int
     big_tasks: int
+    quiet_wait_s: float  # at most this long before each measured run for other processes to go quiet
 
 
-FULL = Mode("full", 10, 2, readers=16, reader_tasks=200, writers=8, writer_tasks=100, big_tasks=1_000_000)
-QUICK = Mode("quick", 2, 0.5, readers=4, reader_tasks=100, writers=2, writer_tasks=30, big_tasks=20_000)
+FULL = Mode("full", 10, 2, readers=16, reader_tasks=200, writers=8, writer_tasks=100, big_tasks=1_000_000,
+            quiet_wait_s=60)
+QUICK = Mode("quick", 2, 1, readers=4, reader_tasks=100, writers=2, writer_tasks=30, big_tasks=20_000,
+             quiet_wait_s=0)
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -64,6 +67,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--out", type=Path, help="where results.json, results.md and the SVG plots go "
                    "(full: docs/benchmarks, quick: bench/out)")
     p.add_argument("--perf", default="", help="scenarios to profile on Taskward with perf record")
+    p.add_argument("--quiet-wait", type=float, help="seconds to wait before each measured run for other "
+                   "processes to stop using the CPU (full: 60, quick: 0)")
     p.add_argument("--no-plots", action="store_true", help="skip the SVG plots (no matplotlib needed)")
     p.add_argument("--no-postgres", action="store_true",
                    help="ignore BENCH_DATABASE_URL / TEST_DATABASE_URL")
@@ -248,13 +253,14 @@ def main(argv: list[str]) -> int:
 
     workdir = Path(tempfile.mkdtemp(prefix="taskward-bench."))
     settings = Settings(duration_s=duration, warmup_s=mode.warmup_s if duration >= 2 else 0, workdir=workdir,
-                        perf=set(filter(None, args.perf.split(","))))
+                        perf=set(filter(None, args.perf.split(","))),
+                        quiet_wait_s=args.quiet_wait if args.quiet_wait is not None else mode.quiet_wait_s)
     results: dict = {
         "mode": mode.name,
         "command": "bench/run " + " ".join(argv),
         "started_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "duration_s": duration,
-        "seed": {k: v for k, v in mode.__dict__.items() if k not in ("name", "duration_s", "warmup_s")},
+        "seed": {k: v for k, v in mode.__dict__.items() if k not in ("name", "duration_s", "warmup_s", "quiet_wait_s")},
         "machine": machine_info(),
         "taskward_binary_mib": binary.stat().st_size / 1024 / 1024,
         "peer_venv_mib": dir_size_mib(venv),

@@ -96,6 +96,31 @@ def scenario_table(results: dict, backend: str) -> list[str]:
     return rows
 
 
+def cpu_table(results: dict, backend: str) -> list[str]:
+    """Server CPU time per request (robust to a busy machine) and how busy the machine was."""
+    idx = _index(results)
+    rows = [
+        "| scenario | Taskward CPU µs/request | peer CPU µs/request | peer/Taskward | "
+        "Taskward used CPUs | peer used CPUs | others' CPUs during the runs |",
+        "|---|--:|--:|--:|--:|--:|--:|",
+    ]
+    for name in ORDER:
+        cell = idx.get(backend, {}).get(name)
+        if not cell or name == "storm_signin":  # the storm's CPU is shared with the list row
+            continue
+        cpu = {srv: (o.get("cpu") or {}) for srv, o in cell.items()}
+        tw, peer = cpu.get("taskward", {}), cpu.get("peer", {})
+        twu, pu = tw.get("server_cpu_us_per_request"), peer.get("server_cpu_us_per_request")
+        r = _ratio(pu, twu)
+        others = [c.get("others_cpus") for c in cpu.values() if c.get("others_cpus") is not None]
+        rows.append(
+            f"| {LABEL.get(name, name)} | {_fmt(twu)} | {_fmt(pu)} | {f'{r:.1f}x' if r else '–'} "
+            f"| {_fmt(tw.get('server_cpus'), 2)} | {_fmt(peer.get('server_cpus'), 2)} "
+            f"| {', '.join(f'{x:.2f}' for x in others) or '–'} |"
+        )
+    return rows
+
+
 def memory_table(results: dict, backend: str) -> list[str]:
     b = next(x for x in results["backends"] if x["backend"] == backend)
     idx = _index(results)
@@ -196,6 +221,10 @@ def markdown(results: dict) -> str:
     ]
     for b in results["backends"]:
         lines += [f"## {b['backend']}: requests/s and latency", ""] + scenario_table(results, b["backend"]) + [""]
+        lines += [f"## {b['backend']}: server CPU per request", "",
+                  "CPU time of the server's processes during the measured run divided by the requests "
+                  "answered; the last column is what other processes on the machine used meanwhile "
+                  "(Taskward's run, then the peer's), in CPUs.", ""] + cpu_table(results, b["backend"]) + [""]
         lines += [f"## {b['backend']}: memory and start-up", ""] + memory_table(results, b["backend"]) + [""]
     lines += ["## Targets (issue 6), from this run", "", "| target | measured | met |", "|---|---|---|"]
     for t in targets(results):

@@ -21,7 +21,7 @@ from typing import Callable
 
 from .load import LoadResult, Request, Wrk, run_wrk, write_requests
 from .seed import Api, User, task_body
-from .servers import MemorySampler, Server
+from .servers import CpuAccount, MemorySampler, Server, wait_for_quiet_machine
 
 
 @dataclass
@@ -143,6 +143,22 @@ class Settings:
     warmup_s: float
     workdir: Path
     perf: set[str] = field(default_factory=set)  # scenarios to profile on Taskward
+    quiet_wait_s: float = 0  # how long to wait for other processes to go quiet before a run
+
+
+def _measured(t: Target, s: Settings, outcomes: list["Outcome"], run: Callable[[], list[LoadResult]]) -> None:
+    """Run `run` (one or two concurrent wrk runs) as a measured run: first wait for the
+    machine to be quiet, then sample memory and account CPU while it runs."""
+    background = wait_for_quiet_machine(s.quiet_wait_s) if s.quiet_wait_s else None
+    with MemorySampler(t.server) as mem, CpuAccount(t.server) as cpu:
+        loads = run()
+    for o, load in zip(outcomes, loads):
+        o.load = load
+        o.rss_peak_mib, o.pss_peak_mib = mem.peak.rss_mib, mem.peak.pss_mib
+    for o in outcomes:
+        o.extra["cpu"] = cpu.to_dict(sum(l.requests for l in loads))
+        o.extra["background_cpus_before"] = background
+        _print(o)
 
 
 def probe(t: Target, req: Request, expect: int) -> str | None:
@@ -157,11 +173,13 @@ def probe(t: Target, req: Request, expect: int) -> str | None:
 
 
 def _perf_record(server: Server, seconds: float, out: Path) -> subprocess.Popen | None:
-    """`perf record` of the server's processes for the measured run (call graphs, 999 Hz)."""
+    """`perf record` of the server's processes for the measured run (999 Hz, the cpu-clock
+    event, which also works in VMs without a PMU). Flat profile: the release binary keeps
+    its symbols but has neither frame pointers nor debug info for call graphs."""
     pids = ",".join(str(p) for p in server.pids())
     try:
         return subprocess.Popen(
-            ["perf", "record", "-F", "999", "-g", "-p", pids, "-o", str(out), "--", "sleep", str(seconds)],
+            ["perf", "record", "-e", "cpu-clock", "-F", "999", "-p", pids, "-o", str(out), "--", "sleep", str(seconds)],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
     except FileNotFoundError:
@@ -174,7 +192,7 @@ def _perf_report(proc: subprocess.Popen, data: Path) -> None:
         proc.wait(timeout=120)
         with open(data.with_suffix(".txt"), "w") as f:
             subprocess.run(
-                ["perf", "report", "--stdio", "--no-children", "--percent-limit", "0.5", "-i", str(data)],
+                ["perf", "report", "--stdio", "--sort", "dso,symbol", "--percent-limit", "0.3", "-i", str(data)],
                 stdout=f, stderr=subprocess.DEVNULL, timeout=300,
             )
         print(f"  profile: {data.with_suffix('.txt')}")
@@ -206,13 +224,10 @@ def run_scenario(sc: Scenario, t: Target, backend: str, s: Settings) -> Outcome:
     perf_data = s.workdir / f"perf-{backend}-{sc.name}.data"
     if t.server.name == "taskward" and sc.name in s.perf:
         perf = _perf_record(t.server, duration, perf_data)
-    with MemorySampler(t.server) as mem:
-        out.load = run_wrk(t.server.port, req_file, duration, sc.connections, timeout_s=sc.timeout_s)
+    _measured(t, s, [out], lambda: [
+        run_wrk(t.server.port, req_file, duration, sc.connections, timeout_s=sc.timeout_s)])
     if perf:
         _perf_report(perf, perf_data)
-    out.rss_peak_mib = mem.peak.rss_mib
-    out.pss_peak_mib = mem.peak.pss_mib
-    _print(out)
     t.server.wait_idle()  # finish what wrk left in flight before the next run
     return out
 
@@ -236,26 +251,23 @@ def run_storm(t: Target, backend: str, s: Settings) -> list[Outcome]:
     if s.warmup_s > 0:
         run_wrk(t.server.port, list_file, s.warmup_s, STORM_LIST_CONNECTIONS)
         t.server.wait_idle()
-    with MemorySampler(t.server) as mem:
-        quiet.load = run_wrk(t.server.port, list_file, s.duration_s, STORM_LIST_CONNECTIONS)
-    quiet.rss_peak_mib, quiet.pss_peak_mib = mem.peak.rss_mib, mem.peak.pss_mib
-    _print(quiet)
+    _measured(t, s, [quiet], lambda: [run_wrk(t.server.port, list_file, s.duration_s, STORM_LIST_CONNECTIONS)])
     t.server.wait_idle()
     perf = None
     perf_data = s.workdir / f"perf-{backend}-storm.data"
     if t.server.name == "taskward" and "storm" in s.perf:
         perf = _perf_record(t.server, s.duration_s, perf_data)
-    with MemorySampler(t.server) as mem:
+
+    def both() -> list[LoadResult]:
         # The storm starts first and ends last, so every list request runs under it.
         storm_run = Wrk(t.server.port, signin_file, s.duration_s + 2, STORM_SIGNIN_CONNECTIONS, timeout_s=30)
         time.sleep(1.0)
-        loud.load = run_wrk(t.server.port, list_file, s.duration_s, STORM_LIST_CONNECTIONS)
-        storm.load = storm_run.result()
+        listed = run_wrk(t.server.port, list_file, s.duration_s, STORM_LIST_CONNECTIONS)
+        return [listed, storm_run.result()]
+
+    _measured(t, s, [loud, storm], both)
     if perf:
         _perf_report(perf, perf_data)
-    for o in (loud, storm):
-        o.rss_peak_mib, o.pss_peak_mib = mem.peak.rss_mib, mem.peak.pss_mib
-        _print(o)
     t.server.wait_idle()
     return [quiet, loud, storm]
 
@@ -263,9 +275,11 @@ def run_storm(t: Target, backend: str, s: Settings) -> list[Outcome]:
 def _print(o: Outcome) -> None:
     r = o.load
     bad = f"  ERRORS {r.error_rate:.1%}" if r.error_rate > 0.01 else ""
+    cpu = o.extra.get("cpu", {})
+    noisy = f"  NOISY: others used {cpu['others_cpus']:.2f} CPUs" if cpu.get("others_cpus", 0) > 0.2 else ""
     print(
         f"  {o.scenario:24} {o.server:9} {r.rps:10.1f} req/s  p50 {r.p50_ms:8.2f} ms  "
         f"p99 {r.p99_ms:8.2f} ms  ({r.requests} requests, c={r.connections}, "
-        f"RSS {o.rss_peak_mib:.1f} MiB){bad}",
+        f"RSS {o.rss_peak_mib:.1f} MiB, server {cpu.get('server_cpus', 0):.2f} CPUs){bad}{noisy}",
         flush=True,
     )

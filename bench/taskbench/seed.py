@@ -6,7 +6,8 @@ Small data sets go through each server's own HTTP API (sign-up, POST /api/tasks,
 The user with 1 000 000 tasks is written straight into each server's SQLite file with
 Python's sqlite3 module, in each server's own schema (Taskward: migrations/sqlite, 16-byte
 UUIDv7 blobs, integer microseconds, priority 1..3, tags as JSON text plus task_tags rows;
-the peer: its SQLModel tables, text UUIDs and SQLAlchemy's datetime text). Going through
+the peer: its SQLModel tables, text UUIDs and SQLAlchemy's datetime text). Taskward's
+lower-cased search columns (title_lower, description_lower) are filled as it fills them. Going through
 the API would take hours on the peer. The user account itself is made with the API.
 """
 
@@ -211,16 +212,17 @@ def seed_big_taskward(db_path: Path, user_id: str, n: int, now_us: int, chunk: i
     _check_columns(
         db,
         "tasks",
-        {"id", "user_id", "title", "description", "completed", "completed_at", "priority",
-         "due_at", "tags", "created_at", "updated_at", "version"},
+        {"id", "user_id", "title", "title_lower", "description", "description_lower", "completed",
+         "completed_at", "priority", "due_at", "tags", "created_at", "updated_at", "version"},
     )
     db.execute("BEGIN IMMEDIATE")
     rows, tag_rows = [], []
 
     def flush():
         db.executemany(
-            "INSERT INTO tasks (id, user_id, title, description, completed, completed_at, priority,"
-            " due_at, tags, created_at, updated_at, version) VALUES (?,?,?,?,?,?,?,?,?,?,?,1)",
+            "INSERT INTO tasks (id, user_id, title, title_lower, description, description_lower,"
+            " completed, completed_at, priority, due_at, tags, created_at, updated_at, version)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,1)",
             rows,
         )
         db.executemany("INSERT INTO task_tags (user_id, tag, task_id) VALUES (?,?,?)", tag_rows)
@@ -230,7 +232,10 @@ def seed_big_taskward(db_path: Path, user_id: str, n: int, now_us: int, chunk: i
     for t in big_tasks(n, now_us):
         tid = _uuid7_bytes(t.created_us // 1000, rng)
         rows.append((
-            tid, owner, t.title, t.description, int(t.completed), t.completed_us, t.priority,
+            # title_lower / description_lower: Taskward's lower-cased copies for search
+            # (its own lower-casing is Unicode-aware; these texts are ASCII).
+            tid, owner, t.title, t.title.lower(), t.description, t.description.lower(),
+            int(t.completed), t.completed_us, t.priority,
             t.due_us, json.dumps(t.tags, separators=(",", ":")), t.created_us,
             t.completed_us or t.created_us,
         ))

@@ -265,6 +265,84 @@ def stop_all() -> None:
             print(f"warning: could not stop {server.name}: {e}")
 
 
+TICK_S = 1 / os.sysconf("SC_CLK_TCK")
+
+
+def machine_ticks() -> tuple[int, int]:
+    """(busy, steal) CPU ticks of the whole machine since boot, from /proc/stat."""
+    with open("/proc/stat") as f:
+        v = [int(x) for x in f.readline().split()[1:]]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = v[:8]
+    return user + nice + system + irq + softirq + steal, steal
+
+
+def background_cpu(window_s: float = 1.0) -> float:
+    """CPUs' worth of work the rest of the machine does while nothing of ours runs."""
+    b0, _ = machine_ticks()
+    time.sleep(window_s)
+    b1, _ = machine_ticks()
+    return (b1 - b0) * TICK_S / window_s
+
+
+def wait_for_quiet_machine(max_wait_s: float, threshold: float = 0.15) -> float:
+    """Wait (at most max_wait_s) until other processes use less than `threshold` of a CPU:
+    on a shared 2-core machine a compiler running next to the benchmark halves the
+    numbers. Returns the background load last seen."""
+    end = time.monotonic() + max_wait_s
+    while True:
+        bg = background_cpu(0.5)
+        if bg < threshold or time.monotonic() >= end:
+            return bg
+        time.sleep(2)
+
+
+class CpuAccount:
+    """Where the CPU went during a measured run: the server's process tree, our own
+    children (wrk, reaped when it exits) and this harness, the machine as a whole, and so
+    everything else (other processes on a shared machine) and hypervisor steal.
+
+    The server's CPU time per request is the least noise-sensitive efficiency figure:
+    it does not depend on how much of the machine the server got.
+    """
+
+    def __init__(self, server: "Server"):
+        self.server = server
+
+    def __enter__(self) -> "CpuAccount":
+        import resource
+
+        self._t = time.monotonic()
+        self._m = machine_ticks()
+        self._s = self.server.cpu_ticks()
+        ru_c, ru_s = resource.getrusage(resource.RUSAGE_CHILDREN), resource.getrusage(resource.RUSAGE_SELF)
+        self._ours = ru_c.ru_utime + ru_c.ru_stime + ru_s.ru_utime + ru_s.ru_stime
+        return self
+
+    def __exit__(self, *exc) -> None:
+        import resource
+
+        wall = time.monotonic() - self._t
+        m = machine_ticks()
+        server_s = (self.server.cpu_ticks() - self._s) * TICK_S
+        ru_c, ru_s = resource.getrusage(resource.RUSAGE_CHILDREN), resource.getrusage(resource.RUSAGE_SELF)
+        ours_s = ru_c.ru_utime + ru_c.ru_stime + ru_s.ru_utime + ru_s.ru_stime - self._ours
+        busy_s = (m[0] - self._m[0]) * TICK_S
+        self.wall_s = wall
+        self.server_cpu_s = server_s
+        self.loadgen_cpu_s = ours_s
+        self.others_cpus = max(0.0, busy_s - server_s - ours_s) / wall if wall else 0.0
+        self.steal_cpus = (m[1] - self._m[1]) * TICK_S / wall if wall else 0.0
+
+    def to_dict(self, requests: int) -> dict:
+        return {
+            "server_cpus": self.server_cpu_s / self.wall_s,
+            "server_cpu_us_per_request": self.server_cpu_s / requests * 1e6 if requests else None,
+            "loadgen_cpus": self.loadgen_cpu_s / self.wall_s,
+            "others_cpus": self.others_cpus,
+            "steal_cpus": self.steal_cpus,
+        }
+
+
 class MemorySampler:
     """Samples a server's memory every `interval` seconds while a load runs; keeps the peak."""
 
