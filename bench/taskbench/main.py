@@ -34,9 +34,9 @@ SECRET = "taskward-bench-secret-0123456789abcdefghijklmnop"  # 48 bytes, loopbac
 
 # Scenario order on the SQLite backend: reads before writes, so the list and search users'
 # data is the same for both servers; the million-task user comes last (it grows the file).
-SQLITE_ORDER = ["ceiling", "list", "search", "toggle", "create", "signin", "storm", "big_pending", "big_search"]
+SQLITE_ORDER = ["ceiling", "me", "list", "search", "toggle", "create", "signin", "storm", "big_list", "big_pending", "big_search"]
 # On PostgreSQL only the scenarios whose cost is in the database are repeated.
-POSTGRES_ORDER = ["list", "search", "toggle", "create"]
+POSTGRES_ORDER = ["me", "list", "search", "toggle", "create"]
 
 
 @dataclass
@@ -53,7 +53,7 @@ class Mode:
 
 
 FULL = Mode("full", 10, 2, readers=16, reader_tasks=200, writers=8, writer_tasks=100, big_tasks=1_000_000,
-            quiet_wait_s=60)
+            quiet_wait_s=30)
 QUICK = Mode("quick", 2, 1, readers=4, reader_tasks=100, writers=2, writer_tasks=30, big_tasks=20_000,
              quiet_wait_s=0)
 
@@ -68,7 +68,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                    "(full: docs/benchmarks, quick: bench/out)")
     p.add_argument("--perf", default="", help="scenarios to profile on Taskward with perf record")
     p.add_argument("--quiet-wait", type=float, help="seconds to wait before each measured run for other "
-                   "processes to stop using the CPU (full: 60, quick: 0)")
+                   "processes to stop using the CPU (full: 30, quick: 0)")
     p.add_argument("--no-plots", action="store_true", help="skip the SVG plots (no matplotlib needed)")
     p.add_argument("--no-postgres", action="store_true",
                    help="ignore BENCH_DATABASE_URL / TEST_DATABASE_URL")

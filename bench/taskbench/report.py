@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-ORDER = ["ceiling", "list", "search", "toggle", "create", "signin", "storm_list_quiet",
-         "storm_list_under_signin", "storm_signin", "big_pending", "big_search"]
+ORDER = ["ceiling", "me", "list", "search", "toggle", "create", "signin", "storm_list_quiet",
+         "storm_list_under_signin", "storm_signin", "big_list", "big_pending", "big_search"]
 LABEL = {
     "ceiling": "ceiling: GET /healthz",
+    "me": "GET /api/auth/me (auth only)",
     "list": "list 50 tasks",
     "search": "list, status=pending & q=report",
     "toggle": "toggle (PATCH .../complete)",
@@ -20,6 +21,7 @@ LABEL = {
     "storm_list_quiet": "storm: list, alone",
     "storm_list_under_signin": "storm: list, under sign-in storm",
     "storm_signin": "storm: the sign-ins themselves",
+    "big_list": "1 M tasks: list 50",
     "big_pending": "1 M tasks: status=pending",
     "big_search": "1 M tasks: status=pending & q=report",
 }
@@ -99,10 +101,11 @@ def scenario_table(results: dict, backend: str) -> list[str]:
 def cpu_table(results: dict, backend: str) -> list[str]:
     """Server CPU time per request (robust to a busy machine) and how busy the machine was."""
     idx = _index(results)
+    others_label = "others' CPUs (PostgreSQL included)" if backend == "postgres" else "others' CPUs"
     rows = [
         "| scenario | Taskward CPU µs/request | peer CPU µs/request | peer/Taskward | "
-        "Taskward used CPUs | peer used CPUs | others' CPUs during the runs |",
-        "|---|--:|--:|--:|--:|--:|--:|",
+        f"Taskward context switches/request | Taskward used CPUs | peer used CPUs | {others_label} |",
+        "|---|--:|--:|--:|--:|--:|--:|--:|",
     ]
     for name in ORDER:
         cell = idx.get(backend, {}).get(name)
@@ -115,7 +118,7 @@ def cpu_table(results: dict, backend: str) -> list[str]:
         others = [c.get("others_cpus") for c in cpu.values() if c.get("others_cpus") is not None]
         rows.append(
             f"| {LABEL.get(name, name)} | {_fmt(twu)} | {_fmt(pu)} | {f'{r:.1f}x' if r else '–'} "
-            f"| {_fmt(tw.get('server_cpus'), 2)} | {_fmt(peer.get('server_cpus'), 2)} "
+            f"| {_fmt(tw.get('context_switches_per_request'))} | {_fmt(tw.get('server_cpus'), 2)} | {_fmt(peer.get('server_cpus'), 2)} "
             f"| {', '.join(f'{x:.2f}' for x in others) or '–'} |"
         )
     return rows
@@ -223,8 +226,9 @@ def markdown(results: dict) -> str:
         lines += [f"## {b['backend']}: requests/s and latency", ""] + scenario_table(results, b["backend"]) + [""]
         lines += [f"## {b['backend']}: server CPU per request", "",
                   "CPU time of the server's processes during the measured run divided by the requests "
-                  "answered; the last column is what other processes on the machine used meanwhile "
-                  "(Taskward's run, then the peer's), in CPUs.", ""] + cpu_table(results, b["backend"]) + [""]
+                  "answered (on PostgreSQL without the database's own CPU); the last column is what "
+                  "other processes on the machine used meanwhile (Taskward's run, then the peer's), "
+                  "in CPUs.", ""] + cpu_table(results, b["backend"]) + [""]
         lines += [f"## {b['backend']}: memory and start-up", ""] + memory_table(results, b["backend"]) + [""]
     lines += ["## Targets (issue 6), from this run", "", "| target | measured | met |", "|---|---|---|"]
     for t in targets(results):

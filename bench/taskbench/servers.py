@@ -188,6 +188,26 @@ class Server:
                 pass
         return total
 
+    def context_switches(self) -> dict[str, int]:
+        """Voluntary + involuntary context switches so far, per thread of the process tree
+        (compare two snapshots with `switches_between`)."""
+        counts = {}
+        for pid in self.pids():
+            try:
+                tids = os.listdir(f"/proc/{pid}/task")
+            except OSError:
+                continue
+            for tid in tids:
+                try:
+                    with open(f"/proc/{pid}/task/{tid}/status", "rb") as f:
+                        counts[tid] = sum(
+                            int(line.split()[1]) for line in f
+                            if line.startswith((b"voluntary_ctxt_switches", b"nonvoluntary_ctxt_switches"))
+                        )
+                except OSError:
+                    pass
+        return counts
+
     def wait_idle(self, max_s: float = 30.0, window_s: float = 0.25) -> float:
         """Wait until the server uses (almost) no CPU, at most max_s; returns the wait.
 
@@ -314,6 +334,7 @@ class CpuAccount:
         self._t = time.monotonic()
         self._m = machine_ticks()
         self._s = self.server.cpu_ticks()
+        self._cs = self.server.context_switches()
         ru_c, ru_s = resource.getrusage(resource.RUSAGE_CHILDREN), resource.getrusage(resource.RUSAGE_SELF)
         self._ours = ru_c.ru_utime + ru_c.ru_stime + ru_s.ru_utime + ru_s.ru_stime
         return self
@@ -324,6 +345,10 @@ class CpuAccount:
         wall = time.monotonic() - self._t
         m = machine_ticks()
         server_s = (self.server.cpu_ticks() - self._s) * TICK_S
+        # Threads started during the run count from zero; threads that ended during it
+        # (idle blocking-pool threads) are lost, so this is a lower bound.
+        after = self.server.context_switches()
+        self.context_switches = sum(max(0, n - self._cs.get(tid, 0)) for tid, n in after.items())
         ru_c, ru_s = resource.getrusage(resource.RUSAGE_CHILDREN), resource.getrusage(resource.RUSAGE_SELF)
         ours_s = ru_c.ru_utime + ru_c.ru_stime + ru_s.ru_utime + ru_s.ru_stime - self._ours
         busy_s = (m[0] - self._m[0]) * TICK_S
@@ -337,6 +362,7 @@ class CpuAccount:
         return {
             "server_cpus": self.server_cpu_s / self.wall_s,
             "server_cpu_us_per_request": self.server_cpu_s / requests * 1e6 if requests else None,
+            "context_switches_per_request": self.context_switches / requests if requests else None,
             "loadgen_cpus": self.loadgen_cpu_s / self.wall_s,
             "others_cpus": self.others_cpus,
             "steal_cpus": self.steal_cpus,
