@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import report, seed
-from .scenarios import SCENARIOS, Outcome, Settings, Target, run_scenario, run_storm
+from .scenarios import SCENARIOS, Settings, Target, run_scenario, run_storm
 from .seed import Api
 from .servers import Server, peer_server, stop_all, taskward_server
 
@@ -162,9 +162,11 @@ def seed_target(server: Server, mode: Mode) -> Target:
 
 
 def run_backend(backend: str, servers: tuple[Server, Server], order: list[str], mode: Mode,
-                settings: Settings, only: set[str] | None, db_files: dict[str, Path]) -> dict:
-    """Start both servers on one database kind, seed, run the scenarios, restart once."""
+                settings: Settings, only: set[str] | None, db_files: dict[str, Path], into: list) -> None:
+    """Start both servers on one database kind, seed, run the scenarios, restart once.
+    Results go into `into` as they come, so an interrupted run keeps what it measured."""
     res: dict = {"backend": backend, "startup": {}, "outcomes": []}
+    into.append(res)
     targets: dict[str, Target] = {}
     print(f"\n== {backend}: starting Taskward and the peer", flush=True)
     for srv in servers:
@@ -180,15 +182,23 @@ def run_backend(backend: str, servers: tuple[Server, Server], order: list[str], 
         srv.wait_idle()
 
     wanted = [n for n in order if only is None or n in only]
+    res["incidents"] = []
     for name in wanted:
         if name.startswith("big_") and all(t.big is None for t in targets.values()):
             if not seed_big(targets, mode, db_files, res):
                 continue
         for t in targets.values():
-            if name == "storm":
-                res["outcomes"].extend(o.to_dict() for o in run_storm(t, backend, settings))
-            else:
-                res["outcomes"].append(run_scenario(SCENARIOS[name], t, backend, settings).to_dict())
+            for attempt in (1, 2):
+                ensure_running(t.server, name, res["incidents"])
+                if name == "storm":
+                    outcomes = run_storm(t, backend, settings)
+                else:
+                    outcomes = [run_scenario(SCENARIOS[name], t, backend, settings)]
+                # A server that died under load (or was stopped by someone else's broad
+                # `pkill` on a shared machine) is restarted and the scenario run once more.
+                if t.server.alive() or attempt == 2:
+                    break
+            res["outcomes"].extend(o.to_dict() for o in outcomes)
 
     for srv in servers:
         time.sleep(1.0)
@@ -201,7 +211,18 @@ def run_backend(backend: str, servers: tuple[Server, Server], order: list[str], 
         res["startup"][srv.name]["ready_ms_seeded"] = ready
         print(f"  {srv.name:9} restarted on the seeded database: ready in {ready:7.1f} ms", flush=True)
         srv.stop()
-    return res
+
+
+def ensure_running(srv: Server, before: str, incidents: list) -> None:
+    """Restart a server that exited on its own, on the same database and port, and record it."""
+    if srv.alive():
+        return
+    code = srv.proc.returncode if srv.proc else None
+    incidents.append({"server": srv.name, "exit_code": code, "before_scenario": before})
+    print(f"  WARNING: {srv.name} exited (code {code}) before {before}; see its log. Restarting it.", flush=True)
+    srv.stop()
+    srv.start()
+    srv.wait_idle()
 
 
 def seed_big(targets: dict[str, Target], mode: Mode, db_files: dict[str, Path], res: dict) -> bool:
@@ -275,14 +296,14 @@ def main(argv: list[str]) -> int:
             taskward_server(binary, f"sqlite://{db['taskward']}", workdir, SECRET),
             peer_server(peer_dir, venv, f"sqlite:///{db['peer']}", workdir, SECRET),
         )
-        results["backends"].append(run_backend("sqlite", servers, SQLITE_ORDER, mode, settings, only, db))
+        run_backend("sqlite", servers, SQLITE_ORDER, mode, settings, only, db, results["backends"])
         if pg and (only is None or only & set(POSTGRES_ORDER)):
             suffix = os.getpid()
             servers = (
                 taskward_server(binary, pg.database(f"bench_taskward_{suffix}"), workdir, SECRET),
                 peer_server(peer_dir, venv, pg.database(f"bench_peer_{suffix}"), workdir, SECRET),
             )
-            results["backends"].append(run_backend("postgres", servers, POSTGRES_ORDER, mode, settings, only, {}))
+            run_backend("postgres", servers, POSTGRES_ORDER, mode, settings, only, {}, results["backends"])
         ok = True
     except KeyboardInterrupt as e:
         print(f"\ninterrupted ({e}); stopping everything", file=sys.stderr)
@@ -299,10 +320,13 @@ def main(argv: list[str]) -> int:
     for prof in workdir.glob("perf-*.txt"):
         shutil.copy(prof, out_dir / prof.name)
     if not ok:
-        # Keep the servers' logs for the post-mortem; the databases are already gone.
+        # Keep the servers' logs and what was measured for the post-mortem (never over the
+        # results of a complete run); the databases are already gone.
         for log in workdir.glob("*.log"):
             shutil.copy(log, out_dir / log.name)
-        print(f"the run did not finish; server logs are in {out_dir}", file=sys.stderr)
+        (out_dir / "results-incomplete.json").write_text(json.dumps(results, indent=2) + "\n")
+        print(f"the run did not finish; server logs and results-incomplete.json are in {out_dir}",
+              file=sys.stderr)
         shutil.rmtree(workdir, ignore_errors=True)
         return 1
     shutil.rmtree(workdir, ignore_errors=True)

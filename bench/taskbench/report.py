@@ -64,6 +64,8 @@ def _ratio(a: float | None, b: float | None) -> float | None:
 def all_measured(results: dict) -> bool:
     """True when no scenario was skipped and no run had more than 1 % errors."""
     for b in results["backends"]:
+        if b.get("incidents"):
+            return False
         for o in b["outcomes"]:
             if o["skipped"] or (o["load"] and o["load"]["error_rate"] > 0.01):
                 return False
@@ -223,6 +225,10 @@ def markdown(results: dict) -> str:
         "",
     ]
     for b in results["backends"]:
+        for i in b.get("incidents", []):
+            lines += [f"**Incident ({b['backend']}):** {i['server']} exited with code {i['exit_code']} before "
+                      f"the `{i['before_scenario']}` scenario and was restarted on the same database; the "
+                      "scenarios after it ran against the restarted process.", ""]
         lines += [f"## {b['backend']}: requests/s and latency", ""] + scenario_table(results, b["backend"]) + [""]
         lines += [f"## {b['backend']}: server CPU per request", "",
                   "CPU time of the server's processes during the measured run divided by the requests "

@@ -165,6 +165,9 @@ class Server:
         self.stop()
         raise RuntimeError(f"{self.name} was not ready after {timeout:.0f} s; see {self.log_path}")
 
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
     def memory(self) -> Memory:
         """RSS and PSS summed over the server's process tree, right now."""
         if self.proc is None or self.proc.poll() is not None:
