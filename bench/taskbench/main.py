@@ -72,6 +72,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--no-plots", action="store_true", help="skip the SVG plots (no matplotlib needed)")
     p.add_argument("--no-postgres", action="store_true",
                    help="ignore BENCH_DATABASE_URL / TEST_DATABASE_URL")
+    p.add_argument("--from-results", type=Path, metavar="RESULTS_JSON",
+                   help="measure nothing: rewrite results.md and the plots beside an existing results.json")
     p.add_argument("--taskward-bin", type=Path, help="release binary (default: $CARGO_TARGET_DIR/release/taskward)")
     p.add_argument("--peer-dir", type=Path, help="the FastAPI peer (default: ../shared/peers/fastapi)")
     return p.parse_args(argv)
@@ -242,6 +244,14 @@ def seed_big(targets: dict[str, Target], mode: Mode, db_files: dict[str, Path], 
 
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
+    if args.from_results:
+        results = json.loads(args.from_results.read_text())
+        out_dir = args.from_results.parent
+        (out_dir / "results.md").write_text(report.markdown(results))
+        if not args.no_plots:
+            report.plots(results, out_dir)
+        print(f"rewrote {out_dir / 'results.md'} and the plots from {args.from_results}")
+        return 0
     mode = QUICK if args.quick else FULL
     if args.big_tasks:
         mode.big_tasks = args.big_tasks

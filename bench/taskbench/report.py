@@ -304,7 +304,7 @@ def plots(results: dict, out_dir: Path) -> list[Path]:
             ax.barh(pos, [l.get("p50_ms") or 0 for l in loads], height=0.38, color=colors[server], alpha=0.85,
                     label=("Taskward" if server == "taskward" else "FastAPI peer") + " p50")
             ax.scatter([l.get("p99_ms") or float("nan") for l in loads], pos, marker="|", s=120,
-                       color=colors[server], label="p99")
+                       color=colors[server], label=("Taskward" if server == "taskward" else "FastAPI peer") + " p99")
         ax.set_yticks(list(ys), [LABEL.get(n, n) for n in names[b]])
         ax.invert_yaxis()
         ax.set_xscale("log")
