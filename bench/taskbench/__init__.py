@@ -1,0 +1,1 @@
+"""Taskward benchmark harness: Taskward vs the FastAPI peer, driven by wrk."""
