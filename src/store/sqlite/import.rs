@@ -1,7 +1,7 @@
 //! Bulk import into SQLite: every row of a batch in one transaction on the writer.
 
 use super::SqliteStore;
-use super::tasks::write_tags;
+use super::tasks::insert_task_row;
 use crate::store::{ImportBatch, ImportCounts, StoreError, StoreResult, to_micros};
 
 const EMAIL_TAKEN: &str = "an imported email already belongs to another account";
@@ -38,30 +38,7 @@ impl SqliteStore {
             progress(handled);
         }
         for task in &batch.tasks {
-            let done = sqlx::query(
-                "INSERT INTO tasks (id, user_id, title, description, title_lower, description_lower,
-                     completed, priority, due_at, tags, created_at, updated_at, completed_at, version)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
-                 ON CONFLICT (id) DO NOTHING",
-            )
-            .bind(task.id)
-            .bind(task.user_id)
-            .bind(&task.title)
-            .bind(&task.description)
-            .bind(task.title.to_lowercase())
-            .bind(task.description.to_lowercase())
-            .bind(task.completed)
-            .bind(i64::from(task.priority.rank()))
-            .bind(task.due_at.map(to_micros))
-            .bind(serde_json::to_string(&task.tags).unwrap_or_else(|_| "[]".into()))
-            .bind(to_micros(task.created_at))
-            .bind(to_micros(task.updated_at))
-            .bind(task.completed_at.map(to_micros))
-            .bind(task.version)
-            .execute(&mut *tx)
-            .await?;
-            if done.rows_affected() == 1 {
-                write_tags(&mut tx, task).await?;
+            if insert_task_row(&mut tx, task).await? {
                 counts.tasks += 1;
             }
             handled += 1;

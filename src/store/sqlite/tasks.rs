@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use super::SqliteStore;
 use crate::store::list::{self, Dialect, Param};
-use crate::store::{StoreResult, from_micros, to_micros};
+use crate::store::{StoreError, StoreResult, from_micros, to_micros};
 use crate::tasks::model::{Priority, Task};
 use crate::tasks::query::ListQuery;
 
@@ -32,10 +32,7 @@ fn task_from_row(row: &SqliteRow) -> Result<Task, sqlx::Error> {
     })
 }
 
-pub(super) async fn write_tags(
-    conn: &mut SqliteConnection,
-    task: &Task,
-) -> Result<(), sqlx::Error> {
+async fn write_tags(conn: &mut SqliteConnection, task: &Task) -> Result<(), sqlx::Error> {
     sqlx::query("DELETE FROM task_tags WHERE task_id = ?1")
         .bind(task.id)
         .execute(&mut *conn)
@@ -64,31 +61,47 @@ fn bind_param<'q>(
     }
 }
 
+/// Inserts a task row and its tags unless a task with its id exists; `false` then.
+/// Shared by task creation and the import.
+pub(super) async fn insert_task_row(
+    conn: &mut SqliteConnection,
+    task: &Task,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "INSERT INTO tasks (id, user_id, title, description, title_lower, description_lower,
+                 completed, priority, due_at, tags, created_at, updated_at, completed_at, version)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
+             ON CONFLICT (id) DO NOTHING",
+    )
+    .bind(task.id)
+    .bind(task.user_id)
+    .bind(&task.title)
+    .bind(&task.description)
+    .bind(task.title.to_lowercase())
+    .bind(task.description.to_lowercase())
+    .bind(task.completed)
+    .bind(i64::from(task.priority.rank()))
+    .bind(task.due_at.map(to_micros))
+    .bind(serde_json::to_string(&task.tags).unwrap_or_else(|_| "[]".into()))
+    .bind(to_micros(task.created_at))
+    .bind(to_micros(task.updated_at))
+    .bind(task.completed_at.map(to_micros))
+    .bind(task.version)
+    .execute(&mut *conn)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Ok(false);
+    }
+    write_tags(conn, task).await?;
+    Ok(true)
+}
+
 impl SqliteStore {
     pub(in crate::store) async fn insert_task(&self, task: &Task) -> StoreResult<()> {
         let mut tx = self.writer.begin().await?;
-        sqlx::query(
-            "INSERT INTO tasks (id, user_id, title, description, title_lower, description_lower,
-                 completed, priority, due_at, tags, created_at, updated_at, completed_at, version)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
-        )
-        .bind(task.id)
-        .bind(task.user_id)
-        .bind(&task.title)
-        .bind(&task.description)
-        .bind(task.title.to_lowercase())
-        .bind(task.description.to_lowercase())
-        .bind(task.completed)
-        .bind(i64::from(task.priority.rank()))
-        .bind(task.due_at.map(to_micros))
-        .bind(serde_json::to_string(&task.tags).unwrap_or_else(|_| "[]".into()))
-        .bind(to_micros(task.created_at))
-        .bind(to_micros(task.updated_at))
-        .bind(task.completed_at.map(to_micros))
-        .bind(task.version)
-        .execute(&mut *tx)
-        .await?;
-        write_tags(&mut tx, task).await?;
+        if !insert_task_row(&mut tx, task).await? {
+            return Err(StoreError::Conflict("a task with this id already exists"));
+        }
         tx.commit().await?;
         Ok(())
     }
