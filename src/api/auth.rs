@@ -96,14 +96,9 @@ fn required(field: &str, value: Option<String>) -> Result<String, FieldError> {
     value.ok_or_else(|| FieldError::new(field, "is required"))
 }
 
-/// Collects the field errors of several parses into one 422.
-fn all_valid(errors: impl IntoIterator<Item = Option<FieldError>>) -> AppResult<()> {
-    let errors: Vec<FieldError> = errors.into_iter().flatten().collect();
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(AppError::Validation(errors))
-    }
+/// One 422 naming every field whose parse failed, in order.
+fn invalid_fields(errors: impl IntoIterator<Item = Option<FieldError>>) -> AppError {
+    AppError::Validation(errors.into_iter().flatten().collect())
 }
 
 /// A new account.
@@ -138,13 +133,9 @@ async fn auth_signup(
     let password =
         required("password", body.password).and_then(|p| Password::parse("password", &p));
     let name = body.name.as_deref().map(DisplayName::parse).transpose();
-    all_valid([
-        email.as_ref().err().cloned(),
-        password.as_ref().err().cloned(),
-        name.as_ref().err().cloned(),
-    ])?;
-    let (Ok(email), Ok(password), Ok(name)) = (email, password, name) else {
-        return Err(AppError::Internal("validation fell through".into()));
+    let (email, password, name) = match (email, password, name) {
+        (Ok(e), Ok(p), Ok(n)) => (e, p, n),
+        (e, p, n) => return Err(invalid_fields([e.err(), p.err(), n.err()])),
     };
     let issued = session::sign_up(
         &state,
@@ -184,12 +175,9 @@ async fn auth_signin(
 ) -> AppResult<Response> {
     let email = required("email", body.email);
     let password = required("password", body.password);
-    all_valid([
-        email.as_ref().err().cloned(),
-        password.as_ref().err().cloned(),
-    ])?;
-    let (Ok(email), Ok(password)) = (email, password) else {
-        return Err(AppError::Internal("validation fell through".into()));
+    let (email, password) = match (email, password) {
+        (Ok(e), Ok(p)) => (e, p),
+        (e, p) => return Err(invalid_fields([e.err(), p.err()])),
     };
     let issued = session::sign_in(&state, &email, &password, &client).await?;
     Ok(tokens_response(StatusCode::OK, issued))
@@ -308,9 +296,9 @@ async fn auth_password(
     let current = required("current_password", body.current_password);
     let new = required("new_password", body.new_password)
         .and_then(|p| Password::parse("new_password", &p));
-    all_valid([current.as_ref().err().cloned(), new.as_ref().err().cloned()])?;
-    let (Ok(current), Ok(new)) = (current, new) else {
-        return Err(AppError::Internal("validation fell through".into()));
+    let (current, new) = match (current, new) {
+        (Ok(c), Ok(n)) => (c, n),
+        (c, n) => return Err(invalid_fields([c.err(), n.err()])),
     };
     session::change_password(&state, user, &current, new).await?;
     Ok(StatusCode::NO_CONTENT)
