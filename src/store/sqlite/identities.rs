@@ -1,9 +1,9 @@
 //! External identities in SQLite: issuer subjects linked to Taskward users.
 
-use sqlx::SqliteConnection;
+use rusqlite::{Connection, OptionalExtension, params};
 
-use super::{SqliteStore, user_from_row};
-use crate::store::{LinkOutcome, LinkedUser, StoreError, StoreResult, UserRecord, to_micros};
+use super::{SqliteStore, pool, user_from_row};
+use crate::store::{LinkOutcome, LinkedUser, StoreResult, UserRecord, to_micros};
 
 const LINK_TAKEN: &str = "this identity is already linked";
 
@@ -13,80 +13,79 @@ impl SqliteStore {
         issuer: &str,
         subject: &str,
     ) -> StoreResult<Option<UserRecord>> {
-        let row = sqlx::query(
-            "SELECT u.id, u.email, u.name, u.password_hash, u.created_at
-             FROM external_identities e JOIN users u ON u.id = e.user_id
-             WHERE e.issuer = ?1 AND e.subject = ?2",
-        )
-        .bind(issuer)
-        .bind(subject)
-        .fetch_optional(&self.reader)
-        .await?;
-        Ok(row.as_ref().map(user_from_row).transpose()?)
+        let (issuer, subject) = (issuer.to_owned(), subject.to_owned());
+        self.reader
+            .run(move |c| {
+                Ok(c.prepare_cached(
+                    "SELECT u.id, u.email, u.name, u.password_hash, u.created_at
+                     FROM external_identities e JOIN users u ON u.id = e.user_id
+                     WHERE e.issuer = ?1 AND e.subject = ?2",
+                )?
+                .query_row(params![issuer, subject], user_from_row)
+                .optional()?)
+            })
+            .await
     }
 
     pub(super) async fn import_linked(
         &self,
-        users: &[LinkedUser],
+        users: Vec<LinkedUser>,
         dry_run: bool,
     ) -> StoreResult<Vec<LinkOutcome>> {
-        let mut tx = self.writer.begin().await?;
-        let mut outcomes = Vec::with_capacity(users.len());
-        for linked in users {
-            outcomes.push(link_one(&mut tx, linked).await?);
-        }
-        if dry_run {
-            tx.rollback().await?;
-        } else {
-            tx.commit().await?;
-        }
-        Ok(outcomes)
+        self.writer
+            .run(move |c| {
+                let tx = c.transaction()?;
+                let mut outcomes = Vec::with_capacity(users.len());
+                for linked in &users {
+                    outcomes.push(link_one(&tx, linked)?);
+                }
+                if dry_run {
+                    tx.rollback()?;
+                } else {
+                    tx.commit()?;
+                }
+                Ok(outcomes)
+            })
+            .await
     }
 }
 
-async fn link_one(conn: &mut SqliteConnection, linked: &LinkedUser) -> StoreResult<LinkOutcome> {
-    let existing: Option<uuid::Uuid> = sqlx::query_scalar(
-        "SELECT user_id FROM external_identities WHERE issuer = ?1 AND subject = ?2",
-    )
-    .bind(&linked.issuer)
-    .bind(&linked.subject)
-    .fetch_optional(&mut *conn)
-    .await?;
+fn link_one(conn: &Connection, linked: &LinkedUser) -> StoreResult<LinkOutcome> {
+    let existing: Option<uuid::Uuid> = conn
+        .prepare_cached(
+            "SELECT user_id FROM external_identities WHERE issuer = ?1 AND subject = ?2",
+        )?
+        .query_row(params![linked.issuer, linked.subject], |r| r.get(0))
+        .optional()?;
     if let Some(user_id) = existing {
         return Ok(LinkOutcome::AlreadyLinked(user_id));
     }
-    let taken: Option<i64> = sqlx::query_scalar("SELECT 1 FROM users WHERE email_lower = ?1")
-        .bind(&linked.user.email_lower)
-        .fetch_optional(&mut *conn)
-        .await?;
-    if taken.is_some() {
+    let taken = conn
+        .prepare_cached("SELECT 1 FROM users WHERE email_lower = ?1")?
+        .exists([&linked.user.email_lower])?;
+    if taken {
         return Ok(LinkOutcome::EmailTaken);
     }
     let user = &linked.user;
     let created = to_micros(user.created_at);
-    sqlx::query(
+    conn.prepare_cached(
         "INSERT INTO users (id, email, email_lower, name, password_hash, created_at, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
-    )
-    .bind(user.id)
-    .bind(&user.email)
-    .bind(&user.email_lower)
-    .bind(&user.name)
-    .bind(&user.password_hash)
-    .bind(created)
-    .execute(&mut *conn)
-    .await
-    .map_err(|e| StoreError::from_sqlx(e, LINK_TAKEN))?;
-    sqlx::query(
+    )?
+    .execute(params![
+        user.id,
+        user.email,
+        user.email_lower,
+        user.name,
+        user.password_hash,
+        created
+    ])
+    .map_err(|e| pool::store_error(e, LINK_TAKEN))?;
+    conn.prepare_cached(
         "INSERT INTO external_identities (issuer, subject, user_id, created_at)
          VALUES (?1, ?2, ?3, ?4)",
-    )
-    .bind(&linked.issuer)
-    .bind(&linked.subject)
-    .bind(user.id)
-    .bind(created)
-    .execute(&mut *conn)
-    .await
-    .map_err(|e| StoreError::from_sqlx(e, LINK_TAKEN))?;
+    )?
+    .execute(params![linked.issuer, linked.subject, user.id, created])
+    .map_err(|e| pool::store_error(e, LINK_TAKEN))?;
     Ok(LinkOutcome::Created)
 }

@@ -1,10 +1,15 @@
 //! Bulk import into SQLite: every row of a batch in one transaction on the writer.
 
-use super::SqliteStore;
+use rusqlite::params;
+
 use super::tasks::insert_task_row;
-use crate::store::{ImportBatch, ImportCounts, StoreError, StoreResult, to_micros};
+use super::{SqliteStore, pool};
+use crate::store::{ImportBatch, ImportCounts, StoreResult, to_micros};
 
 const EMAIL_TAKEN: &str = "an imported email already belongs to another account";
+
+/// Rows between two progress reports from the blocking thread.
+const PROGRESS_EVERY: u64 = 1_000;
 
 impl SqliteStore {
     pub(in crate::store) async fn import_batch(
@@ -13,42 +18,66 @@ impl SqliteStore {
         commit: bool,
         progress: &(dyn Fn(u64) + Send + Sync),
     ) -> StoreResult<ImportCounts> {
-        let mut tx = self.writer.begin().await?;
-        let mut counts = ImportCounts::default();
-        let mut handled = 0u64;
-        for user in &batch.users {
-            // ON CONFLICT (id): an id already here was imported before; leave it alone. A
-            // different account with the same email is still an error (the importer checks
-            // for it first, so reaching it means a concurrent sign-up: nothing is written).
-            let done = sqlx::query(
-                "INSERT INTO users (id, email, email_lower, name, password_hash, created_at, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6) ON CONFLICT (id) DO NOTHING",
-            )
-            .bind(user.id)
-            .bind(&user.email)
-            .bind(&user.email_lower)
-            .bind(&user.name)
-            .bind(&user.password_hash)
-            .bind(to_micros(user.created_at))
-            .execute(&mut *tx)
-            .await
-            .map_err(|e| StoreError::from_sqlx(e, EMAIL_TAKEN))?;
-            counts.users += done.rows_affected();
-            handled += 1;
-            progress(handled);
-        }
-        for task in &batch.tasks {
-            if insert_task_row(&mut tx, task).await? {
-                counts.tasks += 1;
+        let batch = batch.clone();
+        // The rows are written on a blocking thread; it reports how far it got here.
+        let (report, mut reports) = tokio::sync::mpsc::unbounded_channel::<u64>();
+        let work = self.writer.run(move |c| {
+            let tx = c.transaction()?;
+            let mut counts = ImportCounts::default();
+            let mut handled = 0u64;
+            let handled_one = |handled: &mut u64| {
+                *handled += 1;
+                if handled.is_multiple_of(PROGRESS_EVERY) {
+                    let _ = report.send(*handled);
+                }
+            };
+            for user in &batch.users {
+                // ON CONFLICT (id): an id already here was imported before; leave it alone.
+                // A different account with the same email is still an error (the importer
+                // checks for it first, so reaching it means a concurrent sign-up: nothing
+                // is written).
+                let done = tx
+                    .prepare_cached(
+                        "INSERT INTO users (id, email, email_lower, name, password_hash, created_at, updated_at)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6) ON CONFLICT (id) DO NOTHING",
+                    )?
+                    .execute(params![
+                        user.id,
+                        user.email,
+                        user.email_lower,
+                        user.name,
+                        user.password_hash,
+                        to_micros(user.created_at)
+                    ])
+                    .map_err(|e| pool::store_error(e, EMAIL_TAKEN))?;
+                counts.users += u64::try_from(done).unwrap_or(0);
+                handled_one(&mut handled);
             }
-            handled += 1;
-            progress(handled);
+            for task in &batch.tasks {
+                if insert_task_row(&tx, task)? {
+                    counts.tasks += 1;
+                }
+                handled_one(&mut handled);
+            }
+            if commit {
+                tx.commit()?;
+            } else {
+                tx.rollback()?;
+            }
+            let _ = report.send(handled);
+            Ok(counts)
+        });
+        tokio::pin!(work);
+        loop {
+            tokio::select! {
+                Some(handled) = reports.recv() => progress(handled),
+                result = &mut work => {
+                    while let Ok(handled) = reports.try_recv() {
+                        progress(handled);
+                    }
+                    return result;
+                }
+            }
         }
-        if commit {
-            tx.commit().await?;
-        } else {
-            tx.rollback().await?;
-        }
-        Ok(counts)
     }
 }

@@ -11,15 +11,12 @@
 //! `FULL` would fsync on every commit and cost most of the write throughput; see
 //! docs/decisions.md.
 
+use std::path::PathBuf;
 use std::str::FromStr;
-use std::time::Duration;
 
 use async_trait::async_trait;
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
-    SqliteSynchronous,
-};
-use sqlx::{Row, SqliteConnection};
+use rusqlite::{Connection, OptionalExtension, Row, params};
+use sqlx::sqlite::SqliteConnectOptions;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -28,7 +25,10 @@ use crate::tasks::query::ListQuery;
 
 mod identities;
 mod import;
+mod pool;
 mod tasks;
+
+use pool::{Location, Pool};
 
 use super::{
     Backend, ConnectOptions, ImportBatch, ImportCounts, LinkOutcome, LinkedUser, NewSession,
@@ -36,123 +36,95 @@ use super::{
     from_micros, to_micros,
 };
 
-/// How long a connection waits for a lock held by another process before giving up.
-const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
-
 /// SQLite behind a single writer and a read pool.
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
-    pub(super) writer: SqlitePool,
-    pub(super) reader: SqlitePool,
+    writer: Pool,
+    reader: Pool,
 }
 
 const EMAIL_TAKEN: &str = "an account with this email already exists";
 
+const USER_COLUMNS: &str = "id, email, name, password_hash, created_at";
+
 impl SqliteStore {
     /// Opens (creating if missing) the database at `url` and runs pending migrations.
     pub async fn connect(url: &str, options: ConnectOptions) -> StoreResult<Self> {
-        let base = SqliteConnectOptions::from_str(url)
-            .map_err(|e| {
-                StoreError::Open(format!("DATABASE_URL `{url}` is not a SQLite URL: {e}"))
-            })?
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
-            .foreign_keys(true)
-            .busy_timeout(BUSY_TIMEOUT)
-            .optimize_on_close(true, None);
+        let parsed = SqliteConnectOptions::from_str(url).map_err(|e| {
+            StoreError::Open(format!("DATABASE_URL `{url}` is not a SQLite URL: {e}"))
+        })?;
         let in_memory = url.contains(":memory:") || url.contains("mode=memory");
-        let path = base.get_filename().display().to_string();
-        let open_error = |e: sqlx::Error| {
-            StoreError::Open(format!(
-                "cannot open the SQLite database `{path}`: {} (check that its directory exists and is writable)",
-                describe(&e)
-            ))
-        };
-
-        let writer = SqlitePoolOptions::new()
-            .max_connections(1)
-            .min_connections(1)
-            .acquire_timeout(options.acquire_timeout)
-            // An in-memory database lives only as long as its connection.
-            .idle_timeout(None)
-            .max_lifetime(None)
-            .connect_with(base.clone().create_if_missing(true))
-            .await
-            .map_err(open_error)?;
-        // Prove the file is writable now rather than on the first sign-up.
-        sqlx::query("PRAGMA user_version = 0")
-            .execute(&writer)
-            .await
-            .map_err(open_error)?;
-        sqlx::migrate!("migrations/sqlite")
-            .run(&writer)
-            .await
-            .map_err(|e| {
-                StoreError::Open(format!("cannot migrate the SQLite database `{path}`: {e}"))
-            })?;
-
-        let reader = if in_memory {
-            writer.clone()
-        } else {
-            SqlitePoolOptions::new()
-                .max_connections(options.pool_size.clamp(2, 8))
-                .acquire_timeout(options.acquire_timeout)
-                .connect_with(base.read_only(true))
-                .await
-                .map_err(open_error)?
-        };
-        Ok(Self { writer, reader })
+        let path: PathBuf = parsed.get_filename().to_path_buf();
+        let readers = usize::try_from(options.pool_size.clamp(2, 8)).unwrap_or(2);
+        let timeout = options.acquire_timeout;
+        let shown = path.display().to_string();
+        let pools = tokio::task::spawn_blocking(move || {
+            let location = if in_memory {
+                Location::Memory
+            } else {
+                Location::File(&path)
+            };
+            pool::open(&location, readers, timeout)
+        })
+        .await
+        .map_err(|e| StoreError::Internal(format!("opening the database panicked: {e}")))?
+        .map_err(|e| StoreError::Open(format!("cannot open the SQLite database `{shown}`: {e}")))?;
+        Ok(Self {
+            writer: pools.writer,
+            reader: pools.reader,
+        })
     }
 }
 
-/// The driver's message without the SQL it may quote.
-fn describe(e: &sqlx::Error) -> String {
-    match e {
-        sqlx::Error::Database(db) => db.message().to_owned(),
-        other => other.to_string(),
-    }
-}
-
-fn user_from_row(row: &SqliteRow) -> Result<UserRecord, sqlx::Error> {
+fn user_from_row(row: &Row<'_>) -> rusqlite::Result<UserRecord> {
     Ok(UserRecord {
-        id: row.try_get("id")?,
-        email: row.try_get("email")?,
-        name: row.try_get("name")?,
-        password_hash: row.try_get("password_hash")?,
-        created_at: from_micros(row.try_get("created_at")?),
+        id: row.get(0)?,
+        email: row.get(1)?,
+        name: row.get(2)?,
+        password_hash: row.get(3)?,
+        created_at: from_micros(row.get(4)?),
     })
 }
 
-fn session_from_row(row: &SqliteRow) -> Result<SessionRecord, sqlx::Error> {
+const SESSION_COLUMNS: &str =
+    "id, user_id, created_at, last_used_at, expires_at, revoked_at, user_agent";
+
+fn session_from_row(row: &Row<'_>) -> rusqlite::Result<SessionRecord> {
     Ok(SessionRecord {
-        id: row.try_get("id")?,
-        user_id: row.try_get("user_id")?,
-        created_at: from_micros(row.try_get("created_at")?),
-        last_used_at: from_micros(row.try_get("last_used_at")?),
-        expires_at: from_micros(row.try_get("expires_at")?),
-        revoked_at: row
-            .try_get::<Option<i64>, _>("revoked_at")?
-            .map(from_micros),
-        user_agent: row.try_get("user_agent")?,
+        id: row.get(0)?,
+        user_id: row.get(1)?,
+        created_at: from_micros(row.get(2)?),
+        last_used_at: from_micros(row.get(3)?),
+        expires_at: from_micros(row.get(4)?),
+        revoked_at: row.get::<_, Option<i64>>(5)?.map(from_micros),
+        user_agent: row.get(6)?,
     })
 }
 
-async fn revoke_all(
-    conn: &mut SqliteConnection,
+fn revoke_all(
+    conn: &Connection,
     user_id: Uuid,
     keep: Option<Uuid>,
     now: i64,
-) -> Result<u64, sqlx::Error> {
-    let done = sqlx::query(
+) -> rusqlite::Result<usize> {
+    conn.prepare_cached(
         "UPDATE sessions SET revoked_at = ?1
          WHERE user_id = ?2 AND revoked_at IS NULL AND (?3 IS NULL OR id <> ?3)",
-    )
-    .bind(now)
-    .bind(user_id)
-    .bind(keep)
-    .execute(conn)
-    .await?;
-    Ok(done.rows_affected())
+    )?
+    .execute(params![now, user_id, keep])
+}
+
+/// One user by a unique column (`id`, `email_lower`).
+fn user_where(
+    conn: &Connection,
+    column: &str,
+    value: &dyn rusqlite::ToSql,
+) -> StoreResult<Option<UserRecord>> {
+    let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE {column} = ?1");
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_row([value], user_from_row)
+        .optional()?)
 }
 
 #[async_trait]
@@ -162,50 +134,50 @@ impl Store for SqliteStore {
     }
 
     async fn ping(&self) -> StoreResult<()> {
-        sqlx::query("SELECT 1").execute(&self.reader).await?;
+        self.reader
+            .run(|c| Ok(c.query_row("SELECT 1", [], |r| r.get::<_, i64>(0))?))
+            .await?;
         Ok(())
     }
 
     async fn close(&self) {
-        self.reader.close().await;
-        self.writer.close().await;
+        let mut idle = self.reader.close();
+        idle.extend(self.writer.close());
+        // Closing runs `PRAGMA optimize` on the writer: a blocking call.
+        let _ = tokio::task::spawn_blocking(move || pool::optimize_and_close(idle)).await;
     }
 
     async fn user_insert(&self, user: &NewUser) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO users (id, email, email_lower, name, password_hash, created_at, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
-        )
-        .bind(user.id)
-        .bind(&user.email)
-        .bind(&user.email_lower)
-        .bind(&user.name)
-        .bind(&user.password_hash)
-        .bind(to_micros(user.created_at))
-        .execute(&self.writer)
-        .await
-        .map_err(|e| StoreError::from_sqlx(e, EMAIL_TAKEN))?;
-        Ok(())
+        let user = user.clone();
+        self.writer
+            .run(move |c| {
+                c.prepare_cached(
+                    "INSERT INTO users (id, email, email_lower, name, password_hash, created_at, updated_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
+                )?
+                .execute(params![
+                    user.id,
+                    user.email,
+                    user.email_lower,
+                    user.name,
+                    user.password_hash,
+                    to_micros(user.created_at)
+                ])
+                .map_err(|e| pool::store_error(e, EMAIL_TAKEN))?;
+                Ok(())
+            })
+            .await
     }
 
     async fn user_by_id(&self, id: Uuid) -> StoreResult<Option<UserRecord>> {
-        let row = sqlx::query(
-            "SELECT id, email, name, password_hash, created_at FROM users WHERE id = ?1",
-        )
-        .bind(id)
-        .fetch_optional(&self.reader)
-        .await?;
-        Ok(row.as_ref().map(user_from_row).transpose()?)
+        self.reader.run(move |c| user_where(c, "id", &id)).await
     }
 
     async fn user_by_email(&self, email_lower: &str) -> StoreResult<Option<UserRecord>> {
-        let row = sqlx::query(
-            "SELECT id, email, name, password_hash, created_at FROM users WHERE email_lower = ?1",
-        )
-        .bind(email_lower)
-        .fetch_optional(&self.reader)
-        .await?;
-        Ok(row.as_ref().map(user_from_row).transpose()?)
+        let email = email_lower.to_owned();
+        self.reader
+            .run(move |c| user_where(c, "email_lower", &email))
+            .await
     }
 
     async fn user_set_name(
@@ -214,16 +186,17 @@ impl Store for SqliteStore {
         name: &str,
         now: OffsetDateTime,
     ) -> StoreResult<Option<UserRecord>> {
-        let row = sqlx::query(
-            "UPDATE users SET name = ?1, updated_at = ?2 WHERE id = ?3
-             RETURNING id, email, name, password_hash, created_at",
-        )
-        .bind(name)
-        .bind(to_micros(now))
-        .bind(id)
-        .fetch_optional(&self.writer)
-        .await?;
-        Ok(row.as_ref().map(user_from_row).transpose()?)
+        let name = name.to_owned();
+        self.writer
+            .run(move |c| {
+                let sql = format!(
+                    "UPDATE users SET name = ?1, updated_at = ?2 WHERE id = ?3 RETURNING {USER_COLUMNS}"
+                );
+                Ok(c.prepare_cached(&sql)?
+                    .query_row(params![name, to_micros(now), id], user_from_row)
+                    .optional()?)
+            })
+            .await
     }
 
     async fn user_set_password_hash(
@@ -232,13 +205,16 @@ impl Store for SqliteStore {
         password_hash: &str,
         now: OffsetDateTime,
     ) -> StoreResult<()> {
-        sqlx::query("UPDATE users SET password_hash = ?1, updated_at = ?2 WHERE id = ?3")
-            .bind(password_hash)
-            .bind(to_micros(now))
-            .bind(id)
-            .execute(&self.writer)
-            .await?;
-        Ok(())
+        let hash = password_hash.to_owned();
+        self.writer
+            .run(move |c| {
+                c.prepare_cached(
+                    "UPDATE users SET password_hash = ?1, updated_at = ?2 WHERE id = ?3",
+                )?
+                .execute(params![hash, to_micros(now), id])?;
+                Ok(())
+            })
+            .await
     }
 
     async fn user_change_password(
@@ -248,29 +224,34 @@ impl Store for SqliteStore {
         keep: Option<Uuid>,
         now: OffsetDateTime,
     ) -> StoreResult<()> {
+        let hash = password_hash.to_owned();
         let now = to_micros(now);
-        let mut tx = self.writer.begin().await?;
-        let done =
-            sqlx::query("UPDATE users SET password_hash = ?1, updated_at = ?2 WHERE id = ?3")
-                .bind(password_hash)
-                .bind(now)
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
-        revoke_all(&mut tx, id, keep, now).await?;
-        tx.commit().await?;
-        Ok(())
+        self.writer
+            .run(move |c| {
+                let tx = c.transaction()?;
+                let done = tx
+                    .prepare_cached(
+                        "UPDATE users SET password_hash = ?1, updated_at = ?2 WHERE id = ?3",
+                    )?
+                    .execute(params![hash, now, id])?;
+                if done == 0 {
+                    return Err(StoreError::NotFound);
+                }
+                revoke_all(&tx, id, keep, now)?;
+                tx.commit()?;
+                Ok(())
+            })
+            .await
     }
 
     async fn user_delete(&self, id: Uuid) -> StoreResult<bool> {
-        let done = sqlx::query("DELETE FROM users WHERE id = ?1")
-            .bind(id)
-            .execute(&self.writer)
-            .await?;
-        Ok(done.rows_affected() > 0)
+        self.writer
+            .run(move |c| {
+                Ok(c.prepare_cached("DELETE FROM users WHERE id = ?1")?
+                    .execute([id])?
+                    > 0)
+            })
+            .await
     }
 
     async fn user_by_external_identity(
@@ -282,9 +263,7 @@ impl Store for SqliteStore {
     }
 
     async fn external_user_create(&self, linked: &LinkedUser) -> StoreResult<LinkOutcome> {
-        let outcomes = self
-            .import_linked(std::slice::from_ref(linked), false)
-            .await?;
+        let outcomes = self.import_linked(vec![linked.clone()], false).await?;
         outcomes
             .first()
             .copied()
@@ -296,23 +275,28 @@ impl Store for SqliteStore {
         users: &[LinkedUser],
         dry_run: bool,
     ) -> StoreResult<Vec<LinkOutcome>> {
-        self.import_linked(users, dry_run).await
+        self.import_linked(users.to_vec(), dry_run).await
     }
 
     async fn session_insert(&self, s: &NewSession) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO sessions (id, user_id, refresh_hash, created_at, last_used_at, expires_at, user_agent)
-             VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6)",
-        )
-        .bind(s.id)
-        .bind(s.user_id)
-        .bind(&s.refresh_hash[..])
-        .bind(to_micros(s.created_at))
-        .bind(to_micros(s.expires_at))
-        .bind(s.user_agent.as_deref())
-        .execute(&self.writer)
-        .await?;
-        Ok(())
+        let s = s.clone();
+        self.writer
+            .run(move |c| {
+                c.prepare_cached(
+                    "INSERT INTO sessions (id, user_id, refresh_hash, created_at, last_used_at, expires_at, user_agent)
+                     VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6)",
+                )?
+                .execute(params![
+                    s.id,
+                    s.user_id,
+                    &s.refresh_hash[..],
+                    to_micros(s.created_at),
+                    to_micros(s.expires_at),
+                    s.user_agent
+                ])?;
+                Ok(())
+            })
+            .await
     }
 
     async fn session_rotate(
@@ -322,53 +306,51 @@ impl Store for SqliteStore {
         expires_at: OffsetDateTime,
         now: OffsetDateTime,
     ) -> StoreResult<Rotation> {
+        let (old_hash, new_hash) = (*old_hash, *new_hash);
         let now = to_micros(now);
+        let expires_at = to_micros(expires_at);
         // One writer connection: this transaction cannot interleave with another rotation.
-        let mut tx = self.writer.begin().await?;
-        let rotated = sqlx::query(
-            "UPDATE sessions SET refresh_hash = ?1, last_used_at = ?2, expires_at = ?3
-             WHERE refresh_hash = ?4 AND revoked_at IS NULL AND expires_at > ?2
-             RETURNING id, user_id, created_at, last_used_at, expires_at, revoked_at, user_agent",
-        )
-        .bind(&new_hash[..])
-        .bind(now)
-        .bind(to_micros(expires_at))
-        .bind(&old_hash[..])
-        .fetch_optional(&mut *tx)
-        .await?;
-        let outcome = if let Some(row) = rotated {
-            let session = session_from_row(&row)?;
-            sqlx::query(
-                "INSERT INTO used_refresh_tokens (hash, session_id, used_at) VALUES (?1, ?2, ?3)",
-            )
-            .bind(&old_hash[..])
-            .bind(session.id)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-            Rotation::Rotated(session)
-        } else {
-            let reused: Option<Uuid> =
-                sqlx::query_scalar("SELECT session_id FROM used_refresh_tokens WHERE hash = ?1")
-                    .bind(&old_hash[..])
-                    .fetch_optional(&mut *tx)
-                    .await?;
-            match reused {
-                Some(session_id) => {
-                    sqlx::query(
-                        "UPDATE sessions SET revoked_at = ?1 WHERE id = ?2 AND revoked_at IS NULL",
+        self.writer
+            .run(move |c| {
+                let tx = c.transaction()?;
+                let sql = format!(
+                    "UPDATE sessions SET refresh_hash = ?1, last_used_at = ?2, expires_at = ?3
+                     WHERE refresh_hash = ?4 AND revoked_at IS NULL AND expires_at > ?2
+                     RETURNING {SESSION_COLUMNS}"
+                );
+                let rotated = tx
+                    .prepare_cached(&sql)?
+                    .query_row(
+                        params![&new_hash[..], now, expires_at, &old_hash[..]],
+                        session_from_row,
                     )
-                    .bind(now)
-                    .bind(session_id)
-                    .execute(&mut *tx)
-                    .await?;
-                    Rotation::Reused
-                }
-                None => Rotation::Invalid,
-            }
-        };
-        tx.commit().await?;
-        Ok(outcome)
+                    .optional()?;
+                let outcome = if let Some(session) = rotated {
+                    tx.prepare_cached(
+                        "INSERT INTO used_refresh_tokens (hash, session_id, used_at) VALUES (?1, ?2, ?3)",
+                    )?
+                    .execute(params![&old_hash[..], session.id, now])?;
+                    Rotation::Rotated(session)
+                } else {
+                    let reused: Option<Uuid> = tx
+                        .prepare_cached("SELECT session_id FROM used_refresh_tokens WHERE hash = ?1")?
+                        .query_row([&old_hash[..]], |r| r.get(0))
+                        .optional()?;
+                    match reused {
+                        Some(session_id) => {
+                            tx.prepare_cached(
+                                "UPDATE sessions SET revoked_at = ?1 WHERE id = ?2 AND revoked_at IS NULL",
+                            )?
+                            .execute(params![now, session_id])?;
+                            Rotation::Reused
+                        }
+                        None => Rotation::Invalid,
+                    }
+                };
+                tx.commit()?;
+                Ok(outcome)
+            })
+            .await
     }
 
     async fn session_is_active(
@@ -377,16 +359,15 @@ impl Store for SqliteStore {
         user_id: Uuid,
         now: OffsetDateTime,
     ) -> StoreResult<bool> {
-        let found: Option<i64> = sqlx::query_scalar(
-            "SELECT 1 FROM sessions
-             WHERE id = ?1 AND user_id = ?2 AND revoked_at IS NULL AND expires_at > ?3",
-        )
-        .bind(id)
-        .bind(user_id)
-        .bind(to_micros(now))
-        .fetch_optional(&self.reader)
-        .await?;
-        Ok(found.is_some())
+        self.reader
+            .run(move |c| {
+                Ok(c.prepare_cached(
+                    "SELECT 1 FROM sessions
+                     WHERE id = ?1 AND user_id = ?2 AND revoked_at IS NULL AND expires_at > ?3",
+                )?
+                .exists(params![id, user_id, to_micros(now)])?)
+            })
+            .await
     }
 
     async fn session_revoke(
@@ -395,20 +376,26 @@ impl Store for SqliteStore {
         user_id: Uuid,
         now: OffsetDateTime,
     ) -> StoreResult<bool> {
-        let done = sqlx::query(
-            "UPDATE sessions SET revoked_at = ?1 WHERE id = ?2 AND user_id = ?3 AND revoked_at IS NULL",
-        )
-        .bind(to_micros(now))
-        .bind(id)
-        .bind(user_id)
-        .execute(&self.writer)
-        .await?;
-        Ok(done.rows_affected() > 0)
+        self.writer
+            .run(move |c| {
+                let done = c
+                    .prepare_cached(
+                        "UPDATE sessions SET revoked_at = ?1
+                         WHERE id = ?2 AND user_id = ?3 AND revoked_at IS NULL",
+                    )?
+                    .execute(params![to_micros(now), id, user_id])?;
+                Ok(done > 0)
+            })
+            .await
     }
 
     async fn sessions_revoke_all(&self, user_id: Uuid, now: OffsetDateTime) -> StoreResult<u64> {
-        let mut conn = self.writer.acquire().await?;
-        Ok(revoke_all(&mut conn, user_id, None, to_micros(now)).await?)
+        self.writer
+            .run(move |c| {
+                let n = revoke_all(c, user_id, None, to_micros(now))?;
+                Ok(u64::try_from(n).unwrap_or(u64::MAX))
+            })
+            .await
     }
 
     async fn task_insert(&self, task: &Task) -> StoreResult<()> {
@@ -447,20 +434,21 @@ impl Store for SqliteStore {
 
     async fn backup(&self, path: &str) -> StoreResult<()> {
         // An online, consistent copy: readers and the writer carry on meanwhile.
-        sqlx::query("VACUUM INTO ?1")
-            .bind(path)
-            .execute(&self.writer)
+        let target = path.to_owned();
+        self.writer
+            .run(move |c| {
+                c.execute("VACUUM INTO ?1", [&target]).map_err(|e| {
+                    StoreError::Open(format!(
+                        "cannot back up to `{target}`: {}",
+                        pool::message(&e)
+                    ))
+                })?;
+                Ok(())
+            })
             .await
-            .map_err(|e| {
-                StoreError::Open(format!("cannot back up to `{path}`: {}", describe(&e)))
-            })?;
-        Ok(())
     }
 
     fn pool_stats(&self) -> Vec<PoolStats> {
-        vec![
-            super::pool_stats("writer", &self.writer),
-            super::pool_stats("reader", &self.reader),
-        ]
+        vec![self.writer.stats(), self.reader.stats()]
     }
 }

@@ -1,7 +1,7 @@
 //! The task half of the SQLite store: rows, tags, and the list.
 
-use sqlx::sqlite::SqliteRow;
-use sqlx::{AssertSqlSafe, Row, SqliteConnection};
+use rusqlite::types::Value;
+use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
 use uuid::Uuid;
 
 use super::SqliteStore;
@@ -12,98 +12,99 @@ use crate::tasks::query::ListQuery;
 
 const TASK_COLUMNS: &str = "t.id, t.user_id, t.title, t.description, t.completed, t.priority, t.due_at, t.tags, t.created_at, t.updated_at, t.completed_at, t.version";
 
-fn task_from_row(row: &SqliteRow) -> Result<Task, sqlx::Error> {
-    let tags: String = row.try_get("tags")?;
+fn task_from_row(row: &Row<'_>) -> rusqlite::Result<Task> {
+    let tags: String = row.get(7)?;
     Ok(Task {
-        id: row.try_get("id")?,
-        user_id: row.try_get("user_id")?,
-        title: row.try_get("title")?,
-        description: row.try_get("description")?,
-        completed: row.try_get("completed")?,
-        priority: Priority::from_rank(row.try_get("priority")?),
-        due_at: row.try_get::<Option<i64>, _>("due_at")?.map(from_micros),
-        tags: serde_json::from_str(&tags).map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
-        created_at: from_micros(row.try_get("created_at")?),
-        updated_at: from_micros(row.try_get("updated_at")?),
-        completed_at: row
-            .try_get::<Option<i64>, _>("completed_at")?
-            .map(from_micros),
-        version: row.try_get("version")?,
+        id: row.get(0)?,
+        user_id: row.get(1)?,
+        title: row.get(2)?,
+        description: row.get(3)?,
+        completed: row.get(4)?,
+        priority: Priority::from_rank(row.get(5)?),
+        due_at: row.get::<_, Option<i64>>(6)?.map(from_micros),
+        tags: serde_json::from_str(&tags).map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(7, rusqlite::types::Type::Text, Box::new(e))
+        })?,
+        created_at: from_micros(row.get(8)?),
+        updated_at: from_micros(row.get(9)?),
+        completed_at: row.get::<_, Option<i64>>(10)?.map(from_micros),
+        version: row.get(11)?,
     })
 }
 
-async fn write_tags(conn: &mut SqliteConnection, task: &Task) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM task_tags WHERE task_id = ?1")
-        .bind(task.id)
-        .execute(&mut *conn)
-        .await?;
+fn tags_json(task: &Task) -> String {
+    serde_json::to_string(&task.tags).unwrap_or_else(|_| "[]".into())
+}
+
+/// Adds the index rows of a task's tags (the `tags` column holds them for display).
+fn insert_tags(conn: &Connection, task: &Task) -> rusqlite::Result<()> {
+    if task.tags.is_empty() {
+        return Ok(());
+    }
+    let mut stmt =
+        conn.prepare_cached("INSERT INTO task_tags (user_id, tag, task_id) VALUES (?1, ?2, ?3)")?;
     for tag in &task.tags {
-        sqlx::query("INSERT INTO task_tags (user_id, tag, task_id) VALUES (?1, ?2, ?3)")
-            .bind(task.user_id)
-            .bind(tag)
-            .bind(task.id)
-            .execute(&mut *conn)
-            .await?;
+        stmt.execute(params![task.user_id, tag, task.id])?;
     }
     Ok(())
 }
 
-fn bind_param<'q>(
-    q: sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments>,
-    p: &Param,
-) -> sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments> {
+fn value(p: &Param) -> Value {
     match p {
-        Param::Uuid(u) => q.bind(*u),
-        Param::Int(i) => q.bind(*i),
-        Param::Text(s) => q.bind(s.clone()),
-        Param::Bool(b) => q.bind(*b),
-        Param::Time(t) => q.bind(to_micros(*t)),
+        Param::Uuid(u) => Value::Blob(u.as_bytes().to_vec()),
+        Param::Int(i) => Value::Integer(*i),
+        Param::Text(s) => Value::Text(s.clone()),
+        Param::Bool(b) => Value::Integer(i64::from(*b)),
+        Param::Time(t) => Value::Integer(to_micros(*t)),
     }
 }
 
 /// Inserts a task row and its tags unless a task with its id exists; `false` then.
 /// Shared by task creation and the import.
-pub(super) async fn insert_task_row(
-    conn: &mut SqliteConnection,
-    task: &Task,
-) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query(
-        "INSERT INTO tasks (id, user_id, title, description, title_lower, description_lower,
+pub(super) fn insert_task_row(conn: &Connection, task: &Task) -> rusqlite::Result<bool> {
+    let done = conn
+        .prepare_cached(
+            "INSERT INTO tasks (id, user_id, title, description, title_lower, description_lower,
                  completed, priority, due_at, tags, created_at, updated_at, completed_at, version)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
              ON CONFLICT (id) DO NOTHING",
-    )
-    .bind(task.id)
-    .bind(task.user_id)
-    .bind(&task.title)
-    .bind(&task.description)
-    .bind(task.title.to_lowercase())
-    .bind(task.description.to_lowercase())
-    .bind(task.completed)
-    .bind(i64::from(task.priority.rank()))
-    .bind(task.due_at.map(to_micros))
-    .bind(serde_json::to_string(&task.tags).unwrap_or_else(|_| "[]".into()))
-    .bind(to_micros(task.created_at))
-    .bind(to_micros(task.updated_at))
-    .bind(task.completed_at.map(to_micros))
-    .bind(task.version)
-    .execute(&mut *conn)
-    .await?;
-    if done.rows_affected() == 0 {
+        )?
+        .execute(params![
+            task.id,
+            task.user_id,
+            task.title,
+            task.description,
+            task.title.to_lowercase(),
+            task.description.to_lowercase(),
+            task.completed,
+            i64::from(task.priority.rank()),
+            task.due_at.map(to_micros),
+            tags_json(task),
+            to_micros(task.created_at),
+            to_micros(task.updated_at),
+            task.completed_at.map(to_micros),
+            task.version,
+        ])?;
+    if done == 0 {
         return Ok(false);
     }
-    write_tags(conn, task).await?;
+    insert_tags(conn, task)?;
     Ok(true)
 }
 
 impl SqliteStore {
     pub(in crate::store) async fn insert_task(&self, task: &Task) -> StoreResult<()> {
-        let mut tx = self.writer.begin().await?;
-        if !insert_task_row(&mut tx, task).await? {
-            return Err(StoreError::Conflict("a task with this id already exists"));
-        }
-        tx.commit().await?;
-        Ok(())
+        let task = task.clone();
+        self.writer
+            .run(move |c| {
+                let tx = c.transaction()?;
+                if !insert_task_row(&tx, &task)? {
+                    return Err(StoreError::Conflict("a task with this id already exists"));
+                }
+                tx.commit()?;
+                Ok(())
+            })
+            .await
     }
 
     pub(in crate::store) async fn update_task(
@@ -111,35 +112,54 @@ impl SqliteStore {
         task: &Task,
         expected_version: i64,
     ) -> StoreResult<bool> {
-        let mut tx = self.writer.begin().await?;
-        let done = sqlx::query(
-            "UPDATE tasks SET title = ?1, description = ?2, title_lower = ?3, description_lower = ?4,
-                 completed = ?5, priority = ?6, due_at = ?7, tags = ?8, updated_at = ?9,
-                 completed_at = ?10, version = ?11
-             WHERE id = ?12 AND user_id = ?13 AND version = ?14",
-        )
-        .bind(&task.title)
-        .bind(&task.description)
-        .bind(task.title.to_lowercase())
-        .bind(task.description.to_lowercase())
-        .bind(task.completed)
-        .bind(i64::from(task.priority.rank()))
-        .bind(task.due_at.map(to_micros))
-        .bind(serde_json::to_string(&task.tags).unwrap_or_else(|_| "[]".into()))
-        .bind(to_micros(task.updated_at))
-        .bind(task.completed_at.map(to_micros))
-        .bind(task.version)
-        .bind(task.id)
-        .bind(task.user_id)
-        .bind(expected_version)
-        .execute(&mut *tx)
-        .await?;
-        if done.rows_affected() == 0 {
-            return Ok(false);
-        }
-        write_tags(&mut tx, task).await?;
-        tx.commit().await?;
-        Ok(true)
+        let task = task.clone();
+        self.writer
+            .run(move |c| {
+                let tx = c.transaction()?;
+                let tags = tags_json(&task);
+                // The stored tags, read in the same transaction: the tag index is rewritten
+                // only when they change (a toggle or a title edit leaves it alone).
+                let old_tags: Option<String> = tx
+                    .prepare_cached(
+                        "SELECT tags FROM tasks WHERE id = ?1 AND user_id = ?2 AND version = ?3",
+                    )?
+                    .query_row(params![task.id, task.user_id, expected_version], |r| {
+                        r.get(0)
+                    })
+                    .optional()?;
+                let Some(old_tags) = old_tags else {
+                    return Ok(false);
+                };
+                tx.prepare_cached(
+                    "UPDATE tasks SET title = ?1, description = ?2, title_lower = ?3,
+                         description_lower = ?4, completed = ?5, priority = ?6, due_at = ?7,
+                         tags = ?8, updated_at = ?9, completed_at = ?10, version = ?11
+                     WHERE id = ?12 AND user_id = ?13",
+                )?
+                .execute(params![
+                    task.title,
+                    task.description,
+                    task.title.to_lowercase(),
+                    task.description.to_lowercase(),
+                    task.completed,
+                    i64::from(task.priority.rank()),
+                    task.due_at.map(to_micros),
+                    tags,
+                    to_micros(task.updated_at),
+                    task.completed_at.map(to_micros),
+                    task.version,
+                    task.id,
+                    task.user_id,
+                ])?;
+                if old_tags != tags {
+                    tx.prepare_cached("DELETE FROM task_tags WHERE task_id = ?1")?
+                        .execute([task.id])?;
+                    insert_tags(&tx, &task)?;
+                }
+                tx.commit()?;
+                Ok(true)
+            })
+            .await
     }
 
     pub(in crate::store) async fn get_task(
@@ -147,16 +167,16 @@ impl SqliteStore {
         user_id: Uuid,
         id: Uuid,
     ) -> StoreResult<Option<Task>> {
-        let row = sqlx::query(
-            "SELECT t.id, t.user_id, t.title, t.description, t.completed, t.priority, t.due_at, t.tags,
-                    t.created_at, t.updated_at, t.completed_at, t.version
-             FROM tasks t WHERE t.id = ?1 AND t.user_id = ?2",
-        )
-        .bind(id)
-        .bind(user_id)
-        .fetch_optional(&self.reader)
-        .await?;
-        Ok(row.as_ref().map(task_from_row).transpose()?)
+        self.reader
+            .run(move |c| {
+                let sql = format!(
+                    "SELECT {TASK_COLUMNS} FROM tasks t WHERE t.id = ?1 AND t.user_id = ?2"
+                );
+                Ok(c.prepare_cached(&sql)?
+                    .query_row(params![id, user_id], task_from_row)
+                    .optional()?)
+            })
+            .await
     }
 
     pub(in crate::store) async fn delete_task(
@@ -165,13 +185,16 @@ impl SqliteStore {
         id: Uuid,
         expected_version: i64,
     ) -> StoreResult<bool> {
-        let done = sqlx::query("DELETE FROM tasks WHERE id = ?1 AND user_id = ?2 AND version = ?3")
-            .bind(id)
-            .bind(user_id)
-            .bind(expected_version)
-            .execute(&self.writer)
-            .await?;
-        Ok(done.rows_affected() > 0)
+        self.writer
+            .run(move |c| {
+                let done = c
+                    .prepare_cached(
+                        "DELETE FROM tasks WHERE id = ?1 AND user_id = ?2 AND version = ?3",
+                    )?
+                    .execute(params![id, user_id, expected_version])?;
+                Ok(done > 0)
+            })
+            .await
     }
 
     pub(in crate::store) async fn list_tasks(
@@ -180,24 +203,33 @@ impl SqliteStore {
         q: &ListQuery,
     ) -> StoreResult<(Vec<Task>, u64)> {
         let sql = list::build(Dialect::Sqlite, TASK_COLUMNS, user_id, q);
-        let mut page = sqlx::query(AssertSqlSafe(sql.page));
-        for p in &sql.page_params {
-            page = bind_param(page, p);
-        }
-        let mut count = sqlx::query(AssertSqlSafe(sql.count));
-        for p in &sql.count_params {
-            count = bind_param(count, p);
-        }
-        // One read connection, one snapshot: the page and the total agree.
-        let mut conn = self.reader.acquire().await?;
-        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
-        let rows = page.fetch_all(&mut *tx).await?;
-        let total: i64 = count.fetch_one(&mut *tx).await?.try_get(0)?;
-        tx.commit().await?;
-        let tasks = rows
-            .iter()
-            .map(task_from_row)
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok((tasks, u64::try_from(total).unwrap_or(0)))
+        // A first page that holds every match is its own total: no count needed.
+        let whole = q.cursor.is_none();
+        let limit = usize::try_from(q.limit).unwrap_or(usize::MAX);
+        self.reader
+            .run(move |c| {
+                // One read transaction, one snapshot: the page and the total agree.
+                let tx = c.transaction()?;
+                let tasks = tx
+                    .prepare_cached(&sql.page)?
+                    .query_map(
+                        params_from_iter(sql.page_params.iter().map(value)),
+                        task_from_row,
+                    )?
+                    .collect::<rusqlite::Result<Vec<_>>>()?;
+                let total = if whole && tasks.len() <= limit {
+                    tasks.len() as u64
+                } else {
+                    let n: i64 = tx
+                        .prepare_cached(&sql.count)?
+                        .query_row(params_from_iter(sql.count_params.iter().map(value)), |r| {
+                            r.get(0)
+                        })?;
+                    u64::try_from(n).unwrap_or(0)
+                };
+                tx.commit()?;
+                Ok((tasks, total))
+            })
+            .await
     }
 }
