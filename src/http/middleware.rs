@@ -168,8 +168,14 @@ async fn enforce_timeout(State(limit): State<Duration>, req: Request, next: Next
 /// its status and headers such as `Allow`.
 async fn problem_safety_net(req: Request, next: Next) -> Response {
     let method = req.method().clone();
-    let res = next.run(req).await;
+    let mut res = next.run(req).await;
     let status = res.status();
+    if status == StatusCode::PAYLOAD_TOO_LARGE {
+        // The rest of the body was not read, so this connection cannot carry another
+        // request: say so, or a client may send its next request down it as it closes.
+        res.headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    }
     if !(status.is_client_error() || status.is_server_error()) || has_own_body(res.headers()) {
         return res;
     }

@@ -41,6 +41,13 @@ async fn a_body_over_64_kib_is_a_problem_json_413(db: TestDb) {
         .send()
         .await
         .expect("request");
+    // The unread rest of the body makes the connection unusable: the server says so.
+    assert_eq!(
+        res.headers()
+            .get("connection")
+            .and_then(|v| v.to_str().ok()),
+        Some("close")
+    );
     let body = problem(res, 413).await;
     assert!(
         body["detail"]
