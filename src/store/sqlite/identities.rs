@@ -15,7 +15,7 @@ impl SqliteStore {
     ) -> StoreResult<Option<UserRecord>> {
         let (issuer, subject) = (issuer.to_owned(), subject.to_owned());
         self.reader
-            .run(move |c| {
+            .read(move |c| {
                 Ok(c.prepare_cached(
                     "SELECT u.id, u.email, u.name, u.password_hash, u.created_at
                      FROM external_identities e JOIN users u ON u.id = e.user_id

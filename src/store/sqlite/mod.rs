@@ -2,8 +2,9 @@
 //! file in WAL mode.
 //!
 //! SQLite allows one writer at a time. Funnelling every write through a single connection
-//! turns lock contention (SQLITE_BUSY) into an orderly queue in the pool, while readers
-//! proceed in parallel on their own connections thanks to WAL.
+//! turns lock contention (SQLITE_BUSY) into an orderly queue on the writer's thread, while
+//! readers proceed in parallel on their own connections thanks to WAL. Where each kind of
+//! operation runs, and why, is in `pool.rs`.
 //!
 //! Durability: `synchronous=NORMAL` in WAL mode. A committed transaction survives a crash
 //! of the process (`kill -9`) because it is in the WAL file; a power loss or kernel crash
@@ -28,7 +29,7 @@ mod import;
 mod pool;
 mod tasks;
 
-use pool::{Location, Pool};
+use pool::Location;
 
 use super::{
     Backend, ConnectOptions, ImportBatch, ImportCounts, LinkOutcome, LinkedUser, NewSession,
@@ -39,8 +40,8 @@ use super::{
 /// SQLite behind a single writer and a read pool.
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
-    writer: Pool,
-    reader: Pool,
+    writer: pool::Writer,
+    reader: pool::Readers,
 }
 
 const EMAIL_TAKEN: &str = "an account with this email already exists";
@@ -135,16 +136,13 @@ impl Store for SqliteStore {
 
     async fn ping(&self) -> StoreResult<()> {
         self.reader
-            .run(|c| Ok(c.query_row("SELECT 1", [], |r| r.get::<_, i64>(0))?))
+            .read(|c| Ok(c.query_row("SELECT 1", [], |r| r.get::<_, i64>(0))?))
             .await?;
         Ok(())
     }
 
     async fn close(&self) {
-        let mut idle = self.reader.close();
-        idle.extend(self.writer.close());
-        // Closing runs `PRAGMA optimize` on the writer: a blocking call.
-        let _ = tokio::task::spawn_blocking(move || pool::optimize_and_close(idle)).await;
+        pool::close(&self.writer, &self.reader).await;
     }
 
     async fn user_insert(&self, user: &NewUser) -> StoreResult<()> {
@@ -170,13 +168,13 @@ impl Store for SqliteStore {
     }
 
     async fn user_by_id(&self, id: Uuid) -> StoreResult<Option<UserRecord>> {
-        self.reader.run(move |c| user_where(c, "id", &id)).await
+        self.reader.read(move |c| user_where(c, "id", &id)).await
     }
 
     async fn user_by_email(&self, email_lower: &str) -> StoreResult<Option<UserRecord>> {
         let email = email_lower.to_owned();
         self.reader
-            .run(move |c| user_where(c, "email_lower", &email))
+            .read(move |c| user_where(c, "email_lower", &email))
             .await
     }
 
@@ -360,7 +358,7 @@ impl Store for SqliteStore {
         now: OffsetDateTime,
     ) -> StoreResult<bool> {
         self.reader
-            .run(move |c| {
+            .read(move |c| {
                 Ok(c.prepare_cached(
                     "SELECT 1 FROM sessions
                      WHERE id = ?1 AND user_id = ?2 AND revoked_at IS NULL AND expires_at > ?3",
@@ -449,6 +447,6 @@ impl Store for SqliteStore {
     }
 
     fn pool_stats(&self) -> Vec<PoolStats> {
-        vec![self.writer.stats(), self.reader.stats()]
+        pool::stats(&self.writer, &self.reader)
     }
 }

@@ -1,18 +1,27 @@
 //! SQLite connections and the threads they run on.
 //!
 //! SQLite is a library: every call blocks the calling thread until the engine is done.
-//! The store keeps rusqlite connections in pools and runs each store operation, whole,
-//! on tokio's blocking threads: one hand-off to a blocking thread and one back per
-//! operation, however many statements it runs (a list runs three, a write with tags
-//! several). A driver that moves each statement to a connection thread of its own pays
-//! that hand-off per statement, and on a small machine the hand-offs, not SQLite, were
-//! most of the cost of a request (docs/benchmarks.md, "What limits Taskward").
+//! A driver that moves each statement to a connection thread of its own pays two thread
+//! hand-offs per statement, and on a small machine those hand-offs, not SQLite, were most
+//! of the cost of a request (docs/benchmarks.md, "What limits Taskward"). So:
+//!
+//! - Writes go to one thread that owns the only writing connection and runs whole store
+//!   operations from a queue, back to back: under load it never sleeps between them, and
+//!   SQLite's one-writer rule becomes an orderly queue instead of lock errors.
+//! - Reads run whole on tokio's blocking threads with a connection from a read pool: one
+//!   hand-off there and back per operation, however many statements it runs.
+//! - Point reads (one row by key: the session check on every request, a user, a task)
+//!   run on the calling thread when a read connection is free at once: they take
+//!   microseconds, and the connection they use never waits for a lock (its busy timeout
+//!   is zero meanwhile; a busy database sends the read to a blocking thread instead).
 //!
 //! Migrations are the ones PostgreSQL's sqlx migrator uses too (`migrations/sqlite`,
 //! embedded at build time), recorded in sqlx's `_sqlx_migrations` table with the same
 //! checksums, so a database created by any Taskward version keeps working.
 
 use std::path::Path;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
 use deadpool::unmanaged::{Pool as Deadpool, PoolConfig, PoolError};
@@ -27,25 +36,56 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// filters and order).
 const STATEMENT_CACHE: usize = 64;
 
-/// A fixed set of open connections, handed to blocking threads one operation at a time.
+/// A read connection and the work budget its progress handler enforces.
+struct ReadConn {
+    conn: Connection,
+    /// Progress-handler calls left before SQLite interrupts the statement running.
+    budget: Arc<AtomicU32>,
+}
+
+/// Progress-handler calls a read on the calling thread may use, each after
+/// [`OPS_PER_CALL`] virtual-machine steps: about 50 000 steps, a few hundred
+/// microseconds. A page of 50 tasks and its count take a few thousand.
+const INLINE_BUDGET: u32 = 50;
+const OPS_PER_CALL: i32 = 1_000;
+
+impl ReadConn {
+    fn new(conn: Connection) -> rusqlite::Result<Self> {
+        let budget = Arc::new(AtomicU32::new(u32::MAX));
+        let left = Arc::clone(&budget);
+        conn.progress_handler(
+            OPS_PER_CALL,
+            Some(move || {
+                // `true` interrupts; u32::MAX means no budget (blocking threads).
+                let before = left.load(Ordering::Relaxed);
+                if before == u32::MAX {
+                    return false;
+                }
+                left.store(before.saturating_sub(1), Ordering::Relaxed);
+                before == 0
+            }),
+        )?;
+        Ok(Self { conn, budget })
+    }
+}
+
+/// The read connections, handed out one operation at a time.
 #[derive(Clone)]
 pub(super) struct Pool {
-    name: &'static str,
-    conns: Deadpool<Connection>,
+    conns: Deadpool<ReadConn>,
     acquire_timeout: Duration,
 }
 
 impl std::fmt::Debug for Pool {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Pool")
-            .field("name", &self.name)
             .field("status", &self.conns.status())
             .finish()
     }
 }
 
 impl Pool {
-    fn new(name: &'static str, conns: Vec<Connection>, acquire_timeout: Duration) -> Self {
+    fn new(conns: Vec<ReadConn>, acquire_timeout: Duration) -> Self {
         let config = PoolConfig {
             max_size: conns.len(),
             timeout: Some(acquire_timeout),
@@ -59,50 +99,62 @@ impl Pool {
             }
         }
         Self {
-            name,
             conns: pool,
             acquire_timeout,
         }
     }
 
-    /// Runs `op` on a connection of this pool, on a blocking thread. Waits at most the
-    /// acquire timeout for a free connection (`Unavailable` after it).
-    pub(super) async fn run<T, F>(&self, op: F) -> StoreResult<T>
+    /// Runs the read `op`: on the calling thread if a connection is free right now, the
+    /// database makes it wait for no lock and it fits in the work budget; otherwise from
+    /// the start on a blocking thread, waiting at most the acquire timeout for a
+    /// connection (`Unavailable` after it).
+    pub(super) async fn read<T, F>(&self, op: F) -> StoreResult<T>
     where
         T: Send + 'static,
-        F: FnOnce(&mut Connection) -> StoreResult<T> + Send + 'static,
+        F: Fn(&Connection) -> StoreResult<T> + Send + 'static,
     {
-        let mut conn = self.conns.get().await.map_err(|e| match e {
+        if let Ok(read) = self.conns.try_get() {
+            read.conn.busy_timeout(Duration::ZERO)?;
+            read.budget.store(INLINE_BUDGET, Ordering::Relaxed);
+            let result = op(&read.conn);
+            let exhausted = read.budget.swap(u32::MAX, Ordering::Relaxed) == 0;
+            read.conn.busy_timeout(BUSY_TIMEOUT)?;
+            match result {
+                Err(StoreError::Unavailable(_)) => {}
+                Err(_) if exhausted => {}
+                done => return done,
+            }
+        }
+        let read = self.conns.get().await.map_err(|e| match e {
             PoolError::Timeout => StoreError::Unavailable(format!(
-                "no {} connection free within {} ms",
-                self.name,
+                "no read connection free within {} ms",
                 self.acquire_timeout.as_millis()
             )),
             PoolError::Closed => StoreError::Unavailable("the database is closed".into()),
             PoolError::NoRuntimeSpecified => StoreError::Internal(e.to_string()),
         })?;
-        // The connection goes back to the pool when `conn` drops, on the blocking thread.
-        tokio::task::spawn_blocking(move || op(&mut conn))
+        // The connection goes back to the pool when `read` drops, on the blocking thread.
+        tokio::task::spawn_blocking(move || op(&read.conn))
             .await
-            .map_err(|e| StoreError::Internal(format!("a database operation panicked: {e}")))?
+            .map_err(|e| StoreError::Internal(format!("a database read panicked: {e}")))?
     }
 
     /// Closes the idle connections and refuses new operations; connections in use close
     /// when their operation ends.
-    pub(super) fn close(&self) -> Vec<Connection> {
+    fn close(&self) -> Vec<Connection> {
         let mut idle = Vec::new();
-        while let Ok(conn) = self.conns.try_remove() {
-            idle.push(conn);
+        while let Ok(read) = self.conns.try_remove() {
+            idle.push(read.conn);
         }
         self.conns.close();
         idle
     }
 
-    pub(super) fn stats(&self) -> PoolStats {
+    fn stats(&self) -> PoolStats {
         let status = self.conns.status();
         let to_u32 = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
         PoolStats {
-            name: self.name,
+            name: "reader",
             size: to_u32(status.size),
             idle: to_u32(status.available),
             max: to_u32(status.max_size),
@@ -110,10 +162,173 @@ impl Pool {
     }
 }
 
+type Job = Box<dyn FnOnce(&mut Connection) + Send>;
+
+enum Message {
+    Run(Job),
+    /// Stop after the queued jobs; the connection is handed back for closing.
+    Close(tokio::sync::oneshot::Sender<Connection>),
+}
+
+/// The one writing connection, owned by a thread that runs queued operations in order.
+#[derive(Clone)]
+pub(super) struct Writer {
+    queue: Arc<Mutex<Option<mpsc::Sender<Message>>>>,
+    acquire_timeout: Duration,
+    queued: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl std::fmt::Debug for Writer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Writer").finish_non_exhaustive()
+    }
+}
+
+impl Writer {
+    fn start(mut conn: Connection, acquire_timeout: Duration) -> Result<Self, String> {
+        let (send, receive) = mpsc::channel::<Message>();
+        std::thread::Builder::new()
+            .name("sqlite-writer".into())
+            .spawn(move || {
+                for message in receive {
+                    match message {
+                        Message::Run(job) => job(&mut conn),
+                        Message::Close(reply) => {
+                            let _ = reply.send(conn);
+                            return;
+                        }
+                    }
+                }
+            })
+            .map_err(|e| format!("cannot start the writer thread: {e}"))?;
+        Ok(Self {
+            queue: Arc::new(Mutex::new(Some(send))),
+            acquire_timeout,
+            queued: Arc::default(),
+        })
+    }
+
+    /// Runs `op` on the writing connection after the operations queued before it. An
+    /// operation still queued after the acquire timeout, or whose caller has gone (a
+    /// request timed out, a client hung up), is not run at all: `Unavailable`.
+    pub(super) async fn run<T, F>(&self, op: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> StoreResult<T> + Send + 'static,
+    {
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        let deadline = Instant::now() + self.acquire_timeout;
+        let queued = Arc::clone(&self.queued);
+        let timeout = self.acquire_timeout;
+        let job: Job = Box::new(move |conn| {
+            queued.fetch_sub(1, Ordering::Relaxed);
+            if reply.is_closed() {
+                return;
+            }
+            let result = if Instant::now() > deadline {
+                Err(StoreError::Unavailable(format!(
+                    "the writer was busy for more than {} ms",
+                    timeout.as_millis()
+                )))
+            } else {
+                op(conn)
+            };
+            let _ = reply.send(result);
+        });
+        {
+            let queue = self
+                .queue
+                .lock()
+                .map_err(|_| StoreError::Internal("the writer queue is poisoned".into()))?;
+            let sender = queue
+                .as_ref()
+                .ok_or_else(|| StoreError::Unavailable("the database is closed".into()))?;
+            self.queued.fetch_add(1, Ordering::Relaxed);
+            sender
+                .send(Message::Run(job))
+                .map_err(|_| StoreError::Internal("the writer thread has stopped".into()))?;
+        }
+        answer
+            .await
+            .map_err(|_| StoreError::Internal("a database write panicked".into()))?
+    }
+
+    /// Stops taking operations; the connection comes back once those queued are done.
+    async fn close(&self) -> Option<Connection> {
+        let sender = self.queue.lock().ok()?.take()?;
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        sender.send(Message::Close(reply)).ok()?;
+        answer.await.ok()
+    }
+
+    fn stats(&self) -> PoolStats {
+        let queued = self.queued.load(Ordering::Relaxed);
+        let open = self.queue.lock().is_ok_and(|q| q.is_some());
+        PoolStats {
+            name: "writer",
+            size: u32::from(open),
+            idle: u32::from(open && queued == 0),
+            max: 1,
+        }
+    }
+}
+
+/// Where reads go: the read pool, or, for an in-memory database, its one connection.
+#[derive(Clone, Debug)]
+pub(super) enum Readers {
+    Pool(Pool),
+    Writer(Writer),
+}
+
+impl Readers {
+    /// Runs the read `op` (see the module notes for where).
+    pub(super) async fn read<T, F>(&self, op: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: Fn(&Connection) -> StoreResult<T> + Send + 'static,
+    {
+        match self {
+            Self::Pool(pool) => pool.read(op).await,
+            Self::Writer(writer) => writer.run(move |c| op(c)).await,
+        }
+    }
+
+    fn stats(&self) -> Option<PoolStats> {
+        match self {
+            Self::Pool(pool) => Some(pool.stats()),
+            Self::Writer(_) => None,
+        }
+    }
+}
+
 /// The writer (one connection) and the readers of one database.
 pub(super) struct Pools {
-    pub writer: Pool,
-    pub reader: Pool,
+    pub writer: Writer,
+    pub reader: Readers,
+}
+
+/// Closes the read connections, then the writer after the writes queued before, running
+/// `PRAGMA optimize` on it as SQLite recommends for long-lived connections.
+pub(super) async fn close(writer: &Writer, reader: &Readers) {
+    let readers = match reader {
+        Readers::Pool(pool) => pool.close(),
+        Readers::Writer(_) => Vec::new(),
+    };
+    let writer = writer.close().await;
+    let _ = tokio::task::spawn_blocking(move || {
+        drop(readers);
+        if let Some(conn) = writer {
+            let _ = conn.execute_batch("PRAGMA optimize");
+        }
+    })
+    .await;
+}
+
+/// The occupancy of the writer and the read pool, for the metrics.
+pub(super) fn stats(writer: &Writer, reader: &Readers) -> Vec<PoolStats> {
+    let mut stats = vec![writer.stats()];
+    stats.extend(reader.stats());
+    stats
 }
 
 /// Where the database lives.
@@ -152,9 +367,9 @@ pub(super) fn open(
     migrate(&mut writer)?;
 
     let Location::File(path) = location else {
-        let writer = Pool::new("writer", vec![writer], acquire_timeout);
+        let writer = Writer::start(writer, acquire_timeout)?;
         return Ok(Pools {
-            reader: writer.clone(),
+            reader: Readers::Writer(writer.clone()),
             writer,
         });
     };
@@ -166,11 +381,11 @@ pub(super) fn open(
         )
         .map_err(|e| message(&e))?;
         configure(&conn).map_err(|e| message(&e))?;
-        conns.push(conn);
+        conns.push(ReadConn::new(conn).map_err(|e| message(&e))?);
     }
     Ok(Pools {
-        writer: Pool::new("writer", vec![writer], acquire_timeout),
-        reader: Pool::new("reader", conns, acquire_timeout),
+        writer: Writer::start(writer, acquire_timeout)?,
+        reader: Readers::Pool(Pool::new(conns, acquire_timeout)),
     })
 }
 
@@ -295,12 +510,129 @@ impl From<rusqlite::Error> for StoreError {
     }
 }
 
-/// `PRAGMA optimize` before a connection closes, as SQLite recommends for long-lived ones.
-pub(super) fn optimize_and_close(conns: Vec<Connection>) {
-    for conn in conns {
-        if !conn.is_readonly(rusqlite::MAIN_DB).unwrap_or(true) {
-            let _ = conn.execute_batch("PRAGMA optimize");
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::AtomicUsize;
+
+    use super::*;
+
+    fn open_file(dir: &tempfile::TempDir) -> Result<Pools, String> {
+        open(
+            &Location::File(&dir.path().join("t.db")),
+            2,
+            Duration::from_secs(5),
+        )
+    }
+
+    /// Counts how often a read ran, and what it answered.
+    async fn counted(pools: &Pools, sql: &'static str) -> (i64, usize) {
+        let runs = Arc::new(AtomicUsize::new(0));
+        let seen = Arc::clone(&runs);
+        let n = pools
+            .reader
+            .read(move |c| {
+                seen.fetch_add(1, Ordering::Relaxed);
+                Ok(c.query_row(sql, [], |r| r.get::<_, i64>(0))?)
+            })
+            .await
+            .expect("read");
+        (n, runs.load(Ordering::Relaxed))
+    }
+
+    #[tokio::test]
+    async fn a_read_over_the_inline_budget_is_run_again_on_a_blocking_thread() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let pools = open_file(&dir).expect("open");
+        let (n, runs) = counted(&pools, "SELECT 1").await;
+        assert_eq!((n, runs), (1, 1), "a small read runs once, inline");
+        let (n, runs) = counted(
+            &pools,
+            "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 300000)
+             SELECT count(*) FROM c",
+        )
+        .await;
+        assert_eq!(n, 300_000, "the interrupted read still answers in full");
+        assert_eq!(runs, 2, "interrupted inline, then run whole elsewhere");
+    }
+
+    #[tokio::test]
+    async fn writes_run_in_order_and_readers_see_them() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let pools = open_file(&dir).expect("open");
+        pools
+            .writer
+            .run(|c| Ok(c.execute_batch("CREATE TABLE log (n INTEGER)")?))
+            .await
+            .expect("create");
+        let writes = (0..50).map(|n| {
+            pools.writer.run(move |c| {
+                c.execute("INSERT INTO log (n) VALUES (?1)", [n])?;
+                Ok(())
+            })
+        });
+        for w in writes {
+            w.await.expect("insert");
         }
-        drop(conn);
+        let (count, _) = counted(&pools, "SELECT count(*) FROM log").await;
+        assert_eq!(count, 50);
+        let (last, _) = counted(&pools, "SELECT n FROM log ORDER BY rowid DESC LIMIT 1").await;
+        assert_eq!(last, 49);
+        close(&pools.writer, &pools.reader).await;
+        let after = pools.writer.run(|_| Ok(())).await;
+        assert!(
+            matches!(after, Err(StoreError::Unavailable(_))),
+            "{after:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn databases_migrated_by_sqlx_open_and_tampered_ones_are_refused() {
+        use sqlx::Connection as _;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("t.db");
+        let url = format!("sqlite://{}?mode=rwc", path.display());
+        let mut conn = sqlx::SqliteConnection::connect(&url).await.expect("sqlx");
+        sqlx::migrate!("migrations/sqlite")
+            .run(&mut conn)
+            .await
+            .expect("sqlx migrate");
+        conn.close().await.expect("close");
+
+        let pools = open_file(&dir).expect("a database sqlx migrated opens");
+        let (applied, _) = counted(&pools, "SELECT count(*) FROM _sqlx_migrations").await;
+        let known = sqlx::migrate!("migrations/sqlite").iter().count();
+        assert_eq!(
+            applied,
+            i64::try_from(known).expect("small"),
+            "nothing re-applied"
+        );
+        pools
+            .writer
+            .run(|c| {
+                c.execute_batch("UPDATE _sqlx_migrations SET checksum = x'00' WHERE version = 1")?;
+                Ok(())
+            })
+            .await
+            .expect("tamper");
+        close(&pools.writer, &pools.reader).await;
+        let err = open_file(&dir).err().expect("refused");
+        assert!(err.contains("was changed after it was applied"), "{err}");
+
+        let other = tempfile::tempdir().expect("tempdir");
+        let pools = open_file(&other).expect("open");
+        pools
+            .writer
+            .run(|c| {
+                c.execute_batch(
+                    "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time)
+                     VALUES (99990101000000, 'from the future', TRUE, x'00', 0)",
+                )?;
+                Ok(())
+            })
+            .await
+            .expect("future migration");
+        close(&pools.writer, &pools.reader).await;
+        let err = open_file(&other).err().expect("refused");
+        assert!(err.contains("newer Taskward"), "{err}");
     }
 }

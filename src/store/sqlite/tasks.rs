@@ -168,7 +168,7 @@ impl SqliteStore {
         id: Uuid,
     ) -> StoreResult<Option<Task>> {
         self.reader
-            .run(move |c| {
+            .read(move |c| {
                 let sql = format!(
                     "SELECT {TASK_COLUMNS} FROM tasks t WHERE t.id = ?1 AND t.user_id = ?2"
                 );
@@ -207,9 +207,9 @@ impl SqliteStore {
         let whole = q.cursor.is_none();
         let limit = usize::try_from(q.limit).unwrap_or(usize::MAX);
         self.reader
-            .run(move |c| {
+            .read(move |c| {
                 // One read transaction, one snapshot: the page and the total agree.
-                let tx = c.transaction()?;
+                let tx = c.unchecked_transaction()?;
                 let tasks = tx
                     .prepare_cached(&sql.page)?
                     .query_map(
