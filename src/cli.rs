@@ -66,7 +66,6 @@ const EXIT_DATABASE: u8 = 1;
 impl Cli {
     /// Runs the chosen command and returns the process exit code.
     pub fn run(self) -> ExitCode {
-        crate::auth::password::tune_allocator();
         let (migrate_only, settings) = match self.command {
             None => (false, self.settings),
             Some(Command::Serve { settings }) => (false, settings),

@@ -3,33 +3,35 @@
 //! verify and are re-hashed at the next sign-in; all of it off the async runtime.
 //!
 //! Hashing is deliberately expensive. It runs in `spawn_blocking` behind a semaphore with
-//! one permit per core, so a storm of sign-ins queues here instead of starving the
-//! runtime threads that serve every other request.
+//! one permit per core but one (at least one permit), so a storm of sign-ins queues here
+//! and leaves a core to the runtime threads that serve every other request. With a permit
+//! per core, 16 concurrent sign-ins kept both cores of the benchmark machine busy with
+//! argon2 and the p99 of plain list requests went from 15 ms to 36-60 ms; sign-ins have
+//! throughput to spare, reads do not. On one core there is nothing to leave, and the one
+//! permit only keeps hashes from piling up on it.
+//!
+//! Each argon2 hash needs 19 MiB of work area (m = 19456 KiB). Allocated per hash, it was
+//! either kept by glibc in per-thread arenas (over 500 MiB after a burst of sign-ins) or,
+//! with a fixed mmap threshold (`mallopt`), mapped and zeroed afresh for every hash, a third
+//! of the hash's CPU. Instead the work areas belong to the permits: a pool of at most one
+//! area per permit, allocated on first use and reused by every hash and verification after
+//! it, so memory stays at permits x 19 MiB with glibc's default settings and no page is
+//! faulted in twice. A stored hash with a larger `m` than the current parameters gets a
+//! one-off area.
+//! The areas are not wiped between hashes: they hold intermediate argon2 state, which is
+//! only worth something to someone who can already read the process memory (and with it
+//! the passwords being hashed).
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
-use argon2::password_hash::PasswordHasher as _;
-use argon2::{Argon2, Params, PasswordHash, PasswordVerifier as _};
+use argon2::password_hash::phc::{Output, ParamsString, Salt};
+use argon2::{Algorithm, Argon2, Block, Params, PasswordHash, Version};
 use tokio::sync::Semaphore;
 
 use crate::better_auth::scrypt::BetterAuthHash;
 use crate::error::{AppError, AppResult};
 
-/// Makes glibc return argon2id's 19 MiB work areas to the system when a hash is done.
-///
-/// glibc raises its mmap threshold after the first large block is freed, so later work
-/// areas come from per-thread heap arenas and stay there: after a burst of concurrent
-/// sign-ins the process kept over 500 MB (measured by the benchmark). A fixed threshold
-/// keeps every allocation over 1 MiB on mmap, freed at once. Call it before the runtime
-/// starts its threads.
-pub fn tune_allocator() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: mallopt only adjusts allocator parameters and is called before any other
-    // thread exists; its return value only says whether the value was accepted.
-    unsafe {
-        libc::mallopt(libc::M_MMAP_THRESHOLD, 1024 * 1024);
-    }
-}
+type HashResult<T> = Result<T, argon2::password_hash::Error>;
 
 /// What a verification found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,27 +46,38 @@ pub enum Verified {
     Mismatch,
 }
 
-/// argon2id with the OWASP parameters (m=19 MiB, t=2, p=1), bounded concurrency, and a
-/// dummy hash that unknown emails are checked against.
+/// argon2id with the OWASP parameters (m=19 MiB, t=2, p=1), bounded concurrency, reused
+/// work areas, and a dummy hash that unknown emails are checked against.
 pub struct Passwords {
     params: Params,
     permits: Arc<Semaphore>,
+    areas: Arc<WorkAreas>,
     /// A hash of a random password: verifying against it costs what a real check costs,
     /// so an unknown email cannot be told from a wrong password by timing.
     dummy: String,
 }
 
+/// How many hashes may run at once on `cores` cores: all but one, and at least one.
+fn hashing_permits(cores: usize) -> usize {
+    cores.saturating_sub(1).max(1)
+}
+
 impl Passwords {
-    /// Sets up hashing with one permit per core.
+    /// Sets up hashing with one permit per core but one.
     pub fn new() -> Result<Self, String> {
         let cores = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
+        let permits = hashing_permits(cores);
         let params = Params::default();
+        let areas = Arc::new(WorkAreas::new(params.block_count(), permits));
         let mut random = [0u8; 32];
         getrandom::fill(&mut random).map_err(|e| e.to_string())?;
-        let dummy = hash_blocking(&params, &random).map_err(|e| e.to_string())?;
+        // A one-off area: the pool fills at the first sign-in, so idle memory stays small.
+        let dummy =
+            hash_blocking(&params, &WorkAreas::new(0, 0), &random).map_err(|e| e.to_string())?;
         Ok(Self {
             params,
-            permits: Arc::new(Semaphore::new(cores)),
+            permits: Arc::new(Semaphore::new(permits)),
+            areas,
             dummy,
         })
     }
@@ -72,8 +85,9 @@ impl Passwords {
     /// Hashes a new password as an argon2id PHC string.
     pub async fn hash(&self, password: &str) -> AppResult<String> {
         let params = self.params.clone();
+        let areas = Arc::clone(&self.areas);
         let password = password.as_bytes().to_vec();
-        self.run(move || hash_blocking(&params, &password))
+        self.run(move || hash_blocking(&params, &areas, &password))
             .await?
             .map_err(|e| AppError::Internal(format!("argon2 hashing failed: {e}")))
     }
@@ -85,8 +99,9 @@ impl Passwords {
         let hash = stored.unwrap_or(&self.dummy).to_owned();
         let password = password.as_bytes().to_vec();
         let params = self.params.clone();
+        let areas = Arc::clone(&self.areas);
         let verified = self
-            .run(move || verify_blocking(&params, &password, &hash))
+            .run(move || verify_blocking(&params, &areas, &password, &hash))
             .await?;
         Ok(if known { verified } else { Verified::Mismatch })
     }
@@ -111,10 +126,92 @@ impl Passwords {
     }
 }
 
-fn hash_blocking(params: &Params, password: &[u8]) -> Result<String, argon2::password_hash::Error> {
-    Argon2::from(params)
-        .hash_password(password)
-        .map(|h| h.to_string())
+/// argon2 work areas kept between hashes: at most `keep` of `blocks` blocks each. A hash
+/// takes one while it holds a permit, so with `keep` equal to the number of permits every
+/// hash finds one (after the first few) and no more are ever made.
+struct WorkAreas {
+    free: Mutex<Vec<Vec<Block>>>,
+    blocks: usize,
+    keep: usize,
+}
+
+impl WorkAreas {
+    fn new(blocks: usize, keep: usize) -> Self {
+        Self {
+            free: Mutex::new(Vec::with_capacity(keep)),
+            blocks,
+            keep,
+        }
+    }
+
+    /// Runs `work` on an area of at least `needed` blocks: a pooled one when that is big
+    /// enough, else a one-off area freed afterwards.
+    fn with<T>(&self, needed: usize, work: impl FnOnce(&mut [Block]) -> T) -> HashResult<T> {
+        if needed > self.blocks || self.keep == 0 {
+            return Ok(work(&mut allocate(needed)?));
+        }
+        let pooled = self
+            .free
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .pop();
+        let mut area = match pooled {
+            Some(area) => area,
+            None => allocate(self.blocks)?,
+        };
+        let out = work(&mut area);
+        let mut free = self.free.lock().unwrap_or_else(PoisonError::into_inner);
+        if free.len() < self.keep {
+            free.push(area);
+        }
+        Ok(out)
+    }
+}
+
+/// A zeroed work area; an allocation failure is an error, not an abort (a stored hash
+/// decides `blocks`).
+fn allocate(blocks: usize) -> HashResult<Vec<Block>> {
+    let mut area = Vec::new();
+    area.try_reserve_exact(blocks)
+        .map_err(|_| argon2::Error::OutOfMemory)?;
+    area.resize(blocks, Block::new());
+    Ok(area)
+}
+
+/// Hashes `password` with `argon2` and `salt` into an area from `areas`; `len` bytes out.
+fn compute(
+    argon2: &Argon2<'_>,
+    areas: &WorkAreas,
+    password: &[u8],
+    salt: &[u8],
+    len: usize,
+) -> HashResult<Output> {
+    let mut buffer = [0u8; Output::MAX_LENGTH];
+    let out = buffer
+        .get_mut(..len)
+        .ok_or(argon2::password_hash::Error::OutputSize)?;
+    areas.with(argon2.params().block_count(), |blocks| {
+        argon2.hash_password_into_with_memory(password, salt, &mut *out, blocks)
+    })??;
+    Ok(Output::new(out)?)
+}
+
+/// A new argon2id hash as a PHC string, the same string `PasswordHasher::hash_password`
+/// makes: 16 random bytes of salt, version 0x13, the output length of `params`.
+fn hash_blocking(params: &Params, areas: &WorkAreas, password: &[u8]) -> HashResult<String> {
+    let salt = Salt::new(&argon2::password_hash::try_generate_salt()?)?;
+    let (algorithm, version) = (Algorithm::Argon2id, Version::V0x13);
+    let argon2 = Argon2::new(algorithm, version, params.clone());
+    let len = params.output_len().unwrap_or(Params::DEFAULT_OUTPUT_LEN);
+    let output = compute(&argon2, areas, password, &salt, len)?;
+    Ok(PasswordHash {
+        algorithm: algorithm.ident(),
+        version: Some(version.into()),
+        params: ParamsString::try_from(params)?,
+        salt: Some(salt),
+        hash: Some(output),
+    }
+    .to_string())
 }
 
 /// Whether a stored hash is bcrypt, as written by passlib or the `bcrypt` package.
@@ -122,7 +219,26 @@ pub fn is_bcrypt(hash: &str) -> bool {
     ["$2a$", "$2b$", "$2y$"].iter().any(|p| hash.starts_with(p))
 }
 
-fn verify_blocking(current: &Params, password: &[u8], stored: &str) -> Verified {
+/// Whether `password` matches an argon2 PHC hash, computed with the hash's own algorithm,
+/// version, parameters (m, t, p, output length) and salt.
+fn argon2_matches(areas: &WorkAreas, password: &[u8], parsed: &PasswordHash) -> HashResult<bool> {
+    let (Some(salt), Some(expected)) = (&parsed.salt, &parsed.hash) else {
+        return Ok(false);
+    };
+    let algorithm = Algorithm::new(parsed.algorithm)?;
+    let version = parsed
+        .version
+        .map(Version::try_from)
+        .transpose()?
+        .unwrap_or_default();
+    let params = Params::try_from(parsed)?;
+    let argon2 = Argon2::new(algorithm, version, params);
+    let computed = compute(&argon2, areas, password, salt, expected.len())?;
+    // `Output`'s equality is constant-time.
+    Ok(computed == *expected)
+}
+
+fn verify_blocking(current: &Params, areas: &WorkAreas, password: &[u8], stored: &str) -> Verified {
     if is_bcrypt(stored) {
         return match bcrypt::verify(password, stored) {
             Ok(true) => Verified::Match { rehash: true },
@@ -140,11 +256,7 @@ fn verify_blocking(current: &Params, password: &[u8], stored: &str) -> Verified 
     let Ok(parsed) = PasswordHash::new(stored) else {
         return Verified::Mismatch;
     };
-    // The hash carries its own parameters; Argon2::default() reads them from it.
-    if Argon2::default()
-        .verify_password(password, &parsed)
-        .is_err()
-    {
+    if !matches!(argon2_matches(areas, password, &parsed), Ok(true)) {
         return Verified::Mismatch;
     }
     let weaker = Params::try_from(&parsed).map_or(true, |p| {
@@ -176,6 +288,174 @@ mod tests {
                 .await
                 .expect("verify"),
             Verified::Mismatch
+        );
+    }
+
+    #[test]
+    fn one_core_is_left_to_the_runtime() {
+        assert_eq!(hashing_permits(1), 1);
+        assert_eq!(hashing_permits(2), 1);
+        assert_eq!(hashing_permits(8), 7);
+    }
+
+    #[tokio::test]
+    async fn new_hashes_verify_with_the_argon2_crate_and_its_hashes_verify_here() {
+        use argon2::password_hash::{PasswordHasher as _, PasswordVerifier as _};
+
+        let p = Passwords::new().expect("setup");
+        let ours = p.hash("interchangeable").await.expect("hash");
+        let parsed = PasswordHash::new(&ours).expect("a PHC string");
+        assert!(
+            Argon2::default()
+                .verify_password(b"interchangeable", &parsed)
+                .is_ok()
+        );
+        assert!(
+            Argon2::default()
+                .verify_password(b"interchangeable!", &parsed)
+                .is_err()
+        );
+        let salt = parsed.salt.expect("salt");
+        assert_eq!(salt.len(), 16);
+
+        let theirs = Argon2::default()
+            .hash_password(b"interchangeable")
+            .expect("hash")
+            .to_string();
+        // Same shape: algorithm, version, parameters, salt and output lengths.
+        assert_eq!(theirs.len(), ours.len(), "{theirs} / {ours}");
+        assert_eq!(theirs[..31], ours[..31]);
+        assert_eq!(
+            p.verify("interchangeable", Some(&theirs))
+                .await
+                .expect("verify"),
+            Verified::Match { rehash: false }
+        );
+        assert_eq!(
+            p.verify("Interchangeable", Some(&theirs))
+                .await
+                .expect("verify"),
+            Verified::Mismatch
+        );
+    }
+
+    /// A hash made elsewhere with `params`, `algorithm` and `version`.
+    fn foreign_hash(algorithm: Algorithm, version: Version, params: Params, pw: &str) -> String {
+        use argon2::password_hash::PasswordHasher as _;
+
+        Argon2::new(algorithm, version, params)
+            .hash_password(pw.as_bytes())
+            .expect("hash")
+            .to_string()
+    }
+
+    #[tokio::test]
+    async fn the_stored_hash_decides_the_parameters() {
+        let p = Passwords::new().expect("setup");
+        let params = |m, t, p, len| Params::new(m, t, p, Some(len)).expect("params");
+        let cases = [
+            // Less memory, more passes: weaker, so re-hashed.
+            (
+                Algorithm::Argon2id,
+                Version::V0x13,
+                params(4096, 3, 1, 32),
+                true,
+            ),
+            // More memory than a pooled work area, two lanes, a longer output.
+            (
+                Algorithm::Argon2id,
+                Version::V0x13,
+                params(24 * 1024, 2, 2, 64),
+                false,
+            ),
+            // Another variant and the old version: honoured, and replaced by argon2id.
+            (
+                Algorithm::Argon2i,
+                Version::V0x10,
+                params(19 * 1024, 2, 1, 32),
+                true,
+            ),
+            (
+                Algorithm::Argon2d,
+                Version::V0x13,
+                params(1024, 1, 1, 16),
+                true,
+            ),
+        ];
+        for (algorithm, version, params, rehash) in cases {
+            let label = format!("{algorithm} {version:?} {params:?}");
+            let hash = foreign_hash(algorithm, version, params, "tuned elsewhere");
+            assert_eq!(
+                p.verify("tuned elsewhere", Some(&hash))
+                    .await
+                    .expect("verify"),
+                Verified::Match { rehash },
+                "{label}: {hash}"
+            );
+            assert_eq!(
+                p.verify("tuned elsewhere.", Some(&hash))
+                    .await
+                    .expect("verify"),
+                Verified::Mismatch,
+                "{label}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn altered_hashes_do_not_match() {
+        let p = Passwords::new().expect("setup");
+        let hash = p.hash("tamper-proof").await.expect("hash");
+        // The same salt and output under other parameters, and no output at all.
+        let other_t = hash.replace(",t=2,", ",t=3,");
+        let (no_output, _) = hash.rsplit_once('$').expect("fields");
+        for altered in [other_t.as_str(), no_output] {
+            assert_eq!(
+                p.verify("tamper-proof", Some(altered))
+                    .await
+                    .expect("verify"),
+                Verified::Mismatch,
+                "{altered}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn work_areas_are_reused_and_bounded_by_the_permits() {
+        let p = Arc::new(Passwords::new().expect("setup"));
+        let pooled = || p.areas.free.lock().expect("pool").len();
+        assert_eq!(pooled(), 0, "allocated on first use, not at start");
+        let tasks: Vec<_> = (0..6)
+            .map(|i| {
+                let p = Arc::clone(&p);
+                tokio::spawn(async move {
+                    let password = format!("concurrent {i}");
+                    let hash = p.hash(&password).await.expect("hash");
+                    p.verify(&password, Some(&hash)).await.expect("verify")
+                })
+            })
+            .collect();
+        for task in tasks {
+            assert_eq!(task.await.expect("task"), Verified::Match { rehash: false });
+        }
+        let permits = p.areas.keep;
+        assert!(
+            (1..=permits).contains(&pooled()),
+            "{} > {permits}",
+            pooled()
+        );
+        // A larger stored hash gets a one-off area; the pooled ones keep their size.
+        let big = Params::new(24 * 1024, 2, 1, None).expect("params");
+        let hash = foreign_hash(Algorithm::Argon2id, Version::V0x13, big, "big");
+        assert_eq!(
+            p.verify("big", Some(&hash)).await.expect("verify"),
+            Verified::Match { rehash: false }
+        );
+        let free = p.areas.free.lock().expect("pool");
+        assert!(free.len() <= permits);
+        assert!(
+            free.iter()
+                .all(|area| area.len() == Params::default().block_count())
         );
     }
 
