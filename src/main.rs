@@ -4,6 +4,12 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+/// mimalloc instead of glibc's malloc: a request allocates and frees many small
+/// buffers (rows, strings, JSON), and glibc's malloc was a fifth of the CPU time of a
+/// list request (docs/benchmarks.md).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     // A missing .env is normal; a broken one is a configuration error.
     if let Err(e) = dotenvy::dotenv()

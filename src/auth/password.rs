@@ -69,11 +69,7 @@ impl Passwords {
         let permits = hashing_permits(cores);
         let params = Params::default();
         let areas = Arc::new(WorkAreas::new(params.block_count(), permits));
-        let mut random = [0u8; 32];
-        getrandom::fill(&mut random).map_err(|e| e.to_string())?;
-        // A one-off area: the pool fills at the first sign-in, so idle memory stays small.
-        let dummy =
-            hash_blocking(&params, &WorkAreas::new(0, 0), &random).map_err(|e| e.to_string())?;
+        let dummy = dummy_hash(&params).map_err(|e| e.to_string())?;
         Ok(Self {
             params,
             permits: Arc::new(Semaphore::new(permits)),
@@ -210,6 +206,24 @@ fn hash_blocking(params: &Params, areas: &WorkAreas, password: &[u8]) -> HashRes
         params: ParamsString::try_from(params)?,
         salt: Some(salt),
         hash: Some(output),
+    }
+    .to_string())
+}
+
+/// A hash that costs what a real one costs to verify and that no password matches: the
+/// parameters of new hashes, a random salt and a random output (a match would take
+/// finding an argon2 preimage). Made without hashing, so start-up allocates no work area.
+fn dummy_hash(params: &Params) -> HashResult<String> {
+    let salt = Salt::new(&argon2::password_hash::try_generate_salt()?)?;
+    let len = params.output_len().unwrap_or(Params::DEFAULT_OUTPUT_LEN);
+    let mut random = vec![0u8; len];
+    getrandom::fill(&mut random).map_err(|_| argon2::password_hash::Error::Crypto)?;
+    Ok(PasswordHash {
+        algorithm: Algorithm::Argon2id.ident(),
+        version: Some(Version::V0x13.into()),
+        params: ParamsString::try_from(params)?,
+        salt: Some(salt),
+        hash: Some(Output::new(&random)?),
     }
     .to_string())
 }
@@ -513,5 +527,24 @@ mod tests {
                 .expect("verify"),
             Verified::Mismatch
         );
+    }
+
+    #[tokio::test]
+    async fn the_dummy_hash_has_the_parameters_of_a_real_one() {
+        let p = Passwords::new().expect("setup");
+        let real = p.hash("a real password").await.expect("hash");
+        let (real, dummy) = (
+            PasswordHash::new(&real).expect("real parses"),
+            PasswordHash::new(&p.dummy).expect("dummy parses"),
+        );
+        assert_eq!(dummy.algorithm, real.algorithm);
+        assert_eq!(dummy.version, real.version);
+        assert_eq!(dummy.params, real.params, "so verifying it costs the same");
+        assert_eq!(
+            dummy.hash.map(|h| h.len()),
+            real.hash.map(|h| h.len()),
+            "same output length"
+        );
+        assert_ne!(dummy.salt, real.salt);
     }
 }
