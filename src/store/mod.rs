@@ -23,7 +23,7 @@ pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 
 /// A failure of the store, already sorted by what the caller can do about it.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum StoreError {
     /// The database does not answer (connection refused, pool timed out, I/O): retry later.
     #[error("database unavailable: {0}")]

@@ -34,7 +34,7 @@ impl SqliteStore {
     ) -> StoreResult<Vec<LinkOutcome>> {
         self.writer
             .run(move |c| {
-                let tx = c.transaction()?;
+                let mut tx = c.savepoint()?;
                 let mut outcomes = Vec::with_capacity(users.len());
                 for linked in &users {
                     outcomes.push(link_one(&tx, linked)?);

@@ -22,7 +22,7 @@ impl SqliteStore {
         // The rows are written on a blocking thread; it reports how far it got here.
         let (report, mut reports) = tokio::sync::mpsc::unbounded_channel::<u64>();
         let work = self.writer.run(move |c| {
-            let tx = c.transaction()?;
+            let mut tx = c.savepoint()?;
             let mut counts = ImportCounts::default();
             let mut handled = 0u64;
             let handled_one = |handled: &mut u64| {

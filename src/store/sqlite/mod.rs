@@ -226,7 +226,7 @@ impl Store for SqliteStore {
         let now = to_micros(now);
         self.writer
             .run(move |c| {
-                let tx = c.transaction()?;
+                let tx = c.savepoint()?;
                 let done = tx
                     .prepare_cached(
                         "UPDATE users SET password_hash = ?1, updated_at = ?2 WHERE id = ?3",
@@ -310,7 +310,7 @@ impl Store for SqliteStore {
         // One writer connection: this transaction cannot interleave with another rotation.
         self.writer
             .run(move |c| {
-                let tx = c.transaction()?;
+                let tx = c.savepoint()?;
                 let sql = format!(
                     "UPDATE sessions SET refresh_hash = ?1, last_used_at = ?2, expires_at = ?3
                      WHERE refresh_hash = ?4 AND revoked_at IS NULL AND expires_at > ?2
@@ -433,8 +433,9 @@ impl Store for SqliteStore {
     async fn backup(&self, path: &str) -> StoreResult<()> {
         // An online, consistent copy: readers and the writer carry on meanwhile.
         let target = path.to_owned();
+        // VACUUM cannot run inside a transaction: not in a batch.
         self.writer
-            .run(move |c| {
+            .run_alone(move |c| {
                 c.execute("VACUUM INTO ?1", [&target]).map_err(|e| {
                     StoreError::Open(format!(
                         "cannot back up to `{target}`: {}",

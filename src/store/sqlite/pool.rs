@@ -162,12 +162,98 @@ impl Pool {
     }
 }
 
-type Job = Box<dyn FnOnce(&mut Connection) + Send>;
+/// What is left of an operation once it ran: answering its caller, with the failure of
+/// the commit of its batch if that failed.
+type Done = Box<dyn FnOnce(Option<&StoreError>) + Send>;
+type Job = Box<dyn FnOnce(&mut Connection) -> Done + Send>;
 
 enum Message {
+    /// An operation that may share a transaction with those queued beside it.
     Run(Job),
+    /// An operation that must run outside any transaction (`VACUUM INTO`).
+    Alone(Job),
     /// Stop after the queued jobs; the connection is handed back for closing.
     Close(tokio::sync::oneshot::Sender<Connection>),
+}
+
+/// Most operations committed together.
+const BATCH: usize = 64;
+
+/// The writer thread: takes what is queued, runs it, answers.
+fn writer_loop(mut conn: Connection, queue: &mpsc::Receiver<Message>) {
+    let mut next = None;
+    loop {
+        let message = match next.take() {
+            Some(message) => message,
+            None => match queue.recv() {
+                Ok(message) => message,
+                Err(_) => return,
+            },
+        };
+        match message {
+            Message::Close(reply) => {
+                let _ = reply.send(conn);
+                return;
+            }
+            Message::Alone(job) => job(&mut conn)(None),
+            Message::Run(job) => {
+                let mut jobs = vec![job];
+                while jobs.len() < BATCH {
+                    match queue.try_recv() {
+                        Ok(Message::Run(job)) => jobs.push(job),
+                        Ok(other) => {
+                            next = Some(other);
+                            break;
+                        }
+                        Err(_) => break,
+                    }
+                }
+                run_batch(&mut conn, jobs);
+            }
+        }
+    }
+}
+
+/// Group commit: the operations queued together run in one transaction, in order, and
+/// their callers hear back once it is committed: one commit, and one write of each
+/// changed page to the WAL, for many operations. Each operation is atomic on its own
+/// (one statement, or a savepoint of its own), so one that fails is undone alone. If the
+/// commit fails, every operation of the batch answers its error: none of them happened.
+fn run_batch(conn: &mut Connection, jobs: Vec<Job>) {
+    if jobs.len() == 1 || conn.execute_batch("BEGIN IMMEDIATE").is_err() {
+        // Alone, or the database refuses a transaction now: each operation runs as its
+        // own transaction and reports its own error.
+        for job in jobs {
+            job(conn)(None);
+        }
+        return;
+    }
+    let mut done: Vec<Done> = Vec::with_capacity(jobs.len());
+    let mut jobs = jobs.into_iter();
+    while let Some(job) = jobs.next() {
+        done.push(job(conn));
+        if conn.is_autocommit() {
+            // Some errors (a full disk, I/O) make SQLite roll the whole transaction back:
+            // what ran in it did not happen, and the rest run on their own.
+            let undone = StoreError::Unavailable(
+                "the database rolled the transaction back; nothing was written".into(),
+            );
+            for answer in done {
+                answer(Some(&undone));
+            }
+            for job in jobs {
+                job(conn)(None);
+            }
+            return;
+        }
+    }
+    let failed = conn.execute_batch("COMMIT").err().map(|e| {
+        let _ = conn.execute_batch("ROLLBACK");
+        StoreError::from(e)
+    });
+    for answer in done {
+        answer(failed.as_ref());
+    }
 }
 
 /// The one writing connection, owned by a thread that runs queued operations in order.
@@ -185,21 +271,11 @@ impl std::fmt::Debug for Writer {
 }
 
 impl Writer {
-    fn start(mut conn: Connection, acquire_timeout: Duration) -> Result<Self, String> {
+    fn start(conn: Connection, acquire_timeout: Duration) -> Result<Self, String> {
         let (send, receive) = mpsc::channel::<Message>();
         std::thread::Builder::new()
             .name("sqlite-writer".into())
-            .spawn(move || {
-                for message in receive {
-                    match message {
-                        Message::Run(job) => job(&mut conn),
-                        Message::Close(reply) => {
-                            let _ = reply.send(conn);
-                            return;
-                        }
-                    }
-                }
-            })
+            .spawn(move || writer_loop(conn, &receive))
             .map_err(|e| format!("cannot start the writer thread: {e}"))?;
         Ok(Self {
             queue: Arc::new(Mutex::new(Some(send))),
@@ -208,10 +284,29 @@ impl Writer {
         })
     }
 
-    /// Runs `op` on the writing connection after the operations queued before it. An
-    /// operation still queued after the acquire timeout, or whose caller has gone (a
-    /// request timed out, a client hung up), is not run at all: `Unavailable`.
+    /// Runs `op` on the writing connection after the operations queued before it,
+    /// possibly in one transaction with its neighbours (see [`run_batch`]), so `op` must
+    /// be atomic on its own: one statement, or a savepoint. An operation still queued
+    /// after the acquire timeout, or whose caller has gone (a request timed out, a client
+    /// hung up), is not run at all.
     pub(super) async fn run<T, F>(&self, op: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> StoreResult<T> + Send + 'static,
+    {
+        self.send(op, Message::Run).await
+    }
+
+    /// Runs `op` on the writing connection outside any transaction.
+    pub(super) async fn run_alone<T, F>(&self, op: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> StoreResult<T> + Send + 'static,
+    {
+        self.send(op, Message::Alone).await
+    }
+
+    async fn send<T, F>(&self, op: F, kind: fn(Job) -> Message) -> StoreResult<T>
     where
         T: Send + 'static,
         F: FnOnce(&mut Connection) -> StoreResult<T> + Send + 'static,
@@ -222,18 +317,24 @@ impl Writer {
         let timeout = self.acquire_timeout;
         let job: Job = Box::new(move |conn| {
             queued.fetch_sub(1, Ordering::Relaxed);
-            if reply.is_closed() {
-                return;
-            }
-            let result = if Instant::now() > deadline {
-                Err(StoreError::Unavailable(format!(
+            let result = if reply.is_closed() {
+                None
+            } else if Instant::now() > deadline {
+                Some(Err(StoreError::Unavailable(format!(
                     "the writer was busy for more than {} ms",
                     timeout.as_millis()
-                )))
+                ))))
             } else {
-                op(conn)
+                Some(op(conn))
             };
-            let _ = reply.send(result);
+            Box::new(move |failed: Option<&StoreError>| {
+                if let Some(result) = result {
+                    let _ = reply.send(match failed {
+                        Some(e) => Err(e.clone()),
+                        None => result,
+                    });
+                }
+            })
         });
         {
             let queue = self
@@ -245,7 +346,7 @@ impl Writer {
                 .ok_or_else(|| StoreError::Unavailable("the database is closed".into()))?;
             self.queued.fetch_add(1, Ordering::Relaxed);
             sender
-                .send(Message::Run(job))
+                .send(kind(job))
                 .map_err(|_| StoreError::Internal("the writer thread has stopped".into()))?;
         }
         answer
@@ -583,6 +684,52 @@ mod tests {
             matches!(after, Err(StoreError::Unavailable(_))),
             "{after:?}"
         );
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_failing_write_among_concurrent_ones_is_undone_alone() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let pools = open_file(&dir).expect("open");
+        pools
+            .writer
+            .run(|c| Ok(c.execute_batch("CREATE TABLE t (n INTEGER UNIQUE)")?))
+            .await
+            .expect("create");
+        // 200 writers at once, so the queue fills and operations share transactions.
+        // Every tenth inserts its number and then a duplicate in one savepoint: it must
+        // fail, and its first insert must be undone with it, and nothing else.
+        let mut tasks = Vec::new();
+        for n in 0..200_i64 {
+            let writer = pools.writer.clone();
+            tasks.push(tokio::spawn(async move {
+                writer
+                    .run(move |c| {
+                        let sp = c.savepoint()?;
+                        sp.execute("INSERT INTO t (n) VALUES (?1)", [n])?;
+                        if n % 10 == 0 {
+                            sp.execute("INSERT INTO t (n) VALUES (?1)", [n])?;
+                        }
+                        sp.commit()?;
+                        Ok(())
+                    })
+                    .await
+            }));
+        }
+        for (n, task) in tasks.into_iter().enumerate() {
+            let result = task.await.expect("join");
+            if n % 10 == 0 {
+                assert!(
+                    matches!(result, Err(StoreError::Conflict(_))),
+                    "{n}: {result:?}"
+                );
+            } else {
+                assert!(result.is_ok(), "{n}: {result:?}");
+            }
+        }
+        let (rows, _) = counted(&pools, "SELECT count(*) FROM t").await;
+        assert_eq!(rows, 180);
+        let (failed_kept, _) = counted(&pools, "SELECT count(*) FROM t WHERE n % 10 = 0").await;
+        assert_eq!(failed_kept, 0, "a failed operation left nothing behind");
     }
 
     #[tokio::test]

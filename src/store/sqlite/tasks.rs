@@ -97,7 +97,7 @@ impl SqliteStore {
         let task = task.clone();
         self.writer
             .run(move |c| {
-                let tx = c.transaction()?;
+                let tx = c.savepoint()?;
                 if !insert_task_row(&tx, &task)? {
                     return Err(StoreError::Conflict("a task with this id already exists"));
                 }
@@ -115,7 +115,7 @@ impl SqliteStore {
         let task = task.clone();
         self.writer
             .run(move |c| {
-                let tx = c.transaction()?;
+                let tx = c.savepoint()?;
                 let tags = tags_json(&task);
                 // The stored tags, read in the same transaction: the tag index is rewritten
                 // only when they change (a toggle or a title edit leaves it alone).
