@@ -177,7 +177,18 @@ async fn tasks_list(
     })?;
     let page = service::list(&state, user, &query).await?;
     let tasks: Vec<TaskView> = page.tasks.into_iter().map(TaskView::from).collect();
-    let mut res = Json(tasks).into_response();
+    // Sized for a typical task up front: the page is written once, not regrown.
+    let mut body = Vec::with_capacity(64 + tasks.len() * 512);
+    serde_json::to_writer(&mut body, &tasks)
+        .map_err(|e| AppError::Internal(format!("encoding a page of tasks: {e}")))?;
+    let mut res = (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        body,
+    )
+        .into_response();
     let headers = res.headers_mut();
     headers.insert(
         HeaderName::from_static("x-total-count"),

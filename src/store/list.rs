@@ -37,6 +37,10 @@ pub struct ListSql {
     pub page: String,
     /// Its parameters.
     pub page_params: Vec<Param>,
+    /// The page statement with one more column: the total of all matches, ignoring the
+    /// cursor, as an uncorrelated subquery over the same placeholders (`page_params`), so
+    /// one statement answers both (SQLite computes such a subquery once).
+    pub page_with_total: String,
     /// `SELECT COUNT(*) ...` of all matches, ignoring the cursor.
     pub count: String,
     /// Its parameters.
@@ -182,17 +186,23 @@ pub fn build(dialect: Dialect, columns: &str, user_id: Uuid, q: &ListQuery) -> L
         params: Vec::new(),
     };
     let mut page_where = filters(&mut page, user_id, q);
+    let total = format!(
+        "(SELECT COUNT(*) FROM tasks t WHERE {})",
+        page_where.join(" AND ")
+    );
     if let Some(cursor) = &q.cursor {
         let cond = after(&mut page, q, cursor);
         page_where.push(cond);
     }
     let order = order_by(q, dialect);
     let limit = page.bind(Param::Int(i64::from(q.limit) + 1));
+    let rest = format!(
+        "FROM tasks t WHERE {} ORDER BY {order} LIMIT {limit}",
+        page_where.join(" AND ")
+    );
     ListSql {
-        page: format!(
-            "SELECT {columns} FROM tasks t WHERE {} ORDER BY {order} LIMIT {limit}",
-            page_where.join(" AND ")
-        ),
+        page: format!("SELECT {columns} {rest}"),
+        page_with_total: format!("SELECT {columns}, {total} {rest}"),
         page_params: page.params,
         count: format!("SELECT COUNT(*) FROM tasks t WHERE {count_where}"),
         count_params: count.params,
@@ -212,6 +222,12 @@ mod tests {
             let sql = build(dialect, "t.id", user, &q);
             assert!(sql.page.contains("WHERE t.user_id = "), "{}", sql.page);
             assert!(sql.count.contains("WHERE t.user_id = "), "{}", sql.count);
+            assert!(
+                sql.page_with_total
+                    .contains("(SELECT COUNT(*) FROM tasks t WHERE t.user_id = "),
+                "{}",
+                sql.page_with_total
+            );
             assert_eq!(sql.page_params[0], Param::Uuid(user));
             assert_eq!(sql.count_params[0], Param::Uuid(user));
         }

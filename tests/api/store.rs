@@ -7,7 +7,7 @@ use taskward::store::{
     StoreError, truncate_to_micros,
 };
 use taskward::tasks::model::{Priority, Task};
-use taskward::tasks::query::ListQuery;
+use taskward::tasks::query::{Cursor, ListQuery};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -583,6 +583,71 @@ async fn an_import_that_fails_writes_nothing(db: TestDb) {
     );
 }
 
+/// The total counts every match on every page, past the end, and for a user big enough
+/// that SQLite moves the read off the calling thread (its work budget runs out).
+async fn the_total_counts_every_match_on_every_page(db: TestDb) {
+    let store = db.open_store().await;
+    let (big, other) = (new_user("big@example.com"), new_user("other@example.com"));
+    let tasks: Vec<Task> = (0..20_000)
+        .map(|i| {
+            let mut t = imported_task(big.id, &format!("task {i}"));
+            t.completed = i % 4 != 0;
+            t
+        })
+        .chain((0..5).map(|i| imported_task(other.id, &format!("theirs {i}"))))
+        .collect();
+    let batch = ImportBatch {
+        users: vec![big.clone(), other.clone()],
+        tasks,
+    };
+    store.import(&batch, true, &|_| {}).await.expect("import");
+
+    for (query, expected) in [
+        ("limit=50", 20_000),
+        ("status=pending&limit=100", 5_000),
+        ("q=task+1&limit=20", 11_111),
+        ("q=nothing like it", 0),
+    ] {
+        let mut q = ListQuery::parse(query).expect("query");
+        let (page, total) = store.task_list(big.id, &q).await.expect("list");
+        assert_eq!(total, expected, "{query}: first page");
+        assert_eq!(
+            page.len() as u64,
+            expected.min(u64::from(q.limit) + 1),
+            "{query}"
+        );
+        let Some(last) = page.get(q.limit as usize - 1) else {
+            continue;
+        };
+        q.cursor = Some(Cursor::after(last, q.sort));
+        let (next, total) = store.task_list(big.id, &q).await.expect("next");
+        assert_eq!(total, expected, "{query}: second page");
+        assert!(!next.is_empty() && next[0].id != last.id, "{query}");
+        // Past the last task: an empty page, and still the total.
+        let mut oldest_first = q.clone();
+        oldest_first.sort.descending = false;
+        oldest_first.cursor = None;
+        oldest_first.limit = 1;
+        let (oldest, _) = store
+            .task_list(big.id, &oldest_first)
+            .await
+            .expect("oldest");
+        let mut all = q.clone();
+        all.cursor = oldest.first().map(|t| Cursor::after(t, q.sort));
+        let (past, total) = store.task_list(big.id, &all).await.expect("past");
+        assert_eq!((past.len(), total), (0, expected), "{query}: past the end");
+    }
+    let (theirs, total) = store
+        .task_list(other.id, &ListQuery::parse("").expect("q"))
+        .await
+        .expect("other");
+    assert_eq!(
+        (theirs.len(), total),
+        (5, 5),
+        "another user sees only theirs"
+    );
+}
+
 async fn pool_stats_name_every_pool(db: TestDb) {
     let store = db.open_store().await;
     let stats = store.pool_stats();
@@ -609,4 +674,5 @@ on_both_databases!(
     an_import_keeps_ids_and_a_second_run_writes_nothing,
     an_import_that_fails_writes_nothing,
     pool_stats_name_every_pool,
+    the_total_counts_every_match_on_every_page,
 );

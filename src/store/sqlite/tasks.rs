@@ -12,6 +12,9 @@ use crate::tasks::query::ListQuery;
 
 const TASK_COLUMNS: &str = "t.id, t.user_id, t.title, t.description, t.completed, t.priority, t.due_at, t.tags, t.created_at, t.updated_at, t.completed_at, t.version";
 
+/// Where `page_with_total` puts the total: after the task columns.
+const TOTAL_COLUMN: usize = 12;
+
 fn task_from_row(row: &Row<'_>) -> rusqlite::Result<Task> {
     let tags: String = row.get(7)?;
     Ok(Task {
@@ -203,32 +206,30 @@ impl SqliteStore {
         q: &ListQuery,
     ) -> StoreResult<(Vec<Task>, u64)> {
         let sql = list::build(Dialect::Sqlite, TASK_COLUMNS, user_id, q);
-        // A first page that holds every match is its own total: no count needed.
-        let whole = q.cursor.is_none();
-        let limit = usize::try_from(q.limit).unwrap_or(usize::MAX);
+        let first_page = q.cursor.is_none();
         self.reader
             .read(move |c| {
-                // One read transaction, one snapshot: the page and the total agree.
-                let tx = c.unchecked_transaction()?;
-                let tasks = tx
-                    .prepare_cached(&sql.page)?
-                    .query_map(
-                        params_from_iter(sql.page_params.iter().map(value)),
-                        task_from_row,
-                    )?
+                // One statement, one snapshot: the page and the total agree.
+                let mut total = None;
+                let tasks = c
+                    .prepare_cached(&sql.page_with_total)?
+                    .query_map(params_from_iter(sql.page_params.iter().map(value)), |row| {
+                        total = Some(row.get::<_, i64>(TOTAL_COLUMN)?);
+                        task_from_row(row)
+                    })?
                     .collect::<rusqlite::Result<Vec<_>>>()?;
-                let total = if whole && tasks.len() <= limit {
-                    tasks.len() as u64
-                } else {
-                    let n: i64 = tx
+                let total = match total {
+                    Some(n) => n,
+                    // No rows: nothing matches, or the cursor is past the end, when the
+                    // total takes a statement of its own.
+                    None if first_page => 0,
+                    None => c
                         .prepare_cached(&sql.count)?
                         .query_row(params_from_iter(sql.count_params.iter().map(value)), |r| {
                             r.get(0)
-                        })?;
-                    u64::try_from(n).unwrap_or(0)
+                        })?,
                 };
-                tx.commit()?;
-                Ok((tasks, total))
+                Ok((tasks, u64::try_from(total).unwrap_or(0)))
             })
             .await
     }
