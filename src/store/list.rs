@@ -195,7 +195,13 @@ pub fn build(dialect: Dialect, columns: &str, user_id: Uuid, q: &ListQuery) -> L
         page_where.push(cond);
     }
     let order = order_by(q, dialect);
-    let limit = page.bind(Param::Int(i64::from(q.limit) + 1));
+    let limit = match dialect {
+        // A literal, not a parameter: SQLite's planner reads a bound LIMIT and then marks
+        // the statement to be compiled again whenever that parameter is bound, that is on
+        // every request (seen in a profile). The limit is a number checked by the parser.
+        Dialect::Sqlite => (u64::from(q.limit) + 1).to_string(),
+        Dialect::Postgres => page.bind(Param::Int(i64::from(q.limit) + 1)),
+    };
     let rest = format!(
         "FROM tasks t WHERE {} ORDER BY {order} LIMIT {limit}",
         page_where.join(" AND ")
@@ -256,5 +262,7 @@ mod tests {
             "{}",
             lite.page
         );
+        assert!(lite.page.ends_with("LIMIT 11"), "{}", lite.page);
+        assert_eq!(lite.page_params.len(), 3, "no parameter for the limit");
     }
 }
