@@ -2,7 +2,7 @@
 
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::{SqliteStore, pool, user_from_row};
+use super::{Existing, SqliteStore, insert_user, pool, user_from_row};
 use crate::store::{LinkOutcome, LinkedUser, StoreResult, UserRecord, to_micros};
 
 const LINK_TAKEN: &str = "this identity is already linked";
@@ -68,19 +68,7 @@ fn link_one(conn: &Connection, linked: &LinkedUser) -> StoreResult<LinkOutcome> 
     }
     let user = &linked.user;
     let created = to_micros(user.created_at);
-    conn.prepare_cached(
-        "INSERT INTO users (id, email, email_lower, name, password_hash, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
-    )?
-    .execute(params![
-        user.id,
-        user.email,
-        user.email_lower,
-        user.name,
-        user.password_hash,
-        created
-    ])
-    .map_err(|e| pool::store_error(e, LINK_TAKEN))?;
+    insert_user(conn, user, Existing::Fail).map_err(|e| pool::store_error(e, LINK_TAKEN))?;
     conn.prepare_cached(
         "INSERT INTO external_identities (issuer, subject, user_id, created_at)
          VALUES (?1, ?2, ?3, ?4)",

@@ -1,10 +1,8 @@
 //! Bulk import into SQLite: every row of a batch in one transaction on the writer.
 
-use rusqlite::params;
-
 use super::tasks::insert_task_row;
-use super::{SqliteStore, pool};
-use crate::store::{ImportBatch, ImportCounts, StoreResult, to_micros};
+use super::{Existing, SqliteStore, insert_user, pool};
+use crate::store::{ImportBatch, ImportCounts, StoreResult};
 
 const EMAIL_TAKEN: &str = "an imported email already belongs to another account";
 
@@ -36,19 +34,7 @@ impl SqliteStore {
                 // A different account with the same email is still an error (the importer
                 // checks for it first, so reaching it means a concurrent sign-up: nothing
                 // is written).
-                let done = tx
-                    .prepare_cached(
-                        "INSERT INTO users (id, email, email_lower, name, password_hash, created_at, updated_at)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6) ON CONFLICT (id) DO NOTHING",
-                    )?
-                    .execute(params![
-                        user.id,
-                        user.email,
-                        user.email_lower,
-                        user.name,
-                        user.password_hash,
-                        to_micros(user.created_at)
-                    ])
+                let done = insert_user(&tx, user, Existing::Keep)
                     .map_err(|e| pool::store_error(e, EMAIL_TAKEN))?;
                 counts.users += u64::try_from(done).unwrap_or(0);
                 handled_one(&mut handled);

@@ -115,6 +115,37 @@ fn revoke_all(
     .execute(params![now, user_id, keep])
 }
 
+/// What inserting a user whose id exists does.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Existing {
+    /// A constraint error.
+    Fail,
+    /// Nothing: the user was imported before (the row count says 0).
+    Keep,
+}
+
+/// Inserts a user row; the number of rows written.
+fn insert_user(conn: &Connection, user: &NewUser, existing: Existing) -> rusqlite::Result<usize> {
+    let sql = match existing {
+        Existing::Fail => {
+            "INSERT INTO users (id, email, email_lower, name, password_hash, created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)"
+        }
+        Existing::Keep => {
+            "INSERT INTO users (id, email, email_lower, name, password_hash, created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6) ON CONFLICT (id) DO NOTHING"
+        }
+    };
+    conn.prepare_cached(sql)?.execute(params![
+        user.id,
+        user.email,
+        user.email_lower,
+        user.name,
+        user.password_hash,
+        to_micros(user.created_at)
+    ])
+}
+
 /// One user by a unique column (`id`, `email_lower`).
 fn user_where(
     conn: &Connection,
@@ -149,19 +180,8 @@ impl Store for SqliteStore {
         let user = user.clone();
         self.writer
             .run(move |c| {
-                c.prepare_cached(
-                    "INSERT INTO users (id, email, email_lower, name, password_hash, created_at, updated_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
-                )?
-                .execute(params![
-                    user.id,
-                    user.email,
-                    user.email_lower,
-                    user.name,
-                    user.password_hash,
-                    to_micros(user.created_at)
-                ])
-                .map_err(|e| pool::store_error(e, EMAIL_TAKEN))?;
+                insert_user(c, &user, Existing::Fail)
+                    .map_err(|e| pool::store_error(e, EMAIL_TAKEN))?;
                 Ok(())
             })
             .await
