@@ -25,9 +25,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import report, seed
-from .scenarios import SCENARIOS, Settings, Target, run_scenario, run_storm
+from .scenarios import HELLO, SCENARIOS, Settings, Target, run_scenario, run_storm
 from .seed import Api
-from .servers import Server, peer_server, stop_all, taskward_server
+from .servers import Server, hello_server, peer_server, stop_all, taskward_server
 
 REPO = Path(__file__).resolve().parents[2]
 SECRET = "taskward-bench-secret-0123456789abcdefghijklmnop"  # 48 bytes, loopback only
@@ -215,6 +215,21 @@ def run_backend(backend: str, servers: tuple[Server, Server], order: list[str], 
         srv.stop()
 
 
+def run_hello(binary: Path, settings: Settings, results: dict) -> None:
+    """The ceiling of the hardware: a bare axum hello world, alone on the machine."""
+    if not binary.exists():
+        results["hello"] = {"skipped": f"no {binary} (cargo build --release --example hello)"}
+        print(f"  hello: skipped, no {binary}", flush=True)
+        return
+    print("\n== the hardware's ceiling: a bare axum hello world", flush=True)
+    srv = hello_server(binary, settings.workdir)
+    srv.start()
+    try:
+        results["hello"] = run_scenario(HELLO, Target(srv, Api(srv.port)), "none", settings).to_dict()
+    finally:
+        srv.stop()
+
+
 def ensure_running(srv: Server, before: str, incidents: list) -> None:
     """Restart a server that exited on its own, on the same database and port, and record it."""
     if srv.alive():
@@ -306,6 +321,8 @@ def main(argv: list[str]) -> int:
             taskward_server(binary, f"sqlite://{db['taskward']}", workdir, SECRET),
             peer_server(peer_dir, venv, f"sqlite:///{db['peer']}", workdir, SECRET),
         )
+        if only is None or "ceiling" in only:
+            run_hello(binary.parent / "examples" / "hello", settings, results)
         run_backend("sqlite", servers, SQLITE_ORDER, mode, settings, only, db, results["backends"])
         if pg and (only is None or only & set(POSTGRES_ORDER)):
             suffix = os.getpid()

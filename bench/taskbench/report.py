@@ -213,6 +213,33 @@ def targets(results: dict) -> list[dict]:
     return out
 
 
+def hello_lines(results: dict) -> list[str]:
+    """The bare axum hello world beside Taskward's own GET /healthz (SQLite run)."""
+    hello = results.get("hello")
+    if not hello:
+        return []
+    if hello.get("skipped") or not hello.get("load"):
+        return [f"Ceiling of this hardware: not measured ({hello.get('skipped')}).", ""]
+    load, cpu = hello["load"], hello.get("cpu", {})
+    rows = [
+        "## The hardware's ceiling", "",
+        "| server | conns | req/s | p50 ms | p99 ms | CPU µs/request |",
+        "|---|--:|--:|--:|--:|--:|",
+        f"| bare axum hello world (`examples/hello.rs`), `GET /` | {load['connections']} | {_fmt(load['rps'])} "
+        f"| {_ms(load['p50_ms'])} | {_ms(load['p99_ms'])} | {_fmt(cpu.get('server_cpu_us_per_request'))} |",
+    ]
+    healthz = _index(results).get("sqlite", {}).get("ceiling", {}).get("taskward")
+    if healthz and healthz.get("load"):
+        h = healthz["load"]
+        share = _ratio(h["rps"], load["rps"])
+        rows.append(
+            f"| Taskward `GET /healthz` (its whole middleware stack) | {h['connections']} | {_fmt(h['rps'])} "
+            f"| {_ms(h['p50_ms'])} | {_ms(h['p99_ms'])} | {_fmt(healthz.get('cpu', {}).get('server_cpu_us_per_request'))} |")
+        if share:
+            rows += ["", f"Taskward's `/healthz` reaches {share:.0%} of the bare hello world's requests/s."]
+    return rows + [""]
+
+
 def markdown(results: dict) -> str:
     m = results["machine"]
     lines = [
@@ -224,6 +251,7 @@ def markdown(results: dict) -> str:
         f"after a warm-up run. Seed: {results['seed']}.",
         "",
     ]
+    lines += hello_lines(results)
     for b in results["backends"]:
         for i in b.get("incidents", []):
             lines += [f"**Incident ({b['backend']}):** {i['server']} exited with code {i['exit_code']} before "

@@ -109,6 +109,10 @@ SCENARIOS: dict[str, Scenario] = {
     ]
 }
 
+# Not a Taskward/peer scenario: a bare axum hello world on the same hardware.
+HELLO = Scenario("hello", "GET / of a bare axum hello world: the ceiling of this hardware", 32,
+                 lambda t: [Request("GET", "/")], 200)
+
 # The storm: the list scenario alone, then the same list load while a second wrk signs in
 # as fast as the server lets it. Its figure of merit is list p99 with / without the storm.
 STORM_LIST_CONNECTIONS = 32

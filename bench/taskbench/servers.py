@@ -398,6 +398,20 @@ class MemorySampler:
         self._thread.join(timeout=5)
 
 
+def hello_server(binary: Path, workdir: Path) -> Server:
+    """The bare axum hello world (`examples/hello.rs`): the HTTP ceiling of the hardware."""
+    port = free_port()
+    return Server(
+        name="hello",
+        argv=[str(binary), f"{LOOPBACK}:{port}"],
+        env={},
+        cwd=workdir,
+        ready_path="/",
+        log_path=workdir / "hello.log",
+        port=port,
+    )
+
+
 def taskward_server(binary: Path, database_url: str, workdir: Path, secret: str) -> Server:
     """Taskward release binary with the settings a load test needs.
 
