@@ -195,7 +195,11 @@ fn writer_loop(mut conn: Connection, queue: &mpsc::Receiver<Message>) {
                 let _ = reply.send(conn);
                 return;
             }
-            Message::Alone(job) => job(&mut conn)(None),
+            Message::Alone(job) => {
+                if let Some(answer) = guarded(job, &mut conn) {
+                    answer(None);
+                }
+            }
             Message::Run(job) => {
                 let mut jobs = vec![job];
                 while jobs.len() < BATCH {
@@ -214,6 +218,19 @@ fn writer_loop(mut conn: Connection, queue: &mpsc::Receiver<Message>) {
     }
 }
 
+/// Runs one operation; a panic in it (a bug) is contained: its savepoint, if any, was
+/// rolled back as the panic unwound, its caller hears of a failure when its answer is
+/// dropped, and the writer thread goes on with the next operation.
+fn guarded(job: Job, conn: &mut Connection) -> Option<Done> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(conn))) {
+        Ok(done) => Some(done),
+        Err(_) => {
+            tracing::error!("a database write panicked; it was not applied");
+            None
+        }
+    }
+}
+
 /// Group commit: the operations queued together run in one transaction, in order, and
 /// their callers hear back once it is committed: one commit, and one write of each
 /// changed page to the WAL, for many operations. Each operation is atomic on its own
@@ -224,14 +241,16 @@ fn run_batch(conn: &mut Connection, jobs: Vec<Job>) {
         // Alone, or the database refuses a transaction now: each operation runs as its
         // own transaction and reports its own error.
         for job in jobs {
-            job(conn)(None);
+            if let Some(answer) = guarded(job, conn) {
+                answer(None);
+            }
         }
         return;
     }
     let mut done: Vec<Done> = Vec::with_capacity(jobs.len());
     let mut jobs = jobs.into_iter();
     while let Some(job) = jobs.next() {
-        done.push(job(conn));
+        done.extend(guarded(job, conn));
         if conn.is_autocommit() {
             // Some errors (a full disk, I/O) make SQLite roll the whole transaction back:
             // what ran in it did not happen, and the rest run on their own.
@@ -242,7 +261,9 @@ fn run_batch(conn: &mut Connection, jobs: Vec<Job>) {
                 answer(Some(&undone));
             }
             for job in jobs {
-                job(conn)(None);
+                if let Some(answer) = guarded(job, conn) {
+                    answer(None);
+                }
             }
             return;
         }
@@ -730,6 +751,37 @@ mod tests {
         assert_eq!(rows, 180);
         let (failed_kept, _) = counted(&pools, "SELECT count(*) FROM t WHERE n % 10 = 0").await;
         assert_eq!(failed_kept, 0, "a failed operation left nothing behind");
+    }
+
+    #[tokio::test]
+    async fn a_write_that_panics_fails_alone_and_the_writer_goes_on() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let pools = open_file(&dir).expect("open");
+        pools
+            .writer
+            .run(|c| Ok(c.execute_batch("CREATE TABLE t (n INTEGER)")?))
+            .await
+            .expect("create");
+        let panicked = pools
+            .writer
+            .run(|c| -> StoreResult<()> {
+                let sp = c.savepoint()?;
+                sp.execute("INSERT INTO t (n) VALUES (1)", [])?;
+                panic!("a bug in an operation");
+            })
+            .await;
+        assert!(
+            matches!(panicked, Err(StoreError::Internal(_))),
+            "{panicked:?}"
+        );
+        pools
+            .writer
+            .run(|c| Ok(c.execute("INSERT INTO t (n) VALUES (2)", []).map(|_| ())?))
+            .await
+            .expect("the writer still writes");
+        let (rows, _) = counted(&pools, "SELECT count(*) FROM t").await;
+        let (sum, _) = counted(&pools, "SELECT sum(n) FROM t").await;
+        assert_eq!((rows, sum), (1, 2), "the panicking write left nothing");
     }
 
     #[tokio::test]
