@@ -8,6 +8,7 @@ use std::time::Instant;
 use clap::{Parser, Subcommand};
 
 use crate::config::{Config, Settings};
+use crate::tools::{EXIT_CONFIG, EXIT_DATABASE, runtime, validate};
 use crate::{AppState, StartupError, bind, run, telemetry};
 
 /// Taskward: a self-hosted todo service in one binary (accounts, a JSON task API, OpenAPI
@@ -58,11 +59,6 @@ enum Command {
     Healthcheck(crate::tools::HealthcheckArgs),
 }
 
-/// Exit code for a configuration the operator must fix.
-const EXIT_CONFIG: u8 = 2;
-/// Exit code for a database that cannot be reached, opened or migrated.
-const EXIT_DATABASE: u8 = 1;
-
 impl Cli {
     /// Runs the chosen command and returns the process exit code.
     pub fn run(self) -> ExitCode {
@@ -81,25 +77,13 @@ impl Cli {
             }
             Some(Command::Healthcheck(args)) => return crate::tools::healthcheck(&args),
         };
-        let config = match settings.validate() {
+        let config = match validate(&settings) {
             Ok(config) => config,
-            Err(problems) => {
-                for problem in &problems {
-                    eprintln!("taskward: {problem}");
-                }
-                return ExitCode::from(EXIT_CONFIG);
-            }
+            Err(code) => return code,
         };
         telemetry::init(config.log_format);
-        let runtime = match tokio::runtime::Builder::new_multi_thread()
-            .enable_all()
-            .build()
-        {
-            Ok(rt) => rt,
-            Err(e) => {
-                eprintln!("taskward: cannot start the async runtime: {e}");
-                return ExitCode::FAILURE;
-            }
+        let Some(runtime) = runtime() else {
+            return ExitCode::FAILURE;
         };
         let result = runtime.block_on(async move {
             if migrate_only {
@@ -124,14 +108,9 @@ impl Cli {
 /// `taskward import --from-better-auth`: prints the summary; exit 0 when the import ran
 /// (skipped rows are listed, not fatal), 1 when a database failed, 2 for configuration.
 fn import_better_auth(settings: &Settings, source: &str, dry_run: bool) -> ExitCode {
-    let config = match settings.validate() {
+    let config = match validate(settings) {
         Ok(config) => config,
-        Err(problems) => {
-            for problem in &problems {
-                eprintln!("taskward: {problem}");
-            }
-            return ExitCode::from(EXIT_CONFIG);
-        }
+        Err(code) => return code,
     };
     let Some(issuer) = config.jwt_issuer.clone() else {
         eprintln!(
@@ -140,15 +119,8 @@ fn import_better_auth(settings: &Settings, source: &str, dry_run: bool) -> ExitC
         return ExitCode::from(EXIT_CONFIG);
     };
     telemetry::init(config.log_format);
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("taskward: cannot start the async runtime: {e}");
-            return ExitCode::FAILURE;
-        }
+    let Some(runtime) = runtime() else {
+        return ExitCode::FAILURE;
     };
     runtime.block_on(async move {
         let store = match crate::store::connect(

@@ -11,11 +11,12 @@ use crate::import::{self, ImportArgs};
 use crate::store::{self, ConnectOptions};
 
 /// Exit code for a configuration or flag the operator must fix.
-const EXIT_CONFIG: u8 = 2;
-/// Exit code for a database that cannot be read or written.
-const EXIT_DATABASE: u8 = 1;
+pub(crate) const EXIT_CONFIG: u8 = 2;
+/// Exit code for a database that cannot be reached, opened, migrated, read or written.
+pub(crate) const EXIT_DATABASE: u8 = 1;
 
-fn runtime() -> Option<tokio::runtime::Runtime> {
+/// The multi-threaded runtime of a command; `None` (said on stderr) if it cannot start.
+pub(crate) fn runtime() -> Option<tokio::runtime::Runtime> {
     match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -53,7 +54,8 @@ pub fn import(settings: &Settings, args: &ImportArgs) -> ExitCode {
     }
 }
 
-fn validate(settings: &Settings) -> Result<crate::config::Config, ExitCode> {
+/// The checked configuration, or the exit code after every problem is said on stderr.
+pub(crate) fn validate(settings: &Settings) -> Result<crate::config::Config, ExitCode> {
     settings.validate().map_err(|problems| {
         for problem in &problems {
             eprintln!("taskward: {problem}");
