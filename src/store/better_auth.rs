@@ -58,7 +58,7 @@ pub async fn read_better_auth_users(url: &str) -> StoreResult<Vec<BetterAuthUser
             .await
             .map_err(read)?;
         let _ = conn.close().await;
-        rows.iter().map(pg_row).collect::<Result<Vec<_>, _>>()
+        rows.iter().map(user_row).collect::<Result<Vec<_>, _>>()
     } else if url.starts_with("sqlite:") {
         let options = SqliteConnectOptions::from_str(url)
             .map_err(open)?
@@ -71,7 +71,7 @@ pub async fn read_better_auth_users(url: &str) -> StoreResult<Vec<BetterAuthUser
             .await
             .map_err(read)?;
         let _ = conn.close().await;
-        rows.iter().map(sqlite_row).collect::<Result<Vec<_>, _>>()
+        rows.iter().map(user_row).collect::<Result<Vec<_>, _>>()
     } else {
         return Err(StoreError::Open(format!(
             "`{shown}` is not a PostgreSQL or SQLite URL"
@@ -80,17 +80,13 @@ pub async fn read_better_auth_users(url: &str) -> StoreResult<Vec<BetterAuthUser
     rows.map_err(read)
 }
 
-fn pg_row(row: &sqlx::postgres::PgRow) -> Result<BetterAuthUser, sqlx::Error> {
-    Ok(BetterAuthUser {
-        id: row.try_get("id")?,
-        email: row.try_get("email")?,
-        name: row.try_get("name")?,
-        created_at: row.try_get("created_at")?,
-        password: row.try_get("password")?,
-    })
-}
-
-fn sqlite_row(row: &sqlx::sqlite::SqliteRow) -> Result<BetterAuthUser, sqlx::Error> {
+/// A user row of either database (the queries select the same names, as text).
+fn user_row<R: Row>(row: &R) -> Result<BetterAuthUser, sqlx::Error>
+where
+    for<'c> &'c str: sqlx::ColumnIndex<R>,
+    for<'r> String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    for<'r> Option<String>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+{
     Ok(BetterAuthUser {
         id: row.try_get("id")?,
         email: row.try_get("email")?,
