@@ -30,21 +30,48 @@ pub enum Dialect {
     Postgres,
 }
 
-/// The two statements of one list request.
+/// The statements of one list request. The filters come first in the page's
+/// placeholders, so the count of all matches reuses them: its parameters are the first
+/// [`ListSql::count_params`] of the page's. Each statement is written when asked for.
 #[derive(Debug)]
 pub struct ListSql {
-    /// `SELECT <columns> ... LIMIT n`: one page plus one row, to know whether more follow.
-    pub page: String,
-    /// Its parameters.
+    /// The selected columns.
+    columns: String,
+    /// The filters, joined: every match, ignoring the cursor.
+    filters: String,
+    /// `FROM ... WHERE <filters and cursor> ORDER BY ... LIMIT ...` of the page.
+    page_rest: String,
+    /// The page's parameters; the filters' come first.
     pub page_params: Vec<Param>,
+    /// How many of `page_params` the filters use.
+    filter_params: usize,
+}
+
+impl ListSql {
+    /// `SELECT <columns> ... LIMIT n`: one page plus one row, to know whether more follow.
+    pub fn page(&self) -> String {
+        format!("SELECT {} {}", self.columns, self.page_rest)
+    }
+
     /// The page statement with one more column: the total of all matches, ignoring the
     /// cursor, as an uncorrelated subquery over the same placeholders (`page_params`), so
     /// one statement answers both (SQLite computes such a subquery once).
-    pub page_with_total: String,
+    pub fn page_with_total(&self) -> String {
+        format!(
+            "SELECT {}, (SELECT COUNT(*) FROM tasks t WHERE {}) {}",
+            self.columns, self.filters, self.page_rest
+        )
+    }
+
     /// `SELECT COUNT(*) ...` of all matches, ignoring the cursor.
-    pub count: String,
-    /// Its parameters.
-    pub count_params: Vec<Param>,
+    pub fn count(&self) -> String {
+        format!("SELECT COUNT(*) FROM tasks t WHERE {}", self.filters)
+    }
+
+    /// The count's parameters.
+    pub fn count_params(&self) -> &[Param] {
+        &self.page_params[..self.filter_params]
+    }
 }
 
 struct Builder {
@@ -175,21 +202,13 @@ fn time_param(micros: i64, dialect: Dialect) -> Param {
 
 /// Builds the page and count statements for `user_id` with `columns` selected.
 pub fn build(dialect: Dialect, columns: &str, user_id: Uuid, q: &ListQuery) -> ListSql {
-    let mut count = Builder {
-        dialect,
-        params: Vec::new(),
-    };
-    let count_where = filters(&mut count, user_id, q).join(" AND ");
-
     let mut page = Builder {
         dialect,
         params: Vec::new(),
     };
     let mut page_where = filters(&mut page, user_id, q);
-    let total = format!(
-        "(SELECT COUNT(*) FROM tasks t WHERE {})",
-        page_where.join(" AND ")
-    );
+    let filters = page_where.join(" AND ");
+    let filter_params = page.params.len();
     if let Some(cursor) = &q.cursor {
         let cond = after(&mut page, q, cursor);
         page_where.push(cond);
@@ -202,16 +221,15 @@ pub fn build(dialect: Dialect, columns: &str, user_id: Uuid, q: &ListQuery) -> L
         Dialect::Sqlite => (u64::from(q.limit) + 1).to_string(),
         Dialect::Postgres => page.bind(Param::Int(i64::from(q.limit) + 1)),
     };
-    let rest = format!(
-        "FROM tasks t WHERE {} ORDER BY {order} LIMIT {limit}",
-        page_where.join(" AND ")
-    );
     ListSql {
-        page: format!("SELECT {columns} {rest}"),
-        page_with_total: format!("SELECT {columns}, {total} {rest}"),
+        columns: columns.to_owned(),
+        filters,
+        page_rest: format!(
+            "FROM tasks t WHERE {} ORDER BY {order} LIMIT {limit}",
+            page_where.join(" AND ")
+        ),
         page_params: page.params,
-        count: format!("SELECT COUNT(*) FROM tasks t WHERE {count_where}"),
-        count_params: count.params,
+        filter_params,
     }
 }
 
@@ -226,16 +244,20 @@ mod tests {
         let q = ListQuery::parse("q=x&tag=y&status=pending").expect("valid");
         for dialect in [Dialect::Sqlite, Dialect::Postgres] {
             let sql = build(dialect, "t.id", user, &q);
-            assert!(sql.page.contains("WHERE t.user_id = "), "{}", sql.page);
-            assert!(sql.count.contains("WHERE t.user_id = "), "{}", sql.count);
+            assert!(sql.page().contains("WHERE t.user_id = "), "{}", sql.page());
             assert!(
-                sql.page_with_total
+                sql.count().contains("WHERE t.user_id = "),
+                "{}",
+                sql.count()
+            );
+            assert!(
+                sql.page_with_total()
                     .contains("(SELECT COUNT(*) FROM tasks t WHERE t.user_id = "),
                 "{}",
-                sql.page_with_total
+                sql.page_with_total()
             );
             assert_eq!(sql.page_params[0], Param::Uuid(user));
-            assert_eq!(sql.count_params[0], Param::Uuid(user));
+            assert_eq!(sql.count_params()[0], Param::Uuid(user));
         }
     }
 
@@ -249,20 +271,24 @@ mod tests {
         q.sort = Sort::parse("title").expect("valid");
         let pg = build(Dialect::Postgres, "t.id", Uuid::now_v7(), &q);
         assert!(
-            pg.page
+            pg.page()
                 .contains("(t.title_lower COLLATE \"C\", t.id) > ($3, $2)"),
             "{}",
-            pg.page
+            pg.page()
         );
-        assert!(pg.page.ends_with("LIMIT $4"), "{}", pg.page);
+        assert!(pg.page().ends_with("LIMIT $4"), "{}", pg.page());
         assert_eq!(pg.page_params.last(), Some(&Param::Int(11)));
         let lite = build(Dialect::Sqlite, "t.id", Uuid::now_v7(), &q);
         assert!(
-            lite.page.contains("(t.title_lower, t.id) > (?3, ?2)"),
+            lite.page().contains("(t.title_lower, t.id) > (?3, ?2)"),
             "{}",
-            lite.page
+            lite.page()
         );
-        assert!(lite.page.ends_with("LIMIT 11"), "{}", lite.page);
+        assert!(lite.page().ends_with("LIMIT 11"), "{}", lite.page());
         assert_eq!(lite.page_params.len(), 3, "no parameter for the limit");
+        // The count binds only the filters' placeholders, the first of the page's.
+        assert_eq!(pg.count_params(), &pg.page_params[..1]);
+        assert!(pg.count().ends_with("t.user_id = $1"), "{}", pg.count());
+        assert_eq!(lite.count_params().len(), 1);
     }
 }

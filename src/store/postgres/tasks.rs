@@ -180,12 +180,12 @@ impl PgStore {
         q: &ListQuery,
     ) -> StoreResult<(Vec<Task>, u64)> {
         let sql = list::build(Dialect::Postgres, TASK_COLUMNS, user_id, q);
-        let mut page = sqlx::query(AssertSqlSafe(sql.page));
+        let mut page = sqlx::query(AssertSqlSafe(sql.page()));
         for p in &sql.page_params {
             page = bind_param(page, p);
         }
-        let mut count = sqlx::query(AssertSqlSafe(sql.count));
-        for p in &sql.count_params {
+        let mut count = sqlx::query(AssertSqlSafe(sql.count()));
+        for p in sql.count_params() {
             count = bind_param(count, p);
         }
         // One snapshot for the page and the total.

@@ -212,7 +212,7 @@ impl SqliteStore {
                 // One statement, one snapshot: the page and the total agree.
                 let mut total = None;
                 let tasks = c
-                    .prepare_cached(&sql.page_with_total)?
+                    .prepare_cached(&sql.page_with_total())?
                     .query_map(params_from_iter(sql.page_params.iter().map(value)), |row| {
                         total = Some(row.get::<_, i64>(TOTAL_COLUMN)?);
                         task_from_row(row)
@@ -223,11 +223,10 @@ impl SqliteStore {
                     // No rows: nothing matches, or the cursor is past the end, when the
                     // total takes a statement of its own.
                     None if first_page => 0,
-                    None => c
-                        .prepare_cached(&sql.count)?
-                        .query_row(params_from_iter(sql.count_params.iter().map(value)), |r| {
-                            r.get(0)
-                        })?,
+                    None => c.prepare_cached(&sql.count())?.query_row(
+                        params_from_iter(sql.count_params().iter().map(value)),
+                        |r| r.get(0),
+                    )?,
                 };
                 Ok((tasks, u64::try_from(total).unwrap_or(0)))
             })
