@@ -17,6 +17,50 @@ use uuid::Uuid;
 
 const COLUMNS: &str = "t.id, t.user_id, t.title, t.description, t.completed, t.priority, t.due_at, t.tags, t.created_at, t.updated_at, t.completed_at, t.version";
 
+/// For each named list query: its page and count plans (`explain` prefix; the plan text is
+/// in column `plan_column`) and the median time of page + count over 7 runs. A macro, not
+/// a function, so that one body serves both databases' pools and `bind` functions.
+macro_rules! plans_and_timings {
+    ($pool:expr, $dialect:expr, $explain:literal, $plan_column:literal, $bind:ident, $user:expr, $queries:expr) => {
+        for (name, q) in $queries {
+            let q = with_cursor(q);
+            let lq = ListQuery::parse(&q).map_err(|e| format!("{e:?}"))?;
+            let sql = list::build($dialect, COLUMNS, $user, &lq);
+            let statements = [
+                (sql.page(), &sql.page_params[..]),
+                (sql.count(), sql.count_params()),
+            ];
+            let mut plans = Vec::new();
+            for (statement, params) in &statements {
+                let mut explain = sqlx::query(AssertSqlSafe(format!("{} {statement}", $explain)));
+                for p in *params {
+                    explain = $bind(explain, p);
+                }
+                let plan: Vec<String> = explain
+                    .fetch_all($pool)
+                    .await?
+                    .iter()
+                    .map(|r| r.try_get::<String, _>($plan_column).unwrap_or_default())
+                    .collect();
+                plans.push(plan);
+            }
+            let mut times = Vec::new();
+            for _ in 0..7 {
+                let start = Instant::now();
+                for (statement, params) in &statements {
+                    let mut query = sqlx::query(AssertSqlSafe(statement.clone()));
+                    for p in *params {
+                        query = $bind(query, p);
+                    }
+                    query.fetch_all($pool).await?;
+                }
+                times.push(start.elapsed());
+            }
+            report(name, &q, &plans[0], &plans[1], &mut times);
+        }
+    };
+}
+
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
@@ -67,49 +111,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                     .fetch_one(&pool)
                     .await?
             );
-            for (name, q) in &queries {
-                let q = with_cursor(q);
-                let lq = ListQuery::parse(&q).map_err(|e| format!("{e:?}"))?;
-                let sql = list::build(Dialect::Sqlite, COLUMNS, user, &lq);
-                let mut explain =
-                    sqlx::query(AssertSqlSafe(format!("EXPLAIN QUERY PLAN {}", sql.page)));
-                for p in &sql.page_params {
-                    explain = bind_sqlite(explain, p);
-                }
-                let plan: Vec<String> = explain
-                    .fetch_all(&pool)
-                    .await?
-                    .iter()
-                    .map(|r| r.try_get::<String, _>(3).unwrap_or_default())
-                    .collect();
-                let mut count_explain =
-                    sqlx::query(AssertSqlSafe(format!("EXPLAIN QUERY PLAN {}", sql.count)));
-                for p in &sql.count_params {
-                    count_explain = bind_sqlite(count_explain, p);
-                }
-                let count_plan: Vec<String> = count_explain
-                    .fetch_all(&pool)
-                    .await?
-                    .iter()
-                    .map(|r| r.try_get::<String, _>(3).unwrap_or_default())
-                    .collect();
-                let mut times = Vec::new();
-                for _ in 0..7 {
-                    let start = Instant::now();
-                    let mut page = sqlx::query(AssertSqlSafe(sql.page.clone()));
-                    for p in &sql.page_params {
-                        page = bind_sqlite(page, p);
-                    }
-                    page.fetch_all(&pool).await?;
-                    let mut count = sqlx::query(AssertSqlSafe(sql.count.clone()));
-                    for p in &sql.count_params {
-                        count = bind_sqlite(count, p);
-                    }
-                    count.fetch_one(&pool).await?;
-                    times.push(start.elapsed());
-                }
-                report(name, &q, &plan, &count_plan, &mut times);
-            }
+            plans_and_timings!(
+                &pool,
+                Dialect::Sqlite,
+                "EXPLAIN QUERY PLAN",
+                3,
+                bind_sqlite,
+                user,
+                &queries
+            );
         }
         DatabaseUrl::Postgres(_) => {
             let pool = sqlx::PgPool::connect(&url).await?;
@@ -123,49 +133,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                     .fetch_one(&pool)
                     .await?
             );
-            for (name, q) in &queries {
-                let q = with_cursor(q);
-                let lq = ListQuery::parse(&q).map_err(|e| format!("{e:?}"))?;
-                let sql = list::build(Dialect::Postgres, COLUMNS, user, &lq);
-                let mut explain =
-                    sqlx::query(AssertSqlSafe(format!("EXPLAIN (COSTS OFF) {}", sql.page)));
-                for p in &sql.page_params {
-                    explain = bind_pg(explain, p);
-                }
-                let plan: Vec<String> = explain
-                    .fetch_all(&pool)
-                    .await?
-                    .iter()
-                    .map(|r| r.try_get::<String, _>(0).unwrap_or_default())
-                    .collect();
-                let mut count_explain =
-                    sqlx::query(AssertSqlSafe(format!("EXPLAIN (COSTS OFF) {}", sql.count)));
-                for p in &sql.count_params {
-                    count_explain = bind_pg(count_explain, p);
-                }
-                let count_plan: Vec<String> = count_explain
-                    .fetch_all(&pool)
-                    .await?
-                    .iter()
-                    .map(|r| r.try_get::<String, _>(0).unwrap_or_default())
-                    .collect();
-                let mut times = Vec::new();
-                for _ in 0..7 {
-                    let start = Instant::now();
-                    let mut page = sqlx::query(AssertSqlSafe(sql.page.clone()));
-                    for p in &sql.page_params {
-                        page = bind_pg(page, p);
-                    }
-                    page.fetch_all(&pool).await?;
-                    let mut count = sqlx::query(AssertSqlSafe(sql.count.clone()));
-                    for p in &sql.count_params {
-                        count = bind_pg(count, p);
-                    }
-                    count.fetch_one(&pool).await?;
-                    times.push(start.elapsed());
-                }
-                report(name, &q, &plan, &count_plan, &mut times);
-            }
+            plans_and_timings!(
+                &pool,
+                Dialect::Postgres,
+                "EXPLAIN (COSTS OFF)",
+                0,
+                bind_pg,
+                user,
+                &queries
+            );
         }
     }
     Ok(())
