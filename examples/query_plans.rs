@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use sqlx::{AssertSqlSafe, Row};
 use taskward::config::DatabaseUrl;
-use taskward::store::list::{self, Dialect, Param};
+use taskward::store::list_sql::{self, Dialect, Param};
 use taskward::store::{self, ConnectOptions};
 use taskward::tasks::query::{Cursor, CursorKey, ListQuery};
 use uuid::Uuid;
@@ -25,7 +25,7 @@ macro_rules! plans_and_timings {
         for (name, q) in $queries {
             let q = with_cursor(q);
             let lq = ListQuery::parse(&q).map_err(|e| format!("{e:?}"))?;
-            let sql = list::build($dialect, COLUMNS, $user, &lq);
+            let sql = list_sql::build($dialect, COLUMNS, $user, &lq);
             let statements = [
                 (sql.page(), &sql.page_params[..]),
                 (sql.count(), sql.count_params()),

@@ -139,7 +139,7 @@ fn import_better_auth(settings: &Settings, source: &str, dry_run: bool) -> ExitC
             }
         };
         let result =
-            crate::better_auth::import::import_better_auth(&store, source, &issuer, dry_run).await;
+            crate::import::better_auth::import_better_auth(&store, source, &issuer, dry_run).await;
         store.close().await;
         match result {
             Ok(report) => {
@@ -164,7 +164,7 @@ async fn serve(config: Config) -> Result<(), StartupError> {
     };
     let state = AppState::build(config).await?;
     if let Some(listener) = metrics_listener {
-        let metrics = crate::metrics::serve(listener, state.clone(), shutdown_signal());
+        let metrics = crate::http::metrics::serve(listener, state.clone(), shutdown_signal());
         tokio::spawn(async move {
             if let Err(e) = metrics.await {
                 tracing::error!(error = %e, "the metrics listener stopped");

@@ -1,16 +1,12 @@
-//! The one application error type and its RFC 9457 problem+json rendering.
+//! The one application error type: what went wrong, as a client will be told.
 //!
-//! Every failure a client can see goes through [`AppError`]. Internal causes are logged
-//! with the request's span and answered with a generic sentence: no SQL, no stack trace.
+//! A leaf of the crate: services, the store's error conversion and both faces use it, and
+//! it uses none of them. The faces render it: `http::problem` as RFC 9457 problem+json,
+//! `web::error` as an HTML page. Internal causes are logged there and answered with a
+//! generic sentence: no SQL, no stack trace.
 
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use http::StatusCode;
 use serde::Serialize;
-
-use crate::store::StoreError;
-
-/// Media type of every error body (RFC 9457 section 3).
-pub const PROBLEM_JSON: &str = "application/problem+json";
 
 /// One invalid field of a request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
@@ -100,28 +96,6 @@ pub enum AppError {
     Internal(String),
 }
 
-/// The problem+json body (RFC 9457 section 3.1).
-#[derive(Debug, Serialize, serde::Deserialize, utoipa::ToSchema)]
-#[schema(example = json!({"type": "about:blank", "title": "Unprocessable Entity", "status": 422,
-    "detail": "title: must not be empty", "errors": [{"field": "title", "message": "must not be empty"}]}))]
-pub struct Problem {
-    /// `about:blank`: the status code says it all (RFC 9457 section 4.2.1).
-    #[serde(rename = "type")]
-    pub kind: String,
-    /// The status code's reason phrase.
-    pub title: String,
-    /// The HTTP status code.
-    pub status: u16,
-    /// A human sentence; FastAPI-era clients read this field.
-    pub detail: String,
-    /// Field-level validation errors (422 only).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub errors: Vec<FieldError>,
-}
-
-/// Seconds a client should wait before retrying after a 503.
-const RETRY_AFTER_UNAVAILABLE: u64 = 5;
-
 impl AppError {
     /// The HTTP status this error is answered with.
     pub fn status(&self) -> StatusCode {
@@ -152,8 +126,9 @@ impl AppError {
         Self::Validation(vec![FieldError::new(field, message)])
     }
 
-    /// The sentence sent as `detail`.
-    fn detail(&self) -> String {
+    /// The sentence a client is told: `detail` of a problem, the text of an error page.
+    /// Never the cause of an internal error.
+    pub fn detail(&self) -> String {
         match self {
             Self::Validation(errors) => match errors.as_slice() {
                 [one] => format!("{}: {}", one.field, one.message),
@@ -171,59 +146,9 @@ impl AppError {
             other => other.to_string(),
         }
     }
-}
 
-impl From<StoreError> for AppError {
-    fn from(e: StoreError) -> Self {
-        match e {
-            StoreError::Unavailable(cause) | StoreError::Open(cause) => {
-                tracing::warn!(error = %cause, "database unavailable");
-                Self::Unavailable
-            }
-            StoreError::Conflict(what) => Self::Conflict(what.to_owned()),
-            StoreError::NotFound => Self::not_found(),
-            StoreError::Internal(cause) => Self::Internal(cause),
-        }
-    }
-}
-
-impl IntoResponse for AppError {
-    fn into_response(self) -> Response {
-        let status = self.status();
-        if let Self::Internal(cause) = &self {
-            // Logged inside the request span, so the request id is attached.
-            tracing::error!(error = %cause, "internal error");
-        }
-        let mut headers = HeaderMap::new();
-        match &self {
-            Self::Unauthorized { failure, .. } => {
-                // RFC 6750 3.1: no error code when the request carried no credentials.
-                let challenge = match failure {
-                    AuthFailure::InvalidToken => r#"Bearer error="invalid_token""#,
-                    AuthFailure::Missing | AuthFailure::BadCredentials => "Bearer",
-                };
-                headers.insert(
-                    header::WWW_AUTHENTICATE,
-                    HeaderValue::from_static(challenge),
-                );
-            }
-            Self::RateLimited { retry_after } => {
-                headers.insert(header::RETRY_AFTER, HeaderValue::from(*retry_after));
-            }
-            Self::Unavailable | Self::Timeout => {
-                headers.insert(
-                    header::RETRY_AFTER,
-                    HeaderValue::from(RETRY_AFTER_UNAVAILABLE),
-                );
-            }
-            _ => {}
-        }
-        problem_response(status, self.detail(), self.into_field_errors(), headers)
-    }
-}
-
-impl AppError {
-    fn into_field_errors(self) -> Vec<FieldError> {
+    /// The field errors of a 422; none for any other error.
+    pub fn into_field_errors(self) -> Vec<FieldError> {
         match self {
             Self::Validation(errors) => errors,
             _ => Vec::new(),
@@ -231,26 +156,7 @@ impl AppError {
     }
 }
 
-/// Renders a problem+json response for any status.
-pub fn problem_response(
-    status: StatusCode,
-    detail: String,
-    errors: Vec<FieldError>,
-    mut headers: HeaderMap,
-) -> Response {
-    let body = Problem {
-        kind: "about:blank".into(),
-        title: status.canonical_reason().unwrap_or("Error").into(),
-        status: status.as_u16(),
-        detail,
-        errors,
-    };
-    let bytes = serde_json::to_vec(&body).unwrap_or_default();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
-    (status, headers, bytes).into_response()
-}
-
-/// Shorthand for handler results.
+/// Shorthand for results that fail with an [`AppError`].
 pub type AppResult<T> = Result<T, AppError>;
 
 #[cfg(test)]

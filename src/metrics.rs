@@ -1,26 +1,29 @@
 //! Prometheus metrics: requests by route and status, latency histograms, database pool
 //! occupancy, sign-in failures and rate-limit hits, rendered in the text format.
 //!
-//! Each [`AppState`] owns its own recorder (no global `metrics` recorder), so several apps in
-//! one process (the tests) never mix their numbers. Off by default: `METRICS=on` serves
-//! `/metrics` on the main listener, `METRICS_BIND` on a separate address only.
+//! Each app owns its own recorder (no global `metrics` recorder), so several apps in one
+//! process (the tests) never mix their numbers. The HTTP side (timing every request,
+//! serving `/metrics`) is `http::metrics`. Off by default: `METRICS=on` serves `/metrics`
+//! on the main listener, `METRICS_BIND` on a separate address only.
 
-use std::future::Future;
-use std::time::Instant;
-
-use axum::Router;
-use axum::extract::{MatchedPath, Request, State};
-use axum::http::header;
-use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use metrics::{Key, Label, Level, Metadata, Recorder, SharedString, Unit};
 use metrics_exporter_prometheus::{
     Matcher, PrometheusBuilder, PrometheusHandle, PrometheusRecorder,
 };
-use tokio::net::TcpListener;
 
-use crate::AppState;
+
+/// The occupancy of one connection pool of the database, as the store reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolStats {
+    /// Which pool (`writer`, `reader` on SQLite; `main` on PostgreSQL).
+    pub name: &'static str,
+    /// Connections open.
+    pub size: u32,
+    /// Open connections not in use.
+    pub idle: u32,
+    /// Most connections the pool may open.
+    pub max: u32,
+}
 
 /// Latency buckets in seconds: 1 ms to 10 s.
 const BUCKETS: &[f64] = &[
@@ -117,9 +120,9 @@ impl Metrics {
             .increment(1);
     }
 
-    /// The text exposition, with the pool gauges read now.
-    pub fn render(&self, state: &AppState) -> String {
-        for pool in state.store.pool_stats() {
+    /// The text exposition, with the gauges of `pools` as read now.
+    pub fn render(&self, pools: &[PoolStats]) -> String {
+        for pool in pools {
             let labels = || vec![Label::new("pool", pool.name)];
             for (name, value) in [
                 (POOL_SIZE, pool.size),
@@ -133,49 +136,4 @@ impl Metrics {
         }
         self.handle.render()
     }
-}
-
-/// Middleware: times every request and counts it by its matched route.
-pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let started = Instant::now();
-    let method = req.method().as_str().to_owned();
-    // The route template (`/api/tasks/{id}`), so ids never become label values.
-    let route = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
-    let res = next.run(req).await;
-    let seconds = started.elapsed().as_secs_f64();
-    state
-        .metrics
-        .request(&method, &route, res.status().as_u16(), seconds);
-    res
-}
-
-async fn metrics_get(State(state): State<AppState>) -> Response {
-    let body = state.metrics.render(&state);
-    (
-        [(
-            header::CONTENT_TYPE,
-            "text/plain; version=0.0.4; charset=utf-8",
-        )],
-        body,
-    )
-        .into_response()
-}
-
-/// `GET /metrics`, to merge into the main router when `METRICS=on`.
-pub fn router() -> Router<AppState> {
-    Router::new().route("/metrics", get(metrics_get))
-}
-
-/// Serves only `GET /metrics` on `listener` (the `METRICS_BIND` address) until `shutdown`.
-pub async fn serve(
-    listener: TcpListener,
-    state: AppState,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    axum::serve(listener, router().with_state(state))
-        .with_graceful_shutdown(shutdown)
-        .await
 }

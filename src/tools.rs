@@ -38,7 +38,7 @@ pub fn import(settings: &Settings, args: &ImportArgs) -> ExitCode {
     let Some(rt) = runtime() else {
         return ExitCode::FAILURE;
     };
-    match rt.block_on(import::run(&config, args)) {
+    match rt.block_on(import::fastapi::run(&config, args)) {
         Ok(report) => {
             print!("{report}");
             ExitCode::SUCCESS

@@ -1,5 +1,7 @@
 //! `/api/auth/...`: accounts and tokens (API.md "Accounts and tokens").
 
+use std::sync::Arc;
+
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -11,12 +13,12 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
-use crate::AppState;
 use crate::auth::model::{DisplayName, Email, Password};
-use crate::auth::session::{self, Issued, SignUp};
-use crate::auth::{ClientInfo, CurrentUser};
-use crate::error::{AppError, AppResult, FieldError, Problem};
+use crate::auth::{Accounts, ClientInfo, CurrentUser, Issued, SignUp};
+use crate::error::{AppError, AppResult, FieldError};
 use crate::http::ApiJson;
+use crate::http::problem::Problem;
+use crate::state::AppState;
 use crate::store::UserRecord;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -125,7 +127,7 @@ struct CreateAccount {
             headers(("Retry-After" = u64, description = "Seconds to wait"))),
     ))]
 async fn auth_signup(
-    State(state): State<AppState>,
+    State(accounts): State<Arc<Accounts>>,
     client: ClientInfo,
     ApiJson(body): ApiJson<CreateAccount>,
 ) -> AppResult<Response> {
@@ -137,16 +139,16 @@ async fn auth_signup(
         (Ok(e), Ok(p), Ok(n)) => (e, p, n),
         (e, p, n) => return Err(invalid_fields([e.err(), p.err(), n.err()])),
     };
-    let issued = session::sign_up(
-        &state,
-        SignUp {
-            email,
-            password,
-            name,
-        },
-        &client,
-    )
-    .await?;
+    let issued = accounts
+        .sign_up(
+            SignUp {
+                email,
+                password,
+                name,
+            },
+            &client,
+        )
+        .await?;
     Ok(tokens_response(StatusCode::CREATED, issued))
 }
 
@@ -169,7 +171,7 @@ struct SignIn {
             headers(("Retry-After" = u64, description = "Seconds to wait"))),
     ))]
 async fn auth_signin(
-    State(state): State<AppState>,
+    State(accounts): State<Arc<Accounts>>,
     client: ClientInfo,
     ApiJson(body): ApiJson<SignIn>,
 ) -> AppResult<Response> {
@@ -179,7 +181,7 @@ async fn auth_signin(
         (Ok(e), Ok(p)) => (e, p),
         (e, p) => return Err(invalid_fields([e.err(), p.err()])),
     };
-    let issued = session::sign_in(&state, &email, &password, &client).await?;
+    let issued = accounts.sign_in(&email, &password, &client).await?;
     Ok(tokens_response(StatusCode::OK, issued))
 }
 
@@ -199,12 +201,12 @@ struct Refresh {
         (status = 422, description = "The token is missing", body = Problem, content_type = "application/problem+json"),
     ))]
 async fn auth_refresh(
-    State(state): State<AppState>,
+    State(accounts): State<Arc<Accounts>>,
     ApiJson(body): ApiJson<Refresh>,
 ) -> AppResult<Response> {
     let token =
         required("refresh_token", body.refresh_token).map_err(|e| AppError::Validation(vec![e]))?;
-    let issued = session::refresh(&state, &token).await?;
+    let issued = accounts.refresh(&token).await?;
     Ok(tokens_response(StatusCode::OK, issued))
 }
 
@@ -214,8 +216,11 @@ async fn auth_refresh(
         (status = 204, description = "Signed out"),
         (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
     ))]
-async fn auth_signout(State(state): State<AppState>, user: CurrentUser) -> AppResult<StatusCode> {
-    session::sign_out(&state, user).await?;
+async fn auth_signout(
+    State(accounts): State<Arc<Accounts>>,
+    user: CurrentUser,
+) -> AppResult<StatusCode> {
+    accounts.sign_out(user).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -226,10 +231,10 @@ async fn auth_signout(State(state): State<AppState>, user: CurrentUser) -> AppRe
         (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
     ))]
 async fn auth_signout_all(
-    State(state): State<AppState>,
+    State(accounts): State<Arc<Accounts>>,
     user: CurrentUser,
 ) -> AppResult<StatusCode> {
-    session::sign_out_all(&state, user).await?;
+    accounts.sign_out_all(user).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -239,8 +244,11 @@ async fn auth_signout_all(
         (status = 200, description = "The account", body = User),
         (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
     ))]
-async fn auth_me(State(state): State<AppState>, user: CurrentUser) -> AppResult<Json<User>> {
-    Ok(Json(session::me(&state, user).await?.into()))
+async fn auth_me(
+    State(accounts): State<Arc<Accounts>>,
+    user: CurrentUser,
+) -> AppResult<Json<User>> {
+    Ok(Json(accounts.me(user).await?.into()))
 }
 
 /// A new display name.
@@ -260,14 +268,14 @@ struct UpdateAccount {
         (status = 422, description = "Invalid name", body = Problem, content_type = "application/problem+json"),
     ))]
 async fn auth_me_update(
-    State(state): State<AppState>,
+    State(accounts): State<Arc<Accounts>>,
     user: CurrentUser,
     ApiJson(body): ApiJson<UpdateAccount>,
 ) -> AppResult<Json<User>> {
     let name = required("name", body.name)
         .and_then(|n| DisplayName::parse(&n))
         .map_err(|e| AppError::Validation(vec![e]))?;
-    Ok(Json(session::rename(&state, user, name).await?.into()))
+    Ok(Json(accounts.rename(user, name).await?.into()))
 }
 
 /// The current and the new password.
@@ -289,7 +297,7 @@ struct ChangePassword {
         (status = 429, description = "Too many wrong passwords", body = Problem, content_type = "application/problem+json"),
     ))]
 async fn auth_password(
-    State(state): State<AppState>,
+    State(accounts): State<Arc<Accounts>>,
     user: CurrentUser,
     ApiJson(body): ApiJson<ChangePassword>,
 ) -> AppResult<StatusCode> {
@@ -300,7 +308,7 @@ async fn auth_password(
         (Ok(c), Ok(n)) => (c, n),
         (c, n) => return Err(invalid_fields([c.err(), n.err()])),
     };
-    session::change_password(&state, user, &current, new).await?;
+    accounts.change_password(user, &current, new).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -320,12 +328,12 @@ struct DeleteAccount {
         (status = 422, description = "The password is missing", body = Problem, content_type = "application/problem+json"),
     ))]
 async fn auth_delete(
-    State(state): State<AppState>,
+    State(accounts): State<Arc<Accounts>>,
     user: CurrentUser,
     ApiJson(body): ApiJson<DeleteAccount>,
 ) -> AppResult<StatusCode> {
     let password =
         required("password", body.password).map_err(|e| AppError::Validation(vec![e]))?;
-    session::delete_account(&state, user, &password).await?;
+    accounts.delete_account(user, &password).await?;
     Ok(StatusCode::NO_CONTENT)
 }

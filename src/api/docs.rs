@@ -10,7 +10,7 @@ use axum::response::Response;
 use utoipa::openapi::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::AppState;
+use crate::state::AppState;
 
 /// Swagger UI's own scripts and styles, all served from here; it sets inline styles at
 /// run time, hence `'unsafe-inline'` for styles (never for scripts).

@@ -9,8 +9,10 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::AppState;
-use crate::error::{AppError, AppResult, Problem};
+use crate::error::{AppError, AppResult};
+use crate::http::problem::Problem;
+use crate::state::AppState;
+use crate::store::DynStore;
 
 /// How long `/readyz` waits for the database before calling it unavailable.
 const READY_TIMEOUT: Duration = Duration::from_secs(2);
@@ -44,8 +46,8 @@ async fn health_live() -> Json<Health> {
     (status = 503, description = "The database does not answer", body = Problem,
         content_type = "application/problem+json", headers(("Retry-After" = u64, description = "Seconds to wait"))),
 ))]
-async fn health_ready(State(state): State<AppState>) -> AppResult<Json<Health>> {
-    match tokio::time::timeout(READY_TIMEOUT, state.store.ping()).await {
+async fn health_ready(State(store): State<DynStore>) -> AppResult<Json<Health>> {
+    match tokio::time::timeout(READY_TIMEOUT, store.ping()).await {
         Ok(Ok(())) => Ok(Json(Health { status: "ready" })),
         Ok(Err(e)) => {
             tracing::warn!(error = %e, "readiness check failed");

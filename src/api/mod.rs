@@ -16,7 +16,8 @@ use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, OpenApi, Required, ResponseBuilder};
 use utoipa_axum::router::OpenApiRouter;
 
-use crate::AppState;
+use crate::config::Config;
+use crate::state::AppState;
 
 #[derive(utoipa::OpenApi)]
 #[openapi(
@@ -46,7 +47,7 @@ fn routes() -> OpenApiRouter<AppState> {
 }
 
 /// The API router (service routes, accounts, tasks, `/openapi.json` and `/docs`).
-pub fn router() -> Router<AppState> {
+pub fn router(_config: &Config) -> Router<AppState> {
     let (router, mut doc) = routes().split_for_parts();
     finish(&mut doc);
     router.merge(docs::router(doc))

@@ -1,12 +1,14 @@
 //! `/api/tasks...` and `/api/{user_id}/tasks...`: the same routes in two shapes
 //! (API.md "Tasks"). The second shape is what the old Next.js frontend calls.
 
+use std::sync::Arc;
+
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{FromRequestParts, OriginalUri, RawPathParams, RawQuery, State};
+use axum::extract::{FromRef, FromRequestParts, OriginalUri, RawPathParams, RawQuery, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::Response;
 use serde::Serialize;
 use serde_json::Value;
 use time::OffsetDateTime;
@@ -15,15 +17,17 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
-use crate::AppState;
 use crate::api::schema::{Completion, ListTasksQuery, TaskChanges, TaskInput};
-use crate::auth::CurrentUser;
-use crate::auth::extract::ExternalSubject;
-use crate::error::{AppError, AppResult, Problem};
+use crate::auth::{Authenticator, CurrentUser, ExternalSubject};
+use crate::error::{AppError, AppResult};
 use crate::http::ApiJson;
+use crate::http::conditional::{IfMatch, not_modified, not_modified_response, tagged};
+use crate::http::paging;
+use crate::http::problem::Problem;
+use crate::state::AppState;
+use crate::tasks::Tasks;
 use crate::tasks::model::{Priority, Task, TaskFields, TaskPatch};
 use crate::tasks::query::ListQuery;
-use crate::tasks::service::{self, Precondition};
 
 /// Both shapes. The OpenAPI document lists each route under both prefixes; `api::openapi`
 /// gives the second its `user_id` parameter and distinct operation ids.
@@ -45,10 +49,14 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[derive(Debug, Clone, Copy)]
 struct Caller(CurrentUser);
 
-impl FromRequestParts<AppState> for Caller {
+impl<S> FromRequestParts<S> for Caller
+where
+    S: Send + Sync,
+    Arc<Authenticator>: FromRef<S>,
+{
     type Rejection = AppError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
         let user = CurrentUser::from_request_parts(parts, state).await?;
         let params = RawPathParams::from_request_parts(parts, state)
             .await
@@ -68,10 +76,10 @@ impl FromRequestParts<AppState> for Caller {
 #[derive(Debug, Clone, Copy)]
 struct TaskId(Uuid);
 
-impl FromRequestParts<AppState> for TaskId {
+impl<S: Send + Sync> FromRequestParts<S> for TaskId {
     type Rejection = AppError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
         let params = RawPathParams::from_request_parts(parts, state)
             .await
             .map_err(|e| AppError::Internal(format!("path parameters: {e}")))?;
@@ -130,18 +138,7 @@ impl From<Task> for TaskView {
 
 /// A task response with its `ETag`.
 fn task_response(status: StatusCode, task: Task) -> Response {
-    let etag = HeaderValue::from_str(&task.etag()).ok();
-    let mut res = (status, Json(TaskView::from(task))).into_response();
-    if let Some(etag) = etag {
-        res.headers_mut().insert(header::ETAG, etag);
-    }
-    res
-}
-
-fn precondition(headers: &HeaderMap) -> Option<Precondition> {
-    headers
-        .get(header::IF_MATCH)
-        .map(|v| Precondition::parse(v.to_str().unwrap_or("")))
+    tagged(task.version, (status, Json(TaskView::from(task))))
 }
 
 fn task_fields(body: &Value) -> AppResult<TaskFields> {
@@ -159,7 +156,7 @@ fn task_fields(body: &Value) -> AppResult<TaskFields> {
         (status = 422, description = "Invalid query parameter", body = Problem, content_type = "application/problem+json"),
     ))]
 async fn tasks_list(
-    State(state): State<AppState>,
+    State(tasks): State<Tasks>,
     Caller(user): Caller,
     OriginalUri(uri): OriginalUri,
     RawQuery(query): RawQuery,
@@ -175,47 +172,9 @@ async fn tasks_list(
                 .collect(),
         )
     })?;
-    let page = service::list(&state, user, &query).await?;
-    let tasks: Vec<TaskView> = page.tasks.into_iter().map(TaskView::from).collect();
-    // Sized for a typical task up front: the page is written once, not regrown.
-    let mut body = Vec::with_capacity(64 + tasks.len() * 512);
-    serde_json::to_writer(&mut body, &tasks)
-        .map_err(|e| AppError::Internal(format!("encoding a page of tasks: {e}")))?;
-    let mut res = (
-        [(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
-        )],
-        body,
-    )
-        .into_response();
-    let headers = res.headers_mut();
-    headers.insert(
-        HeaderName::from_static("x-total-count"),
-        HeaderValue::from(page.total),
-    );
-    if let Some(cursor) = page.next {
-        let link = format!(
-            "<{}>; rel=\"next\"",
-            next_page(uri.path(), uri.query(), &cursor)
-        );
-        if let Ok(v) = HeaderValue::from_str(&link) {
-            headers.insert(header::LINK, v);
-        }
-    }
-    Ok(res)
-}
-
-/// The same list request with `cursor` replaced (RFC 8288 link target, relative).
-fn next_page(path: &str, query: Option<&str>, cursor: &str) -> String {
-    let mut out = url::form_urlencoded::Serializer::new(String::new());
-    for (k, v) in url::form_urlencoded::parse(query.unwrap_or("").as_bytes()) {
-        if k != "cursor" {
-            out.append_pair(&k, &v);
-        }
-    }
-    out.append_pair("cursor", cursor);
-    format!("{path}?{}", out.finish())
+    let page = tasks.list(user.id, &query).await?;
+    let views: Vec<TaskView> = page.tasks.into_iter().map(TaskView::from).collect();
+    paging::page(&views, page.total, page.next.as_deref(), &uri)
 }
 
 /// Create a task.
@@ -229,13 +188,13 @@ fn next_page(path: &str, query: Option<&str>, cursor: &str) -> String {
         (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json"),
     ))]
 async fn tasks_create(
-    State(state): State<AppState>,
+    State(tasks): State<Tasks>,
     Caller(user): Caller,
     OriginalUri(uri): OriginalUri,
     ApiJson(body): ApiJson<Value>,
 ) -> AppResult<Response> {
     let fields = task_fields(&body)?;
-    let task = service::create(&state, user, fields).await?;
+    let task = tasks.create(user.id, fields).await?;
     let location = format!("{}/{}", uri.path().trim_end_matches('/'), task.id);
     let mut res = task_response(StatusCode::CREATED, task);
     if let Ok(v) = HeaderValue::from_str(&location) {
@@ -256,29 +215,14 @@ async fn tasks_create(
         (status = 404, description = "No such task (or another user's)", body = Problem, content_type = "application/problem+json"),
     ))]
 async fn tasks_get(
-    State(state): State<AppState>,
+    State(tasks): State<Tasks>,
     Caller(user): Caller,
     TaskId(id): TaskId,
     headers: HeaderMap,
 ) -> AppResult<Response> {
-    let task = service::get(&state, user, id).await?;
-    // RFC 9110 13.1.2: If-None-Match uses the weak comparison.
-    let etag = task.etag();
-    let unchanged = headers
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            v.trim() == "*"
-                || v.split(',')
-                    .map(|t| t.trim().trim_start_matches("W/"))
-                    .any(|t| t == etag)
-        });
-    if unchanged {
-        let mut res = StatusCode::NOT_MODIFIED.into_response();
-        if let Ok(v) = HeaderValue::from_str(&etag) {
-            res.headers_mut().insert(header::ETAG, v);
-        }
-        return Ok(res);
+    let task = tasks.get(user.id, id).await?;
+    if not_modified(&headers, task.version) {
+        return Ok(not_modified_response(task.version));
     }
     Ok(task_response(StatusCode::OK, task))
 }
@@ -295,14 +239,16 @@ async fn tasks_get(
         (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json"),
     ))]
 async fn tasks_replace(
-    State(state): State<AppState>,
+    State(tasks): State<Tasks>,
     Caller(user): Caller,
     TaskId(id): TaskId,
-    headers: HeaderMap,
+    IfMatch(precondition): IfMatch,
     ApiJson(body): ApiJson<Value>,
 ) -> AppResult<Response> {
     let fields = task_fields(&body)?;
-    let task = service::replace(&state, user, id, fields, precondition(&headers).as_ref()).await?;
+    let task = tasks
+        .replace(user.id, id, fields, precondition.as_ref())
+        .await?;
     Ok(task_response(StatusCode::OK, task))
 }
 
@@ -318,14 +264,16 @@ async fn tasks_replace(
         (status = 422, description = "Invalid field", body = Problem, content_type = "application/problem+json"),
     ))]
 async fn tasks_patch(
-    State(state): State<AppState>,
+    State(tasks): State<Tasks>,
     Caller(user): Caller,
     TaskId(id): TaskId,
-    headers: HeaderMap,
+    IfMatch(precondition): IfMatch,
     ApiJson(body): ApiJson<Value>,
 ) -> AppResult<Response> {
     let change = TaskPatch::from_json(&body).map_err(AppError::Validation)?;
-    let task = service::patch(&state, user, id, change, precondition(&headers).as_ref()).await?;
+    let task = tasks
+        .patch(user.id, id, change, precondition.as_ref())
+        .await?;
     Ok(task_response(StatusCode::OK, task))
 }
 
@@ -340,12 +288,12 @@ async fn tasks_patch(
         (status = 412, description = "The task changed since the given ETag; nothing was deleted", body = Problem, content_type = "application/problem+json"),
     ))]
 async fn tasks_delete(
-    State(state): State<AppState>,
+    State(tasks): State<Tasks>,
     Caller(user): Caller,
     TaskId(id): TaskId,
-    headers: HeaderMap,
+    IfMatch(precondition): IfMatch,
 ) -> AppResult<StatusCode> {
-    service::delete(&state, user, id, precondition(&headers).as_ref()).await?;
+    tasks.delete(user.id, id, precondition.as_ref()).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -362,9 +310,10 @@ async fn tasks_delete(
         (status = 422, description = "`completed` is not a boolean", body = Problem, content_type = "application/problem+json"),
     ))]
 async fn tasks_complete(
-    State(state): State<AppState>,
+    State(tasks): State<Tasks>,
     Caller(user): Caller,
     TaskId(id): TaskId,
+    IfMatch(precondition): IfMatch,
     headers: HeaderMap,
     body: Bytes,
 ) -> AppResult<Response> {
@@ -391,7 +340,8 @@ async fn tasks_complete(
             _ => return Err(AppError::invalid("completed", "must be true or false")),
         }
     };
-    let task =
-        service::complete(&state, user, id, completed, precondition(&headers).as_ref()).await?;
+    let task = tasks
+        .complete(user.id, id, completed, precondition.as_ref())
+        .await?;
     Ok(task_response(StatusCode::OK, task))
 }

@@ -4,14 +4,13 @@
 
 use jsonwebtoken::{Algorithm, Header, Validation};
 use serde::Deserialize;
-use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::auth::jwks::{KeyError, KeySet};
 use crate::auth::model::{DisplayName, Email};
 use crate::config::ExternalIssuer;
 use crate::error::AppError;
-use crate::store::{DynStore, LinkOutcome, LinkedUser, NewUser, StoreError};
+use crate::store::{IdentityStore, LinkOutcome, LinkedUser, NewUser, StoreError};
 
 /// Clock skew allowed on `exp` and `nbf`, as for our own tokens.
 const LEEWAY_SECONDS: u64 = 60;
@@ -115,7 +114,7 @@ impl ExternalTokens {
 /// the issuer could otherwise take over any local account by minting a token with its
 /// email (docs/better-auth.md). Such a caller gets `403`.
 pub async fn linked_user(
-    store: &DynStore,
+    store: &dyn IdentityStore,
     issuer: &str,
     claims: &ExternalClaims,
 ) -> Result<Uuid, AppError> {
@@ -146,7 +145,7 @@ pub async fn linked_user(
             email_lower: email.lower().to_owned(),
             name: name.as_str().to_owned(),
             password_hash: UNUSABLE_PASSWORD.to_owned(),
-            created_at: crate::store::truncate_to_micros(OffsetDateTime::now_utc()),
+            created_at: crate::timestamp::now(),
         },
         issuer: issuer.to_owned(),
         subject: claims.subject.clone(),

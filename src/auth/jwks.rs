@@ -75,7 +75,7 @@ pub struct KeySet {
 impl KeySet {
     /// A key set fetched from `url` (nothing is fetched until a token needs a key).
     pub fn new(url: url::Url, interval: Duration) -> Result<Self, String> {
-        crate::install_tls_provider();
+        crate::tls::install_tls_provider();
         let client = reqwest::Client::builder()
             .timeout(Duration::from_secs(5))
             .connect_timeout(Duration::from_secs(3))

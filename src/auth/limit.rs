@@ -8,12 +8,9 @@
 
 use std::collections::HashMap;
 use std::hash::Hash;
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::Instant;
-
-use axum::http::HeaderMap;
-use ipnet::IpNet;
 
 use crate::config::{Config, RateRule};
 use crate::error::AppError;
@@ -90,18 +87,16 @@ pub struct Limits {
     enabled: bool,
     per_ip: Counter<IpAddr>,
     per_email: Counter<String>,
-    trusted_proxies: Vec<IpNet>,
 }
 
 impl Limits {
     /// Limits from the configuration (`RATE_LIMIT`, `RATE_LIMIT_PER_IP`,
-    /// `RATE_LIMIT_PER_EMAIL`, `TRUSTED_PROXIES`).
+    /// `RATE_LIMIT_PER_EMAIL`).
     pub fn new(config: &Config) -> Self {
         Self {
             enabled: config.rate_limit,
             per_ip: Counter::new(config.rate_limit_per_ip),
             per_email: Counter::new(config.rate_limit_per_email),
-            trusted_proxies: config.trusted_proxies.clone(),
         }
     }
 
@@ -145,36 +140,6 @@ impl Limits {
         if self.enabled {
             self.per_email.clear(&email.to_owned());
         }
-    }
-
-    /// The client's address: the peer, or, when the peer is a trusted proxy, the
-    /// right-most address in `X-Forwarded-For` that is not itself a trusted proxy.
-    /// Addresses further left were written by the client and can be forged.
-    pub fn client_ip(&self, peer: SocketAddr, headers: &HeaderMap) -> IpAddr {
-        let peer = peer.ip().to_canonical();
-        if !self.is_trusted(peer) {
-            return peer;
-        }
-        let forwarded = headers
-            .get_all("x-forwarded-for")
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(','))
-            .map(str::trim)
-            .collect::<Vec<_>>();
-        for hop in forwarded.iter().rev() {
-            match hop.parse::<IpAddr>() {
-                Ok(ip) if self.is_trusted(ip.to_canonical()) => continue,
-                Ok(ip) => return ip.to_canonical(),
-                // Garbage from here on was written by someone we do not trust.
-                Err(_) => return peer,
-            }
-        }
-        peer
-    }
-
-    fn is_trusted(&self, ip: IpAddr) -> bool {
-        self.trusted_proxies.iter().any(|net| net.contains(&ip))
     }
 }
 
@@ -230,33 +195,5 @@ mod tests {
         for _ in 0..10 {
             assert!(l.attempt_from(ip).is_ok());
         }
-    }
-
-    #[test]
-    fn forwarded_for_is_believed_only_from_trusted_proxies() {
-        let mut headers = HeaderMap::new();
-        headers.insert(
-            "x-forwarded-for",
-            "6.6.6.6, 203.0.113.9".parse().expect("header"),
-        );
-        let untrusted = limits(|_| {});
-        let peer: SocketAddr = "10.0.0.2:5000".parse().expect("addr");
-        assert_eq!(untrusted.client_ip(peer, &headers), peer.ip());
-
-        let trusted = limits(|s| s.trusted_proxies = "10.0.0.0/8".into());
-        // The proxy appended the real client; the left entry is the client's own forgery.
-        assert_eq!(
-            trusted.client_ip(peer, &headers),
-            "203.0.113.9".parse::<IpAddr>().expect("ip")
-        );
-        headers.insert(
-            "x-forwarded-for",
-            "203.0.113.9, 10.0.0.9".parse().expect("header"),
-        );
-        assert_eq!(
-            trusted.client_ip(peer, &headers),
-            "203.0.113.9".parse::<IpAddr>().expect("ip"),
-            "trusted hops are skipped"
-        );
     }
 }

@@ -28,7 +28,7 @@ use argon2::password_hash::phc::{Output, ParamsString, Salt};
 use argon2::{Algorithm, Argon2, Block, Params, PasswordHash, Version};
 use tokio::sync::Semaphore;
 
-use crate::better_auth::scrypt::BetterAuthHash;
+use super::scrypt::BetterAuthHash;
 use crate::error::{AppError, AppResult};
 
 type HashResult<T> = Result<T, argon2::password_hash::Error>;

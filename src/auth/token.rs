@@ -3,16 +3,13 @@
 
 use std::time::Duration;
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::StartupError;
-use crate::config::{Config, DatabaseUrl, MIN_SECRET_BYTES, secret_path_for_sqlite};
+use crate::config::Config;
 
 /// Tokens longer than this are refused before any parsing (API.md).
 pub const MAX_TOKEN_BYTES: usize = 8 * 1024;
@@ -163,81 +160,6 @@ impl Tokens {
             session_id,
         })
     }
-}
-
-/// The signing secret: `JWT_SECRET` (or `BETTER_AUTH_SECRET`) when set; otherwise, for
-/// SQLite, a random secret kept in `<database>.secret` (created once, mode 0600); for
-/// PostgreSQL an error, since every node must sign with the same secret.
-pub fn resolve_secret(config: &Config) -> Result<SecretString, StartupError> {
-    if let Some(secret) = &config.jwt_secret {
-        return Ok(secret.clone());
-    }
-    let url = match &config.database_url {
-        // Settings::validate refuses PostgreSQL without a secret; this is a second guard.
-        DatabaseUrl::Postgres(_) => {
-            return Err(StartupError::Config(
-                "JWT_SECRET must be set when DATABASE_URL is PostgreSQL".into(),
-            ));
-        }
-        DatabaseUrl::Sqlite(url) => url,
-    };
-    let Some(path) = secret_path_for_sqlite(url) else {
-        tracing::warn!(
-            "JWT_SECRET is not set and the database is in memory: using a random secret for this run only"
-        );
-        return Ok(SecretString::from(random_secret()?));
-    };
-    match std::fs::read_to_string(&path) {
-        Ok(text) => {
-            let secret = text.trim().to_owned();
-            if secret.len() < MIN_SECRET_BYTES {
-                return Err(StartupError::Config(format!(
-                    "the generated secret in {} is shorter than {MIN_SECRET_BYTES} bytes; delete the file to generate a new one (this signs everyone out) or set JWT_SECRET",
-                    path.display()
-                )));
-            }
-            tracing::info!(path = %path.display(), "JWT_SECRET is not set: using the secret generated earlier");
-            Ok(SecretString::from(secret))
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            let secret = random_secret()?;
-            write_private(&path, &secret).map_err(|e| {
-                StartupError::Config(format!(
-                    "JWT_SECRET is not set and the generated secret cannot be saved to {}: {e}",
-                    path.display()
-                ))
-            })?;
-            tracing::info!(path = %path.display(), "JWT_SECRET is not set: generated a random secret and saved it");
-            Ok(SecretString::from(secret))
-        }
-        Err(e) => Err(StartupError::Config(format!(
-            "cannot read the generated secret in {}: {e}",
-            path.display()
-        ))),
-    }
-}
-
-/// 48 random bytes, base64url: 64 characters, 384 bits.
-fn random_secret() -> Result<String, StartupError> {
-    let mut bytes = [0u8; 48];
-    getrandom::fill(&mut bytes)
-        .map_err(|e| StartupError::Config(format!("no randomness available: {e}")))?;
-    Ok(URL_SAFE_NO_PAD.encode(bytes))
-}
-
-fn write_private(path: &std::path::Path, contents: &str) -> std::io::Result<()> {
-    use std::io::Write as _;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt as _;
-        options.mode(0o600);
-    }
-    let mut file = options.open(path)?;
-    file.write_all(contents.as_bytes())?;
-    file.write_all(b"\n")?;
-    file.sync_all()
 }
 
 #[cfg(test)]

@@ -2,9 +2,11 @@
 
 use std::time::Duration;
 
+use std::sync::Arc;
+
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request, State};
-use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri, header};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::middleware::{Next, from_fn, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
 use tower::ServiceBuilder;
@@ -17,19 +19,19 @@ use tower_http::trace::TraceLayer;
 use tracing::Span;
 
 use super::BODY_LIMIT;
-use crate::AppState;
+use super::problem::{PROBLEM_JSON, problem_response};
 use crate::config::Config;
-use crate::error::{AppError, PROBLEM_JSON, problem_response};
+use crate::error::AppError;
+use crate::metrics::Metrics;
 
 /// Policy for JSON responses: nothing may be loaded, framed or submitted. Web pages set
 /// their own, looser policy before this layer sees the response.
 const API_CSP: &str =
     "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
-/// Wraps `routes` in the shared middleware and binds the state.
-pub fn with_middleware(routes: Router<AppState>, state: AppState) -> Router {
-    let config = state.config.clone();
-    let metrics_on = config.metrics || config.metrics_bind.is_some();
+/// Wraps `routes` in the shared middleware; every request is counted in `metrics` when
+/// given.
+pub fn with_middleware(routes: Router, config: &Config, metrics: Option<Arc<Metrics>>) -> Router {
     let layers = ServiceBuilder::new()
         // Outermost first: mark secrets before anything could print them.
         .layer(SetSensitiveRequestHeadersLayer::new([
@@ -50,23 +52,13 @@ pub fn with_middleware(routes: Router<AppState>, state: AppState) -> Router {
             AppError::Internal("a handler panicked".into()).into_response()
         }))
         // Inside the panic guard so a panic is counted as the 500 it becomes.
-        .option_layer(metrics_on.then(|| from_fn_with_state(state.clone(), crate::metrics::track)))
-        .option_layer(cors(&config))
+        .option_layer(metrics.map(|m| from_fn_with_state(m, super::metrics::track)))
+        .option_layer(cors(config))
         .layer(from_fn(problem_safety_net))
         .layer(from_fn_with_state(config.request_timeout, enforce_timeout))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
         .layer(DefaultBodyLimit::max(BODY_LIMIT));
-    routes.fallback(not_found).layer(layers).with_state(state)
-}
-
-/// Unknown routes: a friendly page for a browser navigating outside `/api/`, else the
-/// problem+json 404 that API clients rely on.
-async fn not_found(uri: Uri, headers: HeaderMap) -> Response {
-    let api = uri.path() == "/api" || uri.path().starts_with("/api/");
-    if !api && crate::web::wants_html(&headers) {
-        return crate::web::error::not_found();
-    }
-    AppError::not_found().into_response()
+    routes.layer(layers)
 }
 
 fn request_span(req: &Request) -> Span {

@@ -1,5 +1,5 @@
-//! Tasks: the domain values ([`model`]), the list query and its cursor ([`query`]), and
-//! the operations with their concurrency rules ([`service`]).
+//! Tasks, as a domain: the values ([`model`]), the list query and its cursor ([`query`]),
+//! and the [`Tasks`] service with its concurrency rules ([`service`]).
 
 pub mod model;
 pub mod query;
@@ -7,3 +7,5 @@ pub mod service;
 
 #[cfg(test)]
 mod props;
+
+pub use service::{Page, Tasks};

@@ -3,11 +3,10 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 use uuid::Uuid;
 
 use crate::error::FieldError;
-use crate::store::truncate_to_micros;
+use crate::timestamp::parse_timestamp;
 
 /// Most characters in a title (after trimming).
 pub const MAX_TITLE: usize = 200;
@@ -196,18 +195,6 @@ impl Tags {
     }
 }
 
-/// Parses an RFC 3339 timestamp into UTC, at the microsecond precision both databases keep.
-pub fn parse_timestamp(field: &str, raw: &str) -> Result<OffsetDateTime, FieldError> {
-    OffsetDateTime::parse(raw.trim(), &Rfc3339)
-        .map(|t| truncate_to_micros(t.to_offset(time::UtcOffset::UTC)))
-        .map_err(|_| {
-            FieldError::new(
-                field,
-                "must be an RFC 3339 timestamp like 2026-11-25T09:30:00Z",
-            )
-        })
-}
-
 /// A task as stored and as clients see it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Task {
@@ -238,11 +225,6 @@ pub struct Task {
 }
 
 impl Task {
-    /// The strong ETag of this version (RFC 9110 8.8.3).
-    pub fn etag(&self) -> String {
-        format!("\"{}\"", self.version)
-    }
-
     /// Marks the task done or not, keeping `completed_at` consistent.
     pub fn set_completed(&mut self, completed: bool, now: OffsetDateTime) {
         if completed && !self.completed {
@@ -502,16 +484,6 @@ mod tests {
     }
 
     #[test]
-    fn timestamps_are_normalised_to_utc_microseconds() {
-        let t = parse_timestamp("due_at", "2026-11-25T10:30:00.1234567+01:00").expect("valid");
-        assert_eq!(t.offset(), time::UtcOffset::UTC);
-        assert_eq!(t.hour(), 9);
-        assert_eq!(t.nanosecond(), 123_456_000);
-        assert!(parse_timestamp("due_at", "tomorrow").is_err());
-        assert!(parse_timestamp("due_at", "2026-11-25").is_err());
-    }
-
-    #[test]
     fn full_input_takes_defaults_and_reports_every_bad_field() {
         let f = TaskFields::from_json(&json!({"title": "x"})).expect("valid");
         assert_eq!(f.priority, Priority::Medium);
@@ -556,7 +528,7 @@ mod tests {
 
     #[test]
     fn completing_sets_and_clears_completed_at() {
-        let now = truncate_to_micros(OffsetDateTime::now_utc());
+        let now = crate::timestamp::now();
         let mut t = Task {
             id: Uuid::now_v7(),
             user_id: Uuid::now_v7(),

@@ -9,9 +9,10 @@ use uuid::Uuid;
 
 use super::model::{
     Description, MAX_DESCRIPTION, MAX_TAG, MAX_TAGS, MAX_TITLE, Priority, Tags, TaskFields,
-    TaskPatch, TaskTitle, parse_timestamp,
+    TaskPatch, TaskTitle,
 };
 use super::query::{Cursor, CursorKey, ListQuery, Sort};
+use crate::timestamp::parse_timestamp;
 
 /// Any text, including controls, NUL, combining marks and astral characters.
 fn text(max: usize) -> impl Strategy<Value = String> {

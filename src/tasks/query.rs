@@ -7,9 +7,9 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::model::{MAX_TAG, Priority, Task, parse_timestamp};
+use super::model::{MAX_TAG, Priority, Task};
 use crate::error::FieldError;
-use crate::store::to_micros;
+use crate::timestamp::{parse_timestamp, to_micros};
 
 /// Default page size.
 pub const DEFAULT_LIMIT: u32 = 50;

@@ -10,8 +10,8 @@ use serde::de::DeserializeOwned;
 use super::csrf;
 use super::error;
 use super::session::Visitor;
-use crate::AppState;
 use crate::error::FieldError;
+use crate::state::AppState;
 
 /// Name of the hidden field that carries the CSRF token.
 pub const CSRF_FIELD: &str = "csrf";

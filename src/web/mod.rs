@@ -19,7 +19,7 @@ use axum::middleware::from_fn;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
-use crate::AppState;
+use crate::state::AppState;
 
 /// Policy for pages: our own styles, script and images only, no inline script, forms only
 /// to us, never framed.

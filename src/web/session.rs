@@ -16,11 +16,9 @@ use uuid::Uuid;
 use super::cookies::{ACCESS, CSRF, CookiePolicy, FLASH, REFRESH};
 use super::error::WebError;
 use super::{csrf, flash, see_other, with_page_headers};
-use crate::AppState;
-use crate::auth::CurrentUser;
-use crate::auth::extract::authenticate;
-use crate::auth::session;
+use crate::auth::{CurrentUser, Issued};
 use crate::error::AppError;
+use crate::state::AppState;
 
 /// How long the tokens of a renewal are handed to a concurrent request presenting the
 /// same (now used) refresh token, instead of letting it revoke the session as a reuse.
@@ -59,13 +57,13 @@ impl Visitor {
 
     /// The hidden-field token for forms on the page being rendered.
     pub fn csrf_token(&self, state: &AppState) -> String {
-        csrf::token(&state.auth.csrf_key, &self.csrf_cookie, self.session_id())
+        csrf::token(&state.csrf_key.0, &self.csrf_cookie, self.session_id())
     }
 
     /// Whether a submitted token belongs to this visitor.
     pub fn csrf_valid(&self, state: &AppState, submitted: &str) -> bool {
         csrf::verify(
-            &state.auth.csrf_key,
+            &state.csrf_key.0,
             &self.csrf_cookie,
             self.session_id(),
             submitted,
@@ -85,7 +83,7 @@ impl Visitor {
     }
 
     /// Starts a session in this browser.
-    pub fn start_session(&self, state: &AppState, issued: &session::Issued) {
+    pub fn start_session(&self, state: &AppState, issued: &Issued) {
         for v in self
             .policy
             .session(&state.config, &issued.access_token, &issued.refresh_token)
@@ -145,8 +143,11 @@ impl Renewals {
         if let Some((_, renewed)) = recent.get(&key) {
             return Ok(renewed.clone());
         }
-        let issued = session::refresh(state, refresh_token).await?;
-        let user = authenticate(state, &issued.access_token).await?;
+        let issued = state.accounts.refresh(refresh_token).await?;
+        let (user, _) = state
+            .authenticator
+            .authenticate(&issued.access_token)
+            .await?;
         let renewed = Renewed {
             access: issued.access_token,
             refresh: issued.refresh_token,
@@ -208,8 +209,8 @@ async fn resolve(
     }
     let access = policy.get(headers, ACCESS);
     if let Some(token) = access {
-        match authenticate(state, token).await {
-            Ok(user) => return Ok((SessionState::SignedIn(user), csrf_cookie, notice)),
+        match state.authenticator.authenticate(token).await {
+            Ok((user, _)) => return Ok((SessionState::SignedIn(user), csrf_cookie, notice)),
             Err(AppError::Unauthorized { .. }) => {}
             Err(e) => return Err(e),
         }

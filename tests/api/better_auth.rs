@@ -9,7 +9,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{Value, json};
 use sqlx::Connection as _;
-use taskward::better_auth::scrypt::BetterAuthHash;
+use taskward::auth::scrypt::BetterAuthHash;
 
 use crate::external::external_config;
 use crate::helpers::{TestApp, TestDb};

@@ -4,7 +4,7 @@
 
 use serde_json::json;
 use sqlx::Connection as _;
-use taskward::better_auth::import::import_better_auth;
+use taskward::import::better_auth::import_better_auth;
 
 use crate::helpers::{TestApp, TestDb};
 use crate::on_both_databases;

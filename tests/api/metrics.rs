@@ -116,7 +116,7 @@ async fn metrics_bind_serves_metrics_on_a_separate_listener_only() {
         .expect("bind");
     let addr = listener.local_addr().expect("addr");
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(taskward::metrics::serve(listener, state, async {
+    let server = tokio::spawn(taskward::http::metrics::serve(listener, state, async {
         let _ = rx.await;
     }));
     let res = reqwest::get(format!("http://{addr}/metrics"))

@@ -4,10 +4,11 @@ use std::time::Duration;
 
 use taskward::store::{
     DynStore, ImportBatch, ImportCounts, LinkOutcome, LinkedUser, NewSession, NewUser, Rotation,
-    StoreError, truncate_to_micros,
+    StoreError,
 };
 use taskward::tasks::model::{Priority, Task};
 use taskward::tasks::query::{Cursor, ListQuery};
+use taskward::timestamp::truncate_to_micros;
 use time::OffsetDateTime;
 use uuid::Uuid;
 

@@ -6,7 +6,8 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use reqwest::Method;
 use serde_json::{Value, json};
-use taskward::store::{NewUser, truncate_to_micros};
+use taskward::store::NewUser;
+use taskward::timestamp::truncate_to_micros;
 
 use crate::helpers::{TEST_SECRET, TestApp, TestDb, problem};
 use crate::on_both_databases;

@@ -1,14 +1,17 @@
 //! External identities in PostgreSQL: issuer subjects linked to Taskward users.
 
+use async_trait::async_trait;
 use sqlx::PgConnection;
 
-use super::{PgStore, user_from_row};
-use crate::store::{LinkOutcome, LinkedUser, StoreError, StoreResult, UserRecord};
+use super::PgStore;
+use super::users::{Existing, insert_user, user_from_row};
+use crate::store::{IdentityStore, LinkOutcome, LinkedUser, StoreError, StoreResult, UserRecord};
 
 const LINK_TAKEN: &str = "this identity is already linked";
 
-impl PgStore {
-    pub(super) async fn user_by_identity(
+#[async_trait]
+impl IdentityStore for PgStore {
+    async fn user_by_external_identity(
         &self,
         issuer: &str,
         subject: &str,
@@ -25,7 +28,17 @@ impl PgStore {
         Ok(row.as_ref().map(user_from_row).transpose()?)
     }
 
-    pub(super) async fn import_linked(
+    async fn external_user_create(&self, linked: &LinkedUser) -> StoreResult<LinkOutcome> {
+        let outcomes = self
+            .external_users_import(std::slice::from_ref(linked), false)
+            .await?;
+        outcomes
+            .first()
+            .copied()
+            .ok_or_else(|| StoreError::Internal("no outcome for one user".into()))
+    }
+
+    async fn external_users_import(
         &self,
         users: &[LinkedUser],
         dry_run: bool,
@@ -63,20 +76,9 @@ async fn link_one(conn: &mut PgConnection, linked: &LinkedUser) -> StoreResult<L
         return Ok(LinkOutcome::EmailTaken);
     }
     let user = &linked.user;
-    let created = user.created_at;
-    sqlx::query(
-        "INSERT INTO users (id, email, email_lower, name, password_hash, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $6)",
-    )
-    .bind(user.id)
-    .bind(&user.email)
-    .bind(&user.email_lower)
-    .bind(&user.name)
-    .bind(&user.password_hash)
-    .bind(created)
-    .execute(&mut *conn)
-    .await
-    .map_err(|e| StoreError::from_sqlx(e, LINK_TAKEN))?;
+    insert_user(conn, user, Existing::Fail)
+        .await
+        .map_err(|e| StoreError::from_sqlx(e, LINK_TAKEN))?;
     sqlx::query(
         "INSERT INTO external_identities (issuer, subject, user_id, created_at)
          VALUES ($1, $2, $3, $4)",
@@ -84,7 +86,7 @@ async fn link_one(conn: &mut PgConnection, linked: &LinkedUser) -> StoreResult<L
     .bind(&linked.issuer)
     .bind(&linked.subject)
     .bind(user.id)
-    .bind(created)
+    .bind(user.created_at)
     .execute(&mut *conn)
     .await
     .map_err(|e| StoreError::from_sqlx(e, LINK_TAKEN))?;

@@ -1,13 +1,17 @@
 //! Bulk import into PostgreSQL: every row of a batch in one transaction.
 
+use async_trait::async_trait;
+
 use super::PgStore;
 use super::tasks::insert_task_row;
-use crate::store::{ImportBatch, ImportCounts, StoreError, StoreResult};
+use super::users::{Existing, insert_user};
+use crate::store::{ImportBatch, ImportCounts, ImportStore, StoreError, StoreResult};
 
 const EMAIL_TAKEN: &str = "an imported email already belongs to another account";
 
-impl PgStore {
-    pub(in crate::store) async fn import_batch(
+#[async_trait]
+impl ImportStore for PgStore {
+    async fn import(
         &self,
         batch: &ImportBatch,
         commit: bool,
@@ -19,20 +23,9 @@ impl PgStore {
         for user in &batch.users {
             // ON CONFLICT (id): an id already here was imported before; leave it alone. A
             // different account with the same email is still an error (see the SQLite twin).
-            let done = sqlx::query(
-                "INSERT INTO users (id, email, email_lower, name, password_hash, created_at, updated_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $6) ON CONFLICT (id) DO NOTHING",
-            )
-            .bind(user.id)
-            .bind(&user.email)
-            .bind(&user.email_lower)
-            .bind(&user.name)
-            .bind(&user.password_hash)
-            .bind(user.created_at)
-            .execute(&mut *tx)
-            .await
-            .map_err(|e| StoreError::from_sqlx(e, EMAIL_TAKEN))?;
-            counts.users += done.rows_affected();
+            counts.users += insert_user(&mut tx, user, Existing::Keep)
+                .await
+                .map_err(|e| StoreError::from_sqlx(e, EMAIL_TAKEN))?;
             handled += 1;
             progress(handled);
         }

@@ -1,12 +1,13 @@
 //! The task half of the PostgreSQL store: rows, tags, and the list.
 
+use async_trait::async_trait;
 use sqlx::postgres::{PgArguments, PgRow};
 use sqlx::{AssertSqlSafe, PgConnection, Postgres, Row};
 use uuid::Uuid;
 
 use super::PgStore;
-use crate::store::list::{self, Dialect, Param};
-use crate::store::{StoreError, StoreResult};
+use crate::store::list_sql::{self, Dialect, Param};
+use crate::store::{StoreError, StoreResult, TaskStore};
 use crate::tasks::model::{Priority, Task};
 use crate::tasks::query::ListQuery;
 
@@ -96,8 +97,9 @@ pub(super) async fn insert_task_row(
     Ok(true)
 }
 
-impl PgStore {
-    pub(in crate::store) async fn insert_task(&self, task: &Task) -> StoreResult<()> {
+#[async_trait]
+impl TaskStore for PgStore {
+    async fn task_insert(&self, task: &Task) -> StoreResult<()> {
         let mut tx = self.pool.begin().await?;
         if !insert_task_row(&mut tx, task).await? {
             return Err(StoreError::Conflict("a task with this id already exists"));
@@ -106,11 +108,7 @@ impl PgStore {
         Ok(())
     }
 
-    pub(in crate::store) async fn update_task(
-        &self,
-        task: &Task,
-        expected_version: i64,
-    ) -> StoreResult<bool> {
+    async fn task_update(&self, task: &Task, expected_version: i64) -> StoreResult<bool> {
         let mut tx = self.pool.begin().await?;
         let done = sqlx::query(
             "UPDATE tasks SET title = $1, description = $2, title_lower = $3, description_lower = $4,
@@ -142,11 +140,7 @@ impl PgStore {
         Ok(true)
     }
 
-    pub(in crate::store) async fn get_task(
-        &self,
-        user_id: Uuid,
-        id: Uuid,
-    ) -> StoreResult<Option<Task>> {
+    async fn task_get(&self, user_id: Uuid, id: Uuid) -> StoreResult<Option<Task>> {
         let row = sqlx::query(
             "SELECT t.id, t.user_id, t.title, t.description, t.completed, t.priority, t.due_at, t.tags,
                     t.created_at, t.updated_at, t.completed_at, t.version
@@ -159,7 +153,7 @@ impl PgStore {
         Ok(row.as_ref().map(task_from_row).transpose()?)
     }
 
-    pub(in crate::store) async fn delete_task(
+    async fn task_delete(
         &self,
         user_id: Uuid,
         id: Uuid,
@@ -174,12 +168,8 @@ impl PgStore {
         Ok(done.rows_affected() > 0)
     }
 
-    pub(in crate::store) async fn list_tasks(
-        &self,
-        user_id: Uuid,
-        q: &ListQuery,
-    ) -> StoreResult<(Vec<Task>, u64)> {
-        let sql = list::build(Dialect::Postgres, TASK_COLUMNS, user_id, q);
+    async fn task_list(&self, user_id: Uuid, q: &ListQuery) -> StoreResult<(Vec<Task>, u64)> {
+        let sql = list_sql::build(Dialect::Postgres, TASK_COLUMNS, user_id, q);
         let mut page = sqlx::query(AssertSqlSafe(sql.page()));
         for p in &sql.page_params {
             page = bind_param(page, p);

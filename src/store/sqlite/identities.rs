@@ -1,14 +1,19 @@
 //! External identities in SQLite: issuer subjects linked to Taskward users.
 
+use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::{Existing, SqliteStore, insert_user, pool, user_from_row};
-use crate::store::{LinkOutcome, LinkedUser, StoreResult, UserRecord, to_micros};
+use super::SqliteStore;
+use super::error::store_error;
+use super::users::{Existing, insert_user, user_from_row};
+use crate::store::{IdentityStore, LinkOutcome, LinkedUser, StoreError, StoreResult, UserRecord};
+use crate::timestamp::to_micros;
 
 const LINK_TAKEN: &str = "this identity is already linked";
 
-impl SqliteStore {
-    pub(super) async fn user_by_identity(
+#[async_trait]
+impl IdentityStore for SqliteStore {
+    async fn user_by_external_identity(
         &self,
         issuer: &str,
         subject: &str,
@@ -27,11 +32,22 @@ impl SqliteStore {
             .await
     }
 
-    pub(super) async fn import_linked(
+    async fn external_user_create(&self, linked: &LinkedUser) -> StoreResult<LinkOutcome> {
+        let outcomes = self
+            .external_users_import(std::slice::from_ref(linked), false)
+            .await?;
+        outcomes
+            .first()
+            .copied()
+            .ok_or_else(|| StoreError::Internal("no outcome for one user".into()))
+    }
+
+    async fn external_users_import(
         &self,
-        users: Vec<LinkedUser>,
+        users: &[LinkedUser],
         dry_run: bool,
     ) -> StoreResult<Vec<LinkOutcome>> {
+        let users = users.to_vec();
         self.writer
             .run(move |c| {
                 let mut tx = c.savepoint()?;
@@ -67,13 +83,17 @@ fn link_one(conn: &Connection, linked: &LinkedUser) -> StoreResult<LinkOutcome> 
         return Ok(LinkOutcome::EmailTaken);
     }
     let user = &linked.user;
-    let created = to_micros(user.created_at);
-    insert_user(conn, user, Existing::Fail).map_err(|e| pool::store_error(e, LINK_TAKEN))?;
+    insert_user(conn, user, Existing::Fail).map_err(|e| store_error(e, LINK_TAKEN))?;
     conn.prepare_cached(
         "INSERT INTO external_identities (issuer, subject, user_id, created_at)
          VALUES (?1, ?2, ?3, ?4)",
     )?
-    .execute(params![linked.issuer, linked.subject, user.id, created])
-    .map_err(|e| pool::store_error(e, LINK_TAKEN))?;
+    .execute(params![
+        linked.issuer,
+        linked.subject,
+        user.id,
+        to_micros(user.created_at)
+    ])
+    .map_err(|e| store_error(e, LINK_TAKEN))?;
     Ok(LinkOutcome::Created)
 }

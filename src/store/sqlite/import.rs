@@ -1,16 +1,21 @@
 //! Bulk import into SQLite: every row of a batch in one transaction on the writer.
 
+use async_trait::async_trait;
+
+use super::SqliteStore;
+use super::error::store_error;
 use super::tasks::insert_task_row;
-use super::{Existing, SqliteStore, insert_user, pool};
-use crate::store::{ImportBatch, ImportCounts, StoreResult};
+use super::users::{Existing, insert_user};
+use crate::store::{ImportBatch, ImportCounts, ImportStore, StoreResult};
 
 const EMAIL_TAKEN: &str = "an imported email already belongs to another account";
 
 /// Rows between two progress reports from the blocking thread.
 const PROGRESS_EVERY: u64 = 1_000;
 
-impl SqliteStore {
-    pub(in crate::store) async fn import_batch(
+#[async_trait]
+impl ImportStore for SqliteStore {
+    async fn import(
         &self,
         batch: &ImportBatch,
         commit: bool,
@@ -35,7 +40,7 @@ impl SqliteStore {
                 // checks for it first, so reaching it means a concurrent sign-up: nothing
                 // is written).
                 let done = insert_user(&tx, user, Existing::Keep)
-                    .map_err(|e| pool::store_error(e, EMAIL_TAKEN))?;
+                    .map_err(|e| store_error(e, EMAIL_TAKEN))?;
                 counts.users += u64::try_from(done).unwrap_or(0);
                 handled_one(&mut handled);
             }

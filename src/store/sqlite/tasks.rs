@@ -1,14 +1,16 @@
 //! The task half of the SQLite store: rows, tags, and the list.
 
+use async_trait::async_trait;
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
 use uuid::Uuid;
 
 use super::SqliteStore;
-use crate::store::list::{self, Dialect, Param};
-use crate::store::{StoreError, StoreResult, from_micros, to_micros};
+use crate::store::list_sql::{self, Dialect, Param};
+use crate::store::{StoreError, StoreResult, TaskStore};
 use crate::tasks::model::{Priority, Task};
 use crate::tasks::query::ListQuery;
+use crate::timestamp::{from_micros, to_micros};
 
 const TASK_COLUMNS: &str = "t.id, t.user_id, t.title, t.description, t.completed, t.priority, t.due_at, t.tags, t.created_at, t.updated_at, t.completed_at, t.version";
 
@@ -95,8 +97,9 @@ pub(super) fn insert_task_row(conn: &Connection, task: &Task) -> rusqlite::Resul
     Ok(true)
 }
 
-impl SqliteStore {
-    pub(in crate::store) async fn insert_task(&self, task: &Task) -> StoreResult<()> {
+#[async_trait]
+impl TaskStore for SqliteStore {
+    async fn task_insert(&self, task: &Task) -> StoreResult<()> {
         let task = task.clone();
         self.writer
             .run(move |c| {
@@ -110,11 +113,7 @@ impl SqliteStore {
             .await
     }
 
-    pub(in crate::store) async fn update_task(
-        &self,
-        task: &Task,
-        expected_version: i64,
-    ) -> StoreResult<bool> {
+    async fn task_update(&self, task: &Task, expected_version: i64) -> StoreResult<bool> {
         let task = task.clone();
         self.writer
             .run(move |c| {
@@ -165,11 +164,7 @@ impl SqliteStore {
             .await
     }
 
-    pub(in crate::store) async fn get_task(
-        &self,
-        user_id: Uuid,
-        id: Uuid,
-    ) -> StoreResult<Option<Task>> {
+    async fn task_get(&self, user_id: Uuid, id: Uuid) -> StoreResult<Option<Task>> {
         self.reader
             .read(move |c| {
                 let sql = format!(
@@ -182,7 +177,7 @@ impl SqliteStore {
             .await
     }
 
-    pub(in crate::store) async fn delete_task(
+    async fn task_delete(
         &self,
         user_id: Uuid,
         id: Uuid,
@@ -200,12 +195,8 @@ impl SqliteStore {
             .await
     }
 
-    pub(in crate::store) async fn list_tasks(
-        &self,
-        user_id: Uuid,
-        q: &ListQuery,
-    ) -> StoreResult<(Vec<Task>, u64)> {
-        let sql = list::build(Dialect::Sqlite, TASK_COLUMNS, user_id, q);
+    async fn task_list(&self, user_id: Uuid, q: &ListQuery) -> StoreResult<(Vec<Task>, u64)> {
+        let sql = list_sql::build(Dialect::Sqlite, TASK_COLUMNS, user_id, q);
         let first_page = q.cursor.is_none();
         self.reader
             .read(move |c| {

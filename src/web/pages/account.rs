@@ -13,10 +13,9 @@ use time::format_description::BorrowedFormatItem;
 use time::macros::format_description;
 
 use super::Chrome;
-use crate::AppState;
 use crate::auth::model::{DisplayName, Password};
-use crate::auth::session;
 use crate::error::AppError;
+use crate::state::AppState;
 use crate::web::error::WebError;
 use crate::web::forms::{CsrfForm, Errors};
 use crate::web::see_other;
@@ -51,7 +50,7 @@ async fn render(
     typed_name: Option<String>,
     errors: Errors,
 ) -> Result<AccountPage, WebError> {
-    let user = session::me(state, signed_in.user).await?;
+    let user = state.accounts.me(signed_in.user).await?;
     Ok(AccountPage {
         chrome: Chrome::new(state, &signed_in.visitor, "account"),
         email: user.email,
@@ -95,7 +94,7 @@ async fn account_rename(
 ) -> Result<Response, WebError> {
     match DisplayName::parse(&form.name) {
         Ok(name) => {
-            session::rename(&state, signed_in.user, name).await?;
+            state.accounts.rename(signed_in.user, name).await?;
             visitor.flash("name-changed");
             Ok(see_other("/account"))
         }
@@ -140,7 +139,11 @@ async fn account_password(
             return refused(&state, &signed_in, status, None, Errors(vec![e])).await;
         }
     };
-    match session::change_password(&state, signed_in.user, &form.current_password, new).await {
+    match state
+        .accounts
+        .change_password(signed_in.user, &form.current_password, new)
+        .await
+    {
         Ok(()) => {
             visitor.flash("password-changed");
             Ok(see_other("/account"))
@@ -163,7 +166,11 @@ async fn account_delete(
     signed_in: SignedIn,
     CsrfForm { visitor, form }: CsrfForm<DeleteForm>,
 ) -> Result<Response, WebError> {
-    match session::delete_account(&state, signed_in.user, &form.password).await {
+    match state
+        .accounts
+        .delete_account(signed_in.user, &form.password)
+        .await
+    {
         Ok(()) => {
             visitor.end_session();
             visitor.flash("account-deleted");

@@ -10,10 +10,10 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 
 use super::{Chrome, param};
-use crate::AppState;
 use crate::auth::model::{DisplayName, Email, Password};
-use crate::auth::{ClientInfo, session};
+use crate::auth::{ClientInfo, SignUp};
 use crate::error::AppError;
+use crate::state::AppState;
 use crate::web::error::WebError;
 use crate::web::forms::{CsrfForm, Errors};
 use crate::web::session::{SessionState, SignedIn, Visitor};
@@ -92,7 +92,10 @@ async fn signin_submit(
     client: ClientInfo,
     CsrfForm { visitor, form }: CsrfForm<SigninForm>,
 ) -> Result<Response, WebError> {
-    let (status, error) = match session::sign_in(&state, &form.email, &form.password, &client).await
+    let (status, error) = match state
+        .accounts
+        .sign_in(&form.email, &form.password, &client)
+        .await
     {
         Ok(issued) => {
             visitor.start_session(&state, &issued);
@@ -169,12 +172,12 @@ async fn signup_submit(
     };
     let mut status = StatusCode::UNPROCESSABLE_ENTITY;
     if let (Some(email), Some(password), Some(name)) = (email, password, name) {
-        let input = session::SignUp {
+        let input = SignUp {
             email,
             password,
             name,
         };
-        match session::sign_up(&state, input, &client).await {
+        match state.accounts.sign_up(input, &client).await {
             Ok(issued) => {
                 visitor.start_session(&state, &issued);
                 visitor.flash("welcome");
@@ -216,7 +219,7 @@ async fn signout(
     signed_in: SignedIn,
     CsrfForm { visitor, .. }: CsrfForm<NoFields>,
 ) -> Result<Response, WebError> {
-    session::sign_out(&state, signed_in.user).await?;
+    state.accounts.sign_out(signed_in.user).await?;
     visitor.end_session();
     visitor.flash("signed-out");
     Ok(see_other("/signin"))
@@ -227,7 +230,7 @@ async fn signout_all(
     signed_in: SignedIn,
     CsrfForm { visitor, .. }: CsrfForm<NoFields>,
 ) -> Result<Response, WebError> {
-    session::sign_out_all(&state, signed_in.user).await?;
+    state.accounts.sign_out_all(signed_in.user).await?;
     visitor.end_session();
     visitor.flash("signed-out-all");
     Ok(see_other("/signin"))

@@ -8,7 +8,7 @@ mod tasks;
 use axum::Router;
 
 use super::session::{SessionState, Visitor};
-use crate::AppState;
+use crate::state::AppState;
 
 /// Every page route (the session layer is added by the caller).
 pub fn router() -> Router<AppState> {

@@ -16,11 +16,10 @@ use uuid::Uuid;
 
 use super::task_form::{Opt, TaskForm, options};
 use super::{Chrome, param};
-use crate::AppState;
 use crate::error::AppError;
+use crate::state::AppState;
 use crate::tasks::model::Task;
 use crate::tasks::query::ListQuery;
-use crate::tasks::service;
 use crate::web::error::WebError;
 use crate::web::forms::{CsrfForm, Errors};
 use crate::web::see_other;
@@ -195,7 +194,7 @@ async fn render_list(
             (q, Some(message))
         }
     };
-    let page = service::list(state, signed_in.user, &list_query).await?;
+    let page = state.tasks.list(signed_in.user.id, &list_query).await?;
     let now = OffsetDateTime::now_utc();
     let base = filters.query();
     let sep = if base.is_empty() { "" } else { "&" };
@@ -268,7 +267,7 @@ async fn tasks_create(
 ) -> Result<Response, WebError> {
     match form.parse(None) {
         Ok(fields) => {
-            service::create(&state, signed_in.user, fields).await?;
+            state.tasks.create(signed_in.user.id, fields).await?;
             visitor.flash("task-added");
             Ok(see_other(&list_url(&form.back)))
         }
@@ -303,7 +302,7 @@ async fn tasks_edit_page(
     RawQuery(query): RawQuery,
 ) -> Result<Response, WebError> {
     let id = task_id(&id)?;
-    let task = service::get(&state, signed_in.user, id).await?;
+    let task = state.tasks.get(signed_in.user.id, id).await?;
     let back = param(query.as_deref(), "back").unwrap_or_default();
     Ok(EditPage {
         chrome: Chrome::new(&state, &signed_in.visitor, "tasks"),
@@ -323,10 +322,13 @@ async fn tasks_update(
     CsrfForm { visitor, form }: CsrfForm<TaskForm>,
 ) -> Result<Response, WebError> {
     let id = task_id(&id)?;
-    let task = service::get(&state, signed_in.user, id).await?;
+    let task = state.tasks.get(signed_in.user.id, id).await?;
     match form.parse(task.due_at) {
         Ok(fields) => {
-            service::replace(&state, signed_in.user, id, fields, None).await?;
+            state
+                .tasks
+                .replace(signed_in.user.id, id, fields, None)
+                .await?;
             visitor.flash("task-saved");
             Ok(see_other(&list_url(&form.back)))
         }
@@ -361,7 +363,10 @@ async fn tasks_toggle(
     let id = task_id(&id)?;
     // The form says which state it wants, so a double click cannot undo itself.
     let completed = form.completed == "true";
-    service::complete(&state, signed_in.user, id, Some(completed), None).await?;
+    state
+        .tasks
+        .complete(signed_in.user.id, id, Some(completed), None)
+        .await?;
     visitor.flash(if completed {
         "task-done"
     } else {
@@ -387,7 +392,7 @@ async fn tasks_delete_page(
     RawQuery(query): RawQuery,
 ) -> Result<Response, WebError> {
     let id = task_id(&id)?;
-    let task = service::get(&state, signed_in.user, id).await?;
+    let task = state.tasks.get(signed_in.user.id, id).await?;
     let back = param(query.as_deref(), "back").unwrap_or_default();
     Ok(DeletePage {
         chrome: Chrome::new(&state, &signed_in.visitor, "tasks"),
@@ -412,7 +417,7 @@ async fn tasks_delete(
     CsrfForm { visitor, form }: CsrfForm<DeleteForm>,
 ) -> Result<Response, WebError> {
     let id = task_id(&id)?;
-    service::delete(&state, signed_in.user, id, None).await?;
+    state.tasks.delete(signed_in.user.id, id, None).await?;
     visitor.flash("task-deleted");
     Ok(see_other(&list_url(&form.back)))
 }

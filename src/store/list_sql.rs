@@ -5,6 +5,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::tasks::query::{Cursor, CursorKey, ListQuery, SortKey, Status};
+use crate::timestamp::from_micros;
 
 /// A parameter of the list query, bound by the back end in its own types.
 #[derive(Debug, Clone, PartialEq)]
@@ -196,7 +197,7 @@ fn order_by(q: &ListQuery, dialect: Dialect) -> String {
 fn time_param(micros: i64, dialect: Dialect) -> Param {
     match dialect {
         Dialect::Sqlite => Param::Int(micros),
-        Dialect::Postgres => Param::Time(crate::store::from_micros(micros)),
+        Dialect::Postgres => Param::Time(from_micros(micros)),
     }
 }
 

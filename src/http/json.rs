@@ -1,4 +1,4 @@
-//! Our own extractors, whose rejections are problem+json with a useful sentence.
+//! The JSON body extractor, whose rejections are problem+json with a useful sentence.
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};

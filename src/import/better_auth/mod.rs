@@ -2,6 +2,8 @@
 //! users, each linked to its Better Auth id under the configured issuer, so its tokens and
 //! its password keep working. One transaction; running it again changes nothing.
 
+pub mod source;
+
 use std::fmt;
 
 use time::OffsetDateTime;
@@ -10,9 +12,10 @@ use uuid::Uuid;
 
 use crate::auth::external::UNUSABLE_PASSWORD;
 use crate::auth::model::{DisplayName, Email};
-use crate::better_auth::scrypt::BetterAuthHash;
-use crate::store::better_auth::{BetterAuthUser, read_better_auth_users};
-use crate::store::{DynStore, LinkOutcome, LinkedUser, NewUser, StoreResult, truncate_to_micros};
+use crate::auth::scrypt::BetterAuthHash;
+use crate::store::{DynStore, LinkOutcome, LinkedUser, NewUser, StoreResult};
+use crate::timestamp::truncate_to_micros;
+use source::{BetterAuthUser, read_better_auth_users};
 
 /// What an import did (or, in a dry run, would do).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -5,12 +5,13 @@ use time::macros::format_description;
 use time::{OffsetDateTime, PrimitiveDateTime, UtcOffset};
 use uuid::Uuid;
 
-use super::fastapi::RawRow;
+use super::source::RawRow;
 use crate::auth::model::{DisplayName, Email};
 use crate::auth::password::is_bcrypt;
 use crate::error::FieldError;
-use crate::store::{NewUser, truncate_to_micros};
+use crate::store::NewUser;
 use crate::tasks::model::{Description, Priority, Tags, Task, TaskTitle};
+use crate::timestamp::truncate_to_micros;
 
 fn reason(e: FieldError) -> String {
     format!("{}: {}", e.field, e.message)

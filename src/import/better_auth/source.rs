@@ -6,8 +6,8 @@ use std::str::FromStr;
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{Connection, Row};
 
-use super::{StoreError, StoreResult};
 use crate::config::redact_url;
+use crate::store::{StoreError, StoreResult};
 
 /// One Better Auth user with its email/password credential, as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]

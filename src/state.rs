@@ -1,0 +1,108 @@
+//! The application state: the services, assembled once at start and shared by every
+//! request. Handlers and extractors reach the part they need through `State<T>` and
+//! `FromRef` (`State<Tasks>`, `Arc<Authenticator>`, ...); the services below never see it.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::FromRef;
+
+use crate::auth::external::ExternalTokens;
+use crate::auth::limit::Limits;
+use crate::auth::secret::{CsrfKey, resolve_secret};
+use crate::auth::token::Tokens;
+use crate::auth::{Accounts, Authenticator};
+use crate::config::Config;
+use crate::metrics::Metrics;
+use crate::store::{self, ConnectOptions, DynStore, StoreError};
+use crate::tasks::Tasks;
+
+/// Why the server could not start; each variant's text is one line for the operator.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    /// A setting is unusable (checked after parsing, e.g. the JWT secret file).
+    #[error("{0}")]
+    Config(String),
+    /// The database could not be opened, reached or migrated.
+    #[error("{0}")]
+    Database(String),
+    /// The listen address could not be used.
+    #[error("{0}")]
+    Bind(String),
+}
+
+/// Everything a handler may use, shared by all requests. Cheap to clone.
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    /// The validated configuration.
+    pub config: Arc<Config>,
+    /// The database, for what is about the database itself (readiness, pool metrics).
+    pub store: DynStore,
+    /// The task service.
+    pub tasks: Tasks,
+    /// The account service.
+    pub accounts: Arc<Accounts>,
+    /// Who is calling.
+    pub authenticator: Arc<Authenticator>,
+    /// Prometheus counters (exposed only when metrics are on).
+    pub metrics: Arc<Metrics>,
+    /// The web app's CSRF key.
+    pub csrf_key: CsrfKey,
+}
+
+impl AppState {
+    /// Opens the database (running migrations) and assembles the services.
+    pub async fn build(config: Config) -> Result<Self, StartupError> {
+        crate::tls::install_tls_provider();
+        let store = store::connect(
+            &config.database_url,
+            ConnectOptions {
+                pool_size: config.database_pool_size,
+                acquire_timeout: Duration::from_secs(5),
+            },
+        )
+        .await
+        .map_err(|e| match e {
+            StoreError::Open(msg) => StartupError::Database(msg),
+            other => StartupError::Database(format!(
+                "cannot open the database `{}`: {other}",
+                config.database_url.redacted()
+            )),
+        })?;
+        // After the database: the generated secret lives next to the SQLite file.
+        let secret = resolve_secret(&config).map_err(StartupError::Config)?;
+        let tokens = Arc::new(Tokens::new(&config, &secret));
+        let external = config
+            .external_issuer
+            .as_ref()
+            .map(ExternalTokens::new)
+            .transpose()
+            .map_err(StartupError::Config)?;
+        let metrics = Arc::new(Metrics::new());
+        let accounts = Accounts::new(
+            store.clone(),
+            store.clone(),
+            Arc::clone(&tokens),
+            Limits::new(&config),
+            Arc::clone(&metrics),
+            config.refresh_token_ttl,
+        )
+        .map_err(StartupError::Config)?;
+        let authenticator = Authenticator::new(
+            tokens,
+            external,
+            store.clone(),
+            store.clone(),
+            store.clone(),
+        );
+        Ok(Self {
+            tasks: Tasks::new(store.clone()),
+            accounts: Arc::new(accounts),
+            authenticator: Arc::new(authenticator),
+            metrics,
+            csrf_key: CsrfKey::derive(&secret),
+            config: Arc::new(config),
+            store,
+        })
+    }
+}

@@ -1,0 +1,156 @@
+//! Users in PostgreSQL.
+
+use async_trait::async_trait;
+use sqlx::postgres::PgRow;
+use sqlx::{PgConnection, Row};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use super::PgStore;
+use super::sessions::revoke_all;
+use crate::store::{NewUser, StoreError, StoreResult, UserRecord, UserStore};
+
+const EMAIL_TAKEN: &str = "an account with this email already exists";
+
+pub(super) fn user_from_row(row: &PgRow) -> Result<UserRecord, sqlx::Error> {
+    Ok(UserRecord {
+        id: row.try_get("id")?,
+        email: row.try_get("email")?,
+        name: row.try_get("name")?,
+        password_hash: row.try_get("password_hash")?,
+        created_at: row.try_get("created_at")?,
+    })
+}
+
+/// What inserting a user whose id exists does.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Existing {
+    /// A constraint error.
+    Fail,
+    /// Nothing: the user was imported before (the row count says 0).
+    Keep,
+}
+
+/// Inserts a user row; the number of rows written. Shared by sign-up, external
+/// identities and the import.
+pub(super) async fn insert_user(
+    conn: &mut PgConnection,
+    user: &NewUser,
+    existing: Existing,
+) -> Result<u64, sqlx::Error> {
+    let sql = match existing {
+        Existing::Fail => {
+            "INSERT INTO users (id, email, email_lower, name, password_hash, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $6)"
+        }
+        Existing::Keep => {
+            "INSERT INTO users (id, email, email_lower, name, password_hash, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $6) ON CONFLICT (id) DO NOTHING"
+        }
+    };
+    let done = sqlx::query(sql)
+        .bind(user.id)
+        .bind(&user.email)
+        .bind(&user.email_lower)
+        .bind(&user.name)
+        .bind(&user.password_hash)
+        .bind(user.created_at)
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected())
+}
+
+#[async_trait]
+impl UserStore for PgStore {
+    async fn user_insert(&self, user: &NewUser) -> StoreResult<()> {
+        let mut conn = self.pool.acquire().await?;
+        insert_user(&mut conn, user, Existing::Fail)
+            .await
+            .map_err(|e| StoreError::from_sqlx(e, EMAIL_TAKEN))?;
+        Ok(())
+    }
+
+    async fn user_by_id(&self, id: Uuid) -> StoreResult<Option<UserRecord>> {
+        let row = sqlx::query(
+            "SELECT id, email, name, password_hash, created_at FROM users WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.as_ref().map(user_from_row).transpose()?)
+    }
+
+    async fn user_by_email(&self, email_lower: &str) -> StoreResult<Option<UserRecord>> {
+        let row = sqlx::query(
+            "SELECT id, email, name, password_hash, created_at FROM users WHERE email_lower = $1",
+        )
+        .bind(email_lower)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.as_ref().map(user_from_row).transpose()?)
+    }
+
+    async fn user_set_name(
+        &self,
+        id: Uuid,
+        name: &str,
+        now: OffsetDateTime,
+    ) -> StoreResult<Option<UserRecord>> {
+        let row = sqlx::query(
+            "UPDATE users SET name = $1, updated_at = $2 WHERE id = $3
+             RETURNING id, email, name, password_hash, created_at",
+        )
+        .bind(name)
+        .bind(now)
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.as_ref().map(user_from_row).transpose()?)
+    }
+
+    async fn user_set_password_hash(
+        &self,
+        id: Uuid,
+        password_hash: &str,
+        now: OffsetDateTime,
+    ) -> StoreResult<()> {
+        sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3")
+            .bind(password_hash)
+            .bind(now)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn user_change_password(
+        &self,
+        id: Uuid,
+        password_hash: &str,
+        keep: Option<Uuid>,
+        now: OffsetDateTime,
+    ) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await?;
+        let done =
+            sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3")
+                .bind(password_hash)
+                .bind(now)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        revoke_all(&mut tx, id, keep, now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn user_delete(&self, id: Uuid) -> StoreResult<bool> {
+        let done = sqlx::query("DELETE FROM users WHERE id = $1")
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+}

@@ -1,0 +1,162 @@
+//! Sessions and refresh-token rotation in SQLite.
+
+use async_trait::async_trait;
+use rusqlite::{Connection, OptionalExtension, Row, params};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use super::SqliteStore;
+use crate::store::{NewSession, Rotation, SessionRecord, SessionStore, StoreResult};
+use crate::timestamp::{from_micros, to_micros};
+
+const SESSION_COLUMNS: &str =
+    "id, user_id, created_at, last_used_at, expires_at, revoked_at, user_agent";
+
+fn session_from_row(row: &Row<'_>) -> rusqlite::Result<SessionRecord> {
+    Ok(SessionRecord {
+        id: row.get(0)?,
+        user_id: row.get(1)?,
+        created_at: from_micros(row.get(2)?),
+        last_used_at: from_micros(row.get(3)?),
+        expires_at: from_micros(row.get(4)?),
+        revoked_at: row.get::<_, Option<i64>>(5)?.map(from_micros),
+        user_agent: row.get(6)?,
+    })
+}
+
+/// Ends every active session of `user_id` but `keep`; how many it ended.
+pub(super) fn revoke_all(
+    conn: &Connection,
+    user_id: Uuid,
+    keep: Option<Uuid>,
+    now: i64,
+) -> rusqlite::Result<usize> {
+    conn.prepare_cached(
+        "UPDATE sessions SET revoked_at = ?1
+         WHERE user_id = ?2 AND revoked_at IS NULL AND (?3 IS NULL OR id <> ?3)",
+    )?
+    .execute(params![now, user_id, keep])
+}
+
+#[async_trait]
+impl SessionStore for SqliteStore {
+    async fn session_insert(&self, s: &NewSession) -> StoreResult<()> {
+        let s = s.clone();
+        self.writer
+            .run(move |c| {
+                c.prepare_cached(
+                    "INSERT INTO sessions (id, user_id, refresh_hash, created_at, last_used_at, expires_at, user_agent)
+                     VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6)",
+                )?
+                .execute(params![
+                    s.id,
+                    s.user_id,
+                    &s.refresh_hash[..],
+                    to_micros(s.created_at),
+                    to_micros(s.expires_at),
+                    s.user_agent
+                ])?;
+                Ok(())
+            })
+            .await
+    }
+
+    async fn session_rotate(
+        &self,
+        old_hash: &[u8; 32],
+        new_hash: &[u8; 32],
+        expires_at: OffsetDateTime,
+        now: OffsetDateTime,
+    ) -> StoreResult<Rotation> {
+        let (old_hash, new_hash) = (*old_hash, *new_hash);
+        let now = to_micros(now);
+        let expires_at = to_micros(expires_at);
+        // One writer connection: this transaction cannot interleave with another rotation.
+        self.writer
+            .run(move |c| {
+                let tx = c.savepoint()?;
+                let sql = format!(
+                    "UPDATE sessions SET refresh_hash = ?1, last_used_at = ?2, expires_at = ?3
+                     WHERE refresh_hash = ?4 AND revoked_at IS NULL AND expires_at > ?2
+                     RETURNING {SESSION_COLUMNS}"
+                );
+                let rotated = tx
+                    .prepare_cached(&sql)?
+                    .query_row(
+                        params![&new_hash[..], now, expires_at, &old_hash[..]],
+                        session_from_row,
+                    )
+                    .optional()?;
+                let outcome = if let Some(session) = rotated {
+                    tx.prepare_cached(
+                        "INSERT INTO used_refresh_tokens (hash, session_id, used_at) VALUES (?1, ?2, ?3)",
+                    )?
+                    .execute(params![&old_hash[..], session.id, now])?;
+                    Rotation::Rotated(session)
+                } else {
+                    let reused: Option<Uuid> = tx
+                        .prepare_cached("SELECT session_id FROM used_refresh_tokens WHERE hash = ?1")?
+                        .query_row([&old_hash[..]], |r| r.get(0))
+                        .optional()?;
+                    match reused {
+                        Some(session_id) => {
+                            tx.prepare_cached(
+                                "UPDATE sessions SET revoked_at = ?1 WHERE id = ?2 AND revoked_at IS NULL",
+                            )?
+                            .execute(params![now, session_id])?;
+                            Rotation::Reused
+                        }
+                        None => Rotation::Invalid,
+                    }
+                };
+                tx.commit()?;
+                Ok(outcome)
+            })
+            .await
+    }
+
+    async fn session_is_active(
+        &self,
+        id: Uuid,
+        user_id: Uuid,
+        now: OffsetDateTime,
+    ) -> StoreResult<bool> {
+        self.reader
+            .read(move |c| {
+                Ok(c.prepare_cached(
+                    "SELECT 1 FROM sessions
+                     WHERE id = ?1 AND user_id = ?2 AND revoked_at IS NULL AND expires_at > ?3",
+                )?
+                .exists(params![id, user_id, to_micros(now)])?)
+            })
+            .await
+    }
+
+    async fn session_revoke(
+        &self,
+        id: Uuid,
+        user_id: Uuid,
+        now: OffsetDateTime,
+    ) -> StoreResult<bool> {
+        self.writer
+            .run(move |c| {
+                let done = c
+                    .prepare_cached(
+                        "UPDATE sessions SET revoked_at = ?1
+                         WHERE id = ?2 AND user_id = ?3 AND revoked_at IS NULL",
+                    )?
+                    .execute(params![to_micros(now), id, user_id])?;
+                Ok(done > 0)
+            })
+            .await
+    }
+
+    async fn sessions_revoke_all(&self, user_id: Uuid, now: OffsetDateTime) -> StoreResult<u64> {
+        self.writer
+            .run(move |c| {
+                let n = revoke_all(c, user_id, None, to_micros(now))?;
+                Ok(u64::try_from(n).unwrap_or(u64::MAX))
+            })
+            .await
+    }
+}

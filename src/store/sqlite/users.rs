@@ -1,0 +1,174 @@
+//! Users in SQLite.
+
+use async_trait::async_trait;
+use rusqlite::{Connection, OptionalExtension, Row, params};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use super::SqliteStore;
+use super::error::store_error;
+use super::sessions::revoke_all;
+use crate::store::{NewUser, StoreError, StoreResult, UserRecord, UserStore};
+use crate::timestamp::{from_micros, to_micros};
+
+const EMAIL_TAKEN: &str = "an account with this email already exists";
+
+/// The columns [`user_from_row`] reads, in order.
+pub(super) const USER_COLUMNS: &str = "id, email, name, password_hash, created_at";
+
+pub(super) fn user_from_row(row: &Row<'_>) -> rusqlite::Result<UserRecord> {
+    Ok(UserRecord {
+        id: row.get(0)?,
+        email: row.get(1)?,
+        name: row.get(2)?,
+        password_hash: row.get(3)?,
+        created_at: from_micros(row.get(4)?),
+    })
+}
+
+/// What inserting a user whose id exists does.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Existing {
+    /// A constraint error.
+    Fail,
+    /// Nothing: the user was imported before (the row count says 0).
+    Keep,
+}
+
+/// Inserts a user row; the number of rows written. Shared by sign-up, external
+/// identities and the import.
+pub(super) fn insert_user(
+    conn: &Connection,
+    user: &NewUser,
+    existing: Existing,
+) -> rusqlite::Result<usize> {
+    let sql = match existing {
+        Existing::Fail => {
+            "INSERT INTO users (id, email, email_lower, name, password_hash, created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)"
+        }
+        Existing::Keep => {
+            "INSERT INTO users (id, email, email_lower, name, password_hash, created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6) ON CONFLICT (id) DO NOTHING"
+        }
+    };
+    conn.prepare_cached(sql)?.execute(params![
+        user.id,
+        user.email,
+        user.email_lower,
+        user.name,
+        user.password_hash,
+        to_micros(user.created_at)
+    ])
+}
+
+/// One user by a unique column (`id`, `email_lower`).
+fn user_where(
+    conn: &Connection,
+    column: &str,
+    value: &dyn rusqlite::ToSql,
+) -> StoreResult<Option<UserRecord>> {
+    let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE {column} = ?1");
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_row([value], user_from_row)
+        .optional()?)
+}
+
+#[async_trait]
+impl UserStore for SqliteStore {
+    async fn user_insert(&self, user: &NewUser) -> StoreResult<()> {
+        let user = user.clone();
+        self.writer
+            .run(move |c| {
+                insert_user(c, &user, Existing::Fail).map_err(|e| store_error(e, EMAIL_TAKEN))?;
+                Ok(())
+            })
+            .await
+    }
+
+    async fn user_by_id(&self, id: Uuid) -> StoreResult<Option<UserRecord>> {
+        self.reader.read(move |c| user_where(c, "id", &id)).await
+    }
+
+    async fn user_by_email(&self, email_lower: &str) -> StoreResult<Option<UserRecord>> {
+        let email = email_lower.to_owned();
+        self.reader
+            .read(move |c| user_where(c, "email_lower", &email))
+            .await
+    }
+
+    async fn user_set_name(
+        &self,
+        id: Uuid,
+        name: &str,
+        now: OffsetDateTime,
+    ) -> StoreResult<Option<UserRecord>> {
+        let name = name.to_owned();
+        self.writer
+            .run(move |c| {
+                let sql = format!(
+                    "UPDATE users SET name = ?1, updated_at = ?2 WHERE id = ?3 RETURNING {USER_COLUMNS}"
+                );
+                Ok(c.prepare_cached(&sql)?
+                    .query_row(params![name, to_micros(now), id], user_from_row)
+                    .optional()?)
+            })
+            .await
+    }
+
+    async fn user_set_password_hash(
+        &self,
+        id: Uuid,
+        password_hash: &str,
+        now: OffsetDateTime,
+    ) -> StoreResult<()> {
+        let hash = password_hash.to_owned();
+        self.writer
+            .run(move |c| {
+                c.prepare_cached(
+                    "UPDATE users SET password_hash = ?1, updated_at = ?2 WHERE id = ?3",
+                )?
+                .execute(params![hash, to_micros(now), id])?;
+                Ok(())
+            })
+            .await
+    }
+
+    async fn user_change_password(
+        &self,
+        id: Uuid,
+        password_hash: &str,
+        keep: Option<Uuid>,
+        now: OffsetDateTime,
+    ) -> StoreResult<()> {
+        let hash = password_hash.to_owned();
+        let now = to_micros(now);
+        self.writer
+            .run(move |c| {
+                let tx = c.savepoint()?;
+                let done = tx
+                    .prepare_cached(
+                        "UPDATE users SET password_hash = ?1, updated_at = ?2 WHERE id = ?3",
+                    )?
+                    .execute(params![hash, now, id])?;
+                if done == 0 {
+                    return Err(StoreError::NotFound);
+                }
+                revoke_all(&tx, id, keep, now)?;
+                tx.commit()?;
+                Ok(())
+            })
+            .await
+    }
+
+    async fn user_delete(&self, id: Uuid) -> StoreResult<bool> {
+        self.writer
+            .run(move |c| {
+                Ok(c.prepare_cached("DELETE FROM users WHERE id = ?1")?
+                    .execute([id])?
+                    > 0)
+            })
+            .await
+    }
+}

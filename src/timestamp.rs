@@ -1,0 +1,67 @@
+//! Instants at the precision both databases keep: whole microseconds, in UTC.
+//!
+//! A leaf of the crate. Every timestamp Taskward stores goes through [`truncate_to_micros`]
+//! (or [`now`]), so a value read back from either database equals the value written.
+
+use time::format_description::well_known::Rfc3339;
+use time::{OffsetDateTime, UtcOffset};
+
+use crate::error::FieldError;
+
+/// The current time, truncated to microseconds.
+pub fn now() -> OffsetDateTime {
+    truncate_to_micros(OffsetDateTime::now_utc())
+}
+
+/// Microseconds since the epoch, the unit of every SQLite timestamp column.
+pub fn to_micros(t: OffsetDateTime) -> i64 {
+    // Floor, not truncation towards zero: instants before 1970 round down too.
+    i64::try_from(t.unix_timestamp_nanos().div_euclid(1_000)).unwrap_or(i64::MAX)
+}
+
+/// The inverse of [`to_micros`].
+pub fn from_micros(us: i64) -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp_nanos(i128::from(us) * 1_000)
+        .unwrap_or(OffsetDateTime::UNIX_EPOCH)
+}
+
+/// Truncates a timestamp to whole microseconds, the precision both databases keep, so a
+/// value read back equals the value written.
+pub fn truncate_to_micros(t: OffsetDateTime) -> OffsetDateTime {
+    from_micros(to_micros(t))
+}
+
+/// Parses an RFC 3339 timestamp into UTC, at the microsecond precision both databases
+/// keep; `field` names the value in the error.
+pub fn parse_timestamp(field: &str, raw: &str) -> Result<OffsetDateTime, FieldError> {
+    OffsetDateTime::parse(raw.trim(), &Rfc3339)
+        .map(|t| truncate_to_micros(t.to_offset(UtcOffset::UTC)))
+        .map_err(|_| {
+            FieldError::new(
+                field,
+                "must be an RFC 3339 timestamp like 2026-11-25T09:30:00Z",
+            )
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn micros_round_trip() {
+        let t = now();
+        assert_eq!(from_micros(to_micros(t)), t);
+        assert_eq!(t.nanosecond() % 1_000, 0);
+    }
+
+    #[test]
+    fn timestamps_are_normalised_to_utc_microseconds() {
+        let t = parse_timestamp("due_at", "2026-11-25T10:30:00.1234567+01:00").expect("valid");
+        assert_eq!(t.offset(), UtcOffset::UTC);
+        assert_eq!(t.hour(), 9);
+        assert_eq!(t.nanosecond(), 123_456_000);
+        assert!(parse_timestamp("due_at", "tomorrow").is_err());
+        assert!(parse_timestamp("due_at", "2026-11-25").is_err());
+    }
+}
