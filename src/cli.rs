@@ -5,9 +5,11 @@
 use std::process::ExitCode;
 use std::time::Instant;
 
-use clap::{Parser, Subcommand};
+use std::ffi::OsString;
 
-use crate::config::{Config, Settings};
+use clap::{CommandFactory, Parser, Subcommand};
+
+use crate::config::{Config, problems};
 use crate::tools::{EXIT_CONFIG, EXIT_DATABASE, runtime, validate};
 use crate::{AppState, StartupError, bind, run, telemetry};
 
@@ -24,7 +26,7 @@ pub struct Cli {
     command: Option<Command>,
 
     #[command(flatten)]
-    settings: Settings,
+    settings: Config,
 }
 
 #[derive(Debug, Subcommand)]
@@ -32,12 +34,12 @@ enum Command {
     /// Run the server (the default when no command is given). Migrations run first.
     Serve {
         #[command(flatten)]
-        settings: Settings,
+        settings: Config,
     },
     /// Bring the database schema up to date, then exit.
     Migrate {
         #[command(flatten)]
-        settings: Settings,
+        settings: Config,
     },
     /// Import the users and tasks of the old FastAPI + SQLModel backend (`--from`,
     /// docs/migrating.md) or the users of a Better Auth database (`--from-better-auth`,
@@ -46,20 +48,43 @@ enum Command {
         #[command(flatten)]
         import: crate::import::ImportArgs,
         #[command(flatten)]
-        settings: Settings,
+        settings: Config,
     },
     /// Copy the SQLite database to a new file while the server runs (`VACUUM INTO`).
     Backup {
         /// The file to create; it must not exist.
         path: std::path::PathBuf,
         #[command(flatten)]
-        settings: Settings,
+        settings: Config,
     },
     /// Exit 0 when the server answers `GET /healthz` with 200 (the container HEALTHCHECK).
     Healthcheck(crate::tools::HealthcheckArgs),
 }
 
 impl Cli {
+    /// Parses `args` (the program's name first). A value that no setting accepts is said
+    /// on stderr with every other such value, one line each, and is exit code 2; help,
+    /// version and clap's other errors are printed by clap.
+    pub fn parse_args(args: Vec<OsString>) -> Result<Self, ExitCode> {
+        match Self::try_parse_from(&args) {
+            Ok(cli) => Ok(cli),
+            Err(e) if e.kind() == clap::error::ErrorKind::ValueValidation => {
+                let found = problems::all(&Self::command(), &args);
+                if found.is_empty() {
+                    let _ = e.print();
+                }
+                for problem in &found {
+                    eprintln!("taskward: {problem}");
+                }
+                Err(ExitCode::from(EXIT_CONFIG))
+            }
+            Err(e) => {
+                let _ = e.print();
+                Err(ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2)))
+            }
+        }
+    }
+
     /// Runs the chosen command and returns the process exit code.
     pub fn run(self) -> ExitCode {
         let (migrate_only, settings) = match self.command {
@@ -68,16 +93,16 @@ impl Cli {
             Some(Command::Migrate { settings }) => (true, settings),
             Some(Command::Import { import, settings }) => {
                 return match &import.from_better_auth {
-                    Some(source) => import_better_auth(&settings, source, import.dry_run),
-                    None => crate::tools::import(&settings, &import),
+                    Some(source) => import_better_auth(settings, source, import.dry_run),
+                    None => crate::tools::import(settings, &import),
                 };
             }
             Some(Command::Backup { path, settings }) => {
-                return crate::tools::backup(&settings, &path);
+                return crate::tools::backup(settings, &path);
             }
             Some(Command::Healthcheck(args)) => return crate::tools::healthcheck(&args),
         };
-        let config = match validate(&settings) {
+        let config = match validate(settings) {
             Ok(config) => config,
             Err(code) => return code,
         };
@@ -107,7 +132,7 @@ impl Cli {
 
 /// `taskward import --from-better-auth`: prints the summary; exit 0 when the import ran
 /// (skipped rows are listed, not fatal), 1 when a database failed, 2 for configuration.
-fn import_better_auth(settings: &Settings, source: &str, dry_run: bool) -> ExitCode {
+fn import_better_auth(settings: Config, source: &str, dry_run: bool) -> ExitCode {
     let config = match validate(settings) {
         Ok(config) => config,
         Err(code) => return code,

@@ -2,8 +2,6 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
-
 /// mimalloc instead of glibc's malloc: a request allocates and frees many small
 /// buffers (rows, strings, JSON), and glibc's malloc was a fifth of the CPU time of a
 /// list request (docs/benchmarks.md).
@@ -18,5 +16,8 @@ fn main() -> ExitCode {
         eprintln!("taskward: cannot read .env: {e}");
         return ExitCode::from(2);
     }
-    taskward::cli::Cli::parse().run()
+    match taskward::cli::Cli::parse_args(std::env::args_os().collect()) {
+        Ok(cli) => cli.run(),
+        Err(code) => code,
+    }
 }

@@ -73,7 +73,7 @@ impl AppState {
         let secret = resolve_secret(&config).map_err(StartupError::Config)?;
         let tokens = Arc::new(Tokens::new(&config, &secret));
         let external = config
-            .external_issuer
+            .external_issuer()
             .as_ref()
             .map(ExternalTokens::new)
             .transpose()

@@ -6,7 +6,7 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use crate::config::Settings;
+use crate::config::Config;
 use crate::import::{self, ImportArgs};
 use crate::store::{self, ConnectOptions};
 
@@ -30,7 +30,7 @@ pub(crate) fn runtime() -> Option<tokio::runtime::Runtime> {
 }
 
 /// `taskward import`: prints the summary and the rejected rows on stdout.
-pub fn import(settings: &Settings, args: &ImportArgs) -> ExitCode {
+pub fn import(settings: Config, args: &ImportArgs) -> ExitCode {
     let config = match validate(settings) {
         Ok(config) => config,
         Err(code) => return code,
@@ -55,17 +55,20 @@ pub fn import(settings: &Settings, args: &ImportArgs) -> ExitCode {
 }
 
 /// The checked configuration, or the exit code after every problem is said on stderr.
-pub(crate) fn validate(settings: &Settings) -> Result<crate::config::Config, ExitCode> {
-    settings.validate().map_err(|problems| {
-        for problem in &problems {
-            eprintln!("taskward: {problem}");
+pub(crate) fn validate(mut config: Config) -> Result<Config, ExitCode> {
+    match config.check() {
+        Ok(()) => Ok(config),
+        Err(problems) => {
+            for problem in &problems {
+                eprintln!("taskward: {problem}");
+            }
+            Err(ExitCode::from(EXIT_CONFIG))
         }
-        ExitCode::from(EXIT_CONFIG)
-    })
+    }
 }
 
 /// `taskward backup PATH`: an online copy of the SQLite database.
-pub fn backup(settings: &Settings, path: &Path) -> ExitCode {
+pub fn backup(settings: Config, path: &Path) -> ExitCode {
     let config = match validate(settings) {
         Ok(config) => config,
         Err(code) => return code,

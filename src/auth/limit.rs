@@ -146,17 +146,26 @@ impl Limits {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Settings;
+    use std::time::Duration;
 
-    fn limits(configure: impl FnOnce(&mut Settings)) -> Limits {
-        let mut s = Settings::defaults();
-        configure(&mut s);
-        Limits::new(&s.validate().expect("valid"))
+    use crate::config::{Config, RateRule};
+
+    fn limits(configure: impl FnOnce(&mut Config)) -> Limits {
+        let mut c = Config::defaults();
+        configure(&mut c);
+        Limits::new(&c)
+    }
+
+    fn rule(max: u32, seconds: u64) -> RateRule {
+        RateRule {
+            max,
+            window: Duration::from_secs(seconds),
+        }
     }
 
     #[test]
     fn failures_per_email_block_until_the_window_ends_and_success_clears_them() {
-        let l = limits(|s| s.rate_limit_per_email = "3/15m".into());
+        let l = limits(|c| c.rate_limit_per_email = rule(3, 900));
         for _ in 0..3 {
             assert!(l.check_email("a@x.io").is_ok());
             l.failed("a@x.io");
@@ -177,7 +186,7 @@ mod tests {
 
     #[test]
     fn attempts_per_ip_are_counted() {
-        let l = limits(|s| s.rate_limit_per_ip = "2/1m".into());
+        let l = limits(|c| c.rate_limit_per_ip = rule(2, 60));
         let ip: IpAddr = "192.0.2.7".parse().expect("ip");
         assert!(l.attempt_from(ip).is_ok());
         assert!(l.attempt_from(ip).is_ok());
@@ -187,9 +196,9 @@ mod tests {
 
     #[test]
     fn off_means_off() {
-        let l = limits(|s| {
-            s.rate_limit = "off".into();
-            s.rate_limit_per_ip = "1/1m".into();
+        let l = limits(|c| {
+            c.rate_limit = false;
+            c.rate_limit_per_ip = rule(1, 60);
         });
         let ip: IpAddr = "192.0.2.7".parse().expect("ip");
         for _ in 0..10 {

@@ -48,7 +48,7 @@ pub fn resolve_secret(config: &Config) -> Result<SecretString, String> {
         return Ok(secret.clone());
     }
     let url = match &config.database_url {
-        // Settings::validate refuses PostgreSQL without a secret; this is a second guard.
+        // Config::check refuses PostgreSQL without a secret; this is a second guard.
         DatabaseUrl::Postgres(_) => {
             return Err("JWT_SECRET must be set when DATABASE_URL is PostgreSQL".into());
         }

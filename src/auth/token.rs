@@ -165,13 +165,11 @@ impl Tokens {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Settings;
+    use crate::config::Config;
 
-    fn tokens(configure: impl FnOnce(&mut Settings)) -> Tokens {
-        let mut s = Settings::defaults();
-        s.jwt_secret = Some("s".repeat(40));
-        configure(&mut s);
-        let config = s.validate().expect("valid");
+    fn tokens(configure: impl FnOnce(&mut Config)) -> Tokens {
+        let mut config = Config::defaults();
+        configure(&mut config);
         Tokens::new(&config, &SecretString::from("s".repeat(40)))
     }
 
@@ -222,9 +220,9 @@ mod tests {
 
     #[test]
     fn issuer_and_audience_are_checked_when_configured() {
-        let strict = tokens(|s| {
-            s.jwt_issuer = Some("https://taskward.example".into());
-            s.jwt_audience = Some("taskward".into());
+        let strict = tokens(|c| {
+            c.jwt_issuer = Some("https://taskward.example".into());
+            c.jwt_audience = Some("taskward".into());
         });
         let lax = tokens(|_| {});
         let now = OffsetDateTime::now_utc();

@@ -23,8 +23,8 @@ use std::sync::Arc;
 
 use crate::config::DatabaseUrl;
 
-pub use database::{Backend, Database};
 pub use crate::metrics::PoolStats;
+pub use database::{Backend, Database};
 pub use error::{StoreError, StoreResult};
 pub use identities::{IdentityStore, LinkOutcome, LinkedUser};
 pub use import::{ImportBatch, ImportCounts, ImportStore};

@@ -18,14 +18,14 @@ use crate::peer::{BetterAuth, free_port, peer_dir};
 /// Taskward on SQLite trusting `ba` (its base URL is its `iss` and `aud`).
 async fn taskward_for(
     ba: &BetterAuth,
-    configure: impl FnOnce(&mut taskward::config::Settings),
+    configure: impl FnOnce(&mut taskward::config::Config),
 ) -> TestApp {
     let db = TestDb::sqlite();
     let base = ba.base();
     let config = external_config(&db, &ba.jwks_url(), |s| {
         s.jwt_issuer = Some(base.clone());
         s.jwt_audience = Some(base);
-        s.jwt_jwks_refetch_interval = "200ms".into();
+        s.jwt_jwks_refetch_interval = std::time::Duration::from_millis(200);
         configure(s);
     });
     TestApp::spawn_with(db, config).await

@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
 
 use axum::Json;
 use axum::extract::State;
@@ -11,10 +12,10 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{Value, json};
-use taskward::config::{Config, Settings};
+use taskward::config::Config;
 use tokio::sync::Mutex;
 
-use crate::helpers::{TEST_SECRET, TestApp, TestDb, problem};
+use crate::helpers::{TestApp, TestDb, problem};
 use crate::on_both_databases;
 
 pub const ISSUER: &str = "https://app.example.test";
@@ -72,20 +73,14 @@ impl JwksServer {
 }
 
 /// The test configuration plus an external issuer.
-pub fn external_config(
-    db: &TestDb,
-    jwks_url: &str,
-    configure: impl FnOnce(&mut Settings),
-) -> Config {
-    let mut s = Settings::defaults();
-    s.database_url = db.url.clone();
-    s.jwt_secret = Some(TEST_SECRET.to_owned());
-    s.rate_limit = "off".into();
-    s.jwt_jwks_url = Some(jwks_url.to_owned());
-    s.jwt_issuer = Some(ISSUER.into());
-    s.jwt_audience = Some(AUDIENCE.into());
-    configure(&mut s);
-    s.validate().expect("valid test config")
+pub fn external_config(db: &TestDb, jwks_url: &str, configure: impl FnOnce(&mut Config)) -> Config {
+    let mut c = db.config();
+    c.jwt_jwks_url = Some(url::Url::parse(jwks_url).expect("a JWKS URL"));
+    c.jwt_issuer = Some(ISSUER.into());
+    c.jwt_audience = Some(AUDIENCE.into());
+    configure(&mut c);
+    c.check().expect("valid test config");
+    c
 }
 
 fn now() -> i64 {
@@ -240,7 +235,7 @@ async fn a_new_kid_is_fetched_once_the_interval_has_passed() {
     let jwks = JwksServer::start(json!({"keys": [jwk("k1")]})).await;
     let db = TestDb::sqlite();
     let config = external_config(&db, &jwks.url, |s| {
-        s.jwt_jwks_refetch_interval = "300ms".into();
+        s.jwt_jwks_refetch_interval = Duration::from_millis(300);
     });
     let app = TestApp::spawn_with(db, config).await;
     let first = sign("k1", KEY_A, &claims("rotating", "rot@example.test"));
@@ -320,7 +315,9 @@ async fn forged_and_mismatched_external_tokens_are_refused() {
 async fn an_algorithm_outside_the_allow_list_is_refused() {
     let jwks = JwksServer::start(json!({"keys": [jwk("k1")]})).await;
     let db = TestDb::sqlite();
-    let config = external_config(&db, &jwks.url, |s| s.jwt_algorithms = "ES256,RS256".into());
+    let config = external_config(&db, &jwks.url, |s| {
+        s.jwt_algorithms = vec![Algorithm::ES256, Algorithm::RS256];
+    });
     let app = TestApp::spawn_with(db, config).await;
     let token = sign("k1", KEY_A, &claims("eddsa", "eddsa@example.test"));
     assert_invalid(&app, &token, "EdDSA not allowed").await;

@@ -3,8 +3,9 @@
 use std::net::SocketAddr;
 use std::sync::Once;
 
+use secrecy::SecretString;
 use serde_json::{Value, json};
-use taskward::config::{Config, DatabaseUrl, Settings};
+use taskward::config::{Config, DatabaseUrl};
 use taskward::store::{self, ConnectOptions, DynStore};
 use taskward::{AppState, run};
 use tempfile::TempDir;
@@ -87,11 +88,12 @@ impl TestDb {
     /// Defaults, plus the test secret and no rate limits (tests that check limits turn
     /// them back on).
     pub fn config(&self) -> Config {
-        let mut settings = Settings::defaults();
-        settings.database_url = self.url.clone();
-        settings.jwt_secret = Some(TEST_SECRET.to_owned());
-        settings.rate_limit = "off".into();
-        settings.validate().expect("valid test config")
+        let mut config = Config::defaults();
+        config.database_url = DatabaseUrl::parse(&self.url).expect("valid test URL");
+        config.jwt_secret = Some(SecretString::from(TEST_SECRET));
+        config.rate_limit = false;
+        config.check().expect("valid test config");
+        config
     }
 }
 

@@ -87,12 +87,14 @@ async fn metrics_count_requests_by_route_template_sign_in_failures_and_pool_usag
 #[tokio::test]
 async fn rate_limit_hits_are_counted_by_route() {
     let db = TestDb::sqlite();
-    let mut settings = taskward::config::Settings::defaults();
-    settings.database_url = db.url.clone();
-    settings.jwt_secret = Some(crate::helpers::TEST_SECRET.into());
-    settings.rate_limit_per_ip = "1/1m".into();
-    settings.metrics = "on".into();
-    let app = TestApp::spawn_with(db, settings.validate().expect("valid")).await;
+    let mut config = db.config();
+    config.rate_limit = true;
+    config.rate_limit_per_ip = taskward::config::RateRule {
+        max: 1,
+        window: std::time::Duration::from_secs(60),
+    };
+    config.metrics = true;
+    let app = TestApp::spawn_with(db, config).await;
     let body = json!({"email": "nobody@example.com", "password": "whatever password"});
     assert_eq!(app.post_json("/api/auth/signin", &body).await.status(), 401);
     assert_eq!(app.post_json("/api/auth/signin", &body).await.status(), 429);

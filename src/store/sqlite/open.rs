@@ -12,7 +12,6 @@ use super::readers::{BUSY_TIMEOUT, Pool, ReadConn, Readers};
 use super::writer::Writer;
 use crate::store::PoolStats;
 
-
 /// Prepared statements kept per connection (the list alone has a statement per mix of
 /// filters and order).
 const STATEMENT_CACHE: usize = 64;

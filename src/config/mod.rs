@@ -1,0 +1,420 @@
+//! Configuration: flags, environment and `.env`, parsed and checked once at start.
+//!
+//! Every setting is declared once, as a typed field of [`Config`]: clap reads it from its
+//! flag or environment variable and parses it with its value parser (`parse.rs`). When
+//! values are wrong, [`problems::all`] reports every one of them at once, one clear
+//! sentence each, and [`Config::check`] the settings that do not fit together, so an
+//! operator fixes a broken deployment in one round instead of one error per restart.
+
+mod database;
+mod parse;
+pub mod problems;
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use clap::{Args, FromArgMatches};
+
+pub use database::{DatabaseUrl, redact_url, secret_path_for_sqlite};
+use jsonwebtoken::Algorithm;
+use secrecy::SecretString;
+
+/// Minimum length of `JWT_SECRET` in bytes (RFC 7518 3.2: a key of at least the hash size).
+pub const MIN_SECRET_BYTES: usize = 32;
+
+/// Every setting of `taskward serve` (and of the other commands that open the database),
+/// as given on the command line or in the environment (flags win over the environment,
+/// which wins over `.env`).
+///
+/// Optional settings whose empty value means "unset" are `std::option::Option` with an
+/// empty default, and lists are `std::vec::Vec`: written out in full, clap parses each
+/// as one value with the setting's own parser.
+#[derive(Debug, Clone, Args)]
+pub struct Config {
+    /// Database to use: `sqlite://PATH` (created if missing) or `postgres://USER:PASSWORD@HOST/DB`
+    /// (any PostgreSQL, e.g. Neon).
+    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://taskward.db", value_parser = DatabaseUrl::parse)]
+    pub database_url: DatabaseUrl,
+
+    /// Address and port to listen on. Use `0.0.0.0:8000` to accept connections from other
+    /// machines (normally behind a reverse proxy).
+    #[arg(long, env = "BIND", default_value = "127.0.0.1:8000", value_parser = parse::listen_address)]
+    pub bind: SocketAddr,
+
+    /// Secret that signs access tokens (HS256), at least 32 bytes. Also read from
+    /// `BETTER_AUTH_SECRET`. When unset with SQLite, a random secret is generated once and kept
+    /// in a file next to the database; PostgreSQL deployments must set it so that every node
+    /// shares it.
+    #[arg(long, env = "JWT_SECRET", hide_env_values = true, default_value = "", hide_default_value = true,
+        value_parser = parse::optional(parse::secret))]
+    pub jwt_secret: std::option::Option<SecretString>,
+
+    /// Lifetime of access tokens, e.g. `900s`, `15m`.
+    #[arg(long, env = "ACCESS_TOKEN_TTL", default_value = "15m", value_parser = parse::duration)]
+    pub access_token_ttl: Duration,
+
+    /// Lifetime of refresh tokens (sessions), e.g. `30d`.
+    #[arg(long, env = "REFRESH_TOKEN_TTL", default_value = "30d", value_parser = parse::duration)]
+    pub refresh_token_ttl: Duration,
+
+    /// `iss` claim written into access tokens and required of incoming tokens when set.
+    /// With `JWT_JWKS_URL` it is the external issuer's `iss` (e.g. the Better Auth base URL),
+    /// required of every token, ours included.
+    #[arg(long, env = "JWT_ISSUER", default_value = "", hide_default_value = true,
+        value_parser = parse::optional(parse::text))]
+    pub jwt_issuer: std::option::Option<String>,
+
+    /// `aud` claim written into access tokens and required of incoming tokens when set.
+    /// With `JWT_JWKS_URL` it is the audience the external issuer writes.
+    #[arg(long, env = "JWT_AUDIENCE", default_value = "", hide_default_value = true,
+        value_parser = parse::optional(parse::text))]
+    pub jwt_audience: std::option::Option<String>,
+
+    /// Key set (JWKS) of an external token issuer, e.g. a Better Auth frontend's
+    /// `https://app.example.com/api/auth/jwks`. Tokens it signs are accepted besides
+    /// Taskward's own; needs `JWT_ISSUER` and `JWT_AUDIENCE`.
+    #[arg(long, env = "JWT_JWKS_URL", default_value = "", hide_default_value = true,
+        value_parser = parse::optional(parse::http_url))]
+    pub jwt_jwks_url: std::option::Option<url::Url>,
+
+    /// Comma-separated signature algorithms accepted from the external issuer
+    /// (asymmetric only: EdDSA, ES256, ES384, RS256, RS384, RS512, PS256, PS384, PS512).
+    #[arg(long, env = "JWT_ALGORITHMS", default_value = "EdDSA,ES256,RS256", value_parser = parse::algorithms)]
+    pub jwt_algorithms: std::vec::Vec<Algorithm>,
+
+    /// Shortest time between two fetches of the external key set, e.g. `60s`: a token with
+    /// an unknown `kid` refetches at most this often.
+    #[arg(long, env = "JWT_JWKS_REFETCH_INTERVAL", default_value = "60s", value_parser = parse::duration)]
+    pub jwt_jwks_refetch_interval: Duration,
+
+    /// Comma-separated origins allowed to call the API from a browser
+    /// (e.g. `https://app.example.com`); empty allows none.
+    #[arg(long, env = "CORS_ALLOWED_ORIGINS", default_value = "", value_parser = parse::origins)]
+    pub cors_allowed_origins: std::vec::Vec<String>,
+
+    /// Public base URL of this service, e.g. `https://todo.example.com`. When it is https,
+    /// cookies are `Secure` and HSTS is sent.
+    #[arg(long, env = "PUBLIC_URL", default_value = "", hide_default_value = true,
+        value_parser = parse::optional(parse::http_url))]
+    pub public_url: std::option::Option<url::Url>,
+
+    /// Log format: `pretty` for people, `json` for one JSON object per line. Filter with
+    /// `RUST_LOG` (default `info`).
+    #[arg(long, env = "LOG_FORMAT", default_value = "pretty", value_parser = parse::log_format)]
+    pub log_format: LogFormat,
+
+    /// Longest time a request may take before it is answered with 503, e.g. `30s`.
+    #[arg(long, env = "REQUEST_TIMEOUT", default_value = "30s", value_parser = parse::duration)]
+    pub request_timeout: Duration,
+
+    /// Maximum number of PostgreSQL connections held by this node (SQLite uses one writer
+    /// and a small read pool).
+    #[arg(long, env = "DATABASE_POOL_SIZE", default_value = "10", value_parser = parse::pool_size)]
+    pub database_pool_size: u32,
+
+    /// `on` or `off`: rate limits on sign-in and sign-up (turn off only for load tests).
+    #[arg(long, env = "RATE_LIMIT", default_value = "on", action = clap::ArgAction::Set,
+        value_parser = parse::switch)]
+    pub rate_limit: bool,
+
+    /// Sign-in and sign-up attempts allowed per client IP, as `COUNT/WINDOW`.
+    #[arg(long, env = "RATE_LIMIT_PER_IP", default_value = "30/1m", value_parser = parse::rate)]
+    pub rate_limit_per_ip: RateRule,
+
+    /// Failed sign-ins (and sign-ups) allowed per email, as `COUNT/WINDOW`.
+    #[arg(long, env = "RATE_LIMIT_PER_EMAIL", default_value = "10/15m", value_parser = parse::rate)]
+    pub rate_limit_per_email: RateRule,
+
+    /// Comma-separated addresses or CIDR ranges of reverse proxies whose
+    /// `X-Forwarded-For` is believed (e.g. `127.0.0.1,10.0.0.0/8`); empty trusts none.
+    #[arg(long, env = "TRUSTED_PROXIES", default_value = "", value_parser = parse::networks)]
+    pub trusted_proxies: std::vec::Vec<ipnet::IpNet>,
+
+    /// `on` serves Prometheus metrics at `/metrics` on the main address; `off` (the
+    /// default) does not. See also METRICS_BIND.
+    #[arg(long, env = "METRICS", default_value = "off", action = clap::ArgAction::Set,
+        value_parser = parse::switch)]
+    pub metrics: bool,
+
+    /// Separate address for `/metrics` only, e.g. `127.0.0.1:9100` (not reachable through the
+    /// public listener); setting it turns metrics on.
+    #[arg(long, env = "METRICS_BIND", default_value = "", hide_default_value = true,
+        value_parser = parse::optional(parse::listen_address))]
+    pub metrics_bind: std::option::Option<SocketAddr>,
+}
+
+/// An external token issuer (`JWT_JWKS_URL`), see API.md "External issuers".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExternalIssuer {
+    /// Where its key set is fetched from.
+    pub jwks_url: url::Url,
+    /// The signature algorithms accepted (asymmetric only).
+    pub algorithms: Vec<jsonwebtoken::Algorithm>,
+    /// Its `iss`.
+    pub issuer: String,
+    /// The `aud` it writes for Taskward.
+    pub audience: String,
+    /// Shortest time between two key set fetches.
+    pub refetch_interval: Duration,
+}
+
+/// A rate-limit rule: at most `max` events per `window`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateRule {
+    /// Events allowed in one window.
+    pub max: u32,
+    /// Window length.
+    pub window: Duration,
+}
+
+impl fmt::Display for RateRule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}s", self.max, self.window.as_secs())
+    }
+}
+
+/// Log output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    /// Human-readable, coloured when on a terminal.
+    Pretty,
+    /// One JSON object per line.
+    Json,
+}
+
+impl Config {
+    /// Every default, and nothing from the environment or the command line: a
+    /// configuration for tests and embedding, to adjust field by field.
+    pub fn defaults() -> Self {
+        let cmd = Self::augment_args(clap::Command::new("taskward")).mut_args(|a| a.env(None));
+        let parsed = cmd
+            .try_get_matches_from(["taskward"])
+            .map_err(|e| e.to_string())
+            .and_then(|m| Self::from_arg_matches(&m).map_err(|e| e.to_string()));
+        match parsed {
+            Ok(config) => config,
+            // Every default is a valid value; `defaults_parse` checks it.
+            Err(e) => unreachable!("the defaults do not parse: {e}"),
+        }
+    }
+
+    /// The settings that must fit together, checked after each was parsed: one message
+    /// per problem. Also reads `BETTER_AUTH_SECRET` when `JWT_SECRET` is unset (the name
+    /// the Next.js + Better Auth half of the old stack uses).
+    pub fn check(&mut self) -> Result<(), Vec<String>> {
+        let mut problems = Vec::new();
+        if self.jwt_secret.is_none()
+            && let Ok(raw) = std::env::var("BETTER_AUTH_SECRET")
+        {
+            match parse::optional(parse::secret)(&raw) {
+                Ok(secret) => self.jwt_secret = secret,
+                Err(e) => problems.push(format!("BETTER_AUTH_SECRET {e}")),
+            }
+        }
+        if matches!(self.database_url, DatabaseUrl::Postgres(_)) && self.jwt_secret.is_none() {
+            problems.push("JWT_SECRET must be set when DATABASE_URL is PostgreSQL, so that every node signs tokens with the same secret (generate one with `openssl rand -base64 48`)".to_owned());
+        }
+        if self.access_token_ttl >= self.refresh_token_ttl {
+            problems.push("ACCESS_TOKEN_TTL must be shorter than REFRESH_TOKEN_TTL".to_owned());
+        }
+        // Without a configured `iss` and `aud`, any token the issuer ever signed for
+        // anyone would be accepted (RFC 8725 3.8, 3.9), so both are required.
+        if self.jwt_jwks_url.is_some() {
+            if self.jwt_issuer.is_none() {
+                problems.push("JWT_ISSUER must be set when JWT_JWKS_URL is, to the `iss` of the external issuer's tokens (for Better Auth its base URL)".to_owned());
+            }
+            if self.jwt_audience.is_none() {
+                problems.push("JWT_AUDIENCE must be set when JWT_JWKS_URL is, to the `aud` of the external issuer's tokens (for Better Auth its base URL unless configured)".to_owned());
+            }
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(problems)
+        }
+    }
+
+    /// The external token issuer, when `JWT_JWKS_URL` is set (with its issuer and
+    /// audience, which [`Config::check`] requires).
+    pub fn external_issuer(&self) -> Option<ExternalIssuer> {
+        Some(ExternalIssuer {
+            jwks_url: self.jwt_jwks_url.clone()?,
+            algorithms: self.jwt_algorithms.clone(),
+            issuer: self.jwt_issuer.clone()?,
+            audience: self.jwt_audience.clone()?,
+            refetch_interval: self.jwt_jwks_refetch_interval,
+        })
+    }
+
+    /// Whether the service is reached over HTTPS (cookies get `Secure`, HSTS is sent).
+    pub fn is_https(&self) -> bool {
+        self.public_url
+            .as_ref()
+            .is_some_and(|u| u.scheme() == "https")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use std::path::PathBuf;
+
+    use super::*;
+
+    /// A command line of `taskward serve`'s settings, parsed as the binary parses it (the
+    /// environment too: problems are named by their variables).
+    #[derive(Debug, Parser)]
+    struct Cli {
+        #[command(flatten)]
+        config: Config,
+    }
+
+    fn parse(args: &[&str]) -> Result<Config, Vec<String>> {
+        let cmd = <Cli as clap::CommandFactory>::command();
+        let args: Vec<std::ffi::OsString> = std::iter::once("taskward")
+            .chain(args.iter().copied())
+            .map(Into::into)
+            .collect();
+        match cmd.clone().try_get_matches_from(&args) {
+            Ok(m) => {
+                let mut config = Cli::from_arg_matches(&m)
+                    .map_err(|e| vec![e.to_string()])?
+                    .config;
+                config.check().map(|()| config)
+            }
+            Err(_) => Err(problems::all(&cmd, &args)),
+        }
+    }
+
+    #[test]
+    fn defaults_parse() {
+        let c = Config::defaults();
+        assert_eq!(c.bind.to_string(), "127.0.0.1:8000");
+        assert_eq!(c.access_token_ttl, Duration::from_secs(900));
+        assert_eq!(c.refresh_token_ttl, Duration::from_secs(30 * 86_400));
+        assert!(matches!(c.database_url, DatabaseUrl::Sqlite(_)));
+        assert!(c.rate_limit && !c.metrics);
+        assert_eq!(c.jwt_secret.as_ref().map(|_| ()), None);
+        assert!(parse(&[]).is_ok());
+    }
+
+    #[test]
+    fn every_problem_is_reported_at_once() {
+        let problems = parse(&[
+            "--database-url",
+            "mysql://x/y",
+            "--bind",
+            "nope",
+            "--jwt-secret",
+            "short",
+            "--log-format",
+            "xml",
+        ])
+        .expect_err("invalid");
+        assert_eq!(problems.len(), 4, "{problems:?}");
+        assert!(problems[0].contains("DATABASE_URL scheme `mysql`"));
+        assert!(problems[1].contains("BIND `nope`"));
+        assert!(problems[2].contains("JWT_SECRET is 5 bytes"));
+        assert!(problems[3].contains("LOG_FORMAT `xml`"));
+    }
+
+    #[test]
+    fn urls_in_messages_hide_the_password() {
+        let err = DatabaseUrl::parse("redis://user:hunter2@h/db").expect_err("unsupported");
+        assert!(!err.contains("hunter2"));
+        let u = DatabaseUrl::parse("postgres://user:hunter2@db.example.com/app").expect("valid");
+        assert_eq!(u.redacted(), "postgres://user:***@db.example.com/app");
+        assert!(!format!("{u:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn debug_of_config_redacts_the_secret() {
+        let secret = "x".repeat(40);
+        let c = parse(&["--jwt-secret", &secret]).expect("valid");
+        assert!(c.jwt_secret.is_some());
+        assert!(!format!("{c:?}").contains(&secret));
+    }
+
+    #[test]
+    fn rate_rules_and_proxies_parse() {
+        let c = parse(&[
+            "--rate-limit-per-email",
+            "5/1h",
+            "--trusted-proxies",
+            "127.0.0.1, 10.0.0.0/8",
+        ])
+        .expect("valid");
+        assert_eq!(
+            c.rate_limit_per_email,
+            RateRule {
+                max: 5,
+                window: Duration::from_secs(3600)
+            }
+        );
+        assert_eq!(c.trusted_proxies.len(), 2);
+        let problems = parse(&[
+            "--rate-limit-per-ip",
+            "0/1m",
+            "--trusted-proxies",
+            "proxy.local",
+            "--rate-limit",
+            "maybe",
+        ])
+        .expect_err("invalid");
+        assert_eq!(problems.len(), 3, "{problems:?}");
+    }
+
+    #[test]
+    fn an_external_issuer_needs_its_issuer_audience_and_asymmetric_algorithms() {
+        let jwks = ["--jwt-jwks-url", "https://app.example.com/api/auth/jwks"];
+        let problems = parse(&jwks).expect_err("no iss/aud");
+        assert!(problems[0].contains("JWT_ISSUER"), "{problems:?}");
+        assert!(problems[1].contains("JWT_AUDIENCE"), "{problems:?}");
+        let both = [
+            "--jwt-issuer",
+            "https://app.example.com",
+            "--jwt-audience",
+            "https://app.example.com",
+        ];
+        let c = parse(&[&jwks[..], &both[..]].concat()).expect("valid");
+        let ext = c.external_issuer().expect("configured");
+        assert_eq!(
+            ext.algorithms,
+            [Algorithm::EdDSA, Algorithm::ES256, Algorithm::RS256]
+        );
+        assert_eq!(ext.refetch_interval, Duration::from_secs(60));
+        let hs = parse(&[&jwks[..], &both[..], &["--jwt-algorithms", "EdDSA,HS256"]].concat())
+            .expect_err("HS256");
+        assert!(hs[0].contains("`HS256`"), "{hs:?}");
+        let ftp = parse(&[&["--jwt-jwks-url", "ftp://x/jwks"][..], &both[..]].concat())
+            .expect_err("scheme");
+        assert!(ftp[0].contains("JWT_JWKS_URL"), "{ftp:?}");
+    }
+
+    #[test]
+    fn empty_values_of_optional_settings_mean_unset() {
+        let c = parse(&[
+            "--public-url",
+            "",
+            "--metrics-bind",
+            " ",
+            "--jwt-issuer",
+            "",
+        ])
+        .expect("valid");
+        assert_eq!(c.public_url, None);
+        assert_eq!(c.metrics_bind, None);
+        assert_eq!(c.jwt_issuer, None);
+    }
+
+    #[test]
+    fn secret_file_sits_next_to_the_database() {
+        assert_eq!(
+            secret_path_for_sqlite("sqlite://data/taskward.db?mode=rwc"),
+            Some(PathBuf::from("data/taskward.db.secret"))
+        );
+        assert_eq!(secret_path_for_sqlite("sqlite::memory:"), None);
+    }
+}
