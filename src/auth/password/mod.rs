@@ -1,0 +1,158 @@
+//! Password hashing: argon2id for new hashes; bcrypt (accounts from the FastAPI/passlib
+//! stack) and Better Auth's scrypt strings (accounts imported from Better Auth) still
+//! verify and are re-hashed at the next sign-in; all of it off the async runtime.
+//!
+//! Hashing is deliberately expensive. It runs in `spawn_blocking` behind a semaphore with
+//! one permit per core but one (at least one permit), so a storm of sign-ins queues here
+//! and leaves a core to the runtime threads that serve every other request. With a permit
+//! per core, 16 concurrent sign-ins kept both cores of the benchmark machine busy with
+//! argon2 and the p99 of plain list requests went from 15 ms to 36-60 ms; sign-ins have
+//! throughput to spare, reads do not. On one core there is nothing to leave, and the one
+//! permit only keeps hashes from piling up on it.
+//!
+//! Each argon2 hash needs 19 MiB of work area (m = 19456 KiB). Allocated per hash, it was
+//! either kept by glibc in per-thread arenas (over 500 MiB after a burst of sign-ins) or,
+//! with a fixed mmap threshold (`mallopt`), mapped and zeroed afresh for every hash, a third
+//! of the hash's CPU. Instead the work areas belong to the permits: a pool of at most one
+//! area per permit, allocated on first use and reused by every hash and verification after
+//! it, so memory stays at permits x 19 MiB with glibc's default settings and no page is
+//! faulted in twice. A stored hash with a larger `m` than the current parameters gets a
+//! one-off area.
+//! The areas are not wiped between hashes: they hold intermediate argon2 state, which is
+//! only worth something to someone who can already read the process memory (and with it
+//! the passwords being hashed).
+
+mod argon2id;
+#[cfg(test)]
+mod tests;
+
+use std::sync::Arc;
+
+use argon2::{Params, PasswordHash};
+use tokio::sync::Semaphore;
+
+use super::scrypt::BetterAuthHash;
+use crate::error::{AppError, AppResult};
+use argon2id::{WorkAreas, argon2_matches, dummy_hash, hash_blocking};
+
+/// What a verification found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verified {
+    /// The password is right; `rehash` when the stored hash is bcrypt, Better Auth scrypt
+    /// or weaker argon2.
+    Match {
+        /// Store a fresh argon2id hash.
+        rehash: bool,
+    },
+    /// Wrong password, or no such account.
+    Mismatch,
+}
+
+/// argon2id with the OWASP parameters (m=19 MiB, t=2, p=1), bounded concurrency, reused
+/// work areas, and a dummy hash that unknown emails are checked against.
+pub struct Passwords {
+    params: Params,
+    permits: Arc<Semaphore>,
+    areas: Arc<WorkAreas>,
+    /// A hash of a random password: verifying against it costs what a real check costs,
+    /// so an unknown email cannot be told from a wrong password by timing.
+    dummy: String,
+}
+
+/// How many hashes may run at once on `cores` cores: all but one, and at least one.
+fn hashing_permits(cores: usize) -> usize {
+    cores.saturating_sub(1).max(1)
+}
+
+impl Passwords {
+    /// Sets up hashing with one permit per core but one.
+    pub fn new() -> Result<Self, String> {
+        let cores = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
+        let permits = hashing_permits(cores);
+        let params = Params::default();
+        let areas = Arc::new(WorkAreas::new(params.block_count(), permits));
+        let dummy = dummy_hash(&params).map_err(|e| e.to_string())?;
+        Ok(Self {
+            params,
+            permits: Arc::new(Semaphore::new(permits)),
+            areas,
+            dummy,
+        })
+    }
+
+    /// Hashes a new password as an argon2id PHC string.
+    pub async fn hash(&self, password: &str) -> AppResult<String> {
+        let params = self.params.clone();
+        let areas = Arc::clone(&self.areas);
+        let password = password.as_bytes().to_vec();
+        self.run(move || hash_blocking(&params, &areas, &password))
+            .await?
+            .map_err(|e| AppError::Internal(format!("argon2 hashing failed: {e}")))
+    }
+
+    /// Checks `password` against `stored`, or against the dummy hash when there is no
+    /// account, so both cases cost the same.
+    pub async fn verify(&self, password: &str, stored: Option<&str>) -> AppResult<Verified> {
+        let known = stored.is_some();
+        let hash = stored.unwrap_or(&self.dummy).to_owned();
+        let password = password.as_bytes().to_vec();
+        let params = self.params.clone();
+        let areas = Arc::clone(&self.areas);
+        let verified = self
+            .run(move || verify_blocking(&params, &areas, &password, &hash))
+            .await?;
+        Ok(if known { verified } else { Verified::Mismatch })
+    }
+
+    async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> AppResult<T> {
+        let permit = self
+            .permits
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|_| AppError::Unavailable)?;
+        tokio::task::spawn_blocking(move || {
+            let out = work();
+            drop(permit);
+            out
+        })
+        .await
+        .map_err(|e| AppError::Internal(format!("password hashing task failed: {e}")))
+    }
+}
+
+/// Whether a stored hash is bcrypt, as written by passlib or the `bcrypt` package.
+pub fn is_bcrypt(hash: &str) -> bool {
+    ["$2a$", "$2b$", "$2y$"].iter().any(|p| hash.starts_with(p))
+}
+
+/// What `password` is worth against the `stored` hash of any kind Taskward knows.
+fn verify_blocking(current: &Params, areas: &WorkAreas, password: &[u8], stored: &str) -> Verified {
+    if is_bcrypt(stored) {
+        return match bcrypt::verify(password, stored) {
+            Ok(true) => Verified::Match { rehash: true },
+            _ => Verified::Mismatch,
+        };
+    }
+    if let Some(imported) = BetterAuthHash::parse(stored) {
+        let password = String::from_utf8_lossy(password);
+        return if imported.verify(&password) {
+            Verified::Match { rehash: true }
+        } else {
+            Verified::Mismatch
+        };
+    }
+    let Ok(parsed) = PasswordHash::new(stored) else {
+        return Verified::Mismatch;
+    };
+    if !matches!(argon2_matches(areas, password, &parsed), Ok(true)) {
+        return Verified::Mismatch;
+    }
+    let weaker = Params::try_from(&parsed).map_or(true, |p| {
+        p.m_cost() < current.m_cost() || p.t_cost() < current.t_cost()
+    }) || parsed.algorithm.as_str() != "argon2id";
+    Verified::Match { rehash: weaker }
+}

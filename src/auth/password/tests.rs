@@ -1,0 +1,270 @@
+//! Hashing and verifying, through [`Passwords`] as the accounts use it.
+
+use argon2::{Algorithm, Argon2, Params, PasswordHash, Version};
+
+use super::*;
+
+#[tokio::test]
+async fn argon2id_hashes_verify_and_wrong_passwords_do_not() {
+    let p = Passwords::new().expect("setup");
+    let hash = p.hash("correct horse battery staple").await.expect("hash");
+    assert!(
+        hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+        "{hash}"
+    );
+    assert_eq!(
+        p.verify("correct horse battery staple", Some(&hash))
+            .await
+            .expect("verify"),
+        Verified::Match { rehash: false }
+    );
+    assert_eq!(
+        p.verify("Correct horse battery staple", Some(&hash))
+            .await
+            .expect("verify"),
+        Verified::Mismatch
+    );
+}
+
+#[test]
+fn one_core_is_left_to_the_runtime() {
+    assert_eq!(hashing_permits(1), 1);
+    assert_eq!(hashing_permits(2), 1);
+    assert_eq!(hashing_permits(8), 7);
+}
+
+#[tokio::test]
+async fn new_hashes_verify_with_the_argon2_crate_and_its_hashes_verify_here() {
+    use argon2::password_hash::{PasswordHasher as _, PasswordVerifier as _};
+
+    let p = Passwords::new().expect("setup");
+    let ours = p.hash("interchangeable").await.expect("hash");
+    let parsed = PasswordHash::new(&ours).expect("a PHC string");
+    assert!(
+        Argon2::default()
+            .verify_password(b"interchangeable", &parsed)
+            .is_ok()
+    );
+    assert!(
+        Argon2::default()
+            .verify_password(b"interchangeable!", &parsed)
+            .is_err()
+    );
+    let salt = parsed.salt.expect("salt");
+    assert_eq!(salt.len(), 16);
+
+    let theirs = Argon2::default()
+        .hash_password(b"interchangeable")
+        .expect("hash")
+        .to_string();
+    // Same shape: algorithm, version, parameters, salt and output lengths.
+    assert_eq!(theirs.len(), ours.len(), "{theirs} / {ours}");
+    assert_eq!(theirs[..31], ours[..31]);
+    assert_eq!(
+        p.verify("interchangeable", Some(&theirs))
+            .await
+            .expect("verify"),
+        Verified::Match { rehash: false }
+    );
+    assert_eq!(
+        p.verify("Interchangeable", Some(&theirs))
+            .await
+            .expect("verify"),
+        Verified::Mismatch
+    );
+}
+
+/// A hash made elsewhere with `params`, `algorithm` and `version`.
+fn foreign_hash(algorithm: Algorithm, version: Version, params: Params, pw: &str) -> String {
+    use argon2::password_hash::PasswordHasher as _;
+
+    Argon2::new(algorithm, version, params)
+        .hash_password(pw.as_bytes())
+        .expect("hash")
+        .to_string()
+}
+
+#[tokio::test]
+async fn the_stored_hash_decides_the_parameters() {
+    let p = Passwords::new().expect("setup");
+    let params = |m, t, p, len| Params::new(m, t, p, Some(len)).expect("params");
+    let cases = [
+        // Less memory, more passes: weaker, so re-hashed.
+        (
+            Algorithm::Argon2id,
+            Version::V0x13,
+            params(4096, 3, 1, 32),
+            true,
+        ),
+        // More memory than a pooled work area, two lanes, a longer output.
+        (
+            Algorithm::Argon2id,
+            Version::V0x13,
+            params(24 * 1024, 2, 2, 64),
+            false,
+        ),
+        // Another variant and the old version: honoured, and replaced by argon2id.
+        (
+            Algorithm::Argon2i,
+            Version::V0x10,
+            params(19 * 1024, 2, 1, 32),
+            true,
+        ),
+        (
+            Algorithm::Argon2d,
+            Version::V0x13,
+            params(1024, 1, 1, 16),
+            true,
+        ),
+    ];
+    for (algorithm, version, params, rehash) in cases {
+        let label = format!("{algorithm} {version:?} {params:?}");
+        let hash = foreign_hash(algorithm, version, params, "tuned elsewhere");
+        assert_eq!(
+            p.verify("tuned elsewhere", Some(&hash))
+                .await
+                .expect("verify"),
+            Verified::Match { rehash },
+            "{label}: {hash}"
+        );
+        assert_eq!(
+            p.verify("tuned elsewhere.", Some(&hash))
+                .await
+                .expect("verify"),
+            Verified::Mismatch,
+            "{label}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn altered_hashes_do_not_match() {
+    let p = Passwords::new().expect("setup");
+    let hash = p.hash("tamper-proof").await.expect("hash");
+    // The same salt and output under other parameters, and no output at all.
+    let other_t = hash.replace(",t=2,", ",t=3,");
+    let (no_output, _) = hash.rsplit_once('$').expect("fields");
+    for altered in [other_t.as_str(), no_output] {
+        assert_eq!(
+            p.verify("tamper-proof", Some(altered))
+                .await
+                .expect("verify"),
+            Verified::Mismatch,
+            "{altered}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn work_areas_are_reused_and_bounded_by_the_permits() {
+    let p = Arc::new(Passwords::new().expect("setup"));
+    let pooled = || p.areas.free.lock().expect("pool").len();
+    assert_eq!(pooled(), 0, "allocated on first use, not at start");
+    let tasks: Vec<_> = (0..6)
+        .map(|i| {
+            let p = Arc::clone(&p);
+            tokio::spawn(async move {
+                let password = format!("concurrent {i}");
+                let hash = p.hash(&password).await.expect("hash");
+                p.verify(&password, Some(&hash)).await.expect("verify")
+            })
+        })
+        .collect();
+    for task in tasks {
+        assert_eq!(task.await.expect("task"), Verified::Match { rehash: false });
+    }
+    let permits = p.areas.keep;
+    assert!(
+        (1..=permits).contains(&pooled()),
+        "{} > {permits}",
+        pooled()
+    );
+    // A larger stored hash gets a one-off area; the pooled ones keep their size.
+    let big = Params::new(24 * 1024, 2, 1, None).expect("params");
+    let hash = foreign_hash(Algorithm::Argon2id, Version::V0x13, big, "big");
+    assert_eq!(
+        p.verify("big", Some(&hash)).await.expect("verify"),
+        Verified::Match { rehash: false }
+    );
+    let free = p.areas.free.lock().expect("pool");
+    assert!(free.len() <= permits);
+    assert!(
+        free.iter()
+            .all(|area| area.len() == Params::default().block_count())
+    );
+}
+
+#[tokio::test]
+async fn bcrypt_hashes_verify_and_ask_for_a_rehash() {
+    let p = Passwords::new().expect("setup");
+    let hash = bcrypt::hash("old-stack-password", 4).expect("bcrypt");
+    for prefix in ["$2a$", "$2b$", "$2y$"] {
+        let variant = format!("{prefix}{}", &hash[4..]);
+        assert_eq!(
+            p.verify("old-stack-password", Some(&variant))
+                .await
+                .expect("verify"),
+            Verified::Match { rehash: true },
+            "{prefix}"
+        );
+    }
+    assert_eq!(
+        p.verify("wrong-password", Some(&hash))
+            .await
+            .expect("verify"),
+        Verified::Mismatch
+    );
+}
+
+#[tokio::test]
+async fn better_auth_scrypt_hashes_verify_and_ask_for_a_rehash() {
+    let p = Passwords::new().expect("setup");
+    // From the peer's README: written by better-auth 1.7.25 on sign-up.
+    let hash = "1530e6fb97b68137d8de7515497c54e1:d5b620b617ec52e3d2ca856f4f0db878f935cc571eb4dbaedfed73eab29a751e3906ce17ddc220d1e52587c44b68ffa0472a39a943e9338e81475a33c689c83e";
+    assert_eq!(
+        p.verify("Passw0rd!-test", Some(hash))
+            .await
+            .expect("verify"),
+        Verified::Match { rehash: true }
+    );
+    assert_eq!(
+        p.verify("passw0rd!-test", Some(hash))
+            .await
+            .expect("verify"),
+        Verified::Mismatch
+    );
+}
+
+#[tokio::test]
+async fn unknown_accounts_and_garbage_hashes_never_match() {
+    let p = Passwords::new().expect("setup");
+    assert_eq!(
+        p.verify("anything", None).await.expect("verify"),
+        Verified::Mismatch
+    );
+    assert_eq!(
+        p.verify("anything", Some("not a hash"))
+            .await
+            .expect("verify"),
+        Verified::Mismatch
+    );
+}
+
+#[tokio::test]
+async fn the_dummy_hash_has_the_parameters_of_a_real_one() {
+    let p = Passwords::new().expect("setup");
+    let real = p.hash("a real password").await.expect("hash");
+    let (real, dummy) = (
+        PasswordHash::new(&real).expect("real parses"),
+        PasswordHash::new(&p.dummy).expect("dummy parses"),
+    );
+    assert_eq!(dummy.algorithm, real.algorithm);
+    assert_eq!(dummy.version, real.version);
+    assert_eq!(dummy.params, real.params, "so verifying it costs the same");
+    assert_eq!(
+        dummy.hash.map(|h| h.len()),
+        real.hash.map(|h| h.len()),
+        "same output length"
+    );
+    assert_ne!(dummy.salt, real.salt);
+}
