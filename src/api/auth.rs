@@ -6,18 +6,19 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use time::OffsetDateTime;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
+use super::responses::{Always, Authenticated, Conflict, ReadsBody, TooManyRequests, Unauthorized};
+use super::wire::{Fields, body};
 use crate::auth::model::{DisplayName, Email, Password};
 use crate::auth::{Accounts, ClientInfo, CurrentUser, Issued, SignUp};
-use crate::error::{AppError, AppResult, FieldError};
+use crate::error::{AppError, AppResult};
 use crate::http::ApiJson;
-use crate::http::problem::Problem;
 use crate::state::AppState;
 use crate::store::UserRecord;
 
@@ -93,58 +94,54 @@ fn tokens_response(status: StatusCode, issued: Issued) -> Response {
     res
 }
 
-/// A required string field, or the error naming it.
-fn required(field: &str, value: Option<String>) -> Result<String, FieldError> {
-    value.ok_or_else(|| FieldError::new(field, "is required"))
-}
-
-/// One 422 naming every field whose parse failed, in order.
-fn invalid_fields(errors: impl IntoIterator<Item = Option<FieldError>>) -> AppError {
-    AppError::Validation(errors.into_iter().flatten().collect())
-}
-
-/// A new account.
-#[derive(Debug, Deserialize, ToSchema)]
-struct CreateAccount {
-    /// Trimmed; compared case-insensitively.
-    #[schema(example = "ada@example.com")]
-    email: Option<String>,
-    /// 8 to 128 characters, any characters.
-    #[schema(example = "correct horse battery", min_length = 8, max_length = 128)]
-    password: Option<String>,
-    /// Defaults to the part of the email before `@`.
-    #[schema(example = "Ada Lovelace")]
-    name: Option<String>,
+body! {
+    /// A new account.
+    struct CreateAccount {
+        /// Trimmed; compared case-insensitively.
+        #[schema(required, example = "ada@example.com", max_length = 254)]
+        email: String,
+        /// 8 to 128 characters, any characters.
+        #[schema(required, example = "correct horse battery", min_length = 8, max_length = 128)]
+        password: String,
+        /// 1 to 100 characters; the part of the email before `@` when `null` or absent.
+        #[schema(nullable, example = "Ada Lovelace", max_length = 100)]
+        name: String,
+    }
 }
 
 /// Create an account and sign it in.
 #[utoipa::path(post, path = "/api/auth/signup", tag = "accounts", request_body = CreateAccount,
+    security(),
     responses(
-        (status = 201, description = "Account created and signed in", body = AuthResponse),
-        (status = 409, description = "The email is already registered", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid email, password or name", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many attempts", body = Problem, content_type = "application/problem+json",
-            headers(("Retry-After" = u64, description = "Seconds to wait"))),
+        (status = 201, description = "Account created and signed in", body = AuthResponse,
+            headers(("Cache-Control" = String, description = "`no-store`: tokens are never cached"))),
+        (status = 409, response = Conflict),
+        (status = 429, response = TooManyRequests),
+        ReadsBody, Always,
     ))]
 async fn auth_signup(
     State(accounts): State<Arc<Accounts>>,
     client: ClientInfo,
     ApiJson(body): ApiJson<CreateAccount>,
 ) -> AppResult<Response> {
-    let email = required("email", body.email).and_then(|e| Email::parse(&e));
-    let password =
-        required("password", body.password).and_then(|p| Password::parse("password", &p));
-    let name = body.name.as_deref().map(DisplayName::parse).transpose();
-    let (email, password, name) = match (email, password, name) {
-        (Ok(e), Ok(p), Ok(n)) => (e, p, n),
-        (e, p, n) => return Err(invalid_fields([e.err(), p.err(), n.err()])),
-    };
+    let mut f = Fields::new();
+    let email = f.required("email", body.email, |e| Email::parse(&e));
+    let password = f.required("password", body.password, |p| {
+        Password::parse("password", &p)
+    });
+    let name = f.optional("name", body.name, Some(None), |n| {
+        DisplayName::parse(&n).map(Some)
+    });
+    let input = f
+        .finish(email.zip(password).zip(name))
+        .map_err(AppError::Validation)?;
+    let ((email, password), name) = input;
     let issued = accounts
         .sign_up(
             SignUp {
                 email,
                 password,
-                name,
+                name: name.flatten(),
             },
             &client,
         )
@@ -152,70 +149,76 @@ async fn auth_signup(
     Ok(tokens_response(StatusCode::CREATED, issued))
 }
 
-/// Credentials.
-#[derive(Debug, Deserialize, ToSchema)]
-struct SignIn {
-    #[schema(example = "ada@example.com")]
-    email: Option<String>,
-    #[schema(example = "correct horse battery")]
-    password: Option<String>,
+body! {
+    /// Credentials.
+    struct SignIn {
+        /// The account's email, in any case.
+        #[schema(required, example = "ada@example.com")]
+        email: String,
+        /// The account's password.
+        #[schema(required, example = "correct horse battery")]
+        password: String,
+    }
 }
 
 /// Sign in with email and password.
 #[utoipa::path(post, path = "/api/auth/signin", tag = "accounts", request_body = SignIn,
+    security(),
     responses(
-        (status = 200, description = "Signed in", body = AuthResponse),
-        (status = 401, description = "Wrong email or password (one answer for both)", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A field is missing", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many attempts", body = Problem, content_type = "application/problem+json",
-            headers(("Retry-After" = u64, description = "Seconds to wait"))),
+        (status = 200, description = "Signed in", body = AuthResponse,
+            headers(("Cache-Control" = String, description = "`no-store`: tokens are never cached"))),
+        (status = 401, response = Unauthorized),
+        (status = 429, response = TooManyRequests),
+        ReadsBody, Always,
     ))]
 async fn auth_signin(
     State(accounts): State<Arc<Accounts>>,
     client: ClientInfo,
     ApiJson(body): ApiJson<SignIn>,
 ) -> AppResult<Response> {
-    let email = required("email", body.email);
-    let password = required("password", body.password);
-    let (email, password) = match (email, password) {
-        (Ok(e), Ok(p)) => (e, p),
-        (e, p) => return Err(invalid_fields([e.err(), p.err()])),
-    };
+    let mut f = Fields::new();
+    let email = f.required("email", body.email, Ok);
+    let password = f.required("password", body.password, Ok);
+    let (email, password) = f
+        .finish(email.zip(password))
+        .map_err(AppError::Validation)?;
     let issued = accounts.sign_in(&email, &password, &client).await?;
     Ok(tokens_response(StatusCode::OK, issued))
 }
 
-/// A refresh token to exchange.
-#[derive(Debug, Deserialize, ToSchema)]
-struct Refresh {
-    #[schema(example = "kq0GjzH0b2b0ftG6vQ6l8m8m2cYVtY8o1o3u0Vb5z8E")]
-    refresh_token: Option<String>,
+body! {
+    /// A refresh token to exchange.
+    struct Refresh {
+        /// The refresh token of the last sign-in or refresh.
+        #[schema(required, example = "kq0GjzH0b2b0ftG6vQ6l8m8m2cYVtY8o1o3u0Vb5z8E")]
+        refresh_token: String,
+    }
 }
 
 /// Exchange a refresh token for a new pair (the old refresh token stops working; using
 /// it again ends the whole session).
 #[utoipa::path(post, path = "/api/auth/refresh", tag = "accounts", request_body = Refresh,
+    security(),
     responses(
-        (status = 200, description = "New tokens", body = AuthResponse),
-        (status = 401, description = "Unknown, expired or used refresh token", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "The token is missing", body = Problem, content_type = "application/problem+json"),
+        (status = 200, description = "New tokens", body = AuthResponse,
+            headers(("Cache-Control" = String, description = "`no-store`: tokens are never cached"))),
+        (status = 401, response = Unauthorized),
+        ReadsBody, Always,
     ))]
 async fn auth_refresh(
     State(accounts): State<Arc<Accounts>>,
     ApiJson(body): ApiJson<Refresh>,
 ) -> AppResult<Response> {
-    let token =
-        required("refresh_token", body.refresh_token).map_err(|e| AppError::Validation(vec![e]))?;
+    let mut f = Fields::new();
+    let token = f.required("refresh_token", body.refresh_token, Ok);
+    let token = f.finish(token).map_err(AppError::Validation)?;
     let issued = accounts.refresh(&token).await?;
     Ok(tokens_response(StatusCode::OK, issued))
 }
 
 /// End this session: its access and refresh tokens stop working at once.
 #[utoipa::path(post, path = "/api/auth/signout", tag = "accounts", security(("bearer" = [])),
-    responses(
-        (status = 204, description = "Signed out"),
-        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
-    ))]
+    responses((status = 204, description = "Signed out"), Authenticated, Always))]
 async fn auth_signout(
     State(accounts): State<Arc<Accounts>>,
     user: CurrentUser,
@@ -226,10 +229,7 @@ async fn auth_signout(
 
 /// End every session of the signed-in user.
 #[utoipa::path(post, path = "/api/auth/signout-all", tag = "accounts", security(("bearer" = [])),
-    responses(
-        (status = 204, description = "Every session ended"),
-        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
-    ))]
+    responses((status = 204, description = "Every session ended"), Authenticated, Always))]
 async fn auth_signout_all(
     State(accounts): State<Arc<Accounts>>,
     user: CurrentUser,
@@ -240,10 +240,7 @@ async fn auth_signout_all(
 
 /// The signed-in user.
 #[utoipa::path(get, path = "/api/auth/me", tag = "accounts", security(("bearer" = [])),
-    responses(
-        (status = 200, description = "The account", body = User),
-        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
-    ))]
+    responses((status = 200, description = "The account", body = User), Authenticated, Always))]
 async fn auth_me(
     State(accounts): State<Arc<Accounts>>,
     user: CurrentUser,
@@ -251,89 +248,90 @@ async fn auth_me(
     Ok(Json(accounts.me(user).await?.into()))
 }
 
-/// A new display name.
-#[derive(Debug, Deserialize, ToSchema)]
-struct UpdateAccount {
-    /// 1 to 100 characters after trimming.
-    #[schema(example = "Countess of Lovelace")]
-    name: Option<String>,
+body! {
+    /// A new display name.
+    struct UpdateAccount {
+        /// 1 to 100 characters after trimming.
+        #[schema(required, example = "Countess of Lovelace", min_length = 1, max_length = 100)]
+        name: String,
+    }
 }
 
 /// Change the display name.
-#[utoipa::path(patch, path = "/api/auth/me", tag = "accounts", security(("bearer" = [])),
-    request_body = UpdateAccount,
+#[utoipa::path(patch, path = "/api/auth/me", tag = "accounts", security(("bearer" = [])), request_body = UpdateAccount,
     responses(
         (status = 200, description = "The renamed account", body = User),
-        (status = 401, description = "Missing or invalid token", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid name", body = Problem, content_type = "application/problem+json"),
+        Authenticated, ReadsBody, Always,
     ))]
 async fn auth_me_update(
     State(accounts): State<Arc<Accounts>>,
     user: CurrentUser,
     ApiJson(body): ApiJson<UpdateAccount>,
 ) -> AppResult<Json<User>> {
-    let name = required("name", body.name)
-        .and_then(|n| DisplayName::parse(&n))
-        .map_err(|e| AppError::Validation(vec![e]))?;
+    let mut f = Fields::new();
+    let name = f.required("name", body.name, |n| DisplayName::parse(&n));
+    let name = f.finish(name).map_err(AppError::Validation)?;
     Ok(Json(accounts.rename(user, name).await?.into()))
 }
 
-/// The current and the new password.
-#[derive(Debug, Deserialize, ToSchema)]
-struct ChangePassword {
-    #[schema(example = "correct horse battery")]
-    current_password: Option<String>,
-    #[schema(example = "a new long passphrase", min_length = 8, max_length = 128)]
-    new_password: Option<String>,
+body! {
+    /// The current and the new password.
+    struct ChangePassword {
+        /// The password the account has now.
+        #[schema(required, example = "correct horse battery")]
+        current_password: String,
+        /// 8 to 128 characters, any characters.
+        #[schema(required, example = "a new long passphrase", min_length = 8, max_length = 128)]
+        new_password: String,
+    }
 }
 
 /// Change the password; every other session ends.
-#[utoipa::path(post, path = "/api/auth/password", tag = "accounts", security(("bearer" = [])),
-    request_body = ChangePassword,
+#[utoipa::path(post, path = "/api/auth/password", tag = "accounts", security(("bearer" = [])), request_body = ChangePassword,
     responses(
-        (status = 204, description = "Changed; other sessions ended"),
-        (status = 401, description = "Wrong current password, or missing or invalid token", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid new password", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many wrong passwords", body = Problem, content_type = "application/problem+json"),
+        (status = 204, description = "Changed; every other session ended"),
+        (status = 429, response = TooManyRequests),
+        Authenticated, ReadsBody, Always,
     ))]
 async fn auth_password(
     State(accounts): State<Arc<Accounts>>,
     user: CurrentUser,
     ApiJson(body): ApiJson<ChangePassword>,
 ) -> AppResult<StatusCode> {
-    let current = required("current_password", body.current_password);
-    let new = required("new_password", body.new_password)
-        .and_then(|p| Password::parse("new_password", &p));
-    let (current, new) = match (current, new) {
-        (Ok(c), Ok(n)) => (c, n),
-        (c, n) => return Err(invalid_fields([c.err(), n.err()])),
-    };
+    let mut f = Fields::new();
+    let current = f.required("current_password", body.current_password, Ok);
+    let new = f.required("new_password", body.new_password, |p| {
+        Password::parse("new_password", &p)
+    });
+    let (current, new) = f.finish(current.zip(new)).map_err(AppError::Validation)?;
     accounts.change_password(user, &current, new).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// The password, to confirm.
-#[derive(Debug, Deserialize, ToSchema)]
-struct DeleteAccount {
-    #[schema(example = "correct horse battery")]
-    password: Option<String>,
+body! {
+    /// The password, to confirm.
+    struct DeleteAccount {
+        /// The account's password.
+        #[schema(required, example = "correct horse battery")]
+        password: String,
+    }
 }
 
 /// Delete the account with its sessions and tasks.
-#[utoipa::path(delete, path = "/api/auth/me", tag = "accounts", security(("bearer" = [])),
-    request_body = DeleteAccount,
+#[utoipa::path(delete, path = "/api/auth/me", tag = "accounts", security(("bearer" = [])), request_body = DeleteAccount,
     responses(
         (status = 204, description = "The account and everything in it is gone"),
-        (status = 401, description = "Wrong password, or missing or invalid token", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "The password is missing", body = Problem, content_type = "application/problem+json"),
+        (status = 429, response = TooManyRequests),
+        Authenticated, ReadsBody, Always,
     ))]
 async fn auth_delete(
     State(accounts): State<Arc<Accounts>>,
     user: CurrentUser,
     ApiJson(body): ApiJson<DeleteAccount>,
 ) -> AppResult<StatusCode> {
-    let password =
-        required("password", body.password).map_err(|e| AppError::Validation(vec![e]))?;
+    let mut f = Fields::new();
+    let password = f.required("password", body.password, Ok);
+    let password = f.finish(password).map_err(AppError::Validation)?;
     accounts.delete_account(user, &password).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -1,19 +1,25 @@
 //! The JSON API: one router per resource, merged here, and the OpenAPI 3.1 document
-//! generated from the same annotated handlers, so the two cannot drift apart.
+//! generated from the same annotated handlers and the very types they read and write
+//! (`wire.rs`), so the two cannot drift apart. Problem responses are declared once
+//! (`responses.rs`).
 
 mod auth;
 mod docs;
 mod health;
-mod schema;
+mod responses;
 mod tasks;
+mod wire;
 
 use axum::Router;
 use utoipa::OpenApi as _;
 use utoipa::openapi::path::{
-    HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn, PathItem,
+    HttpMethod, Operation, OperationBuilder, ParameterBuilder, ParameterIn, PathItem,
 };
+use utoipa::openapi::request_body::RequestBody;
+use utoipa::openapi::schema::{ObjectBuilder, Schema, SchemaType, Type};
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
-use utoipa::openapi::{ContentBuilder, OpenApi, Required, ResponseBuilder};
+use utoipa::openapi::server::Server;
+use utoipa::openapi::{ContentBuilder, OpenApi, RefOr, Required, ResponseBuilder};
 use utoipa_axum::router::OpenApiRouter;
 
 use crate::config::Config;
@@ -25,8 +31,9 @@ use crate::state::AppState;
         title = "Taskward",
         description = "A self-hosted todo service: accounts with JWT sign-in and a task API. \
             Every task route exists twice: `/api/tasks...` and `/api/{user_id}/tasks...` \
-            (the shape of the FastAPI backend Taskward replaces). Errors are RFC 9457 \
-            `application/problem+json`.",
+            (the shape of the FastAPI backend Taskward replaces). Send the access token as \
+            `Authorization: Bearer <token>`. Errors are RFC 9457 \
+            `application/problem+json`; a method a path does not have is `405` with `Allow`.",
         license(name = "MIT", identifier = "MIT"),
     ),
     tags(
@@ -34,7 +41,12 @@ use crate::state::AppState;
         (name = "tasks", description = "The signed-in user's tasks"),
         (name = "service", description = "Health, readiness and this document"),
     ),
-    components(schemas(crate::error::FieldError))
+    components(schemas(
+        crate::error::FieldError,
+        crate::http::problem::Problem,
+        crate::tasks::order::Status,
+        crate::tasks::order::Sort,
+    ))
 )]
 struct ApiDoc;
 
@@ -47,22 +59,61 @@ fn routes() -> OpenApiRouter<AppState> {
 }
 
 /// The API router (service routes, accounts, tasks, `/openapi.json` and `/docs`).
-pub fn router(_config: &Config) -> Router<AppState> {
+pub fn router(config: &Config) -> Router<AppState> {
     let (router, mut doc) = routes().split_for_parts();
-    finish(&mut doc);
+    finish(&mut doc, config);
     router.merge(docs::router(doc))
 }
 
-/// The OpenAPI document, as served at `/openapi.json`.
-pub fn openapi() -> OpenApi {
-    let (_, mut doc) = routes().split_for_parts();
-    finish(&mut doc);
-    doc
+/// The operations of a path item.
+fn operations(item: &mut PathItem) -> impl Iterator<Item = &mut Operation> {
+    [
+        &mut item.get,
+        &mut item.post,
+        &mut item.put,
+        &mut item.patch,
+        &mut item.delete,
+    ]
+    .into_iter()
+    .flatten()
 }
 
-/// What the annotations cannot say: the bearer scheme, the `user_id` parameter and
-/// distinct operation ids of the second route shape, and the two documentation routes.
-fn finish(doc: &mut OpenApi) {
+/// An optional body (`request_body(content = Option<T>)`) means "send `T` or nothing";
+/// the annotation also lets `null` into its schema, which no body of this API accepts.
+fn optional_body(body: &mut RequestBody) {
+    if matches!(body.required, Some(Required::True)) {
+        return;
+    }
+    body.required = Some(Required::False);
+    for content in body.content.values_mut() {
+        let RefOr::T(content) = content else { continue };
+        if let Some(RefOr::T(Schema::OneOf(one_of))) = &content.schema {
+            let not_null: Vec<_> = one_of
+                .items
+                .iter()
+                .filter(|item| {
+                    !matches!(item, RefOr::T(Schema::Object(o))
+                        if o.schema_type == SchemaType::Type(Type::Null))
+                })
+                .cloned()
+                .collect();
+            if let [only] = not_null.as_slice() {
+                content.schema = Some(only.clone());
+            }
+        }
+    }
+}
+
+/// What the annotations cannot say: the server, the bearer scheme, the problem responses,
+/// that public operations need no credentials, the `user_id` parameter and distinct
+/// operation ids of the second route shape, and the two documentation routes.
+fn finish(doc: &mut OpenApi, config: &Config) {
+    // Relative to the document unless the public URL is known (RFC 3986 reference).
+    let base = config.public_url.as_ref().map_or_else(
+        || "/".to_owned(),
+        |u| u.as_str().trim_end_matches('/').to_owned(),
+    );
+    doc.servers = Some(vec![Server::new(base)]);
     let components = doc.components.get_or_insert_with(Default::default);
     components.add_security_scheme(
         "bearer",
@@ -73,7 +124,17 @@ fn finish(doc: &mut OpenApi) {
                 .build(),
         ),
     );
+    components.responses.extend(responses::all());
     for (path, item) in doc.paths.paths.iter_mut() {
+        for op in operations(item) {
+            // An operation that names no scheme needs none: say so (`security: []`).
+            if op.security.as_ref().is_none_or(|s| s.is_empty()) {
+                op.security = Some(Vec::new());
+            }
+            if let Some(RefOr::T(body)) = &mut op.request_body {
+                optional_body(body);
+            }
+        }
         if !path.contains("{user_id}") {
             continue;
         }
@@ -82,25 +143,14 @@ fn finish(doc: &mut OpenApi) {
             .parameter_in(ParameterIn::Path)
             .required(Required::True)
             .description(Some(
-                "The signed-in user's id (the token's `sub`); any other value is 403",
+                "The signed-in user's id (the token's `sub`, not always a UUID for an external issuer's tokens); any other value is 403",
             ))
-            .schema(Some(utoipa::openapi::schema::Object::with_type(
-                utoipa::openapi::schema::Type::String,
-            )))
+            .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
             .build();
         item.parameters
             .get_or_insert_with(Vec::new)
             .push(user_id.into());
-        for op in [
-            &mut item.get,
-            &mut item.post,
-            &mut item.put,
-            &mut item.patch,
-            &mut item.delete,
-        ]
-        .into_iter()
-        .flatten()
-        {
+        for op in operations(item) {
             if let Some(id) = &op.operation_id {
                 op.operation_id = Some(format!("{id}_for_user"));
             }
@@ -124,6 +174,7 @@ fn finish(doc: &mut OpenApi) {
             .operation_id(Some(operation_id))
             .summary(Some(summary))
             .tag("service")
+            .securities(Some(Vec::new()))
             .response(
                 "200",
                 ResponseBuilder::new()

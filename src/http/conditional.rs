@@ -11,6 +11,10 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use utoipa::IntoParams;
+use utoipa::openapi::Required;
+use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn};
+use utoipa::openapi::schema::{ObjectBuilder, Type};
 
 use crate::precondition::Precondition;
 
@@ -52,6 +56,70 @@ impl<S: Send + Sync> FromRequestParts<S> for IfMatch {
     }
 }
 
+/// Documented as the optional header it reads.
+impl IntoParams for IfMatch {
+    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        vec![header_param(
+            "If-Match",
+            "Change only if the resource still has this `ETag` (or `*`: only if it exists); else `412` and nothing changes",
+        )]
+    }
+}
+
+/// The `ETag`s of an `If-None-Match` header, when there is one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IfNoneMatch(Option<String>);
+
+impl IfNoneMatch {
+    /// Whether it names `version` (weak comparison, RFC 9110 13.1.2), so that the
+    /// client's copy is current.
+    pub fn matches(&self, version: i64) -> bool {
+        let current = etag(version);
+        let current = current.to_str().unwrap_or_default();
+        self.0.as_deref().is_some_and(|v| {
+            v.trim() == "*"
+                || v.split(',')
+                    .map(|t| t.trim().trim_start_matches("W/"))
+                    .any(|t| t == current)
+        })
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for IfNoneMatch {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Infallible> {
+        Ok(Self(
+            parts
+                .headers
+                .get(header::IF_NONE_MATCH)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned),
+        ))
+    }
+}
+
+/// Documented as the optional header it reads.
+impl IntoParams for IfNoneMatch {
+    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        vec![header_param(
+            "If-None-Match",
+            "The `ETag` of the copy the client holds: `304` without a body while it is current",
+        )]
+    }
+}
+
+/// An optional header parameter of type string.
+fn header_param(name: &str, description: &str) -> Parameter {
+    ParameterBuilder::new()
+        .name(name)
+        .parameter_in(ParameterIn::Header)
+        .required(Required::False)
+        .description(Some(description))
+        .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
+        .build()
+}
+
 fn parse_if_match(header: &str) -> Precondition {
     if header.trim() == "*" {
         return Precondition::Any;
@@ -69,22 +137,6 @@ fn parse_if_match(header: &str) -> Precondition {
 /// The version an ETag's text names, if it is one of ours (`3`, not `03` or `+3`).
 fn version_of(text: &str) -> Option<i64> {
     text.parse::<i64>().ok().filter(|v| v.to_string() == text)
-}
-
-/// Whether `If-None-Match` in `headers` names `version` (weak comparison, RFC 9110 13.1.2),
-/// so that the client's copy is current.
-pub fn not_modified(headers: &HeaderMap, version: i64) -> bool {
-    let current = etag(version);
-    let current = current.to_str().unwrap_or_default();
-    headers
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            v.trim() == "*"
-                || v.split(',')
-                    .map(|t| t.trim().trim_start_matches("W/"))
-                    .any(|t| t == current)
-        })
 }
 
 /// `304 Not Modified` with the current ETag.
@@ -113,9 +165,9 @@ mod tests {
     #[test]
     fn an_etag_is_the_quoted_version_and_if_none_match_compares_weakly() {
         assert_eq!(etag(7), "\"7\"");
-        let mut headers = HeaderMap::new();
-        headers.insert(header::IF_NONE_MATCH, HeaderValue::from_static(r#"W/"7""#));
-        assert!(not_modified(&headers, 7));
-        assert!(!not_modified(&headers, 8));
+        let held = IfNoneMatch(Some(r#"W/"7""#.to_owned()));
+        assert!(held.matches(7));
+        assert!(!held.matches(8));
+        assert!(!IfNoneMatch(None).matches(7));
     }
 }

@@ -38,22 +38,27 @@ where
     }
 }
 
-/// Parses a JSON body, sorting syntax errors (400) from type errors (422).
+/// Parses a JSON body in two steps: first as JSON (malformed, empty, trailing text, or
+/// nested deeper than serde_json's limit of 128: `400`), then as `T` (a value of the wrong
+/// type: `422` naming the field). Every body of this API is an object, so an array is
+/// refused at its first bracket (`422`), before anything is read.
 pub fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
-    let de = &mut serde_json::Deserializer::from_slice(body);
-    serde_path_to_error::deserialize(de).map_err(|err| {
-        let path = err.path().to_string();
-        let inner = err.into_inner();
-        match inner.classify() {
-            serde_json::error::Category::Data => {
-                let field = if path == "." { "body".to_owned() } else { path };
-                AppError::Validation(vec![FieldError::new(field, data_message(&inner))])
-            }
-            serde_json::error::Category::Eof if body.iter().all(u8::is_ascii_whitespace) => {
-                AppError::BadRequest("the request body is empty; send a JSON object".into())
-            }
-            _ => AppError::BadRequest(format!("the request body is not valid JSON: {inner}")),
+    if body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
+        return Err(AppError::invalid("body", "must be a JSON object"));
+    }
+    let value: serde_json::Value = serde_json::from_slice(body).map_err(|e| {
+        if e.classify() == serde_json::error::Category::Eof
+            && body.iter().all(u8::is_ascii_whitespace)
+        {
+            AppError::BadRequest("the request body is empty; send a JSON object".into())
+        } else {
+            AppError::BadRequest(format!("the request body is not valid JSON: {e}"))
         }
+    })?;
+    serde_path_to_error::deserialize(value).map_err(|err| {
+        let path = err.path().to_string();
+        let field = if path == "." { "body".to_owned() } else { path };
+        AppError::Validation(vec![FieldError::new(field, data_message(err.inner()))])
     })
 }
 
@@ -122,9 +127,11 @@ mod tests {
 
     #[test]
     fn deep_nesting_is_refused_not_overflowed() {
-        let deep = "[".repeat(100_000);
+        let deep = format!("{{\"title\": {}", "[".repeat(100_000));
         let e = parse::<serde_json::Value>(deep.as_bytes()).expect_err("too deep");
         assert_eq!(e.status().as_u16(), 400);
+        let e = parse::<serde_json::Value>("[".repeat(100_000).as_bytes()).expect_err("array");
+        assert_eq!(e.status().as_u16(), 422);
     }
 
     #[test]

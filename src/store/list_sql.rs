@@ -4,7 +4,8 @@
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::tasks::query::{Cursor, CursorKey, ListQuery, SortKey, Status};
+use crate::tasks::order::{SortKey, Status};
+use crate::tasks::query::{Cursor, CursorKey, ListQuery};
 use crate::timestamp::from_micros;
 
 /// A parameter of the list query, bound by the back end in its own types.
@@ -237,7 +238,7 @@ pub fn build(dialect: Dialect, columns: &str, user_id: Uuid, q: &ListQuery) -> L
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tasks::query::Sort;
+    use crate::tasks::order::Sort;
 
     #[test]
     fn every_statement_is_scoped_to_the_user() {

@@ -1,12 +1,11 @@
 //! Task values that can only hold valid contents, and the task record itself.
 
+use serde::de::IntoDeserializer as _;
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::error::FieldError;
-use crate::timestamp::parse_timestamp;
 
 /// Most characters in a title (after trimming).
 pub const MAX_TITLE: usize = 200;
@@ -46,12 +45,10 @@ pub enum Priority {
 impl Priority {
     /// Parses `low`, `medium` or `high`.
     pub fn parse(field: &str, raw: &str) -> Result<Self, FieldError> {
-        match raw {
-            "low" => Ok(Self::Low),
-            "medium" => Ok(Self::Medium),
-            "high" => Ok(Self::High),
-            _ => Err(FieldError::new(field, "must be one of low, medium, high")),
-        }
+        // Through serde: the same names as the document's enum.
+        Self::deserialize(raw.into_deserializer()).map_err(|_: serde::de::value::Error| {
+            FieldError::new(field, "must be one of low, medium, high")
+        })
     }
 
     /// The stored rank: 1, 2 or 3.
@@ -224,6 +221,13 @@ pub struct Task {
     pub version: i64,
 }
 
+impl TaskPatch {
+    /// Whether the patch changes nothing.
+    pub fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
+}
+
 impl Task {
     /// Marks the task done or not, keeping `completed_at` consistent.
     pub fn set_completed(&mut self, completed: bool, now: OffsetDateTime) {
@@ -270,181 +274,9 @@ pub struct TaskPatch {
     pub completed: Option<bool>,
 }
 
-/// Reads the JSON object of a request into field values, collecting one error per field.
-struct Reader<'a> {
-    body: &'a Map<String, Value>,
-    errors: Vec<FieldError>,
-}
-
-/// A member of the body: absent, `null`, or a value.
-enum Member<'a> {
-    Absent,
-    Null,
-    Value(&'a Value),
-}
-
-impl<'a> Reader<'a> {
-    fn member(&self, name: &str) -> Member<'a> {
-        match self.body.get(name) {
-            None => Member::Absent,
-            Some(Value::Null) => Member::Null,
-            Some(v) => Member::Value(v),
-        }
-    }
-
-    fn fail<T>(&mut self, e: FieldError) -> Option<T> {
-        self.errors.push(e);
-        None
-    }
-
-    /// A string member: absent is `Some(None)`; `null` is `on_null` (an error when there
-    /// is none); a string goes through `parse`. `None` means an error was recorded.
-    fn text<T>(
-        &mut self,
-        name: &str,
-        on_null: Option<T>,
-        parse: impl FnOnce(&str) -> Result<T, FieldError>,
-    ) -> Option<Option<T>> {
-        match self.member(name) {
-            Member::Absent => Some(None),
-            Member::Null => match on_null {
-                Some(v) => Some(Some(v)),
-                None => self.fail(FieldError::new(name, "must not be null")),
-            },
-            Member::Value(Value::String(s)) => match parse(s) {
-                Ok(v) => Some(Some(v)),
-                Err(e) => self.fail(e),
-            },
-            Member::Value(_) => self.fail(FieldError::new(name, "must be a string")),
-        }
-    }
-
-    fn tags(&mut self) -> Option<Option<Tags>> {
-        match self.member("tags") {
-            Member::Absent => Some(None),
-            Member::Null => Some(Some(Tags::default())),
-            Member::Value(Value::Array(items)) => {
-                // Refuse absurd lists before normalising them.
-                if items.len() > MAX_TAGS * 10 {
-                    return self.fail(FieldError::new(
-                        "tags",
-                        format!("must hold at most {MAX_TAGS} tags"),
-                    ));
-                }
-                let mut raw = Vec::with_capacity(items.len());
-                for (i, item) in items.iter().enumerate() {
-                    match item.as_str() {
-                        Some(s) => raw.push(s.to_owned()),
-                        None => {
-                            return self
-                                .fail(FieldError::new(format!("tags[{i}]"), "must be a string"));
-                        }
-                    }
-                }
-                match Tags::parse(&raw) {
-                    Ok(tags) => Some(Some(tags)),
-                    Err(e) => self.fail(e),
-                }
-            }
-            Member::Value(_) => self.fail(FieldError::new("tags", "must be an array of strings")),
-        }
-    }
-
-    fn completed(&mut self) -> Option<Option<bool>> {
-        match self.member("completed") {
-            Member::Absent => Some(None),
-            Member::Value(Value::Bool(b)) => Some(Some(*b)),
-            Member::Null | Member::Value(_) => {
-                self.fail(FieldError::new("completed", "must be true or false"))
-            }
-        }
-    }
-}
-
-impl TaskPatch {
-    /// Reads a partial change (`PATCH`): any subset of the fields, `null` clears.
-    pub fn from_json(body: &Value) -> Result<Self, Vec<FieldError>> {
-        Self::read(body, false)
-    }
-
-    /// Reads every member present, collecting one error per invalid field. A `null` title
-    /// is always an error; an absent one too when `title_required`.
-    fn read(body: &Value, title_required: bool) -> Result<Self, Vec<FieldError>> {
-        let body = body
-            .as_object()
-            .ok_or_else(|| vec![FieldError::new("body", "must be a JSON object")])?;
-        let mut r = Reader {
-            body,
-            errors: Vec::new(),
-        };
-        let title = if title_required && matches!(r.member("title"), Member::Absent | Member::Null)
-        {
-            r.fail(FieldError::new("title", "is required"))
-        } else {
-            r.text("title", None, TaskTitle::parse)
-        };
-        let description = r.text(
-            "description",
-            Some(Description::default()),
-            Description::parse,
-        );
-        let priority = r.text("priority", Some(Priority::default()), |s| {
-            Priority::parse("priority", s)
-        });
-        let due_at = r.text("due_at", Some(None), |s| {
-            parse_timestamp("due_at", s).map(Some)
-        });
-        let tags = r.tags();
-        let completed = r.completed();
-        match (title, description, priority, due_at, tags, completed) {
-            (
-                Some(title),
-                Some(description),
-                Some(priority),
-                Some(due_at),
-                Some(tags),
-                Some(completed),
-            ) if r.errors.is_empty() => Ok(Self {
-                title,
-                description,
-                priority,
-                due_at,
-                tags,
-                completed,
-            }),
-            _ => Err(r.errors),
-        }
-    }
-
-    /// Whether the patch changes nothing.
-    pub fn is_empty(&self) -> bool {
-        *self == Self::default()
-    }
-}
-
-impl TaskFields {
-    /// Reads a full task (`POST`, `PUT`): `title` required, omitted fields take their
-    /// defaults. Unknown members are ignored.
-    pub fn from_json(body: &Value) -> Result<Self, Vec<FieldError>> {
-        let patch = TaskPatch::read(body, true)?;
-        let Some(title) = patch.title else {
-            return Err(vec![FieldError::new("title", "is required")]);
-        };
-        Ok(Self {
-            title,
-            description: patch.description.unwrap_or_default(),
-            priority: patch.priority.unwrap_or_default(),
-            due_at: patch.due_at.flatten(),
-            tags: patch.tags.unwrap_or_default(),
-            completed: patch.completed,
-        })
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
 
     #[test]
     fn titles_are_trimmed_and_bounded() {
@@ -481,49 +313,6 @@ mod tests {
         let mut folding: Vec<String> = (0..10).map(|i| format!("t{i}")).collect();
         folding.push("T0".into());
         assert_eq!(Tags::parse(&folding).expect("valid").as_slice().len(), 10);
-    }
-
-    #[test]
-    fn full_input_takes_defaults_and_reports_every_bad_field() {
-        let f = TaskFields::from_json(&json!({"title": "x"})).expect("valid");
-        assert_eq!(f.priority, Priority::Medium);
-        assert_eq!(f.description.as_str(), "");
-        assert!(f.tags.as_slice().is_empty());
-        assert_eq!(f.due_at, None);
-        let errors = TaskFields::from_json(&json!({
-            "title": "", "description": 5, "priority": "urgent", "due_at": "soon", "tags": "a",
-            "completed": "yes"
-        }))
-        .expect_err("invalid");
-        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
-        assert_eq!(
-            fields,
-            [
-                "title",
-                "description",
-                "priority",
-                "due_at",
-                "tags",
-                "completed"
-            ]
-        );
-        assert_eq!(
-            TaskFields::from_json(&json!([])).expect_err("not an object")[0].field,
-            "body"
-        );
-    }
-
-    #[test]
-    fn a_patch_tells_absent_from_null() {
-        let p = TaskPatch::from_json(&json!({"due_at": null, "tags": null})).expect("valid");
-        assert_eq!(p.due_at, Some(None));
-        assert_eq!(p.tags, Some(Tags::default()));
-        assert_eq!(p.title, None);
-        assert!(TaskPatch::from_json(&json!({})).expect("valid").is_empty());
-        assert_eq!(
-            TaskPatch::from_json(&json!({"title": null})).expect_err("null title")[0].field,
-            "title"
-        );
     }
 
     #[test]

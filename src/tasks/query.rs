@@ -1,13 +1,16 @@
-//! The list query of `GET /api/tasks`: filters, sort order, page size and the opaque
-//! keyset cursor.
+//! The list query of `GET /api/tasks`: its parameters as sent ([`ListParams`], which the
+//! API's document is generated from too), and the checked query ([`ListQuery`]): filters,
+//! sort order, page size and the opaque keyset cursor.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
+use utoipa::IntoParams;
 use uuid::Uuid;
 
 use super::model::{MAX_TAG, Priority, Task};
+use super::order::{Sort, SortKey, Status};
 use crate::error::FieldError;
 use crate::timestamp::{parse_timestamp, to_micros};
 
@@ -17,91 +20,6 @@ pub const DEFAULT_LIMIT: u32 = 50;
 pub const MAX_LIMIT: u32 = 200;
 /// Longest search text accepted.
 pub const MAX_QUERY: usize = 200;
-
-/// Which tasks by completion.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Status {
-    /// Every task.
-    #[default]
-    All,
-    /// Not completed.
-    Pending,
-    /// Completed.
-    Completed,
-}
-
-/// The column a list is ordered by.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SortKey {
-    /// Creation time (the default, newest first).
-    CreatedAt,
-    /// Last change.
-    UpdatedAt,
-    /// Due date; tasks without one come last in both directions.
-    DueAt,
-    /// Rank: low < medium < high.
-    Priority,
-    /// Title, case-insensitive.
-    Title,
-}
-
-/// A sort order: key and direction; ties are broken by id in the same direction.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Sort {
-    /// The key.
-    pub key: SortKey,
-    /// Descending when true (`-key`).
-    pub descending: bool,
-}
-
-impl Default for Sort {
-    fn default() -> Self {
-        Self {
-            key: SortKey::CreatedAt,
-            descending: true,
-        }
-    }
-}
-
-impl Sort {
-    /// Parses `created_at`, `-due_at`, ...
-    pub fn parse(raw: &str) -> Result<Self, FieldError> {
-        let (descending, name) = match raw.strip_prefix('-') {
-            Some(rest) => (true, rest),
-            None => (false, raw),
-        };
-        let key = match name {
-            "created_at" => SortKey::CreatedAt,
-            "updated_at" => SortKey::UpdatedAt,
-            "due_at" => SortKey::DueAt,
-            "priority" => SortKey::Priority,
-            "title" => SortKey::Title,
-            _ => {
-                return Err(FieldError::new(
-                    "sort",
-                    "must be one of created_at, updated_at, due_at, priority, title, optionally with a leading -",
-                ));
-            }
-        };
-        Ok(Self { key, descending })
-    }
-
-    /// The query-string form, `-created_at`.
-    pub fn as_param(self) -> String {
-        let name = match self.key {
-            SortKey::CreatedAt => "created_at",
-            SortKey::UpdatedAt => "updated_at",
-            SortKey::DueAt => "due_at",
-            SortKey::Priority => "priority",
-            SortKey::Title => "title",
-        };
-        if self.descending {
-            format!("-{name}")
-        } else {
-            name.to_owned()
-        }
-    }
-}
 
 /// The sort-key value of the last task of a page.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -208,107 +126,163 @@ pub struct ListQuery {
     pub cursor: Option<Cursor>,
 }
 
+/// The parameters of the list as the client sent them: text, not yet checked. The API
+/// reads a query string into it and documents it; the web app fills it from its filter
+/// form. The document shows each parameter's accepted values.
+#[derive(Debug, Clone, Default, PartialEq, Eq, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListParams {
+    /// `all` (default), `pending` or `completed`.
+    #[param(value_type = Option<Status>, example = "pending")]
+    pub status: Option<String>,
+    /// Only this priority.
+    #[param(value_type = Option<Priority>)]
+    pub priority: Option<String>,
+    /// Only tasks with this tag (case-insensitive).
+    #[param(example = "home", max_length = 32)]
+    pub tag: Option<String>,
+    /// Case-insensitive substring of the title or description; `%` and `_` are literal.
+    #[param(example = "milk", max_length = 200)]
+    pub q: Option<String>,
+    /// The order: a key, with a leading `-` for descending. Default `-created_at`.
+    #[param(value_type = Option<Sort>, example = "-due_at")]
+    pub sort: Option<String>,
+    /// Page size, 1 to 200 (default 50).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 200, example = 50)]
+    pub limit: Option<String>,
+    /// Only tasks due before this time (RFC 3339).
+    #[param(value_type = Option<String>, format = DateTime)]
+    pub due_before: Option<String>,
+    /// Only tasks due after this time (RFC 3339).
+    #[param(value_type = Option<String>, format = DateTime)]
+    pub due_after: Option<String>,
+    /// Opaque cursor from the `Link: <...>; rel="next"` header of the previous page.
+    pub cursor: Option<String>,
+}
+
+impl ListParams {
+    /// Reads a query string (`status=pending&sort=-due_at&limit=20`). A parameter given
+    /// twice counts once, with its last value; unknown parameters are ignored.
+    pub fn from_query(query: &str) -> Self {
+        let mut p = Self::default();
+        for (name, value) in url::form_urlencoded::parse(query.as_bytes()) {
+            let slot = match name.as_ref() {
+                "status" => &mut p.status,
+                "priority" => &mut p.priority,
+                "tag" => &mut p.tag,
+                "q" => &mut p.q,
+                "sort" => &mut p.sort,
+                "limit" => &mut p.limit,
+                "due_before" => &mut p.due_before,
+                "due_after" => &mut p.due_after,
+                "cursor" => &mut p.cursor,
+                _ => continue,
+            };
+            *slot = Some(value.into_owned());
+        }
+        p
+    }
+}
+
 impl ListQuery {
-    /// Parses a query string (`status=pending&sort=-due_at&limit=20`), reporting every
-    /// invalid parameter. Unknown parameters are ignored.
+    /// Parses a query string, reporting every invalid parameter.
     pub fn parse(query: &str) -> Result<Self, Vec<FieldError>> {
+        Self::from_params(&ListParams::from_query(query))
+    }
+
+    /// Checks the parameters, reporting every invalid one (in the order of
+    /// [`ListParams`]). An empty parameter is as good as absent.
+    pub fn from_params(p: &ListParams) -> Result<Self, Vec<FieldError>> {
         let mut q = Self {
             limit: DEFAULT_LIMIT,
             ..Self::default()
         };
         let mut errors = Vec::new();
-        let mut cursor_raw = None;
-        for (name, value) in url::form_urlencoded::parse(query.as_bytes()) {
-            let value = value.as_ref();
-            let result: Result<(), FieldError> = match name.as_ref() {
-                "status" => match value {
-                    "all" | "" => Ok(Status::All),
-                    "pending" => Ok(Status::Pending),
-                    "completed" => Ok(Status::Completed),
-                    _ => Err(FieldError::new(
-                        "status",
-                        "must be one of all, pending, completed",
-                    )),
-                }
-                .map(|s| q.status = s),
-                "priority" if value.is_empty() => Ok(()),
-                "priority" => Priority::parse("priority", value).map(|p| q.priority = Some(p)),
-                "tag" => {
-                    let tag = value.trim().to_lowercase();
-                    if tag.is_empty() {
-                        Ok(())
-                    } else if tag.chars().any(char::is_control) {
-                        // As in stored tags; PostgreSQL also refuses NUL in a parameter.
-                        Err(FieldError::new(
-                            "tag",
-                            "must not contain control characters",
-                        ))
-                    } else if tag.chars().count() > MAX_TAG {
-                        Err(FieldError::new(
-                            "tag",
-                            format!("must be at most {MAX_TAG} characters long"),
-                        ))
-                    } else {
-                        q.tag = Some(tag);
-                        Ok(())
-                    }
-                }
-                "q" => {
-                    let text = value.trim().to_lowercase();
-                    if text.chars().count() > MAX_QUERY {
-                        Err(FieldError::new(
-                            "q",
-                            format!("must be at most {MAX_QUERY} characters long"),
-                        ))
-                    } else if text.contains('\0') {
-                        // No stored text contains NUL, and PostgreSQL refuses it in a parameter.
-                        Err(FieldError::new("q", "must not contain NUL characters"))
-                    } else {
-                        q.text = (!text.is_empty()).then_some(text);
-                        Ok(())
-                    }
-                }
-                "due_before" if value.is_empty() => Ok(()),
-                "due_before" => {
-                    parse_timestamp("due_before", value).map(|t| q.due_before = Some(t))
-                }
-                "due_after" if value.is_empty() => Ok(()),
-                "due_after" => parse_timestamp("due_after", value).map(|t| q.due_after = Some(t)),
-                "sort" if value.is_empty() => Ok(()),
-                "sort" => Sort::parse(value).map(|s| q.sort = s),
-                "limit" => match value.parse::<u32>() {
-                    Ok(n) if (1..=MAX_LIMIT).contains(&n) => {
-                        q.limit = n;
-                        Ok(())
-                    }
-                    _ => Err(FieldError::new(
-                        "limit",
-                        format!("must be a whole number from 1 to {MAX_LIMIT}"),
-                    )),
-                },
-                "cursor" if value.is_empty() => Ok(()),
-                "cursor" => {
-                    cursor_raw = Some(value.to_owned());
-                    Ok(())
-                }
-                _ => Ok(()),
-            };
-            if let Err(e) = result {
+        let given = |v: &Option<String>| v.clone().filter(|v| !v.is_empty());
+        let mut check = |r: Result<(), FieldError>| {
+            if let Err(e) = r {
                 errors.push(e);
             }
+        };
+        if let Some(v) = given(&p.status) {
+            check(Status::parse(&v).map(|s| q.status = s));
         }
-        // The cursor is checked against the final sort order, wherever `sort` appeared.
-        if let Some(raw) = cursor_raw {
-            match Cursor::decode(&raw, q.sort) {
-                Ok(c) => q.cursor = Some(c),
-                Err(e) => errors.push(e),
-            }
+        if let Some(v) = given(&p.priority) {
+            check(Priority::parse("priority", &v).map(|p| q.priority = Some(p)));
+        }
+        if let Some(v) = &p.tag {
+            check(tag_filter(v).map(|t| q.tag = t));
+        }
+        if let Some(v) = &p.q {
+            check(text_filter(v).map(|t| q.text = t));
+        }
+        if let Some(v) = given(&p.sort) {
+            check(Sort::parse(&v).map(|s| q.sort = s));
+        }
+        if let Some(v) = &p.limit {
+            check(match v.parse::<u32>() {
+                Ok(n) if (1..=MAX_LIMIT).contains(&n) => {
+                    q.limit = n;
+                    Ok(())
+                }
+                _ => Err(FieldError::new(
+                    "limit",
+                    format!("must be a whole number from 1 to {MAX_LIMIT}"),
+                )),
+            });
+        }
+        if let Some(v) = given(&p.due_before) {
+            check(parse_timestamp("due_before", &v).map(|t| q.due_before = Some(t)));
+        }
+        if let Some(v) = given(&p.due_after) {
+            check(parse_timestamp("due_after", &v).map(|t| q.due_after = Some(t)));
+        }
+        // The cursor is checked against the final sort order.
+        if let Some(v) = given(&p.cursor) {
+            check(Cursor::decode(&v, q.sort).map(|c| q.cursor = Some(c)));
         }
         if errors.is_empty() {
             Ok(q)
         } else {
             Err(errors)
         }
+    }
+}
+
+/// A tag filter: trimmed and lower-cased like stored tags; empty means none.
+fn tag_filter(raw: &str) -> Result<Option<String>, FieldError> {
+    let tag = raw.trim().to_lowercase();
+    if tag.is_empty() {
+        Ok(None)
+    } else if tag.chars().any(char::is_control) {
+        // As in stored tags; PostgreSQL also refuses NUL in a parameter.
+        Err(FieldError::new(
+            "tag",
+            "must not contain control characters",
+        ))
+    } else if tag.chars().count() > MAX_TAG {
+        Err(FieldError::new(
+            "tag",
+            format!("must be at most {MAX_TAG} characters long"),
+        ))
+    } else {
+        Ok(Some(tag))
+    }
+}
+
+/// A search text: trimmed and lower-cased; empty means none.
+fn text_filter(raw: &str) -> Result<Option<String>, FieldError> {
+    let text = raw.trim().to_lowercase();
+    if text.chars().count() > MAX_QUERY {
+        Err(FieldError::new(
+            "q",
+            format!("must be at most {MAX_QUERY} characters long"),
+        ))
+    } else if text.contains('\0') {
+        // No stored text contains NUL, and PostgreSQL refuses it in a parameter.
+        Err(FieldError::new("q", "must not contain NUL characters"))
+    } else {
+        Ok((!text.is_empty()).then_some(text))
     }
 }
 

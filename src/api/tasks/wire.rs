@@ -1,0 +1,310 @@
+//! The task API's wire format: the request bodies (read by these very types, and
+//! documented from them) and the task as clients see it.
+
+use serde::Serialize;
+use time::OffsetDateTime;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::api::wire::{Fields, body};
+use crate::error::FieldError;
+use crate::tasks::model::{
+    Description, MAX_TAGS, Priority, Tags, Task, TaskFields, TaskPatch, TaskTitle,
+};
+use crate::timestamp::parse_timestamp;
+
+body! {
+    /// The fields of a task, for `POST` and `PUT` (a full replacement: an omitted field
+    /// takes its default: no description, `medium`, no due date, no tags). Unknown
+    /// members are ignored.
+    pub struct TaskInput {
+        /// 1 to 200 characters after trimming, one line.
+        #[schema(required, min_length = 1, max_length = 200, example = "Buy milk")]
+        title: String,
+        /// 0 to 2000 characters; `null` or absent is none.
+        #[schema(nullable, max_length = 2000, example = "Two litres, semi-skimmed")]
+        description: String,
+        /// `medium` when `null` or absent.
+        #[schema(nullable)]
+        priority: Priority,
+        /// When the task is due (RFC 3339, stored in UTC); `null` or absent is none.
+        #[schema(nullable, format = DateTime, example = "2026-11-30T17:00:00Z")]
+        due_at: String,
+        /// At most 10 tags of 1 to 32 characters; trimmed, lower-cased, de-duplicated.
+        #[schema(nullable, max_items = 10, example = json!(["home", "errands"]))]
+        tags: Vec<String>,
+        /// Done or not: `POST` may create a done task; `PUT` keeps the completion when
+        /// absent.
+        completed: bool,
+    }
+}
+
+body! {
+    /// A partial change for `PATCH`: any subset of the fields. `null` clears a field
+    /// (description to none, priority to `medium`, due date and tags to none).
+    pub struct TaskChanges {
+        /// 1 to 200 characters after trimming, one line.
+        #[schema(min_length = 1, max_length = 200, example = "Buy oat milk")]
+        title: String,
+        /// 0 to 2000 characters.
+        #[schema(nullable, max_length = 2000)]
+        description: String,
+        /// The priority; `null` resets it to `medium`.
+        #[schema(nullable)]
+        priority: Priority,
+        /// When the task is due (RFC 3339); `null` removes the due date.
+        #[schema(nullable, format = DateTime)]
+        due_at: String,
+        /// The new tags; `null` removes them all.
+        #[schema(nullable, max_items = 10)]
+        tags: Vec<String>,
+        /// Done or not.
+        completed: bool,
+    }
+}
+
+body! {
+    /// The optional body of `PATCH .../complete`: without a body, or without `completed`,
+    /// the task is toggled.
+    pub struct Completion {
+        /// Done or not.
+        #[schema(example = true)]
+        completed: bool,
+    }
+}
+
+/// The members every task body has, read into domain values.
+struct Members {
+    title: Option<Option<TaskTitle>>,
+    description: Option<Option<Description>>,
+    priority: Option<Option<Priority>>,
+    due_at: Option<Option<Option<OffsetDateTime>>>,
+    tags: Option<Option<Tags>>,
+    completed: Option<Option<bool>>,
+}
+
+fn tags(raw: Vec<String>) -> Result<Tags, FieldError> {
+    // Refuse absurd lists before normalising them.
+    if raw.len() > MAX_TAGS * 10 {
+        return Err(FieldError::new(
+            "tags",
+            format!("must hold at most {MAX_TAGS} tags"),
+        ));
+    }
+    Tags::parse(&raw)
+}
+
+impl TaskChanges {
+    /// Reads every member, `null` clearing the nullable ones.
+    fn members(self, f: &mut Fields) -> Members {
+        Members {
+            title: f.optional("title", self.title, None, |t| TaskTitle::parse(&t)),
+            description: f.optional(
+                "description",
+                self.description,
+                Some(Description::default()),
+                |d| Description::parse(&d),
+            ),
+            priority: f.optional("priority", self.priority, Some(Priority::default()), Ok),
+            due_at: f.optional("due_at", self.due_at, Some(None), |t| {
+                parse_timestamp("due_at", &t).map(Some)
+            }),
+            tags: f.optional("tags", self.tags, Some(Tags::default()), tags),
+            completed: f.optional("completed", self.completed, None, Ok),
+        }
+    }
+
+    /// The change, or one error per invalid member.
+    pub fn into_patch(self) -> Result<TaskPatch, Vec<FieldError>> {
+        let mut f = Fields::new();
+        let m = self.members(&mut f);
+        let patch = (|| {
+            Some(TaskPatch {
+                title: m.title?,
+                description: m.description?,
+                priority: m.priority?,
+                due_at: m.due_at?,
+                tags: m.tags?,
+                completed: m.completed?,
+            })
+        })();
+        f.finish(patch)
+    }
+}
+
+impl TaskInput {
+    /// All the fields, with defaults for those omitted, or one error per invalid member.
+    pub fn into_fields(self) -> Result<TaskFields, Vec<FieldError>> {
+        let mut f = Fields::new();
+        let title = f.required("title", self.title, |t| TaskTitle::parse(&t));
+        let m = TaskChanges {
+            title: Default::default(),
+            description: self.description,
+            priority: self.priority,
+            due_at: self.due_at,
+            tags: self.tags,
+            completed: self.completed,
+        }
+        .members(&mut f);
+        let fields = (|| {
+            Some(TaskFields {
+                title: title?,
+                description: m.description?.unwrap_or_default(),
+                priority: m.priority?.unwrap_or_default(),
+                due_at: m.due_at?.flatten(),
+                tags: m.tags?.unwrap_or_default(),
+                completed: m.completed?,
+            })
+        })();
+        f.finish(fields)
+    }
+}
+
+/// A task as clients see it. Every response carrying one has its `ETag`.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Task, example = json!({"id": "019ab8d2-7f10-7c3e-b2d4-5a6b7c8d9e0f",
+    "user_id": "019ab8d2-6c4e-7d1a-9a35-2f1e0c8b7a64", "title": "Buy milk", "description": "",
+    "completed": false, "priority": "high", "due_at": "2026-11-30T17:00:00Z", "tags": ["home"],
+    "created_at": "2026-11-25T09:30:00Z", "updated_at": "2026-11-25T09:30:00Z", "completed_at": null}))]
+pub struct TaskView {
+    id: Uuid,
+    /// The user who created the task.
+    user_id: Uuid,
+    title: String,
+    /// Possibly empty.
+    description: String,
+    completed: bool,
+    priority: Priority,
+    /// When the task is due; `null` for none.
+    #[serde(with = "time::serde::rfc3339::option")]
+    #[schema(value_type = Option<String>, format = DateTime, required)]
+    due_at: Option<OffsetDateTime>,
+    /// Normalised: trimmed, lower-cased, de-duplicated.
+    tags: Vec<String>,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    updated_at: OffsetDateTime,
+    /// When the task was completed, while it is; else `null`.
+    #[serde(with = "time::serde::rfc3339::option")]
+    #[schema(value_type = Option<String>, format = DateTime, required)]
+    completed_at: Option<OffsetDateTime>,
+}
+
+impl From<Task> for TaskView {
+    fn from(t: Task) -> Self {
+        Self {
+            id: t.id,
+            user_id: t.user_id,
+            title: t.title,
+            description: t.description,
+            completed: t.completed,
+            priority: t.priority,
+            due_at: t.due_at,
+            tags: t.tags,
+            created_at: t.created_at,
+            updated_at: t.updated_at,
+            completed_at: t.completed_at,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::strategy::Strategy as _;
+    use serde_json::json;
+
+    use super::*;
+
+    fn fields(body: serde_json::Value) -> Result<TaskFields, Vec<FieldError>> {
+        serde_json::from_value::<TaskInput>(body)
+            .expect("any object reads")
+            .into_fields()
+    }
+
+    fn patch(body: serde_json::Value) -> Result<TaskPatch, Vec<FieldError>> {
+        serde_json::from_value::<TaskChanges>(body)
+            .expect("any object reads")
+            .into_patch()
+    }
+
+    #[test]
+    fn full_input_takes_defaults_and_reports_every_bad_field() {
+        let f = fields(json!({"title": "x"})).expect("valid");
+        assert_eq!(f.priority, Priority::Medium);
+        assert_eq!(f.description.as_str(), "");
+        assert!(f.tags.as_slice().is_empty());
+        assert_eq!(f.due_at, None);
+        let errors = fields(json!({
+            "title": "", "description": 5, "priority": "urgent", "due_at": "soon", "tags": "a",
+            "completed": "yes"
+        }))
+        .expect_err("invalid");
+        let names: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "title",
+                "description",
+                "priority",
+                "due_at",
+                "tags",
+                "completed"
+            ]
+        );
+        assert_eq!(
+            crate::http::parse_json::<TaskInput>(b"[]")
+                .expect_err("not an object")
+                .into_field_errors()[0]
+                .field,
+            "body"
+        );
+    }
+
+    #[test]
+    fn a_patch_tells_absent_from_null() {
+        let p = patch(json!({"due_at": null, "tags": null})).expect("valid");
+        assert_eq!(p.due_at, Some(None));
+        assert_eq!(p.tags, Some(Tags::default()));
+        assert_eq!(p.title, None);
+        assert!(patch(json!({})).expect("valid").is_empty());
+        assert_eq!(
+            patch(json!({"title": null})).expect_err("null title")[0].field,
+            "title"
+        );
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 512, ..Default::default() })]
+
+        #[test]
+        fn task_bodies_never_panic_whatever_json_arrives(
+            json in proptest::collection::vec(proptest::prelude::any::<char>(), 0..200)
+                .prop_map(|c| c.into_iter().collect::<String>())
+        ) {
+            if let Ok(body) = crate::http::parse_json::<TaskInput>(json.as_bytes()) {
+                let _ = body.into_fields();
+            }
+            if let Ok(body) = crate::http::parse_json::<TaskChanges>(json.as_bytes()) {
+                let _ = body.into_patch();
+            }
+        }
+    }
+
+    #[test]
+    fn a_task_is_documented_with_every_member_required() {
+        let schema =
+            serde_json::to_value(<TaskView as utoipa::PartialSchema>::schema()).expect("json");
+        let required: Vec<&str> = schema["required"]
+            .as_array()
+            .expect("required")
+            .iter()
+            .filter_map(|v| v.as_str())
+            .collect();
+        let members = schema["properties"].as_object().expect("properties");
+        assert_eq!(required.len(), members.len(), "{schema}");
+        assert_eq!(schema["properties"]["id"]["format"], "uuid");
+    }
+}
