@@ -7,6 +7,7 @@ mod ops;
 mod peer;
 mod reliability;
 
+mod architecture;
 mod auth;
 mod better_auth;
 mod browser;
