@@ -2,7 +2,7 @@
 // OpenAPI document (openapi-typescript for the types, openapi-fetch for the calls), written
 // the way a user of those tools would write it: no casts, no `any`, no non-null assertions.
 // If this needs any of them to compile, the document is lying. ./run generates
-// ./generated/taskward.d.ts from $BASE_URL/openapi.json, checks this file with
+// ./generated/taskward.ts from $BASE_URL/openapi.json, checks this file with
 // `tsc --strict` and runs it against $BASE_URL.
 
 import assert from "node:assert/strict";
