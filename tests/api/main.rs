@@ -11,6 +11,7 @@ mod auth;
 mod better_auth;
 mod browser;
 mod cli;
+mod clients;
 mod errors;
 mod external;
 mod health;
