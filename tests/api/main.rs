@@ -12,6 +12,7 @@ mod auth;
 mod better_auth;
 mod browser;
 mod cli;
+mod clients;
 mod errors;
 mod external;
 mod health;
