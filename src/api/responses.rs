@@ -113,6 +113,8 @@ response_sets! {
     Always { "503" => Unavailable, "default" => OtherError }
     /// What a route behind `Authorization: Bearer` may answer.
     Authenticated { "401" => Unauthorized, "403" => Forbidden }
+    /// What a route that changes one existing, versioned resource may answer.
+    ChangesOne { "404" => NotFound, "412" => PreconditionFailed }
     /// What a route that reads a JSON body may answer.
     ReadsBody {
         "400" => BadRequest, "413" => PayloadTooLarge, "415" => UnsupportedMediaType,

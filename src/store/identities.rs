@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use uuid::Uuid;
 
-use super::{NewUser, StoreResult, UserRecord};
+use super::{NewUser, StoreError, StoreResult, UserRecord};
 
 /// A user of an external token issuer to create together with its link: the issuer's
 /// `sub` (any string) becomes an external identity of a new Taskward user.
@@ -42,7 +42,15 @@ pub trait IdentityStore: Send + Sync + 'static {
     /// Creates the user and its external identity in one transaction, unless the identity
     /// is already linked or the email is taken. Two concurrent calls for one identity may
     /// end in `Conflict` for one of them; the caller then looks the identity up again.
-    async fn external_user_create(&self, linked: &LinkedUser) -> StoreResult<LinkOutcome>;
+    async fn external_user_create(&self, linked: &LinkedUser) -> StoreResult<LinkOutcome> {
+        let outcomes = self
+            .external_users_import(std::slice::from_ref(linked), false)
+            .await?;
+        outcomes
+            .first()
+            .copied()
+            .ok_or_else(|| StoreError::Internal("no outcome for one user".into()))
+    }
 
     /// [`IdentityStore::external_user_create`] for every entry, all in one transaction:
     /// committed unless `dry_run`, in which case nothing is written. One outcome per

@@ -88,6 +88,20 @@ impl Tasks {
             .ok_or_else(not_found)
     }
 
+    /// The user's task as it is now, if it meets `precondition` (`412` if not).
+    async fn current(
+        &self,
+        user_id: Uuid,
+        id: Uuid,
+        precondition: Option<&Precondition>,
+    ) -> AppResult<Task> {
+        let task = self.get(user_id, id).await?;
+        if precondition.is_some_and(|p| !p.holds(task.version)) {
+            return Err(stale());
+        }
+        Ok(task)
+    }
+
     /// Applies `change` to the user's task under optimistic concurrency. `change` returns
     /// whether it changed anything; an unchanged task is returned as it is, not rewritten.
     async fn modify(
@@ -98,10 +112,7 @@ impl Tasks {
         change: impl Fn(&mut Task, OffsetDateTime) -> bool,
     ) -> AppResult<Task> {
         for _ in 0..ATTEMPTS {
-            let current = self.get(user_id, id).await?;
-            if precondition.is_some_and(|p| !p.holds(current.version)) {
-                return Err(stale());
-            }
+            let current = self.current(user_id, id, precondition).await?;
             let now = now();
             let mut next = current.clone();
             if !change(&mut next, now) {
@@ -152,11 +163,7 @@ impl Tasks {
         precondition: Option<&Precondition>,
     ) -> AppResult<Task> {
         if patch.is_empty() {
-            let current = self.get(user_id, id).await?;
-            if precondition.is_some_and(|p| !p.holds(current.version)) {
-                return Err(stale());
-            }
-            return Ok(current);
+            return self.current(user_id, id, precondition).await;
         }
         self.modify(user_id, id, precondition, |t, now| {
             if let Some(title) = &patch.title {
@@ -206,10 +213,7 @@ impl Tasks {
         precondition: Option<&Precondition>,
     ) -> AppResult<()> {
         for _ in 0..ATTEMPTS {
-            let current = self.get(user_id, id).await?;
-            if precondition.is_some_and(|p| !p.holds(current.version)) {
-                return Err(stale());
-            }
+            let current = self.current(user_id, id, precondition).await?;
             if self.store.task_delete(user_id, id, current.version).await? {
                 return Ok(());
             }

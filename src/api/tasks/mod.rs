@@ -18,9 +18,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
-use super::responses::{
-    Always, Authenticated, NotFound, PreconditionFailed, ReadsBody, ValidationFailed,
-};
+use super::responses::{Always, Authenticated, ChangesOne, NotFound, ReadsBody, ValidationFailed};
 use crate::auth::{Authenticator, CurrentUser, ExternalSubject};
 use crate::error::{AppError, AppResult};
 use crate::http::conditional::{IfMatch, IfNoneMatch, not_modified_response, tagged};
@@ -209,8 +207,7 @@ async fn tasks_get(
     responses(
         (status = 200, description = "The replaced task", body = TaskView,
             headers(("ETag" = String, description = "The task's new version"))),
-        (status = 404, response = NotFound),
-        (status = 412, response = PreconditionFailed),
+        ChangesOne,
         Authenticated, ReadsBody, Always,
     ))]
 async fn tasks_replace(
@@ -232,8 +229,7 @@ async fn tasks_replace(
     responses(
         (status = 200, description = "The changed task", body = TaskView,
             headers(("ETag" = String, description = "The task's new version"))),
-        (status = 404, response = NotFound),
-        (status = 412, response = PreconditionFailed),
+        ChangesOne,
         Authenticated, ReadsBody, Always,
     ))]
 async fn tasks_patch(
@@ -254,8 +250,7 @@ async fn tasks_patch(
 #[utoipa::path(delete, path = "/{id}", tag = "tasks", security(("bearer" = [])), params(TaskId, IfMatch),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 404, response = NotFound),
-        (status = 412, response = PreconditionFailed),
+        ChangesOne,
         Authenticated, Always,
     ))]
 async fn tasks_delete(
@@ -274,8 +269,7 @@ async fn tasks_delete(
     responses(
         (status = 200, description = "The task", body = TaskView,
             headers(("ETag" = String, description = "The task's new version"))),
-        (status = 404, response = NotFound),
-        (status = 412, response = PreconditionFailed),
+        ChangesOne,
         Authenticated, ReadsBody, Always,
     ))]
 async fn tasks_complete(

@@ -28,16 +28,6 @@ impl IdentityStore for PgStore {
         Ok(row.as_ref().map(user_from_row).transpose()?)
     }
 
-    async fn external_user_create(&self, linked: &LinkedUser) -> StoreResult<LinkOutcome> {
-        let outcomes = self
-            .external_users_import(std::slice::from_ref(linked), false)
-            .await?;
-        outcomes
-            .first()
-            .copied()
-            .ok_or_else(|| StoreError::Internal("no outcome for one user".into()))
-    }
-
     async fn external_users_import(
         &self,
         users: &[LinkedUser],

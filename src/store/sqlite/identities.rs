@@ -6,7 +6,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use super::SqliteStore;
 use super::error::store_error;
 use super::users::{Existing, insert_user, user_from_row};
-use crate::store::{IdentityStore, LinkOutcome, LinkedUser, StoreError, StoreResult, UserRecord};
+use crate::store::{IdentityStore, LinkOutcome, LinkedUser, StoreResult, UserRecord};
 use crate::timestamp::to_micros;
 
 const LINK_TAKEN: &str = "this identity is already linked";
@@ -30,16 +30,6 @@ impl IdentityStore for SqliteStore {
                 .optional()?)
             })
             .await
-    }
-
-    async fn external_user_create(&self, linked: &LinkedUser) -> StoreResult<LinkOutcome> {
-        let outcomes = self
-            .external_users_import(std::slice::from_ref(linked), false)
-            .await?;
-        outcomes
-            .first()
-            .copied()
-            .ok_or_else(|| StoreError::Internal("no outcome for one user".into()))
     }
 
     async fn external_users_import(
