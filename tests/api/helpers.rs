@@ -299,6 +299,14 @@ pub async fn problem(res: reqwest::Response, status: u16) -> serde_json::Value {
     body
 }
 
+/// An HTTP client for tests that talk to a server they did not start in-process: reqwest
+/// is built without a default TLS provider, so one is installed first (a test run alone
+/// in its own process, as nextest runs them, has no other code that installs it).
+pub fn http_client() -> reqwest::Client {
+    taskward::install_tls_provider();
+    reqwest::Client::new()
+}
+
 /// Runs each named `async fn(TestDb)` against SQLite and PostgreSQL, as
 /// `<module>::sqlite::<name>` and `<module>::postgres::<name>`.
 #[macro_export]

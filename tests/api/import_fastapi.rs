@@ -90,7 +90,7 @@ async fn start_peer(database_url: &str) -> Option<Peer> {
         base: format!("http://127.0.0.1:{port}"),
         _dir: dir,
     };
-    let client = reqwest::Client::new();
+    let client = crate::helpers::http_client();
     for _ in 0..150 {
         if let Ok(res) = client.get(format!("{}/healthz", peer.base)).send().await
             && res.status() == 200
@@ -103,7 +103,7 @@ async fn start_peer(database_url: &str) -> Option<Peer> {
 }
 
 async fn peer_post(peer: &Peer, path: &str, token: Option<&str>, body: Value) -> Value {
-    let mut req = reqwest::Client::new()
+    let mut req = crate::helpers::http_client()
         .post(format!("{}{path}", peer.base))
         .json(&body);
     if let Some(token) = token {

@@ -134,7 +134,7 @@ impl BetterAuth {
             port,
             child,
         };
-        let client = reqwest::Client::new();
+        let client = crate::helpers::http_client();
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
             if let Ok(res) = client

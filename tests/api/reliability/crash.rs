@@ -37,7 +37,7 @@ async fn signup(client: &reqwest::Client, node: &Node, email: &str) -> String {
 
 /// Creates tasks and rewrites their title and tags until the server stops answering.
 async fn worker(base: String, token: String, id: usize, round: usize, ledger: Ledger) {
-    let client = reqwest::Client::new();
+    let client = crate::helpers::http_client();
     let mut mine: Vec<String> = Vec::new();
     for n in 0..200 {
         let title = format!("r{round} w{id} n{n}");
@@ -132,7 +132,7 @@ fn tags_of(task: &Value) -> Vec<String> {
 }
 
 async fn acknowledged_writes_survive_kill_9(db: TestDb) {
-    let client = reqwest::Client::new();
+    let client = crate::helpers::http_client();
     let mut tokens = Vec::new();
     let mut ledgers = Vec::new();
     for round in 0..ROUNDS {

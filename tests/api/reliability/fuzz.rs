@@ -30,7 +30,7 @@ fn schemathesis() -> Option<String> {
 async fn the_api_survives_schemathesis_with_no_5xx_and_conforming_responses(db: TestDb) {
     let Some(bin) = schemathesis() else { return };
     let node = Node::start(&db.url, &[]);
-    let client = reqwest::Client::new();
+    let client = crate::helpers::http_client();
     let res = client
         .post(node.url("/api/auth/signup"))
         .json(&json!({"email": "fuzz@example.com", "password": "a long enough password"}))

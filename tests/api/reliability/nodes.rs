@@ -119,7 +119,7 @@ async fn two_binaries_migrating_a_fresh_database_at_once_both_start() {
         })
         .await
         .expect("start");
-        let client = reqwest::Client::new();
+        let client = crate::helpers::http_client();
         let res = client
             .post(a.url("/api/auth/signup"))
             .json(&json!({"email": "m@example.com", "password": PASSWORD}))

@@ -35,6 +35,7 @@ async fn a_postgres_outage_gives_quick_503s_and_taskward_recovers_by_itself() {
         return;
     };
     let mut node = Node::start(&pg.url(), &[("REQUEST_TIMEOUT", "2s")]);
+    taskward::install_tls_provider();
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(15))
         .build()

@@ -10,7 +10,7 @@ use crate::helpers::{TEST_SECRET, TestDb};
 async fn a_full_flow_at_trace_level_logs_no_password_token_or_secret() {
     let db = TestDb::sqlite();
     let node = Node::start(&db.url, &[("RUST_LOG", "trace")]);
-    let client = reqwest::Client::new();
+    let client = crate::helpers::http_client();
     let first = "first password 0xC0FFEE";
     let second = "second password 0xBADF00D";
     let mut secrets: Vec<String> = vec![TEST_SECRET.into(), first.into(), second.into()];
