@@ -2,7 +2,7 @@
 //! silent renewal from the refresh cookie, and the `Set-Cookie` headers a request adds.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use axum::extract::{FromRequestParts, Request};
@@ -125,37 +125,124 @@ struct Renewed {
     user: CurrentUser,
 }
 
-/// Recent renewals on this node, so that two requests racing with one refresh token (two
-/// tabs reopened together) both get the new tokens instead of revoking the session.
+/// One renewal: the browser that asked for it (a hash of its CSRF cookie) and, once the
+/// exchange has been made, its tokens.
+struct Renewal {
+    started: Instant,
+    browser: [u8; 32],
+    done: Arc<tokio::sync::OnceCell<Renewed>>,
+}
+
+/// Recent renewals on this node, so that two requests of one browser racing with one
+/// refresh token (two tabs reopened together) both get the new tokens instead of revoking
+/// the session as a reuse.
+///
+/// The shared answer is bound to the browser: a request presenting the same refresh token
+/// with another CSRF cookie (someone replaying a stolen refresh cookie) gets what it would
+/// get after the window, a reuse that ends the session. A shared answer is checked again
+/// before it is used, so a session signed out in the meantime is over at once. Renewals
+/// of different refresh tokens never wait for each other: the map's lock is held only to
+/// find or add an entry, never across the exchange.
 #[derive(Default)]
 pub struct Renewals {
-    recent: tokio::sync::Mutex<HashMap<[u8; 32], (Instant, Renewed)>>,
+    recent: Mutex<HashMap<[u8; 32], Renewal>>,
+}
+
+/// Entries kept at most; beyond it the oldest are not shared (a renewal still works, a
+/// racing tab may then see a reuse).
+const MAX_RENEWALS: usize = 10_000;
+
+fn digest(value: &str) -> [u8; 32] {
+    Sha256::digest(value.as_bytes()).into()
 }
 
 impl Renewals {
-    /// Exchanges `refresh_token` once; the same token within [`RENEWAL_REUSE`] gets the
-    /// same answer. Renewals on a node are serialised (they are rare: one per access
-    /// token lifetime per browser).
-    async fn renew(&self, state: &AppState, refresh_token: &str) -> Result<Renewed, AppError> {
-        let key: [u8; 32] = Sha256::digest(refresh_token.as_bytes()).into();
-        let mut recent = self.recent.lock().await;
-        recent.retain(|_, (at, ..)| at.elapsed() < RENEWAL_REUSE);
-        if let Some((_, renewed)) = recent.get(&key) {
-            return Ok(renewed.clone());
+    /// The exchange of `refresh_token` that `browser` may share: an existing one of the
+    /// same browser within [`RENEWAL_REUSE`], else a new one (`None` for another browser).
+    fn slot(
+        &self,
+        key: [u8; 32],
+        browser: [u8; 32],
+    ) -> Option<Arc<tokio::sync::OnceCell<Renewed>>> {
+        let mut recent = self.recent.lock().unwrap_or_else(PoisonError::into_inner);
+        if recent.len() >= MAX_RENEWALS {
+            recent.retain(|_, r| r.started.elapsed() < RENEWAL_REUSE);
         }
-        let issued = state.accounts.refresh(refresh_token).await?;
-        let (user, _) = state
-            .authenticator
-            .authenticate(&issued.access_token)
-            .await?;
-        let renewed = Renewed {
-            access: issued.access_token,
-            refresh: issued.refresh_token,
-            user,
+        match recent.get(&key) {
+            Some(r) if r.started.elapsed() < RENEWAL_REUSE => {
+                (r.browser == browser).then(|| Arc::clone(&r.done))
+            }
+            _ if recent.len() >= MAX_RENEWALS => Some(Arc::default()),
+            _ => {
+                let done = Arc::<tokio::sync::OnceCell<Renewed>>::default();
+                recent.insert(
+                    key,
+                    Renewal {
+                        started: Instant::now(),
+                        browser,
+                        done: Arc::clone(&done),
+                    },
+                );
+                Some(done)
+            }
+        }
+    }
+
+    /// Forgets a renewal that failed, so that its error is not shared.
+    fn forget(&self, key: &[u8; 32], done: &Arc<tokio::sync::OnceCell<Renewed>>) {
+        let mut recent = self.recent.lock().unwrap_or_else(PoisonError::into_inner);
+        if recent.get(key).is_some_and(|r| Arc::ptr_eq(&r.done, done)) {
+            recent.remove(key);
+        }
+    }
+
+    /// Exchanges `refresh_token` for `browser` (its CSRF cookie); the same browser
+    /// presenting the same token within [`RENEWAL_REUSE`] gets the same tokens.
+    async fn renew(
+        &self,
+        state: &AppState,
+        refresh_token: &str,
+        browser: &str,
+    ) -> Result<Renewed, AppError> {
+        let key = digest(refresh_token);
+        let Some(done) = self.slot(key, digest(browser)) else {
+            // Another browser: no sharing, so the exchange sees the reuse.
+            return exchange(state, refresh_token).await;
         };
-        recent.insert(key, (Instant::now(), renewed.clone()));
+        let mut fresh = false;
+        let renewed = done
+            .get_or_try_init(|| {
+                fresh = true;
+                exchange(state, refresh_token)
+            })
+            .await;
+        let renewed = match renewed {
+            Ok(r) => r.clone(),
+            Err(e) => {
+                self.forget(&key, &done);
+                return Err(e);
+            }
+        };
+        if !fresh {
+            // Shared tokens: the session may have been signed out since they were issued.
+            state.authenticator.authenticate(&renewed.access).await?;
+        }
         Ok(renewed)
     }
+}
+
+/// One exchange of a refresh token, and who the new access token speaks for.
+async fn exchange(state: &AppState, refresh_token: &str) -> Result<Renewed, AppError> {
+    let issued = state.accounts.refresh(refresh_token).await?;
+    let (user, _) = state
+        .authenticator
+        .authenticate(&issued.access_token)
+        .await?;
+    Ok(Renewed {
+        access: issued.access_token,
+        refresh: issued.refresh_token,
+        user,
+    })
 }
 
 /// The middleware of every page route: makes room for the extractors, then adds the
@@ -223,7 +310,7 @@ async fn resolve(
             }
             SessionState::Expired
         }
-        Some(refresh) => match ctx.renewals.renew(state, refresh).await {
+        Some(refresh) => match ctx.renewals.renew(state, refresh, &csrf_cookie).await {
             Ok(renewed) => {
                 tracing::debug!(user_id = %renewed.user.id, "web session renewed");
                 for v in policy.session(&state.config, &renewed.access, &renewed.refresh) {

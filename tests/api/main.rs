@@ -23,3 +23,4 @@ mod store;
 mod tasks;
 mod tokens;
 mod web;
+mod web_session;

@@ -8,23 +8,23 @@ use taskward::config::Config;
 
 use crate::helpers::{TestApp, TestDb};
 
-const PASSWORD: &str = "correct horse battery";
+pub(crate) const PASSWORD: &str = "correct horse battery";
 
 /// Just enough of a browser: a cookie jar and form posts.
-struct Browser<'a> {
+pub(crate) struct Browser<'a> {
     app: &'a TestApp,
-    cookies: BTreeMap<String, String>,
+    pub(crate) cookies: BTreeMap<String, String>,
 }
 
 impl<'a> Browser<'a> {
-    fn new(app: &'a TestApp) -> Self {
+    pub(crate) fn new(app: &'a TestApp) -> Self {
         Self {
             app,
             cookies: BTreeMap::new(),
         }
     }
 
-    fn keep_cookies(&mut self, headers: &HeaderMap) {
+    pub(crate) fn keep_cookies(&mut self, headers: &HeaderMap) {
         for c in headers.get_all(SET_COOKIE) {
             let c = c.to_str().expect("ascii cookie");
             let (pair, attrs) = c.split_once(';').unwrap_or((c, ""));
@@ -37,7 +37,7 @@ impl<'a> Browser<'a> {
         }
     }
 
-    fn cookie_header(&self) -> String {
+    pub(crate) fn cookie_header(&self) -> String {
         self.cookies
             .iter()
             .map(|(k, v)| format!("{k}={v}"))
@@ -45,7 +45,7 @@ impl<'a> Browser<'a> {
             .join("; ")
     }
 
-    async fn get(&mut self, path: &str) -> reqwest::Response {
+    pub(crate) async fn get(&mut self, path: &str) -> reqwest::Response {
         let res = self
             .app
             .client
@@ -60,13 +60,13 @@ impl<'a> Browser<'a> {
     }
 
     /// The page's CSRF token (the hidden field of its first form).
-    async fn csrf(&mut self, path: &str) -> String {
+    pub(crate) async fn csrf(&mut self, path: &str) -> String {
         let html = self.get(path).await.text().await.expect("page");
         let start = html.find(r#"name="csrf" value=""#).expect("a csrf field") + 19;
         html[start..].split('"').next().expect("a value").to_owned()
     }
 
-    async fn post(
+    pub(crate) async fn post(
         &mut self,
         path: &str,
         fields: &[(&str, &str)],
@@ -91,7 +91,7 @@ impl<'a> Browser<'a> {
         res
     }
 
-    async fn sign_up(&mut self, email: &str) -> reqwest::Response {
+    pub(crate) async fn sign_up(&mut self, email: &str) -> reqwest::Response {
         let csrf = self.csrf("/signup").await;
         let origin = self.app.url("");
         self.post(
@@ -103,7 +103,7 @@ impl<'a> Browser<'a> {
     }
 }
 
-fn location(res: &reqwest::Response) -> &str {
+pub(crate) fn location(res: &reqwest::Response) -> &str {
     res.headers()
         .get(LOCATION)
         .and_then(|v| v.to_str().ok())
@@ -181,7 +181,7 @@ async fn forms_without_the_right_csrf_token_or_from_another_site_are_refused() {
     app.stop().await;
 }
 
-fn set_cookies(res: &reqwest::Response) -> Vec<String> {
+pub(crate) fn set_cookies(res: &reqwest::Response) -> Vec<String> {
     res.headers()
         .get_all(SET_COOKIE)
         .iter()
