@@ -187,6 +187,9 @@ async fn serve(config: Config) -> Result<(), StartupError> {
         Some(addr) => Some(bind(addr).await?),
         None => None,
     };
+    for warning in config.warnings() {
+        tracing::warn!("{warning}");
+    }
     let state = AppState::build(config).await?;
     if let Some(listener) = metrics_listener {
         let metrics = crate::http::metrics::serve(listener, state.clone(), shutdown_signal());

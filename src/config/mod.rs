@@ -253,6 +253,21 @@ impl Config {
             .as_ref()
             .is_some_and(|u| u.scheme() == "https")
     }
+
+    /// Settings that work but are probably not what the operator meant, one sentence
+    /// each, logged as warnings at start.
+    pub fn warnings(&self) -> Vec<String> {
+        let mut warnings = Vec::new();
+        if !self.bind.ip().is_loopback() && self.public_url.is_none() {
+            warnings.push(format!(
+                "BIND {} is reachable from other machines but PUBLIC_URL is unset, so the web \
+                 app's cookies go out without `Secure`; behind a TLS proxy set \
+                 PUBLIC_URL=https://<your host>",
+                self.bind
+            ));
+        }
+        warnings
+    }
 }
 
 #[cfg(test)]
@@ -391,6 +406,28 @@ mod tests {
         let ftp = parse(&[&["--jwt-jwks-url", "ftp://x/jwks"][..], &both[..]].concat())
             .expect_err("scheme");
         assert!(ftp[0].contains("JWT_JWKS_URL"), "{ftp:?}");
+    }
+
+    #[test]
+    fn a_public_bind_without_public_url_is_warned_about() {
+        let warned = |args: &[&str]| parse(args).expect("valid").warnings();
+        assert!(warned(&[]).is_empty(), "the default binds loopback");
+        assert!(warned(&["--bind", "[::1]:8000"]).is_empty());
+        let w = warned(&["--bind", "0.0.0.0:8000"]);
+        assert_eq!(w.len(), 1, "{w:?}");
+        assert!(
+            w[0].contains("PUBLIC_URL") && w[0].contains("Secure"),
+            "{w:?}"
+        );
+        assert!(
+            warned(&[
+                "--bind",
+                "0.0.0.0:8000",
+                "--public-url",
+                "https://todo.example"
+            ])
+            .is_empty()
+        );
     }
 
     #[test]

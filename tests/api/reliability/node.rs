@@ -22,9 +22,14 @@ impl Node {
     /// Starts the binary on `database_url` with the test secret, no rate limits and JSON
     /// logs, plus `env`; waits until it listens (at most 60 s).
     pub fn start(database_url: &str, env: &[(&str, &str)]) -> Self {
+        Self::start_on("127.0.0.1:0", database_url, env)
+    }
+
+    /// The same, listening on `bind`.
+    pub fn start_on(bind: &str, database_url: &str, env: &[(&str, &str)]) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_taskward"));
-        cmd.args(["serve", "--bind", "127.0.0.1:0"])
+        cmd.args(["serve", "--bind", bind])
             .current_dir(dir.path())
             .env_remove("BETTER_AUTH_SECRET")
             .env("DATABASE_URL", database_url)

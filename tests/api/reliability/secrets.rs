@@ -128,3 +128,28 @@ async fn a_full_flow_at_trace_level_logs_no_password_token_or_secret() {
         "the query string was logged"
     );
 }
+
+/// Behind a TLS proxy with `PUBLIC_URL` unset the cookies would go out without `Secure`:
+/// a server bound to a non-loopback address says so at start; on loopback, or with
+/// `PUBLIC_URL` set, it does not.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_public_bind_without_public_url_warns_at_start() {
+    let warned = |logs: &[String]| {
+        logs.iter()
+            .any(|l| l.contains("\"WARN\"") && l.contains("PUBLIC_URL is unset"))
+    };
+    for (bind, env, expected) in [
+        ("0.0.0.0:0", vec![], true),
+        ("127.0.0.1:0", vec![], false),
+        (
+            "0.0.0.0:0",
+            vec![("PUBLIC_URL", "https://todo.example")],
+            false,
+        ),
+    ] {
+        let db = TestDb::sqlite();
+        let node = Node::start_on(bind, &db.url, &env);
+        let logs = node.stop();
+        assert_eq!(warned(&logs), expected, "{bind} {env:?}: {logs:#?}");
+    }
+}
