@@ -41,4 +41,10 @@ pub struct ImportArgs {
         conflicts_with = "from_better_auth"
     )]
     pub map: Vec<String>,
+
+    /// Also import tasks whose user is not in the source but already has a Taskward
+    /// account under the same id. Without it such tasks are refused: an import only ever
+    /// writes into the accounts it brings.
+    #[arg(long, conflicts_with = "from_better_auth")]
+    pub tasks_for_existing_users: bool,
 }

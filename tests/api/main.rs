@@ -18,6 +18,7 @@ mod external;
 mod health;
 mod import_better_auth;
 mod import_fastapi;
+mod import_guards;
 mod metrics;
 mod store;
 mod tasks;

@@ -23,6 +23,7 @@
 //! the passwords being hashed).
 
 mod argon2id;
+mod stored;
 #[cfg(test)]
 mod tests;
 
@@ -31,9 +32,13 @@ use std::sync::Arc;
 use argon2::{Params, PasswordHash};
 use tokio::sync::Semaphore;
 
-use super::scrypt::BetterAuthHash;
 use crate::error::{AppError, AppResult};
 use argon2id::{WorkAreas, argon2_matches, dummy_hash, hash_blocking};
+use stored::Stored;
+pub use stored::{
+    MAX_ARGON2_LANES, MAX_ARGON2_MEMORY_KIB, MAX_ARGON2_WORK_KIB, MAX_BCRYPT_COST,
+    check as check_stored,
+};
 
 /// What a verification found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -91,17 +96,26 @@ impl Passwords {
     }
 
     /// Checks `password` against `stored`, or against the dummy hash when there is no
-    /// account, so both cases cost the same.
+    /// account or its hash cannot be verified (no password, parameters beyond the caps), so
+    /// every case costs what a real check costs.
     pub async fn verify(&self, password: &str, stored: Option<&str>) -> AppResult<Verified> {
-        let known = stored.is_some();
-        let hash = stored.unwrap_or(&self.dummy).to_owned();
+        let stored = stored.map(str::to_owned);
+        let dummy = self.dummy.clone();
         let password = password.as_bytes().to_vec();
         let params = self.params.clone();
         let areas = Arc::clone(&self.areas);
-        let verified = self
-            .run(move || verify_blocking(&params, &areas, &password, &hash))
-            .await?;
-        Ok(if known { verified } else { Verified::Mismatch })
+        self.run(move || {
+            let parsed = match stored.as_deref().map(Stored::parse) {
+                Some(Ok(parsed)) => parsed,
+                Some(Err(reason)) => {
+                    tracing::debug!(%reason, "a stored password hash cannot be verified");
+                    return burn(&areas, &password, &dummy);
+                }
+                None => return burn(&areas, &password, &dummy),
+            };
+            verify_blocking(&params, &areas, &password, parsed)
+        })
+        .await
     }
 
     async fn run<T: Send + 'static>(
@@ -129,24 +143,38 @@ pub fn is_bcrypt(hash: &str) -> bool {
     ["$2a$", "$2b$", "$2y$"].iter().any(|p| hash.starts_with(p))
 }
 
-/// What `password` is worth against the `stored` hash of any kind Taskward knows.
-fn verify_blocking(current: &Params, areas: &WorkAreas, password: &[u8], stored: &str) -> Verified {
-    if is_bcrypt(stored) {
-        return match bcrypt::verify(password, stored) {
-            Ok(true) => Verified::Match { rehash: true },
-            _ => Verified::Mismatch,
-        };
+/// Verifies `password` against the dummy hash: the cost of a real check, never a match.
+fn burn(areas: &WorkAreas, password: &[u8], dummy: &str) -> Verified {
+    if let Ok(dummy) = PasswordHash::new(dummy) {
+        // The answer is always no; only the work matters.
+        let _ = argon2_matches(areas, password, &dummy);
     }
-    if let Some(imported) = BetterAuthHash::parse(stored) {
-        let password = String::from_utf8_lossy(password);
-        return if imported.verify(&password) {
-            Verified::Match { rehash: true }
-        } else {
-            Verified::Mismatch
-        };
-    }
-    let Ok(parsed) = PasswordHash::new(stored) else {
-        return Verified::Mismatch;
+    Verified::Mismatch
+}
+
+/// What `password` is worth against a stored hash of any kind Taskward knows.
+fn verify_blocking(
+    current: &Params,
+    areas: &WorkAreas,
+    password: &[u8],
+    stored: Stored<'_>,
+) -> Verified {
+    let parsed = match stored {
+        Stored::Bcrypt(hash) => {
+            return match bcrypt::verify(password, hash) {
+                Ok(true) => Verified::Match { rehash: true },
+                _ => Verified::Mismatch,
+            };
+        }
+        Stored::BetterAuth(imported) => {
+            let password = String::from_utf8_lossy(password);
+            return if imported.verify(&password) {
+                Verified::Match { rehash: true }
+            } else {
+                Verified::Mismatch
+            };
+        }
+        Stored::Argon2(parsed) => parsed,
     };
     if !matches!(argon2_matches(areas, password, &parsed), Ok(true)) {
         return Verified::Mismatch;

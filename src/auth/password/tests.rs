@@ -268,3 +268,73 @@ async fn the_dummy_hash_has_the_parameters_of_a_real_one() {
     );
     assert_ne!(dummy.salt, real.salt);
 }
+
+#[tokio::test]
+async fn hashes_that_cannot_be_verified_cost_a_real_check_and_never_match() {
+    // An account of an external issuer has no password; a garbage hash is none either.
+    // Before, both answered at once, telling an attacker the account exists.
+    for stored in ["!external", "not a hash", ""] {
+        let p = Passwords::new().expect("setup");
+        assert_eq!(
+            p.verify("anything", Some(stored)).await.expect("verify"),
+            Verified::Mismatch,
+            "{stored}"
+        );
+        assert_eq!(
+            p.areas.free.lock().expect("pool").len(),
+            1,
+            "`{stored}` was checked against the dummy hash, in a work area"
+        );
+    }
+}
+
+#[tokio::test]
+async fn argon2_hashes_beyond_the_caps_never_match_even_with_the_right_password() {
+    let p = Passwords::new().expect("setup");
+    let greedy = Params::new(MAX_ARGON2_MEMORY_KIB + 1024, 1, 1, None).expect("params");
+    let hash = foreign_hash(Algorithm::Argon2id, Version::V0x13, greedy, "right");
+    assert_eq!(
+        p.verify("right", Some(&hash)).await.expect("verify"),
+        Verified::Mismatch,
+        "{hash}"
+    );
+    let free = p.areas.free.lock().expect("pool");
+    assert!(
+        free.iter()
+            .all(|area| area.len() == Params::default().block_count()),
+        "only the dummy hash's pooled area was used"
+    );
+}
+
+#[test]
+fn stored_hashes_are_checked_against_the_caps() {
+    let salt = "c29tZXNhbHRzb21lc2FsdA";
+    let out = "aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g";
+    let argon = |m: u32, t: u32, p: u32| format!("$argon2id$v=19$m={m},t={t},p={p}${salt}${out}");
+    assert!(check_stored(&argon(19_456, 2, 1)).is_ok(), "OWASP");
+    assert!(
+        check_stored(&argon(65_536, 3, 4)).is_ok(),
+        "RFC 9106, second option"
+    );
+    assert!(
+        check_stored(&argon(7_168, 5, 1)).is_ok(),
+        "OWASP, least memory"
+    );
+    for (m, t, p) in [
+        (4 * 1024 * 1024, 1, 1),
+        (2 * 1024 * 1024, 1, 4),
+        (65_536, 4, 1),
+        (65_536, 1, 16),
+    ] {
+        let hash = argon(m, t, p);
+        let refused = check_stored(&hash).expect_err(&hash);
+        assert!(refused.contains("more than Taskward verifies"), "{refused}");
+    }
+    let bcrypt = bcrypt::hash("x", 4).expect("bcrypt");
+    assert!(check_stored(&bcrypt).is_ok());
+    assert!(check_stored(&format!("$2b$14{}", &bcrypt[6..])).is_ok());
+    let slow = format!("$2b$31{}", &bcrypt[6..]);
+    assert!(check_stored(&slow).expect_err(&slow).contains("cost 31"));
+    assert!(check_stored("!external").is_err());
+    assert!(check_stored("$scrypt$ln=16,r=8,p=1$c2FsdA$aGFzaA").is_err());
+}

@@ -111,7 +111,7 @@ pub async fn run(config: &Config, args: &ImportArgs) -> Result<ImportReport, Str
     )
     .await
     .map_err(|e| format!("cannot open Taskward's database: {e}"))?;
-    let result = import_rows(&store, users, tasks, args.dry_run).await;
+    let result = import_rows(&store, users, tasks, args).await;
     store.close().await;
     result
 }
@@ -120,15 +120,17 @@ async fn import_rows(
     store: &DynStore,
     user_rows: Vec<source::RawRow>,
     task_rows: Vec<source::RawRow>,
-    dry_run: bool,
+    args: &ImportArgs,
 ) -> Result<ImportReport, String> {
+    let dry_run = args.dry_run;
     let failed = |e: store::StoreError| format!("the import was rolled back: {e}");
     let mut report = ImportReport {
         dry_run,
         ..ImportReport::default()
     };
     let mut batch = ImportBatch::default();
-    // Owners a task may belong to: accepted here, or already in Taskward.
+    // Owners a task may belong to: accepted here, or (with `--tasks-for-existing-users`)
+    // already in Taskward.
     let mut owners: HashMap<Uuid, bool> = HashMap::new();
     let mut emails = HashSet::new();
     report.users.read = user_rows.len() as u64;
@@ -150,11 +152,19 @@ async fn import_rows(
     for row in &task_rows {
         let checked = match rows::task(row) {
             Ok(task) if !task_ids.insert(task.id) => Err("id: appears twice".to_owned()),
-            Ok(task) => match owner_known(store, &mut owners, task.user_id).await {
-                Ok(true) => Ok(task),
-                Ok(false) => Err(format!("user_id: user {} was not imported", task.user_id)),
-                Err(e) => return Err(failed(e)),
-            },
+            Ok(task) if args.tasks_for_existing_users => {
+                match owner_known(store, &mut owners, task.user_id).await {
+                    Ok(true) => Ok(task),
+                    Ok(false) => Err(format!("user_id: user {} was not imported", task.user_id)),
+                    Err(e) => return Err(failed(e)),
+                }
+            }
+            Ok(task) if owners.contains_key(&task.user_id) => Ok(task),
+            Ok(task) => Err(format!(
+                "user_id: user {} is not among the users of this import \
+                 (--tasks-for-existing-users attaches tasks to accounts already in Taskward)",
+                task.user_id
+            )),
             Err(reason) => Err(reason),
         };
         match checked {

@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use super::source::RawRow;
 use crate::auth::model::{DisplayName, Email};
-use crate::auth::password::is_bcrypt;
+use crate::auth::password::{check_stored, is_bcrypt};
 use crate::error::FieldError;
 use crate::store::NewUser;
 use crate::tasks::model::{Description, Priority, Tags, Task, TaskTitle};
@@ -48,6 +48,7 @@ pub fn user(row: &RawRow) -> Result<NewUser, String> {
     if !is_bcrypt(hash) && !hash.starts_with("$argon2id$") {
         return Err("password_hash: is neither bcrypt ($2a$, $2b$, $2y$) nor argon2id".into());
     }
+    check_stored(hash).map_err(|e| format!("password_hash: {e}"))?;
     let created_at = timestamp(required(row, 4, "created_at")?, "created_at")?;
     Ok(NewUser {
         id,
