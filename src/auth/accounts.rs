@@ -220,19 +220,23 @@ impl Accounts {
         self.start_session(user, client).await
     }
 
-    /// Replaces a bcrypt (or weaker argon2) hash with a current argon2id one. A failure is
-    /// logged, not fatal: the old hash still verifies.
+    /// Replaces a bcrypt (or weaker argon2) hash with a current argon2id one, only if the
+    /// stored hash is still the one just verified: a password changed meanwhile stays. A
+    /// failure is logged, not fatal: the old hash still verifies.
     async fn upgrade_hash(&self, user: &UserRecord, password: &str) {
         let upgraded = match self.passwords.hash(password).await {
             Ok(hash) => self
                 .users
-                .user_set_password_hash(user.id, &hash, now())
+                .user_upgrade_password_hash(user.id, &user.password_hash, &hash, now())
                 .await
                 .map_err(|e| e.to_string()),
             Err(e) => Err(e.to_string()),
         };
         match upgraded {
-            Ok(()) => tracing::info!(user_id = %user.id, "password hash upgraded to argon2id"),
+            Ok(true) => tracing::info!(user_id = %user.id, "password hash upgraded to argon2id"),
+            Ok(false) => {
+                tracing::info!(user_id = %user.id, "password changed meanwhile; hash not upgraded");
+            }
             Err(e) => {
                 tracing::warn!(user_id = %user.id, error = %e, "password hash upgrade failed");
             }

@@ -113,7 +113,13 @@ impl Authenticator {
                     .session_is_active(sid, subject.user_id, now())
                     .await?
             }
-            None => self.users.user_by_id(subject.user_id).await?.is_some(),
+            // A token minted by another component: its user must exist, and signing out
+            // everywhere, a password change or deletion since it was issued ends it.
+            None => self
+                .users
+                .user_token_cutoff(subject.user_id)
+                .await?
+                .is_some_and(|cutoff| cutoff.admits(subject.issued_at)),
         };
         if !alive {
             return Err(invalid("the session has ended; sign in again"));

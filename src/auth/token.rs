@@ -33,11 +33,15 @@ struct IssuedClaims<'a> {
 }
 
 /// The claims verification needs; the library checks `exp`, `nbf`, `iss` and `aud`.
+/// Numeric dates may be fractional (RFC 7519 2, NumericDate).
 #[derive(Debug, Deserialize)]
 struct VerifiedClaims {
     sub: String,
     #[serde(default)]
     sid: Option<String>,
+    #[serde(default)]
+    iat: Option<f64>,
+    exp: f64,
 }
 
 /// Who a valid token speaks for.
@@ -48,6 +52,8 @@ pub struct TokenSubject {
     /// The `sid` claim: absent in tokens minted by other components with the shared
     /// secret (PyJWT, a Next.js frontend), which are therefore not tied to a session.
     pub session_id: Option<Uuid>,
+    /// The `iat` claim in whole seconds, when present.
+    pub issued_at: Option<i64>,
 }
 
 /// Why a token was refused. Never shown to clients beyond "invalid token".
@@ -62,6 +68,13 @@ pub enum TokenError {
     /// `sub` or `sid` is not a UUID.
     #[error("malformed subject or session claim")]
     BadClaims,
+    /// A token without a session while `SESSIONLESS_TOKENS=off`.
+    #[error("tokens without a session are not accepted (SESSIONLESS_TOKENS=off)")]
+    Sessionless,
+    /// A token without a session whose `exp` lies further ahead than
+    /// `SESSIONLESS_TOKEN_MAX_TTL`.
+    #[error("a token without a session expires too far in the future")]
+    LivesTooLong,
 }
 
 /// Signs and verifies access tokens.
@@ -72,6 +85,10 @@ pub struct Tokens {
     issuer: Option<String>,
     audience: Option<String>,
     ttl: Duration,
+    /// Whether tokens without `sid` (minted by another component) are accepted.
+    sessionless: bool,
+    /// How far ahead the `exp` of such a token may lie.
+    sessionless_max_ttl: Duration,
 }
 
 impl Tokens {
@@ -110,6 +127,8 @@ impl Tokens {
             issuer: config.jwt_issuer.clone(),
             audience: config.jwt_audience.clone(),
             ttl: config.access_token_ttl,
+            sessionless: config.sessionless_tokens,
+            sessionless_max_ttl: config.sessionless_token_max_ttl,
         }
     }
 
@@ -141,8 +160,14 @@ impl Tokens {
     }
 
     /// Verifies a token and returns its subject. Header fields such as `kid`, `jku`, `x5u`
-    /// and `jwk` are never used: the only key is our secret (RFC 8725 3.10).
+    /// and `jwk` are never used: the only key is our secret (RFC 8725 3.10). A token
+    /// without `sid` is refused when such tokens are turned off or its `exp` lies further
+    /// ahead than their longest lifetime.
     pub fn verify(&self, token: &str) -> Result<TokenSubject, TokenError> {
+        self.verify_at(token, OffsetDateTime::now_utc())
+    }
+
+    fn verify_at(&self, token: &str, now: OffsetDateTime) -> Result<TokenSubject, TokenError> {
         if token.len() > MAX_TOKEN_BYTES {
             return Err(TokenError::TooLarge);
         }
@@ -155,9 +180,22 @@ impl Tokens {
             .map(Uuid::parse_str)
             .transpose()
             .map_err(|_| TokenError::BadClaims)?;
+        if session_id.is_none() {
+            if !self.sessionless {
+                return Err(TokenError::Sessionless);
+            }
+            let latest = now.unix_timestamp() as f64
+                + self.sessionless_max_ttl.as_secs_f64()
+                + LEEWAY_SECONDS as f64;
+            if data.claims.exp > latest {
+                return Err(TokenError::LivesTooLong);
+            }
+        }
         Ok(TokenSubject {
             user_id,
             session_id,
+            // Saturating float-to-int conversion: an absurd `iat` is simply far off.
+            issued_at: data.claims.iat.map(|iat| iat.floor() as i64),
         })
     }
 }
@@ -177,14 +215,14 @@ mod tests {
     fn issued_tokens_verify_with_their_session() {
         let t = tokens(|_| {});
         let (user, sid) = (Uuid::now_v7(), Uuid::now_v7());
-        let jwt = t
-            .issue(user, "a@example.com", sid, OffsetDateTime::now_utc())
-            .expect("sign");
+        let now = OffsetDateTime::now_utc();
+        let jwt = t.issue(user, "a@example.com", sid, now).expect("sign");
         assert_eq!(
             t.verify(&jwt).expect("valid"),
             TokenSubject {
                 user_id: user,
-                session_id: Some(sid)
+                session_id: Some(sid),
+                issued_at: Some(now.unix_timestamp()),
             }
         );
     }
@@ -243,5 +281,46 @@ mod tests {
             t.verify(&"a".repeat(MAX_TOKEN_BYTES + 1)),
             Err(TokenError::TooLarge)
         ));
+    }
+
+    /// A token minted by another component with the shared secret: no `sid`.
+    fn sessionless(exp_in: i64) -> (Uuid, String) {
+        let user = Uuid::now_v7();
+        let now = OffsetDateTime::now_utc().unix_timestamp();
+        let claims = serde_json::json!({"sub": user, "iat": now, "exp": now + exp_in});
+        let jwt = jsonwebtoken::encode(
+            &Header::new(Algorithm::HS256),
+            &claims,
+            &EncodingKey::from_secret("s".repeat(40).as_bytes()),
+        )
+        .expect("sign");
+        (user, jwt)
+    }
+
+    #[test]
+    fn sessionless_tokens_may_live_no_longer_than_their_cap() {
+        let t = tokens(|c| c.sessionless_token_max_ttl = Duration::from_secs(3600));
+        let (user, within) = sessionless(3600);
+        let subject = t.verify(&within).expect("an hour is within the cap");
+        assert_eq!((subject.user_id, subject.session_id), (user, None));
+        assert!(subject.issued_at.is_some());
+        let (_, beyond) = sessionless(3600 + 2 * LEEWAY_SECONDS as i64);
+        assert!(matches!(t.verify(&beyond), Err(TokenError::LivesTooLong)));
+    }
+
+    #[test]
+    fn sessionless_tokens_can_be_turned_off_without_touching_ours() {
+        let t = tokens(|c| c.sessionless_tokens = false);
+        let (_, foreign) = sessionless(300);
+        assert!(matches!(t.verify(&foreign), Err(TokenError::Sessionless)));
+        let ours = t
+            .issue(
+                Uuid::now_v7(),
+                "a@x.io",
+                Uuid::now_v7(),
+                OffsetDateTime::now_utc(),
+            )
+            .expect("sign");
+        assert!(t.verify(&ours).is_ok());
     }
 }

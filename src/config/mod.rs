@@ -126,6 +126,17 @@ pub struct Config {
     #[arg(long, env = "RATE_LIMIT_PER_EMAIL", default_value = "10/15m", value_parser = parse::rate)]
     pub rate_limit_per_email: RateRule,
 
+    /// `on` or `off`: accept access tokens signed with `JWT_SECRET` by another component
+    /// (no `sid` claim), as the replaced stack's backend and frontend mint them. Turn off
+    /// once nothing mints them any more.
+    #[arg(long, env = "SESSIONLESS_TOKENS", default_value = "on", action = clap::ArgAction::Set,
+        value_parser = parse::switch)]
+    pub sessionless_tokens: bool,
+
+    /// Longest time until `exp` accepted in such a token (its lifetime from now on).
+    #[arg(long, env = "SESSIONLESS_TOKEN_MAX_TTL", default_value = "1d", value_parser = parse::duration)]
+    pub sessionless_token_max_ttl: Duration,
+
     /// Comma-separated addresses or CIDR ranges of reverse proxies whose
     /// `X-Forwarded-For` is believed (e.g. `127.0.0.1,10.0.0.0/8`); empty trusts none.
     #[arg(long, env = "TRUSTED_PROXIES", default_value = "", value_parser = parse::networks)]

@@ -32,7 +32,7 @@ pub use postgres::PgStore;
 pub use sessions::{NewSession, Rotation, SessionRecord, SessionStore};
 pub use sqlite::SqliteStore;
 pub use tasks::TaskStore;
-pub use users::{NewUser, UserRecord, UserStore};
+pub use users::{NewUser, TokenCutoff, UserRecord, UserStore};
 
 /// Everything Taskward keeps: every resource trait. Implemented for SQLite and PostgreSQL;
 /// the conformance suite in `tests/api/store.rs` runs the same checks against both.

@@ -86,6 +86,7 @@ pub trait SessionStore: Send + Sync + 'static {
         now: OffsetDateTime,
     ) -> StoreResult<bool>;
 
-    /// Ends every active session of a user; returns how many.
+    /// Ends every active session of a user and sets their token cut-off; returns how many
+    /// sessions it ended.
     async fn sessions_revoke_all(&self, user_id: Uuid, now: OffsetDateTime) -> StoreResult<u64>;
 }

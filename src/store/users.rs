@@ -50,6 +50,27 @@ impl From<NewUser> for UserRecord {
     }
 }
 
+/// What decides whether a user's tokens without a session may still be honoured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TokenCutoff {
+    /// Tokens without a session issued at or before this are refused (set by signing out
+    /// everywhere, changing the password and deleting the account); `None`: never set.
+    pub not_before: Option<OffsetDateTime>,
+}
+
+impl TokenCutoff {
+    /// Whether a token without a session, issued at `issued_at` (its `iat`, in seconds
+    /// since the epoch), is still honoured. `iat` has whole seconds, so a token of the
+    /// very second of the cut-off is refused too; one without `iat` only when no cut-off
+    /// was ever set.
+    pub fn admits(&self, issued_at: Option<i64>) -> bool {
+        match self.not_before {
+            None => true,
+            Some(cut) => issued_at.is_some_and(|iat| iat > cut.unix_timestamp()),
+        }
+    }
+}
+
 /// The `users` table.
 #[async_trait]
 pub trait UserStore: Send + Sync + 'static {
@@ -58,6 +79,9 @@ pub trait UserStore: Send + Sync + 'static {
 
     /// Finds a user by id.
     async fn user_by_id(&self, id: Uuid) -> StoreResult<Option<UserRecord>>;
+
+    /// The token cut-off of a user; `None` when the user does not exist.
+    async fn user_token_cutoff(&self, id: Uuid) -> StoreResult<Option<TokenCutoff>>;
 
     /// Finds a user by the lower-cased email.
     async fn user_by_email(&self, email_lower: &str) -> StoreResult<Option<UserRecord>>;
@@ -70,16 +94,20 @@ pub trait UserStore: Send + Sync + 'static {
         now: OffsetDateTime,
     ) -> StoreResult<Option<UserRecord>>;
 
-    /// Replaces the password hash and nothing else (bcrypt to argon2id upgrades).
-    async fn user_set_password_hash(
+    /// Replaces the password hash and nothing else (bcrypt to argon2id upgrades), only
+    /// while the stored hash is still `verified`, the one the password was checked
+    /// against: a password changed in the meantime is never overwritten. `false` when
+    /// nothing was written.
+    async fn user_upgrade_password_hash(
         &self,
         id: Uuid,
+        verified: &str,
         password_hash: &str,
         now: OffsetDateTime,
-    ) -> StoreResult<()>;
+    ) -> StoreResult<bool>;
 
     /// Replaces the password hash and, in the same transaction, revokes every active
-    /// session of the user except `keep`.
+    /// session of the user except `keep` and sets the token cut-off.
     async fn user_change_password(
         &self,
         id: Uuid,
@@ -88,6 +116,7 @@ pub trait UserStore: Send + Sync + 'static {
         now: OffsetDateTime,
     ) -> StoreResult<()>;
 
-    /// Deletes a user with their sessions and tasks; `false` when there was no such user.
+    /// Deletes a user with their sessions and tasks and sets the token cut-off; `false`
+    /// when there was no such user.
     async fn user_delete(&self, id: Uuid) -> StoreResult<bool>;
 }

@@ -20,6 +20,7 @@ mod import_better_auth;
 mod import_fastapi;
 mod import_guards;
 mod metrics;
+mod sessionless;
 mod store;
 mod tasks;
 mod tokens;

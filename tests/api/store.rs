@@ -100,10 +100,19 @@ async fn renaming_and_rehashing_change_only_that_user(db: TestDb) {
         .expect("update")
         .expect("found");
     assert_eq!(renamed.name, "Grace");
-    store
-        .user_set_password_hash(a.id, "new-hash", now())
-        .await
-        .expect("rehash");
+    assert!(
+        !store
+            .user_upgrade_password_hash(a.id, "not-the-stored-hash", "stale-hash", now())
+            .await
+            .expect("rehash"),
+        "an upgrade of a hash that has changed since it was verified writes nothing"
+    );
+    assert!(
+        store
+            .user_upgrade_password_hash(a.id, &a.password_hash, "new-hash", now())
+            .await
+            .expect("rehash")
+    );
     let a2 = store.user_by_id(a.id).await.expect("q").expect("found");
     let b2 = store.user_by_id(b.id).await.expect("q").expect("found");
     assert_eq!(a2.password_hash, "new-hash");

@@ -21,7 +21,8 @@ fn session_from_row(row: &PgRow) -> Result<SessionRecord, sqlx::Error> {
     })
 }
 
-/// Ends every active session of `user_id` but `keep`; how many it ended.
+/// Ends every active session of `user_id` but `keep` and sets the user's token cut-off to
+/// `now`, in one statement; how many sessions it ended.
 pub(super) async fn revoke_all(
     conn: &mut PgConnection,
     user_id: Uuid,
@@ -29,7 +30,12 @@ pub(super) async fn revoke_all(
     now: OffsetDateTime,
 ) -> Result<u64, sqlx::Error> {
     let done = sqlx::query(
-        "UPDATE sessions SET revoked_at = $1
+        "WITH cutoff AS (
+             INSERT INTO token_cutoffs (user_id, not_before) VALUES ($2, $1)
+             ON CONFLICT (user_id)
+             DO UPDATE SET not_before = GREATEST(token_cutoffs.not_before, EXCLUDED.not_before)
+         )
+         UPDATE sessions SET revoked_at = $1
          WHERE user_id = $2 AND revoked_at IS NULL AND ($3::uuid IS NULL OR id <> $3)",
     )
     .bind(now)

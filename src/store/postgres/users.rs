@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use super::PgStore;
 use super::sessions::revoke_all;
-use crate::store::{NewUser, StoreError, StoreResult, UserRecord, UserStore};
+use crate::store::{NewUser, StoreError, StoreResult, TokenCutoff, UserRecord, UserStore};
 
 const EMAIL_TAKEN: &str = "an account with this email already exists";
 
@@ -80,6 +80,20 @@ impl UserStore for PgStore {
         Ok(row.as_ref().map(user_from_row).transpose()?)
     }
 
+    async fn user_token_cutoff(&self, id: Uuid) -> StoreResult<Option<TokenCutoff>> {
+        let row = sqlx::query(
+            "SELECT c.not_before FROM users u
+             LEFT JOIN token_cutoffs c ON c.user_id = u.id WHERE u.id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row
+            .map(|r| r.try_get("not_before"))
+            .transpose()?
+            .map(|not_before| TokenCutoff { not_before }))
+    }
+
     async fn user_by_email(&self, email_lower: &str) -> StoreResult<Option<UserRecord>> {
         let row = sqlx::query(
             "SELECT id, email, name, password_hash, created_at FROM users WHERE email_lower = $1",
@@ -108,19 +122,24 @@ impl UserStore for PgStore {
         Ok(row.as_ref().map(user_from_row).transpose()?)
     }
 
-    async fn user_set_password_hash(
+    async fn user_upgrade_password_hash(
         &self,
         id: Uuid,
+        verified: &str,
         password_hash: &str,
         now: OffsetDateTime,
-    ) -> StoreResult<()> {
-        sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3")
-            .bind(password_hash)
-            .bind(now)
-            .bind(id)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
+    ) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "UPDATE users SET password_hash = $1, updated_at = $2
+             WHERE id = $3 AND password_hash = $4",
+        )
+        .bind(password_hash)
+        .bind(now)
+        .bind(id)
+        .bind(verified)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() > 0)
     }
 
     async fn user_change_password(
@@ -147,10 +166,16 @@ impl UserStore for PgStore {
     }
 
     async fn user_delete(&self, id: Uuid) -> StoreResult<bool> {
-        let done = sqlx::query("DELETE FROM users WHERE id = $1")
-            .bind(id)
-            .execute(&self.pool)
-            .await?;
+        let done = sqlx::query(
+            "WITH gone AS (DELETE FROM users WHERE id = $1 RETURNING id)
+             INSERT INTO token_cutoffs (user_id, not_before) SELECT id, $2 FROM gone
+             ON CONFLICT (user_id)
+             DO UPDATE SET not_before = GREATEST(token_cutoffs.not_before, EXCLUDED.not_before)",
+        )
+        .bind(id)
+        .bind(crate::timestamp::now())
+        .execute(&self.pool)
+        .await?;
         Ok(done.rows_affected() > 0)
     }
 }

@@ -24,18 +24,30 @@ fn session_from_row(row: &Row<'_>) -> rusqlite::Result<SessionRecord> {
     })
 }
 
-/// Ends every active session of `user_id` but `keep`; how many it ended.
+/// Ends every active session of `user_id` but `keep` and sets the user's token cut-off to
+/// `now`; how many sessions it ended. Run it inside a transaction.
 pub(super) fn revoke_all(
     conn: &Connection,
     user_id: Uuid,
     keep: Option<Uuid>,
     now: i64,
 ) -> rusqlite::Result<usize> {
+    set_token_cutoff(conn, user_id, now)?;
     conn.prepare_cached(
         "UPDATE sessions SET revoked_at = ?1
          WHERE user_id = ?2 AND revoked_at IS NULL AND (?3 IS NULL OR id <> ?3)",
     )?
     .execute(params![now, user_id, keep])
+}
+
+/// Refuses the user's tokens without a session issued up to `now` (it never moves back).
+pub(super) fn set_token_cutoff(conn: &Connection, user_id: Uuid, now: i64) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO token_cutoffs (user_id, not_before) VALUES (?1, ?2)
+         ON CONFLICT (user_id) DO UPDATE SET not_before = max(not_before, excluded.not_before)",
+    )?
+    .execute(params![user_id, now])?;
+    Ok(())
 }
 
 #[async_trait]
@@ -154,7 +166,9 @@ impl SessionStore for SqliteStore {
     async fn sessions_revoke_all(&self, user_id: Uuid, now: OffsetDateTime) -> StoreResult<u64> {
         self.writer
             .run(move |c| {
-                let n = revoke_all(c, user_id, None, to_micros(now))?;
+                let tx = c.savepoint()?;
+                let n = revoke_all(&tx, user_id, None, to_micros(now))?;
+                tx.commit()?;
                 Ok(u64::try_from(n).unwrap_or(u64::MAX))
             })
             .await

@@ -7,8 +7,8 @@ use uuid::Uuid;
 
 use super::SqliteStore;
 use super::error::store_error;
-use super::sessions::revoke_all;
-use crate::store::{NewUser, StoreError, StoreResult, UserRecord, UserStore};
+use super::sessions::{revoke_all, set_token_cutoff};
+use crate::store::{NewUser, StoreError, StoreResult, TokenCutoff, UserRecord, UserStore};
 use crate::timestamp::{from_micros, to_micros};
 
 const EMAIL_TAKEN: &str = "an account with this email already exists";
@@ -91,6 +91,23 @@ impl UserStore for SqliteStore {
         self.reader.read(move |c| user_where(c, "id", &id)).await
     }
 
+    async fn user_token_cutoff(&self, id: Uuid) -> StoreResult<Option<TokenCutoff>> {
+        self.reader
+            .read(move |c| {
+                Ok(c.prepare_cached(
+                    "SELECT c.not_before FROM users u
+                     LEFT JOIN token_cutoffs c ON c.user_id = u.id WHERE u.id = ?1",
+                )?
+                .query_row([id], |r| {
+                    Ok(TokenCutoff {
+                        not_before: r.get::<_, Option<i64>>(0)?.map(from_micros),
+                    })
+                })
+                .optional()?)
+            })
+            .await
+    }
+
     async fn user_by_email(&self, email_lower: &str) -> StoreResult<Option<UserRecord>> {
         let email = email_lower.to_owned();
         self.reader
@@ -117,20 +134,23 @@ impl UserStore for SqliteStore {
             .await
     }
 
-    async fn user_set_password_hash(
+    async fn user_upgrade_password_hash(
         &self,
         id: Uuid,
+        verified: &str,
         password_hash: &str,
         now: OffsetDateTime,
-    ) -> StoreResult<()> {
-        let hash = password_hash.to_owned();
+    ) -> StoreResult<bool> {
+        let (verified, hash) = (verified.to_owned(), password_hash.to_owned());
         self.writer
             .run(move |c| {
-                c.prepare_cached(
-                    "UPDATE users SET password_hash = ?1, updated_at = ?2 WHERE id = ?3",
-                )?
-                .execute(params![hash, to_micros(now), id])?;
-                Ok(())
+                let done = c
+                    .prepare_cached(
+                        "UPDATE users SET password_hash = ?1, updated_at = ?2
+                         WHERE id = ?3 AND password_hash = ?4",
+                    )?
+                    .execute(params![hash, to_micros(now), id, verified])?;
+                Ok(done > 0)
             })
             .await
     }
@@ -163,11 +183,19 @@ impl UserStore for SqliteStore {
     }
 
     async fn user_delete(&self, id: Uuid) -> StoreResult<bool> {
+        let now = to_micros(crate::timestamp::now());
         self.writer
             .run(move |c| {
-                Ok(c.prepare_cached("DELETE FROM users WHERE id = ?1")?
+                let tx = c.savepoint()?;
+                let deleted = tx
+                    .prepare_cached("DELETE FROM users WHERE id = ?1")?
                     .execute([id])?
-                    > 0)
+                    > 0;
+                if deleted {
+                    set_token_cutoff(&tx, id, now)?;
+                }
+                tx.commit()?;
+                Ok(deleted)
             })
             .await
     }
