@@ -170,7 +170,8 @@ async fn fill_peer(peer: &Peer) -> String {
     ada_id
 }
 
-fn import(from: &str, target: &str, extra: &[&str]) -> String {
+/// Runs `taskward import --from FROM` into `target` and returns its report.
+pub(crate) fn import(from: &str, target: &str, extra: &[&str]) -> String {
     let out = Command::new(env!("CARGO_BIN_EXE_taskward"))
         .args(["import", "--from", from])
         .args(extra)
@@ -188,7 +189,8 @@ fn import(from: &str, target: &str, extra: &[&str]) -> String {
     stdout
 }
 
-async fn titles(app: &TestApp, path: &str, token: &str) -> Vec<String> {
+/// The sorted titles a list path answers.
+pub(crate) async fn titles(app: &TestApp, path: &str, token: &str) -> Vec<String> {
     let res = app.get_as(path, token).await;
     assert_eq!(res.status(), 200, "{path}");
     let body: Value = res.json().await.expect("json");

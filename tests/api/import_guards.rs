@@ -2,11 +2,8 @@
 //! (unless the operator says so), or store password hashes whose parameters would make
 //! every sign-in attempt allocate gigabytes.
 
-use std::process::{Command, Stdio};
-
-use serde_json::Value;
-
-use crate::helpers::{TEST_SECRET, TestApp, TestDb};
+use crate::helpers::{TestApp, TestDb};
+use crate::import_fastapi::{import, titles};
 use crate::on_both_databases;
 
 const PASSWORD: &str = "correct horse battery";
@@ -46,41 +43,6 @@ fn source(
     format!("sqlite:///{}", path.display())
 }
 
-fn import(from: &str, target: &str, extra: &[&str]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_taskward"))
-        .args(["import", "--from", from])
-        .args(extra)
-        .env("DATABASE_URL", target)
-        .env("JWT_SECRET", TEST_SECRET)
-        .stdin(Stdio::null())
-        .output()
-        .expect("the binary runs");
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(
-        out.status.success(),
-        "import failed: {stdout}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    stdout
-}
-
-async fn titles(app: &TestApp, token: &str) -> Vec<String> {
-    let body: Value = app
-        .get_as("/api/tasks", token)
-        .await
-        .json()
-        .await
-        .expect("json");
-    let mut titles: Vec<String> = body
-        .as_array()
-        .expect("array")
-        .iter()
-        .map(|t| t["title"].as_str().expect("title").to_owned())
-        .collect();
-    titles.sort();
-    titles
-}
-
 async fn an_import_writes_tasks_only_into_the_accounts_it_brings(db: TestDb) {
     let app = TestApp::spawn(db).await;
     let victim = app.signup("victim@example.com", PASSWORD).await;
@@ -117,12 +79,12 @@ async fn an_import_writes_tasks_only_into_the_accounts_it_brings(db: TestDb) {
         "{report}"
     );
     assert!(
-        titles(&app, &victim.access).await.is_empty(),
+        titles(&app, "/api/tasks", &victim.access).await.is_empty(),
         "nothing planted"
     );
     let newcomer_session = app.signin("newcomer@example.com", PASSWORD).await;
     assert_eq!(
-        titles(&app, &newcomer_session.access).await,
+        titles(&app, "/api/tasks", &newcomer_session.access).await,
         ["The newcomer's task"]
     );
 
@@ -132,7 +94,10 @@ async fn an_import_writes_tasks_only_into_the_accounts_it_brings(db: TestDb) {
         report.contains("tasks: 2 read, 1 imported, 1 already present, 0 rejected"),
         "{report}"
     );
-    assert_eq!(titles(&app, &victim.access).await, ["Planted"]);
+    assert_eq!(
+        titles(&app, "/api/tasks", &victim.access).await,
+        ["Planted"]
+    );
     app.stop().await;
 }
 
