@@ -2,7 +2,8 @@
 //! ([`middleware`]: request ids, tracing, limits, time-outs, security headers, CORS, and the
 //! safety net that turns every error into problem+json), problem+json itself
 //! ([`problem`]), the JSON body extractor ([`json`]), who is calling ([`auth`]),
-//! conditional requests ([`conditional`]), paged collections ([`paging`]) and the metrics'
+//! conditional requests ([`conditional`]), path parameters ([`path`]), paged collections
+//! ([`paging`]) and the metrics'
 //! HTTP side ([`metrics`]).
 //!
 //! It knows the services only through the extractors' `FromRef` bounds, never the app
@@ -14,6 +15,7 @@ pub mod json;
 pub mod metrics;
 mod middleware;
 pub mod paging;
+pub mod path;
 pub mod problem;
 mod serve;
 

@@ -9,7 +9,7 @@ use time::OffsetDateTime;
 use utoipa::IntoParams;
 use uuid::Uuid;
 
-use super::model::{MAX_TAG, Priority, Task};
+use super::model::{MAX_TAG, MAX_TITLE, Priority, Task};
 use super::order::{Sort, SortKey, Status};
 use crate::error::FieldError;
 use crate::timestamp::{parse_timestamp, to_micros};
@@ -88,7 +88,12 @@ impl Cursor {
             ));
         }
         let key_fits = match (&wire.k, sort.key) {
-            (CursorKey::Text(_), SortKey::Title) => true,
+            // A lower-cased title: one line without control characters (NUL cannot even
+            // reach PostgreSQL), at most three times a title's length (lower-casing
+            // lengthens a few characters).
+            (CursorKey::Text(t), SortKey::Title) => {
+                !t.chars().any(char::is_control) && t.chars().count() <= 3 * MAX_TITLE
+            }
             (CursorKey::Int(None), SortKey::DueAt) => true,
             (CursorKey::Int(Some(_)), k) => k != SortKey::Title,
             _ => false,
@@ -367,6 +372,19 @@ mod tests {
         };
         assert_eq!(Cursor::decode(&c.encode(t), t).expect("valid"), c);
         assert!(Cursor::decode("not base64!", t).is_err());
+        for hostile in [
+            "a\u{0}b",
+            "\u{1}",
+            "line\nbreak",
+            "\u{7f}",
+            &"x".repeat(601),
+        ] {
+            let c = Cursor {
+                key: CursorKey::Text(hostile.to_owned()),
+                id: Uuid::now_v7(),
+            };
+            assert!(Cursor::decode(&c.encode(t), t).is_err(), "{hostile:?}");
+        }
     }
 
     #[test]

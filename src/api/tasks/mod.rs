@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{FromRef, FromRequestParts, OriginalUri, RawPathParams, RawQuery, State};
+use axum::extract::{FromRef, FromRequestParts, OriginalUri, RawQuery, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
@@ -22,7 +22,7 @@ use super::responses::{Always, Authenticated, ChangesOne, NotFound, ReadsBody, V
 use crate::auth::{Authenticator, CurrentUser, ExternalSubject};
 use crate::error::{AppError, AppResult};
 use crate::http::conditional::{IfMatch, IfNoneMatch, not_modified_response, tagged};
-use crate::http::{ApiJson, paging};
+use crate::http::{ApiJson, paging, path};
 use crate::state::AppState;
 use crate::tasks::Tasks;
 use crate::tasks::model::Task;
@@ -58,11 +58,15 @@ where
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
         let user = CurrentUser::from_request_parts(parts, state).await?;
-        let params = RawPathParams::from_request_parts(parts, state)
+        // A path that does not decode (invalid UTF-8) names nothing: 404.
+        let params = path::params(parts, state)
             .await
-            .map_err(|e| AppError::Internal(format!("path parameters: {e}")))?;
-        if let Some((_, given)) = params.iter().find(|(name, _)| *name == "user_id")
-            && !user.is_named_by(given, parts.extensions.get::<ExternalSubject>())
+            .ok_or_else(AppError::not_found)?;
+        let given = params
+            .into_iter()
+            .find_map(|(name, value)| (name == "user_id").then_some(value));
+        if let Some(given) = given
+            && !user.is_named_by(&given, parts.extensions.get::<ExternalSubject>())
         {
             return Err(AppError::Forbidden(
                 "the user id in the path is not the signed-in user".into(),
@@ -80,13 +84,8 @@ impl<S: Send + Sync> FromRequestParts<S> for TaskId {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
-        let params = RawPathParams::from_request_parts(parts, state)
+        path::uuid(parts, state, "id")
             .await
-            .map_err(|e| AppError::Internal(format!("path parameters: {e}")))?;
-        params
-            .iter()
-            .find(|(name, _)| *name == "id")
-            .and_then(|(_, v)| Uuid::parse_str(v).ok())
             .map(Self)
             .ok_or_else(|| AppError::NotFound("there is no task with this id".into()))
     }

@@ -4,8 +4,9 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{FromRequestParts, RawQuery, State};
 use axum::http::StatusCode;
+use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
@@ -17,6 +18,7 @@ use uuid::Uuid;
 use super::task_form::{Opt, TaskForm, options};
 use super::{Chrome, param};
 use crate::error::AppError;
+use crate::http::path;
 use crate::state::AppState;
 use crate::tasks::model::Task;
 use crate::tasks::query::ListQuery;
@@ -279,9 +281,19 @@ async fn tasks_create(
     }
 }
 
-/// A task id from the path; anything that is not a UUID is simply not found.
-fn task_id(raw: &str) -> Result<Uuid, WebError> {
-    Uuid::parse_str(raw).map_err(|_| WebError(AppError::not_found()))
+/// The task id of the path; anything that is not a UUID (or does not decode) is simply
+/// not found.
+struct TaskPath(Uuid);
+
+impl FromRequestParts<AppState> for TaskPath {
+    type Rejection = WebError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, WebError> {
+        path::uuid(parts, state, "id")
+            .await
+            .map(Self)
+            .ok_or_else(|| WebError(AppError::not_found()))
+    }
 }
 
 #[derive(Template, WebTemplate)]
@@ -298,10 +310,9 @@ struct EditPage {
 async fn tasks_edit_page(
     State(state): State<AppState>,
     signed_in: SignedIn,
-    Path(id): Path<String>,
+    TaskPath(id): TaskPath,
     RawQuery(query): RawQuery,
 ) -> Result<Response, WebError> {
-    let id = task_id(&id)?;
     let task = state.tasks.get(signed_in.user.id, id).await?;
     let back = param(query.as_deref(), "back").unwrap_or_default();
     Ok(EditPage {
@@ -318,10 +329,9 @@ async fn tasks_edit_page(
 async fn tasks_update(
     State(state): State<AppState>,
     signed_in: SignedIn,
-    Path(id): Path<String>,
+    TaskPath(id): TaskPath,
     CsrfForm { visitor, form }: CsrfForm<TaskForm>,
 ) -> Result<Response, WebError> {
-    let id = task_id(&id)?;
     let task = state.tasks.get(signed_in.user.id, id).await?;
     match form.parse(task.due_at) {
         Ok(fields) => {
@@ -357,10 +367,9 @@ struct ToggleForm {
 async fn tasks_toggle(
     State(state): State<AppState>,
     signed_in: SignedIn,
-    Path(id): Path<String>,
+    TaskPath(id): TaskPath,
     CsrfForm { visitor, form }: CsrfForm<ToggleForm>,
 ) -> Result<Response, WebError> {
-    let id = task_id(&id)?;
     // The form says which state it wants, so a double click cannot undo itself.
     let completed = form.completed == "true";
     state
@@ -388,10 +397,9 @@ struct DeletePage {
 async fn tasks_delete_page(
     State(state): State<AppState>,
     signed_in: SignedIn,
-    Path(id): Path<String>,
+    TaskPath(id): TaskPath,
     RawQuery(query): RawQuery,
 ) -> Result<Response, WebError> {
-    let id = task_id(&id)?;
     let task = state.tasks.get(signed_in.user.id, id).await?;
     let back = param(query.as_deref(), "back").unwrap_or_default();
     Ok(DeletePage {
@@ -413,10 +421,9 @@ struct DeleteForm {
 async fn tasks_delete(
     State(state): State<AppState>,
     signed_in: SignedIn,
-    Path(id): Path<String>,
+    TaskPath(id): TaskPath,
     CsrfForm { visitor, form }: CsrfForm<DeleteForm>,
 ) -> Result<Response, WebError> {
-    let id = task_id(&id)?;
     state.tasks.delete(signed_in.user.id, id, None).await?;
     visitor.flash("task-deleted");
     Ok(see_other(&list_url(&form.back)))

@@ -9,5 +9,6 @@ mod fuzz;
 mod hostile;
 mod nodes;
 mod outage;
+mod paths;
 mod secrets;
 mod slow_clients;

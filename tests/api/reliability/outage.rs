@@ -11,12 +11,23 @@ use super::pg_cluster::PgCluster;
 /// The request timeout of the node under test; every answer must come well within it.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(2);
 
-async fn expect_503(client: &reqwest::Client, req: reqwest::RequestBuilder, what: &str) {
+async fn expect_503(
+    node: &Node,
+    client: &reqwest::Client,
+    req: reqwest::RequestBuilder,
+    what: &str,
+) {
     let started = Instant::now();
     let res = client
         .execute(req.build().expect("request"))
         .await
-        .unwrap_or_else(|e| panic!("{what}: no answer during the outage: {e}"));
+        .unwrap_or_else(|e| {
+            panic!(
+                "{what}: no answer during the outage after {:?}: {e:?}\nnode logs:\n{}",
+                started.elapsed(),
+                node.logs().join("\n")
+            )
+        });
     let took = started.elapsed();
     assert_eq!(res.status(), 503, "{what} during the outage");
     assert!(
@@ -62,14 +73,22 @@ async fn a_postgres_outage_gives_quick_503s_and_taskward_recovers_by_itself() {
 
     pg.stop_server();
     for round in 0..2 {
-        expect_503(&client, client.get(node.url("/readyz")), "GET /readyz").await;
         expect_503(
+            &node,
+            &client,
+            client.get(node.url("/readyz")),
+            "GET /readyz",
+        )
+        .await;
+        expect_503(
+            &node,
             &client,
             client.get(node.url("/api/tasks")).bearer_auth(&token),
             "GET /api/tasks",
         )
         .await;
         expect_503(
+            &node,
             &client,
             client
                 .post(node.url("/api/tasks"))
@@ -79,6 +98,7 @@ async fn a_postgres_outage_gives_quick_503s_and_taskward_recovers_by_itself() {
         )
         .await;
         expect_503(
+            &node,
             &client,
             client
                 .post(node.url("/api/auth/signin"))
