@@ -83,7 +83,7 @@ impl AppState {
             store.clone(),
             store.clone(),
             Arc::clone(&tokens),
-            Limits::new(&config),
+            Limits::new(&config, store.clone(), store.backend()),
             Arc::clone(&metrics),
             config.refresh_token_ttl,
         )

@@ -159,8 +159,8 @@ impl Accounts {
     /// Creates an account and signs it in.
     #[tracing::instrument(skip_all)]
     pub async fn sign_up(&self, input: SignUp, client: &ClientInfo) -> AppResult<Issued> {
-        self.limits.attempt_from(client.ip)?;
-        self.limits.check_email(input.email.lower())?;
+        self.limits.admit_address(client.ip).await?;
+        self.limits.admit_email(input.email.lower()).await?;
         let password_hash = self.passwords.hash(input.password.expose()).await?;
         let name = input
             .name
@@ -173,11 +173,10 @@ impl Accounts {
             password_hash,
             created_at: now(),
         };
-        if let Err(e) = self.users.user_insert(&user).await {
-            // Probing for registered emails counts against the address like a failed sign-in.
-            self.limits.failed(input.email.lower());
-            return Err(e.into());
-        }
+        // Probing for registered emails counts against the email like a failed sign-in: the
+        // attempt was counted above, and only a created account clears it.
+        self.users.user_insert(&user).await?;
+        self.limits.succeeded(input.email.lower()).await;
         tracing::info!(user_id = %user.id, "account created");
         self.start_session(user.into(), client).await
     }
@@ -190,11 +189,13 @@ impl Accounts {
         password: &str,
         client: &ClientInfo,
     ) -> AppResult<Issued> {
-        self.limits.attempt_from(client.ip)?;
-        // A malformed email cannot belong to an account; it still costs a hash below.
-        let email_key = Email::parse(email)
-            .map_or_else(|_| email.trim().to_lowercase(), |e| e.lower().to_owned());
-        self.limits.check_email(&email_key)?;
+        self.limits.admit_address(client.ip).await?;
+        // A malformed email belongs to no account created here (an imported one may hold
+        // one); it still costs a hash below.
+        let parsed = Email::parse(email).ok();
+        let email_key = parsed
+            .as_ref()
+            .map_or_else(|| email.trim().to_lowercase(), |e| e.lower().to_owned());
         // No stored email holds NUL, and PostgreSQL refuses it in a parameter: skip the
         // lookup.
         let user = if email_key.contains('\0') {
@@ -202,17 +203,21 @@ impl Accounts {
         } else {
             self.users.user_by_email(&email_key).await?
         };
+        // Counted per email: well-formed ones and those of an account. Junk that can name
+        // no account costs no counter (the address's limit still holds).
+        if parsed.is_some() || user.is_some() {
+            self.limits.admit_email(&email_key).await?;
+        }
         let verified = self
             .passwords
             .verify(password, user.as_ref().map(|u| u.password_hash.as_str()))
             .await?;
         let (Some(user), Verified::Match { rehash }) = (user, verified) else {
-            self.limits.failed(&email_key);
             self.metrics.sign_in_failed();
             tracing::info!("sign-in refused");
             return Err(bad_credentials());
         };
-        self.limits.succeeded(&email_key);
+        self.limits.succeeded(&email_key).await;
         if rehash {
             self.upgrade_hash(&user, password).await;
         }
@@ -314,20 +319,20 @@ impl Accounts {
     async fn confirm_password(&self, user: CurrentUser, password: &str) -> AppResult<UserRecord> {
         let account = self.me(user).await?;
         let key = account.email.to_lowercase();
-        self.limits.check_email(&key)?;
+        self.limits.admit_email(&key).await?;
         match self
             .passwords
             .verify(password, Some(&account.password_hash))
             .await?
         {
-            Verified::Match { .. } => Ok(account),
-            Verified::Mismatch => {
-                self.limits.failed(&key);
-                Err(AppError::Unauthorized {
-                    failure: AuthFailure::BadCredentials,
-                    detail: "the password is wrong".into(),
-                })
+            Verified::Match { .. } => {
+                self.limits.succeeded(&key).await;
+                Ok(account)
             }
+            Verified::Mismatch => Err(AppError::Unauthorized {
+                failure: AuthFailure::BadCredentials,
+                detail: "the password is wrong".into(),
+            }),
         }
     }
 

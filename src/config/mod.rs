@@ -122,9 +122,20 @@ pub struct Config {
     #[arg(long, env = "RATE_LIMIT_PER_IP", default_value = "30/1m", value_parser = parse::rate)]
     pub rate_limit_per_ip: RateRule,
 
-    /// Failed sign-ins (and sign-ups) allowed per email, as `COUNT/WINDOW`.
+    /// Attempts on one account (sign-in, sign-up) allowed per email until one succeeds,
+    /// as `COUNT/WINDOW`.
     #[arg(long, env = "RATE_LIMIT_PER_EMAIL", default_value = "10/15m", value_parser = parse::rate)]
     pub rate_limit_per_email: RateRule,
+
+    /// Where the counters live: `auto` (the database on PostgreSQL, so that the limits hold
+    /// for the whole deployment; memory on SQLite), `memory` (per node) or `database`.
+    #[arg(long, env = "RATE_LIMIT_STORE", default_value = "auto", value_parser = parse::limit_store)]
+    pub rate_limit_store: LimitStoreKind,
+
+    /// IPv6 clients are counted by this prefix of their address (32 to 128): one holder
+    /// of a /64 has every address in it.
+    #[arg(long, env = "RATE_LIMIT_IPV6_PREFIX", default_value = "64", value_parser = parse::ipv6_prefix)]
+    pub rate_limit_ipv6_prefix: u8,
 
     /// `on` or `off`: accept access tokens signed with `JWT_SECRET` by another component
     /// (no `sid` claim), as the replaced stack's backend and frontend mint them. Turn off
@@ -183,6 +194,17 @@ impl fmt::Display for RateRule {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}/{}s", self.max, self.window.as_secs())
     }
+}
+
+/// Where rate-limit counters live (`RATE_LIMIT_STORE`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LimitStoreKind {
+    /// The database on PostgreSQL, memory on SQLite.
+    Auto,
+    /// In memory, per node.
+    Memory,
+    /// In the database, shared by every node.
+    Database,
 }
 
 /// Log output format.

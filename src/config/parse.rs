@@ -10,7 +10,7 @@ use std::time::Duration;
 use jsonwebtoken::Algorithm;
 use secrecy::SecretString;
 
-use super::{LogFormat, MIN_SECRET_BYTES, RateRule};
+use super::{LimitStoreKind, LogFormat, MIN_SECRET_BYTES, RateRule};
 
 /// `parse`, except that an empty (or blank) value means "not set": the setting is optional
 /// and an empty variable in a `.env` or compose file turns it off.
@@ -132,6 +132,26 @@ pub fn rate(raw: &str) -> Result<RateRule, String> {
     }
     let window = duration(window).map_err(|e| format!("window {e}"))?;
     Ok(RateRule { max, window })
+}
+
+/// `auto`, `memory` or `database`.
+pub fn limit_store(raw: &str) -> Result<LimitStoreKind, String> {
+    match raw.trim().to_ascii_lowercase().as_str() {
+        "auto" => Ok(LimitStoreKind::Auto),
+        "memory" => Ok(LimitStoreKind::Memory),
+        "database" => Ok(LimitStoreKind::Database),
+        other => Err(format!(
+            "`{other}` is not supported; use `auto`, `memory` or `database`"
+        )),
+    }
+}
+
+/// A prefix length from 32 to 128.
+pub fn ipv6_prefix(raw: &str) -> Result<u8, String> {
+    match raw.trim().parse::<u8>() {
+        Ok(bits) if (32..=128).contains(&bits) => Ok(bits),
+        _ => Err(format!("`{raw}` is not a prefix length from 32 to 128")),
+    }
 }
 
 /// The non-empty, trimmed entries of a comma-separated list.

@@ -1,5 +1,5 @@
 //! Storage: one trait per resource ([`UserStore`], [`SessionStore`], [`IdentityStore`],
-//! [`TaskStore`], [`ImportStore`]) and one for the database itself ([`Database`]), each
+//! [`TaskStore`], [`ImportStore`], [`LimitStore`]) and one for the database itself ([`Database`]), each
 //! implemented for SQLite and PostgreSQL in a file per resource. [`Store`] is all of them;
 //! a service holds only the traits it needs (`Arc<dyn TaskStore>`, ...), upcast from the
 //! one [`DynStore`] the app opens. The back end is chosen by the scheme of `DATABASE_URL`.
@@ -12,6 +12,7 @@ mod database;
 mod error;
 mod identities;
 mod import;
+mod limits;
 pub mod list_sql;
 mod postgres;
 mod sessions;
@@ -28,6 +29,7 @@ pub use database::{Backend, Database};
 pub use error::{StoreError, StoreResult};
 pub use identities::{IdentityStore, LinkOutcome, LinkedUser};
 pub use import::{ImportBatch, ImportCounts, ImportStore};
+pub use limits::{Hit, LimitStore};
 pub use postgres::PgStore;
 pub use sessions::{NewSession, Rotation, SessionRecord, SessionStore};
 pub use sqlite::SqliteStore;
@@ -37,12 +39,12 @@ pub use users::{NewUser, TokenCutoff, UserRecord, UserStore};
 /// Everything Taskward keeps: every resource trait. Implemented for SQLite and PostgreSQL;
 /// the conformance suite in `tests/api/store.rs` runs the same checks against both.
 pub trait Store:
-    Database + UserStore + SessionStore + IdentityStore + TaskStore + ImportStore
+    Database + UserStore + SessionStore + IdentityStore + TaskStore + ImportStore + LimitStore
 {
 }
 
 impl<T> Store for T where
-    T: Database + UserStore + SessionStore + IdentityStore + TaskStore + ImportStore
+    T: Database + UserStore + SessionStore + IdentityStore + TaskStore + ImportStore + LimitStore
 {
 }
 

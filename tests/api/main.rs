@@ -19,6 +19,7 @@ mod health;
 mod import_better_auth;
 mod import_fastapi;
 mod import_guards;
+mod limits;
 mod metrics;
 mod sessionless;
 mod store;

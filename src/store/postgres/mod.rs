@@ -8,6 +8,7 @@
 mod database;
 mod identities;
 mod import;
+mod limits;
 mod sessions;
 mod tasks;
 mod users;

@@ -33,6 +33,7 @@ mod database;
 mod error;
 mod identities;
 mod import;
+mod limits;
 mod migrate;
 mod open;
 mod readers;
