@@ -25,5 +25,6 @@ mod sessionless;
 mod store;
 mod tasks;
 mod tokens;
+mod upgrade;
 mod web;
 mod web_session;

@@ -38,14 +38,21 @@ pub(super) async fn insert_user(
     user: &NewUser,
     existing: Existing,
 ) -> Result<u64, sqlx::Error> {
+    // Every account has an inbox, whose id is the account's: one statement writes both.
     let sql = match existing {
         Existing::Fail => {
-            "INSERT INTO users (id, email, email_lower, name, password_hash, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $6)"
+            "WITH u AS (
+                 INSERT INTO users (id, email, email_lower, name, password_hash, created_at, updated_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id)
+             INSERT INTO lists (id, owner_id, name, is_inbox, created_at, updated_at)
+             SELECT id, id, 'Inbox', TRUE, $6, $6 FROM u"
         }
         Existing::Keep => {
-            "INSERT INTO users (id, email, email_lower, name, password_hash, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $6) ON CONFLICT (id) DO NOTHING"
+            "WITH u AS (
+                 INSERT INTO users (id, email, email_lower, name, password_hash, created_at, updated_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $6) ON CONFLICT (id) DO NOTHING RETURNING id)
+             INSERT INTO lists (id, owner_id, name, is_inbox, created_at, updated_at)
+             SELECT id, id, 'Inbox', TRUE, $6, $6 FROM u"
         }
     };
     let done = sqlx::query(sql)

@@ -65,13 +65,14 @@ fn value(p: &Param) -> Value {
 }
 
 /// Inserts a task row and its tags unless a task with its id exists; `false` then.
-/// Shared by task creation and the import.
+/// Shared by task creation and the import. The task goes into its creator's inbox, whose
+/// id is the creator's (lists in the API come with the next steps of issue 15).
 pub(super) fn insert_task_row(conn: &Connection, task: &Task) -> rusqlite::Result<bool> {
     let done = conn
         .prepare_cached(
-            "INSERT INTO tasks (id, user_id, title, description, title_lower, description_lower,
+            "INSERT INTO tasks (id, user_id, list_id, title, description, title_lower, description_lower,
                  completed, priority, due_at, tags, created_at, updated_at, completed_at, version)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
+             VALUES (?1, ?2, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
              ON CONFLICT (id) DO NOTHING",
         )?
         .execute(params![

@@ -52,14 +52,24 @@ pub(super) fn insert_user(
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6) ON CONFLICT (id) DO NOTHING"
         }
     };
-    conn.prepare_cached(sql)?.execute(params![
+    let written = conn.prepare_cached(sql)?.execute(params![
         user.id,
         user.email,
         user.email_lower,
         user.name,
         user.password_hash,
         to_micros(user.created_at)
-    ])
+    ])?;
+    if written > 0 {
+        // Every account has an inbox, whose id is the account's. The writer runs this
+        // operation in one savepoint: the user and the inbox come together or not at all.
+        conn.prepare_cached(
+            "INSERT INTO lists (id, owner_id, name, is_inbox, created_at, updated_at)
+             VALUES (?1, ?1, 'Inbox', 1, ?2, ?2)",
+        )?
+        .execute(params![user.id, to_micros(user.created_at)])?;
+    }
+    Ok(written)
 }
 
 /// One user by a unique column (`id`, `email_lower`).
