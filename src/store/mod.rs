@@ -1,5 +1,5 @@
 //! Storage: one trait per resource ([`UserStore`], [`SessionStore`], [`IdentityStore`],
-//! [`TaskStore`], [`ImportStore`], [`LimitStore`]) and one for the database itself ([`Database`]), each
+//! [`TaskStore`], [`ImportStore`], [`LimitStore`], [`ListStore`]) and one for the database itself ([`Database`]), each
 //! implemented for SQLite and PostgreSQL in a file per resource. [`Store`] is all of them;
 //! a service holds only the traits it needs (`Arc<dyn TaskStore>`, ...), upcast from the
 //! one [`DynStore`] the app opens. The back end is chosen by the scheme of `DATABASE_URL`.
@@ -14,6 +14,7 @@ mod identities;
 mod import;
 mod limits;
 pub mod list_sql;
+mod lists;
 mod postgres;
 mod sessions;
 mod sqlite;
@@ -30,6 +31,7 @@ pub use error::{StoreError, StoreResult};
 pub use identities::{IdentityStore, LinkOutcome, LinkedUser};
 pub use import::{ImportBatch, ImportCounts, ImportStore};
 pub use limits::{Hit, LimitStore};
+pub use lists::{ListStore, NewList};
 pub use postgres::PgStore;
 pub use sessions::{NewSession, Rotation, SessionRecord, SessionStore};
 pub use sqlite::SqliteStore;
@@ -39,12 +41,26 @@ pub use users::{NewUser, TokenCutoff, UserRecord, UserStore};
 /// Everything Taskward keeps: every resource trait. Implemented for SQLite and PostgreSQL;
 /// the conformance suite in `tests/api/store.rs` runs the same checks against both.
 pub trait Store:
-    Database + UserStore + SessionStore + IdentityStore + TaskStore + ImportStore + LimitStore
+    Database
+    + UserStore
+    + SessionStore
+    + IdentityStore
+    + TaskStore
+    + ImportStore
+    + LimitStore
+    + ListStore
 {
 }
 
 impl<T> Store for T where
-    T: Database + UserStore + SessionStore + IdentityStore + TaskStore + ImportStore + LimitStore
+    T: Database
+        + UserStore
+        + SessionStore
+        + IdentityStore
+        + TaskStore
+        + ImportStore
+        + LimitStore
+        + ListStore
 {
 }
 

@@ -9,6 +9,7 @@ mod database;
 mod identities;
 mod import;
 mod limits;
+mod lists;
 mod sessions;
 mod tasks;
 mod users;

@@ -34,6 +34,7 @@ mod error;
 mod identities;
 mod import;
 mod limits;
+mod lists;
 mod migrate;
 mod open;
 mod readers;

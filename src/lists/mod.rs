@@ -1,0 +1,5 @@
+//! Lists and sharing (issue 15; API-2.md section 1). Built in steps: the values and the
+//! store come first, the service, routes and pages next (docs/decisions.md, "Lists and
+//! sharing").
+
+pub mod model;
