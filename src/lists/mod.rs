@@ -3,3 +3,6 @@
 //! sharing").
 
 pub mod model;
+pub mod service;
+
+pub use service::{ListChange, Lists};
