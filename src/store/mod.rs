@@ -84,3 +84,33 @@ pub async fn connect(url: &DatabaseUrl, options: ConnectOptions) -> StoreResult<
     };
     Ok(store)
 }
+
+/// A real SQLite store in a temporary directory, for the unit tests of the services.
+#[cfg(test)]
+pub(crate) struct TempSqlite {
+    /// The opened store (migrated).
+    pub store: DynStore,
+    /// The database file, for a test that writes what no store method writes yet.
+    pub path: std::path::PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+#[cfg(test)]
+impl TempSqlite {
+    /// Creates and opens `t.db` in a new temporary directory.
+    pub(crate) async fn open() -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("t.db");
+        let url = DatabaseUrl::parse(&format!("sqlite://{}", path.display())).expect("url");
+        let options = ConnectOptions {
+            pool_size: 2,
+            acquire_timeout: std::time::Duration::from_secs(5),
+        };
+        let store = connect(&url, options).await.expect("store");
+        Self {
+            store,
+            path,
+            _dir: dir,
+        }
+    }
+}

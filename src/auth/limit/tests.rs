@@ -1,7 +1,7 @@
 use super::*;
 
-use crate::config::{Config, DatabaseUrl};
-use crate::store::{self, ConnectOptions, DynStore};
+use crate::config::Config;
+use crate::store::TempSqlite;
 
 fn rule(max: u32, seconds: u64) -> RateRule {
     RateRule {
@@ -10,28 +10,13 @@ fn rule(max: u32, seconds: u64) -> RateRule {
     }
 }
 
-/// A real SQLite store in a temporary directory (kept alive by the returned guard).
-async fn sqlite() -> (DynStore, tempfile::TempDir) {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let url = DatabaseUrl::parse(&format!("sqlite://{}", dir.path().join("t.db").display()))
-        .expect("url");
-    let options = ConnectOptions {
-        pool_size: 2,
-        acquire_timeout: Duration::from_secs(5),
-    };
-    (store::connect(&url, options).await.expect("store"), dir)
-}
-
-async fn limits(
-    kind: LimitStoreKind,
-    configure: impl FnOnce(&mut Config),
-) -> (Limits, tempfile::TempDir) {
-    let (store, dir) = sqlite().await;
+async fn limits(kind: LimitStoreKind, configure: impl FnOnce(&mut Config)) -> (Limits, TempSqlite) {
+    let db = TempSqlite::open().await;
     let mut c = Config::defaults();
     c.rate_limit_store = kind;
     configure(&mut c);
-    let backend = store.backend();
-    (Limits::new(&c, store, backend), dir)
+    let backend = db.store.backend();
+    (Limits::new(&c, db.store.clone(), backend), db)
 }
 
 async fn retry_after(r: Result<(), AppError>) -> Option<u64> {

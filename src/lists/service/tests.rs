@@ -3,27 +3,18 @@
 use std::time::Duration;
 
 use super::*;
-use crate::config::DatabaseUrl;
 use crate::lists::model::Role;
-use crate::store::{self, ConnectOptions, DynStore, NewUser};
+use crate::store::{NewUser, TempSqlite};
 
 struct Fixture {
-    store: DynStore,
+    db: TempSqlite,
     lists: Lists,
-    dir: tempfile::TempDir,
 }
 
 async fn fixture() -> Fixture {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let url = DatabaseUrl::parse(&format!("sqlite://{}", dir.path().join("t.db").display()))
-        .expect("url");
-    let options = ConnectOptions {
-        pool_size: 2,
-        acquire_timeout: Duration::from_secs(5),
-    };
-    let store = store::connect(&url, options).await.expect("store");
-    let lists = Lists::new(Arc::clone(&store) as _);
-    Fixture { store, lists, dir }
+    let db = TempSqlite::open().await;
+    let lists = Lists::new(Arc::clone(&db.store) as _);
+    Fixture { db, lists }
 }
 
 impl Fixture {
@@ -36,13 +27,13 @@ impl Fixture {
             password_hash: "!".into(),
             created_at: now(),
         };
-        self.store.user_insert(&user).await.expect("account");
+        self.db.store.user_insert(&user).await.expect("account");
         user.id
     }
 
     /// Shares `list_id` with `user_id` as the sharing step will (no service for it yet).
     fn share(&self, list_id: Uuid, email: &str, user_id: Uuid, role: &str) {
-        let conn = rusqlite::Connection::open(self.dir.path().join("t.db")).expect("open");
+        let conn = rusqlite::Connection::open(&self.db.path).expect("open");
         conn.busy_timeout(Duration::from_secs(5))
             .expect("busy timeout");
         conn.execute(
