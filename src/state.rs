@@ -13,6 +13,7 @@ use crate::auth::secret::{CsrfKey, resolve_secret};
 use crate::auth::token::Tokens;
 use crate::auth::{Accounts, Authenticator};
 use crate::config::Config;
+use crate::lists::Lists;
 use crate::metrics::Metrics;
 use crate::store::{self, ConnectOptions, DynStore, StoreError};
 use crate::tasks::Tasks;
@@ -40,6 +41,8 @@ pub struct AppState {
     pub store: DynStore,
     /// The task service.
     pub tasks: Tasks,
+    /// The list service.
+    pub lists: Lists,
     /// The account service.
     pub accounts: Arc<Accounts>,
     /// Who is calling.
@@ -97,6 +100,7 @@ impl AppState {
         );
         Ok(Self {
             tasks: Tasks::new(store.clone()),
+            lists: Lists::new(store.clone()),
             accounts: Arc::new(accounts),
             authenticator: Arc::new(authenticator),
             metrics,

@@ -6,6 +6,8 @@
 mod auth;
 mod docs;
 mod health;
+mod ids;
+mod lists;
 mod responses;
 mod tasks;
 mod wire;
@@ -38,7 +40,8 @@ use crate::state::AppState;
     ),
     tags(
         (name = "accounts", description = "Sign up, sign in, tokens and sessions"),
-        (name = "tasks", description = "The signed-in user's tasks"),
+        (name = "tasks", description = "The tasks of every list the signed-in user sees"),
+        (name = "lists", description = "Lists, and sharing them by email"),
         (name = "service", description = "Health, readiness and this document"),
     ),
     components(schemas(
@@ -56,6 +59,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .merge(health::router())
         .merge(auth::router())
         .merge(tasks::router())
+        .merge(lists::router())
 }
 
 /// The API router (service routes, accounts, tasks, `/openapi.json` and `/docs`).

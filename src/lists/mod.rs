@@ -2,6 +2,7 @@
 //! store come first, the service, routes and pages next (docs/decisions.md, "Lists and
 //! sharing").
 
+mod members;
 pub mod model;
 pub mod service;
 

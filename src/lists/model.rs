@@ -139,6 +139,29 @@ pub struct List {
     pub version: i64,
 }
 
+/// Someone a list is shared with, or its owner, as the list's members see them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Member {
+    /// The email the list was shared with (the owner's account email), lower-cased: the
+    /// key of `/api/lists/{id}/members/{email}`.
+    pub email: String,
+    /// The account, once the share is active; `None` while it is pending.
+    pub user_id: Option<Uuid>,
+    /// What the member may do.
+    pub role: Role,
+}
+
+impl Member {
+    /// `active` once the member's account has listed the list; `pending` before.
+    pub fn status(&self) -> &'static str {
+        if self.user_id.is_some() {
+            "active"
+        } else {
+            "pending"
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -19,11 +19,11 @@ use crate::timestamp::now;
 /// Attempts of a change before giving up on a list that keeps changing under it.
 const ATTEMPTS: usize = 5;
 
-fn not_found() -> AppError {
+pub(super) fn not_found() -> AppError {
     AppError::NotFound("there is no list with this id".into())
 }
 
-fn not_owner() -> AppError {
+pub(super) fn not_owner() -> AppError {
     AppError::Forbidden("only the list's owner may change, delete or share it".into())
 }
 
@@ -34,7 +34,7 @@ fn stale() -> AppError {
     )
 }
 
-fn inbox(what: &str) -> AppError {
+pub(super) fn inbox(what: &str) -> AppError {
     AppError::Validation(vec![FieldError::new(
         "id",
         format!("the inbox cannot be {what}"),
@@ -57,7 +57,7 @@ pub struct ListChange {
 /// Every user's lists, each user seeing those they own or share.
 #[derive(Clone)]
 pub struct Lists {
-    store: Arc<dyn ListStore>,
+    pub(super) store: Arc<dyn ListStore>,
 }
 
 impl Lists {
@@ -66,8 +66,10 @@ impl Lists {
         Self { store }
     }
 
-    /// The lists `user_id` sees, by position, then name.
+    /// The lists `user_id` sees, by position, then name. Lists shared with the user's
+    /// email before they had an account, or before they last looked, become theirs here.
     pub async fn all(&self, user_id: Uuid) -> AppResult<Vec<List>> {
+        self.store.members_activate(user_id).await?;
         Ok(self.store.lists_of(user_id).await?)
     }
 
@@ -86,15 +88,7 @@ impl Lists {
         name: ListName,
         color: Option<ListColor>,
     ) -> AppResult<List> {
-        let position = self
-            .store
-            .lists_of(owner_id)
-            .await?
-            .iter()
-            .filter(|l| l.owner_id == owner_id)
-            .map(|l| l.position + 1)
-            .max()
-            .unwrap_or(0);
+        let position = self.store.list_next_position(owner_id).await?;
         let list = NewList {
             id: Uuid::now_v7(),
             owner_id,

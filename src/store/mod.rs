@@ -8,6 +8,7 @@
 //! records, never HTTP types, and every user-scoped query filters by the user id in SQL:
 //! isolation is the store's job, not the handlers'.
 
+mod access;
 mod database;
 mod error;
 mod identities;

@@ -20,6 +20,7 @@ mod import_better_auth;
 mod import_fastapi;
 mod import_guards;
 mod limits;
+mod lists;
 mod lists_store;
 mod metrics;
 mod sessionless;

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, TestDb};
 
-/// API.md's routes, as (method, path) in OpenAPI's path syntax.
+/// The routes of API.md and API-2.md, as (method, path) in OpenAPI's path syntax.
 const CONTRACT: &[(&str, &str)] = &[
     ("post", "/api/auth/signup"),
     ("post", "/api/auth/signin"),
@@ -33,6 +33,14 @@ const CONTRACT: &[(&str, &str)] = &[
     ("patch", "/api/{user_id}/tasks/{id}"),
     ("delete", "/api/{user_id}/tasks/{id}"),
     ("patch", "/api/{user_id}/tasks/{id}/complete"),
+    ("get", "/api/lists"),
+    ("post", "/api/lists"),
+    ("get", "/api/lists/{id}"),
+    ("patch", "/api/lists/{id}"),
+    ("delete", "/api/lists/{id}"),
+    ("get", "/api/lists/{id}/members"),
+    ("put", "/api/lists/{id}/members/{email}"),
+    ("delete", "/api/lists/{id}/members/{email}"),
     ("get", "/healthz"),
     ("get", "/readyz"),
     ("get", "/openapi.json"),
@@ -181,7 +189,8 @@ async fn every_documented_route_is_served() {
             .expect("json");
         let path = template
             .replace("{user_id}", &s.user_id)
-            .replace("{id}", task["id"].as_str().expect("id"));
+            .replace("{id}", task["id"].as_str().expect("id"))
+            .replace("{email}", "sam@example.com");
         let method = Method::from_bytes(method.to_uppercase().as_bytes()).expect("method");
         let body = (method != Method::GET && method != Method::DELETE).then(|| json!({}));
         let res = app

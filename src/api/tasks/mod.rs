@@ -11,13 +11,10 @@ use axum::extract::{FromRef, FromRequestParts, OriginalUri, RawQuery, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
-use utoipa::IntoParams;
-use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn};
-use utoipa::openapi::{Required, schema::ObjectBuilder, schema::SchemaFormat};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
-use uuid::Uuid;
 
+use super::ids::TaskId;
 use super::responses::{Always, Authenticated, ChangesOne, NotFound, ReadsBody, ValidationFailed};
 use crate::auth::{Authenticator, CurrentUser, ExternalSubject};
 use crate::error::{AppError, AppResult};
@@ -73,42 +70,6 @@ where
             ));
         }
         Ok(Self(user))
-    }
-}
-
-/// The `{id}` of a task route. An id that is not a UUID names no task: `404`.
-#[derive(Debug, Clone, Copy)]
-struct TaskId(Uuid);
-
-impl<S: Send + Sync> FromRequestParts<S> for TaskId {
-    type Rejection = AppError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
-        path::uuid(parts, state, "id")
-            .await
-            .map(Self)
-            .ok_or_else(|| AppError::NotFound("there is no task with this id".into()))
-    }
-}
-
-/// Documented as the path parameter it reads.
-impl IntoParams for TaskId {
-    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
-        vec![
-            ParameterBuilder::new()
-                .name("id")
-                .parameter_in(ParameterIn::Path)
-                .required(Required::True)
-                .description(Some("The task's id"))
-                .schema(Some(
-                    ObjectBuilder::new()
-                        .schema_type(utoipa::openapi::schema::Type::String)
-                        .format(Some(SchemaFormat::KnownFormat(
-                            utoipa::openapi::KnownFormat::Uuid,
-                        ))),
-                ))
-                .build(),
-        ]
     }
 }
 

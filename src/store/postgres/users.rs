@@ -62,8 +62,18 @@ pub(super) async fn insert_user(
         .bind(&user.name)
         .bind(&user.password_hash)
         .bind(user.created_at)
+        .execute(&mut *conn)
+        .await?;
+    if done.rows_affected() > 0 {
+        // Lists shared with this email before the account existed are now the account's.
+        sqlx::query(
+            "UPDATE list_members SET user_id = $1 WHERE email_lower = $2 AND user_id IS NULL",
+        )
+        .bind(user.id)
+        .bind(&user.email_lower)
         .execute(conn)
         .await?;
+    }
     Ok(done.rows_affected())
 }
 

@@ -68,6 +68,11 @@ pub(super) fn insert_user(
              VALUES (?1, ?1, 'Inbox', 1, ?2, ?2)",
         )?
         .execute(params![user.id, to_micros(user.created_at)])?;
+        // Lists shared with this email before the account existed are now the account's.
+        conn.prepare_cached(
+            "UPDATE list_members SET user_id = ?1 WHERE email_lower = ?2 AND user_id IS NULL",
+        )?
+        .execute(params![user.id, user.email_lower])?;
     }
     Ok(written)
 }
