@@ -1,8 +1,9 @@
-//! Seeds one user with many tasks and prints the query plan and timing of each kind of
-//! list query, as built by `store::list` for the database given.
+//! Seeds one user with many tasks spread over several lists and prints the query plan and
+//! timing of each kind of list query, as built by `store::list_sql` for the database
+//! given: across every list (one branch per list) and narrowed to one list (`list=`).
 //!
-//!     cargo run --release --example query_plans -- sqlite:///tmp/plans.db 100000
-//!     cargo run --release --example query_plans -- postgres://postgres@127.0.0.1/plans 100000
+//!     cargo run --release --example query_plans -- sqlite:///tmp/plans.db 100000 5
+//!     cargo run --release --example query_plans -- postgres://postgres@127.0.0.1/plans 100000 5
 //!
 //! A development tool: it writes straight into the database it is given.
 
@@ -15,17 +16,23 @@ use taskward::store::{self, ConnectOptions};
 use taskward::tasks::query::{Cursor, CursorKey, ListQuery};
 use uuid::Uuid;
 
-const COLUMNS: &str = "t.id, t.user_id, t.title, t.description, t.completed, t.priority, t.due_at, t.tags, t.created_at, t.updated_at, t.completed_at, t.version";
+const COLUMNS: &str = "t.id, t.user_id, t.list_id, t.title, t.description, t.completed, t.priority, t.due_at, t.tags, t.created_at, t.updated_at, t.completed_at, t.version, t.title_lower";
 
 /// For each named list query: its page and count plans (`explain` prefix; the plan text is
 /// in column `plan_column`) and the median time of page + count over 7 runs. A macro, not
 /// a function, so that one body serves both databases' pools and `bind` functions.
 macro_rules! plans_and_timings {
-    ($pool:expr, $dialect:expr, $explain:literal, $plan_column:literal, $bind:ident, $user:expr, $queries:expr) => {
+    ($pool:expr, $dialect:expr, $explain:literal, $plan_column:literal, $bind:ident, $lists:expr, $queries:expr) => {
         for (name, q) in $queries {
             let q = with_cursor(q);
             let lq = ListQuery::parse(&q).map_err(|e| format!("{e:?}"))?;
-            let sql = list_sql::build($dialect, COLUMNS, $user, &lq);
+            // `list=` narrows the page to the first list, as the store does.
+            let lists = if q.contains("list=") {
+                &$lists[..1]
+            } else {
+                &$lists[..]
+            };
+            let sql = list_sql::build($dialect, COLUMNS, lists, &lq);
             let statements = [
                 (sql.page(), &sql.page_params[..]),
                 (sql.count(), sql.count_params()),
@@ -66,8 +73,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
     let url = args
         .next()
-        .ok_or("usage: query_plans DATABASE_URL [TASKS]")?;
+        .ok_or("usage: query_plans DATABASE_URL [TASKS] [LISTS]")?;
     let n: i64 = args.next().map_or(Ok(100_000), |s| s.parse())?;
+    let k: usize = args.next().map_or(Ok(5), |s| s.parse())?;
     let parsed = DatabaseUrl::parse(&url)?;
     // Creates the schema.
     let s = store::connect(
@@ -81,6 +89,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     s.close().await;
     let user = Uuid::now_v7();
     let other = Uuid::now_v7();
+    // The inbox (the user's id) and k - 1 more lists.
+    let lists: Vec<Uuid> = std::iter::once(user)
+        .chain((1..k).map(|_| Uuid::now_v7()))
+        .collect();
     let queries = [
         ("default: newest first", String::new()),
         ("page 2 of the default", "cursor=CURSOR".to_owned()),
@@ -97,16 +109,22 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             "due before, pending",
             "due_before=2026-12-01T00:00:00Z&status=pending".to_owned(),
         ),
+        ("one list: default", "list=FIRST".to_owned()),
+        (
+            "one list: by title, page 2",
+            "list=FIRST&sort=title&cursor=CURSOR".to_owned(),
+        ),
+        ("one list: tag", "list=FIRST&tag=home".to_owned()),
     ];
+    let queries = queries.map(|(name, q)| (name, q.replace("FIRST", &user.to_string())));
     match parsed {
         DatabaseUrl::Sqlite(_) => {
             let pool = sqlx::SqlitePool::connect(&url).await?;
-            for (who, count) in [(user, n), (other, 1000)] {
-                seed_sqlite(&pool, who, count).await?;
-            }
+            seed_sqlite(&pool, user, &lists, n).await?;
+            seed_sqlite(&pool, other, &[other], 1000).await?;
             sqlx::query("ANALYZE").execute(&pool).await?;
             println!(
-                "SQLite {}, {n} tasks for one user\n",
+                "SQLite {}, {n} tasks for one user in {k} lists\n",
                 sqlx::query_scalar::<_, String>("SELECT sqlite_version()")
                     .fetch_one(&pool)
                     .await?
@@ -117,18 +135,17 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 "EXPLAIN QUERY PLAN",
                 3,
                 bind_sqlite,
-                user,
+                lists,
                 &queries
             );
         }
         DatabaseUrl::Postgres(_) => {
             let pool = sqlx::PgPool::connect(&url).await?;
-            for (who, count) in [(user, n), (other, 1000)] {
-                seed_pg(&pool, who, count).await?;
-            }
+            seed_pg(&pool, user, &lists, n).await?;
+            seed_pg(&pool, other, &[other], 1000).await?;
             sqlx::query("ANALYZE").execute(&pool).await?;
             println!(
-                "{}, {n} tasks for one user\n",
+                "{}, {n} tasks for one user in {k} lists\n",
                 sqlx::query_scalar::<_, String>("SELECT version()")
                     .fetch_one(&pool)
                     .await?
@@ -139,7 +156,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 "EXPLAIN (COSTS OFF)",
                 0,
                 bind_pg,
-                user,
+                lists,
                 &queries
             );
         }
@@ -204,45 +221,66 @@ fn bind_pg<'q>(
 }
 
 /// Tasks spread over two years of creation times, a third with a due date, a quarter
-/// done, priorities mixed, one in ten tagged `home`, one in fifty mentioning milk.
-async fn seed_sqlite(pool: &sqlx::SqlitePool, user: Uuid, n: i64) -> Result<(), sqlx::Error> {
+/// done, priorities mixed, one in ten tagged `home`, one in fifty mentioning milk; task
+/// `i` in list `i % lists.len()`, the first list being the inbox.
+async fn seed_sqlite(
+    pool: &sqlx::SqlitePool,
+    user: Uuid,
+    lists: &[Uuid],
+    n: i64,
+) -> Result<(), sqlx::Error> {
     let mut tx = pool.begin().await?;
     sqlx::query("INSERT INTO users (id, email, email_lower, name, password_hash, created_at, updated_at) VALUES (?1, ?2, ?2, 'seed', 'x', 0, 0)")
         .bind(user).bind(format!("{user}@example.com")).execute(&mut *tx).await?;
-    sqlx::query(
-        "WITH RECURSIVE s(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM s WHERE i + 1 < ?2)
-         INSERT INTO tasks (id, user_id, title, description, title_lower, description_lower, completed, completed_at,
-                            priority, due_at, tags, created_at, updated_at, version)
-         SELECT randomblob(16), ?1, printf('Task %06d', i), CASE WHEN i % 50 = 0 THEN 'buy milk' ELSE 'something' END,
-                printf('task %06d', i), CASE WHEN i % 50 = 0 THEN 'buy milk' ELSE 'something' END,
-                i % 4 = 0, CASE WHEN i % 4 = 0 THEN 1750000000000000 + i * 600000000 END, 1 + i % 3,
-                CASE WHEN i % 3 = 0 THEN 1760000000000000 + i * 3600000000 END,
-                CASE WHEN i % 10 = 0 THEN '[\"home\"]' ELSE '[]' END,
-                1740000000000000 + i * 600000000, 1740000000000000 + i * 600000000, 1
-         FROM s",
-    ).bind(user).bind(n).execute(&mut *tx).await?;
-    sqlx::query("INSERT INTO task_tags (user_id, tag, task_id) SELECT user_id, 'home', id FROM tasks WHERE user_id = ?1 AND tags = '[\"home\"]'")
+    let k = i64::try_from(lists.len()).unwrap_or(1);
+    for (j, list) in (0..).zip(lists) {
+        sqlx::query("INSERT INTO lists (id, owner_id, name, is_inbox, position, created_at, updated_at) VALUES (?1, ?2, 'seed', ?1 = ?2, ?3, 0, 0)")
+            .bind(list).bind(user).bind(j).execute(&mut *tx).await?;
+        sqlx::query(
+            "WITH RECURSIVE s(i) AS (SELECT ?3 UNION ALL SELECT i + ?4 FROM s WHERE i + ?4 < ?2)
+             INSERT INTO tasks (id, user_id, list_id, title, description, title_lower, description_lower, completed, completed_at,
+                                priority, due_at, tags, created_at, updated_at, version)
+             SELECT randomblob(16), ?1, ?5, printf('Task %06d', i), CASE WHEN i % 50 = 0 THEN 'buy milk' ELSE 'something' END,
+                    printf('task %06d', i), CASE WHEN i % 50 = 0 THEN 'buy milk' ELSE 'something' END,
+                    i % 4 = 0, CASE WHEN i % 4 = 0 THEN 1750000000000000 + i * 600000000 END, 1 + i % 3,
+                    CASE WHEN i % 3 = 0 THEN 1760000000000000 + i * 3600000000 END,
+                    CASE WHEN i % 10 = 0 THEN '[\"home\"]' ELSE '[]' END,
+                    1740000000000000 + i * 600000000, 1740000000000000 + i * 600000000, 1
+             FROM s",
+        ).bind(user).bind(n).bind(j).bind(k).bind(list).execute(&mut *tx).await?;
+    }
+    sqlx::query("INSERT INTO task_tags (list_id, tag, task_id) SELECT list_id, 'home', id FROM tasks WHERE user_id = ?1 AND tags = '[\"home\"]'")
         .bind(user).execute(&mut *tx).await?;
     tx.commit().await
 }
 
-async fn seed_pg(pool: &sqlx::PgPool, user: Uuid, n: i64) -> Result<(), sqlx::Error> {
+async fn seed_pg(
+    pool: &sqlx::PgPool,
+    user: Uuid,
+    lists: &[Uuid],
+    n: i64,
+) -> Result<(), sqlx::Error> {
     let mut tx = pool.begin().await?;
     sqlx::query("INSERT INTO users (id, email, email_lower, name, password_hash, created_at, updated_at) VALUES ($1, $2, $2, 'seed', 'x', now(), now())")
         .bind(user).bind(format!("{user}@example.com")).execute(&mut *tx).await?;
-    sqlx::query(
-        "INSERT INTO tasks (id, user_id, title, description, title_lower, description_lower, completed, completed_at,
-                            priority, due_at, tags, created_at, updated_at, version)
-         SELECT gen_random_uuid(), $1, format('Task %s', lpad(i::text, 6, '0')),
-                CASE WHEN i % 50 = 0 THEN 'buy milk' ELSE 'something' END,
-                format('task %s', lpad(i::text, 6, '0')), CASE WHEN i % 50 = 0 THEN 'buy milk' ELSE 'something' END,
-                i % 4 = 0, CASE WHEN i % 4 = 0 THEN timestamptz '2025-06-15' + i * interval '10 min' END, 1 + i % 3,
-                CASE WHEN i % 3 = 0 THEN timestamptz '2025-10-09' + i * interval '1 hour' END,
-                CASE WHEN i % 10 = 0 THEN ARRAY['home'] ELSE ARRAY[]::text[] END,
-                timestamptz '2025-02-19' + i * interval '10 min', timestamptz '2025-02-19' + i * interval '10 min', 1
-         FROM generate_series(0, $2 - 1) AS i",
-    ).bind(user).bind(n).execute(&mut *tx).await?;
-    sqlx::query("INSERT INTO task_tags (user_id, tag, task_id) SELECT user_id, 'home', id FROM tasks WHERE user_id = $1 AND tags = ARRAY['home']")
+    let k = i64::try_from(lists.len()).unwrap_or(1);
+    for (j, list) in (0i64..).zip(lists) {
+        sqlx::query("INSERT INTO lists (id, owner_id, name, is_inbox, position, created_at, updated_at) VALUES ($1, $2, 'seed', $1 = $2, $3, now(), now())")
+            .bind(list).bind(user).bind(i32::try_from(j).unwrap_or(0)).execute(&mut *tx).await?;
+        sqlx::query(
+            "INSERT INTO tasks (id, user_id, list_id, title, description, title_lower, description_lower, completed, completed_at,
+                                priority, due_at, tags, created_at, updated_at, version)
+             SELECT gen_random_uuid(), $1, $5, format('Task %s', lpad(i::text, 6, '0')),
+                    CASE WHEN i % 50 = 0 THEN 'buy milk' ELSE 'something' END,
+                    format('task %s', lpad(i::text, 6, '0')), CASE WHEN i % 50 = 0 THEN 'buy milk' ELSE 'something' END,
+                    i % 4 = 0, CASE WHEN i % 4 = 0 THEN timestamptz '2025-06-15' + i * interval '10 min' END, 1 + i % 3,
+                    CASE WHEN i % 3 = 0 THEN timestamptz '2025-10-09' + i * interval '1 hour' END,
+                    CASE WHEN i % 10 = 0 THEN ARRAY['home'] ELSE ARRAY[]::text[] END,
+                    timestamptz '2025-02-19' + i * interval '10 min', timestamptz '2025-02-19' + i * interval '10 min', 1
+             FROM generate_series($3, $2 - 1, $4) AS i",
+        ).bind(user).bind(n).bind(j).bind(k).bind(list).execute(&mut *tx).await?;
+    }
+    sqlx::query("INSERT INTO task_tags (list_id, tag, task_id) SELECT list_id, 'home', id FROM tasks WHERE user_id = $1 AND tags = ARRAY['home']")
         .bind(user).execute(&mut *tx).await?;
     tx.commit().await
 }

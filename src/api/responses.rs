@@ -64,9 +64,9 @@ problem_responses! {
         "WWW-Authenticate": String = "`Bearer`, with `error=\"invalid_token\"` when a token was sent but refused (RFC 6750)"
     ];
     /// 403.
-    Forbidden = "Not allowed: the path's `user_id` is not the signed-in user, or an external issuer's token names an email whose account is not linked to it";
+    Forbidden = "Not allowed: the path's `user_id` is not the signed-in user; a list member asks for what only the list's owner may do, or a viewer for a change to the list's tasks; or an external issuer's token names an email whose account is not linked to it";
     /// 404.
-    NotFound = "There is no such resource, or it belongs to someone else";
+    NotFound = "There is no such resource, or the caller may not see it (someone else's, in a list not shared with them)";
     /// 409.
     Conflict = "In conflict with what is stored: the email is already registered, or the task kept changing under the request";
     /// 412.

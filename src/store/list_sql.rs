@@ -32,47 +32,78 @@ pub enum Dialect {
     Postgres,
 }
 
-/// The statements of one list request. The filters come first in the page's
-/// placeholders, so the count of all matches reuses them: its parameters are the first
-/// [`ListSql::count_params`] of the page's. Each statement is written when asked for.
+/// Most lists read one branch each; a user who sees more is served by one sorted
+/// statement over all of them (correct, but it reads every match before sorting).
+pub const MAX_BRANCHES: usize = 32;
+
+/// How the page reads the lists it covers.
+#[derive(Debug)]
+enum Shape {
+    /// One statement: `t.list_id = ?` for one list, `t.list_id IN (...)` for many more
+    /// than [`MAX_BRANCHES`].
+    Single {
+        /// `WHERE ... ORDER BY ... LIMIT ...`.
+        rest: String,
+    },
+    /// One branch per list, each served by the list's index in the list's order, joined
+    /// by `UNION ALL` and ordered again: at most `lists x (limit + 1)` rows are read.
+    Branches {
+        /// The `UNION ALL` of the branches.
+        union: String,
+        /// `ORDER BY ... LIMIT ...` over the union, aliased `u`.
+        rest: String,
+    },
+}
+
+/// The statements of one list request. The lists and the filters come first in the
+/// page's placeholders, so the count of all matches reuses them: its parameters are the
+/// first [`ListSql::count_params`] of the page's. Each statement is written when asked for.
 #[derive(Debug)]
 pub struct ListSql {
     /// The selected columns.
     columns: String,
-    /// The filters, joined: every match, ignoring the cursor.
-    filters: String,
-    /// `FROM ... WHERE <filters and cursor> ORDER BY ... LIMIT ...` of the page.
-    page_rest: String,
-    /// The page's parameters; the filters' come first.
+    /// The count's condition: every match in every list, ignoring the cursor.
+    count_where: String,
+    /// The page.
+    shape: Shape,
+    /// The page's parameters; the lists' and the filters' come first.
     pub page_params: Vec<Param>,
-    /// How many of `page_params` the filters use.
-    filter_params: usize,
+    /// How many of `page_params` the count uses.
+    count_params: usize,
 }
 
 impl ListSql {
-    /// `SELECT <columns> ... LIMIT n`: one page plus one row, to know whether more follow.
-    pub fn page(&self) -> String {
-        format!("SELECT {} {}", self.columns, self.page_rest)
+    fn select(&self, total: &str) -> String {
+        match &self.shape {
+            Shape::Single { rest } => format!("SELECT {}{total} FROM tasks t {rest}", self.columns),
+            Shape::Branches { union, rest } => format!("SELECT u.*{total} FROM ({union}) u {rest}"),
+        }
     }
 
-    /// The page statement with one more column: the total of all matches, ignoring the
-    /// cursor, as an uncorrelated subquery over the same placeholders (`page_params`), so
-    /// one statement answers both (SQLite computes such a subquery once).
+    /// `SELECT <columns> ... LIMIT n`: one page plus one row, to know whether more follow.
+    pub fn page(&self) -> String {
+        self.select("")
+    }
+
+    /// The page statement with one more column, last: the total of all matches, ignoring
+    /// the cursor, as an uncorrelated subquery over the same placeholders
+    /// (`page_params`), so one statement answers both (SQLite computes such a subquery
+    /// once).
     pub fn page_with_total(&self) -> String {
-        format!(
-            "SELECT {}, (SELECT COUNT(*) FROM tasks t WHERE {}) {}",
-            self.columns, self.filters, self.page_rest
-        )
+        self.select(&format!(
+            ", (SELECT COUNT(*) FROM tasks t WHERE {}) AS total",
+            self.count_where
+        ))
     }
 
     /// `SELECT COUNT(*) ...` of all matches, ignoring the cursor.
     pub fn count(&self) -> String {
-        format!("SELECT COUNT(*) FROM tasks t WHERE {}", self.filters)
+        format!("SELECT COUNT(*) FROM tasks t WHERE {}", self.count_where)
     }
 
     /// The count's parameters.
     pub fn count_params(&self) -> &[Param] {
-        &self.page_params[..self.filter_params]
+        &self.page_params[..self.count_params]
     }
 }
 
@@ -98,57 +129,73 @@ impl Builder {
     }
 }
 
-/// The sort expression of a key.
-fn key_column(key: SortKey, dialect: Dialect) -> &'static str {
+/// The sort expression of a key, on the table or subquery aliased `a`.
+fn key_column(key: SortKey, dialect: Dialect, a: &str) -> String {
     match (key, dialect) {
-        (SortKey::CreatedAt, _) => "t.created_at",
-        (SortKey::UpdatedAt, _) => "t.updated_at",
-        (SortKey::DueAt, _) => "t.due_at",
-        (SortKey::Priority, _) => "t.priority",
-        (SortKey::Title, Dialect::Sqlite) => "t.title_lower",
-        (SortKey::Title, Dialect::Postgres) => "t.title_lower COLLATE \"C\"",
+        (SortKey::CreatedAt, _) => format!("{a}.created_at"),
+        (SortKey::UpdatedAt, _) => format!("{a}.updated_at"),
+        (SortKey::DueAt, _) => format!("{a}.due_at"),
+        (SortKey::Priority, _) => format!("{a}.priority"),
+        (SortKey::Title, Dialect::Sqlite) => format!("{a}.title_lower"),
+        (SortKey::Title, Dialect::Postgres) => format!("{a}.title_lower COLLATE \"C\""),
     }
 }
 
-/// Filters shared by the page and the count; every one starts from the user's own rows.
-fn filters(b: &mut Builder, user_id: Uuid, q: &ListQuery) -> Vec<String> {
-    let mut w = vec![format!("t.user_id = {}", b.bind(Param::Uuid(user_id)))];
-    match q.status {
-        Status::All => {}
-        Status::Pending => w.push(format!("t.completed = {}", b.bind(Param::Bool(false)))),
-        Status::Completed => w.push(format!("t.completed = {}", b.bind(Param::Bool(true)))),
+/// The filters, bound once; each statement writes them for its own lists.
+struct Filters {
+    /// Conditions on the task row alone.
+    rows: Vec<String>,
+    /// The tag's placeholder, when filtering by tag.
+    tag: Option<String>,
+}
+
+impl Filters {
+    fn bind(b: &mut Builder, q: &ListQuery) -> Self {
+        let mut w = Vec::new();
+        match q.status {
+            Status::All => {}
+            Status::Pending => w.push(format!("t.completed = {}", b.bind(Param::Bool(false)))),
+            Status::Completed => w.push(format!("t.completed = {}", b.bind(Param::Bool(true)))),
+        }
+        if let Some(p) = q.priority {
+            w.push(format!(
+                "t.priority = {}",
+                b.bind(Param::Int(i64::from(p.rank())))
+            ));
+        }
+        let tag = q.tag.as_ref().map(|tag| b.bind(Param::Text(tag.clone())));
+        if let Some(text) = &q.text {
+            // A plain substring search on lower-cased copies: `%` and `_` mean themselves.
+            let needle = b.bind(Param::Text(text.clone()));
+            w.push(format!(
+                "({} OR {})",
+                b.contains("t.title_lower", &needle),
+                b.contains("t.description_lower", &needle)
+            ));
+        }
+        if let Some(t) = q.due_before {
+            w.push(format!("t.due_at < {}", b.bind(Param::Time(t))));
+        }
+        if let Some(t) = q.due_after {
+            w.push(format!("t.due_at > {}", b.bind(Param::Time(t))));
+        }
+        Self { rows: w, tag }
     }
-    if let Some(p) = q.priority {
-        w.push(format!(
-            "t.priority = {}",
-            b.bind(Param::Int(i64::from(p.rank())))
-        ));
+
+    /// Every condition for the tasks of the lists matched by `lists` (`= ?1`,
+    /// `IN (?1, ?2)`); the list comes first.
+    fn for_lists(&self, lists: &str) -> Vec<String> {
+        let mut w = vec![format!("t.list_id {lists}")];
+        w.extend(self.rows.iter().cloned());
+        if let Some(tag) = &self.tag {
+            // An uncorrelated IN: the planner can drive from the (list_id, tag) index when
+            // the tag is rare, or probe it per row when it is common.
+            w.push(format!(
+                "t.id IN (SELECT g.task_id FROM task_tags g WHERE g.list_id {lists} AND g.tag = {tag})"
+            ));
+        }
+        w
     }
-    if let Some(tag) = &q.tag {
-        let owner = b.bind(Param::Uuid(user_id));
-        let tag = b.bind(Param::Text(tag.clone()));
-        // An uncorrelated IN: the planner can drive from the (user_id, tag) index when
-        // the tag is rare, or probe it per row when it is common.
-        w.push(format!(
-            "t.id IN (SELECT g.task_id FROM task_tags g WHERE g.user_id = {owner} AND g.tag = {tag})"
-        ));
-    }
-    if let Some(text) = &q.text {
-        // A plain substring search on lower-cased copies: `%` and `_` mean themselves.
-        let needle = b.bind(Param::Text(text.clone()));
-        w.push(format!(
-            "({} OR {})",
-            b.contains("t.title_lower", &needle),
-            b.contains("t.description_lower", &needle)
-        ));
-    }
-    if let Some(t) = q.due_before {
-        w.push(format!("t.due_at < {}", b.bind(Param::Time(t))));
-    }
-    if let Some(t) = q.due_after {
-        w.push(format!("t.due_at > {}", b.bind(Param::Time(t))));
-    }
-    w
 }
 
 /// "After the cursor" in the list's order: a greater (or smaller) key, or the same key
@@ -156,7 +203,7 @@ fn filters(b: &mut Builder, user_id: Uuid, q: &ListQuery) -> Vec<String> {
 fn after(b: &mut Builder, q: &ListQuery, cursor: &Cursor) -> String {
     let op = if q.sort.descending { "<" } else { ">" };
     let id = b.bind(Param::Uuid(cursor.id));
-    let col = key_column(q.sort.key, b.dialect);
+    let col = key_column(q.sort.key, b.dialect, "t");
     let value = match (&cursor.key, q.sort.key) {
         (CursorKey::Int(None), _) => {
             return format!("(t.due_at IS NULL AND t.id {op} {id})");
@@ -176,22 +223,23 @@ fn after(b: &mut Builder, q: &ListQuery, cursor: &Cursor) -> String {
     }
 }
 
-/// `ORDER BY` in the form each database's indexes serve (see the migrations). Missing
-/// due dates come last in both directions: SQLite sorts NULL first, so ascending needs
-/// the `due_at IS NULL` key (an expression index); PostgreSQL sorts NULL last, so
-/// descending says `NULLS LAST` (served by a backward scan of a `NULLS FIRST` index).
-fn order_by(q: &ListQuery, dialect: Dialect) -> String {
+/// `ORDER BY` in the form each database's indexes serve (see the migrations), on the
+/// table or subquery aliased `a`. Missing due dates come last in both directions: SQLite
+/// sorts NULL first, so ascending needs the `due_at IS NULL` key (an expression index);
+/// PostgreSQL sorts NULL last, so descending says `NULLS LAST` (served by a backward scan
+/// of a `NULLS FIRST` index).
+fn order_by(q: &ListQuery, dialect: Dialect, a: &str) -> String {
     let desc = q.sort.descending;
     let dir = if desc { "DESC" } else { "ASC" };
     match (q.sort.key, dialect, desc) {
         (SortKey::DueAt, Dialect::Sqlite, false) => {
-            "(t.due_at IS NULL) ASC, t.due_at ASC, t.id ASC".to_owned()
+            format!("({a}.due_at IS NULL) ASC, {a}.due_at ASC, {a}.id ASC")
         }
-        (SortKey::DueAt, Dialect::Sqlite, true) => "t.due_at DESC, t.id DESC".to_owned(),
+        (SortKey::DueAt, Dialect::Sqlite, true) => format!("{a}.due_at DESC, {a}.id DESC"),
         (SortKey::DueAt, Dialect::Postgres, _) => {
-            format!("t.due_at {dir} NULLS LAST, t.id {dir}")
+            format!("{a}.due_at {dir} NULLS LAST, {a}.id {dir}")
         }
-        (key, _, _) => format!("{} {dir}, t.id {dir}", key_column(key, dialect)),
+        (key, _, _) => format!("{} {dir}, {a}.id {dir}", key_column(key, dialect, a)),
     }
 }
 
@@ -202,36 +250,66 @@ fn time_param(micros: i64, dialect: Dialect) -> Param {
     }
 }
 
-/// Builds the page and count statements for `user_id` with `columns` selected.
-pub fn build(dialect: Dialect, columns: &str, user_id: Uuid, q: &ListQuery) -> ListSql {
-    let mut page = Builder {
+/// Builds the page and count statements over the tasks of `lists` (at least one) with
+/// `columns` selected; `columns` must include `t.id`, `t.title_lower` and every sort key,
+/// which the branches' union is ordered by again.
+pub fn build(dialect: Dialect, columns: &str, lists: &[Uuid], q: &ListQuery) -> ListSql {
+    let mut b = Builder {
         dialect,
         params: Vec::new(),
     };
-    let mut page_where = filters(&mut page, user_id, q);
-    let filters = page_where.join(" AND ");
-    let filter_params = page.params.len();
-    if let Some(cursor) = &q.cursor {
-        let cond = after(&mut page, q, cursor);
-        page_where.push(cond);
-    }
-    let order = order_by(q, dialect);
+    let ids: Vec<String> = lists.iter().map(|l| b.bind(Param::Uuid(*l))).collect();
+    let filters = Filters::bind(&mut b, q);
+    let count_params = b.params.len();
+    let every_list = match ids.as_slice() {
+        [one] => format!("= {one}"),
+        many => format!("IN ({})", many.join(", ")),
+    };
+    let count_where = filters.for_lists(&every_list).join(" AND ");
+    let cursor = q.cursor.as_ref().map(|c| after(&mut b, q, c));
     let limit = match dialect {
         // A literal, not a parameter: SQLite's planner reads a bound LIMIT and then marks
         // the statement to be compiled again whenever that parameter is bound, that is on
         // every request (seen in a profile). The limit is a number checked by the parser.
         Dialect::Sqlite => (u64::from(q.limit) + 1).to_string(),
-        Dialect::Postgres => page.bind(Param::Int(i64::from(q.limit) + 1)),
+        Dialect::Postgres => b.bind(Param::Int(i64::from(q.limit) + 1)),
+    };
+    let rest = |lists: &str| {
+        let mut w = filters.for_lists(lists);
+        w.extend(cursor.clone());
+        format!(
+            "WHERE {} ORDER BY {} LIMIT {limit}",
+            w.join(" AND "),
+            order_by(q, dialect, "t")
+        )
+    };
+    let shape = if ids.len() == 1 || ids.len() > MAX_BRANCHES {
+        Shape::Single {
+            rest: rest(&every_list),
+        }
+    } else {
+        let union = ids
+            .iter()
+            .enumerate()
+            .map(|(i, id)| {
+                format!(
+                    "SELECT * FROM (SELECT {columns} FROM tasks t {}) b{i}",
+                    rest(&format!("= {id}"))
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(" UNION ALL ");
+        Shape::Branches {
+            union,
+            rest: format!("ORDER BY {} LIMIT {limit}", order_by(q, dialect, "u")),
+        }
     };
     ListSql {
         columns: columns.to_owned(),
-        filters,
-        page_rest: format!(
-            "FROM tasks t WHERE {} ORDER BY {order} LIMIT {limit}",
-            page_where.join(" AND ")
-        ),
-        page_params: page.params,
-        filter_params,
+        count_where,
+        shape,
+        page_params: b.params,
+        count_params,
     }
 }
 
@@ -241,26 +319,68 @@ mod tests {
     use crate::tasks::order::Sort;
 
     #[test]
-    fn every_statement_is_scoped_to_the_user() {
-        let user = Uuid::now_v7();
+    fn every_statement_is_scoped_to_the_lists_given() {
+        let (a, b) = (Uuid::now_v7(), Uuid::now_v7());
         let q = ListQuery::parse("q=x&tag=y&status=pending").expect("valid");
         for dialect in [Dialect::Sqlite, Dialect::Postgres] {
-            let sql = build(dialect, "t.id", user, &q);
-            assert!(sql.page().contains("WHERE t.user_id = "), "{}", sql.page());
+            let one = build(dialect, "t.id", &[a], &q);
+            let p = if dialect == Dialect::Sqlite { "?" } else { "$" };
             assert!(
-                sql.count().contains("WHERE t.user_id = "),
+                one.page().contains(&format!("WHERE t.list_id = {p}1 AND")),
                 "{}",
-                sql.count()
+                one.page()
             );
             assert!(
-                sql.page_with_total()
-                    .contains("(SELECT COUNT(*) FROM tasks t WHERE t.user_id = "),
+                one.page().contains(&format!("g.list_id = {p}1 AND g.tag")),
                 "{}",
-                sql.page_with_total()
+                one.page()
             );
-            assert_eq!(sql.page_params[0], Param::Uuid(user));
-            assert_eq!(sql.count_params()[0], Param::Uuid(user));
+            assert_eq!(one.page_params[0], Param::Uuid(a));
+            let two = build(dialect, "t.id", &[a, b], &q);
+            let page = two.page();
+            assert_eq!(page.matches(" UNION ALL ").count(), 1, "{page}");
+            assert!(
+                page.contains(&format!("WHERE t.list_id = {p}1 AND")),
+                "{page}"
+            );
+            assert!(
+                page.contains(&format!("WHERE t.list_id = {p}2 AND")),
+                "{page}"
+            );
+            assert!(
+                two.count()
+                    .contains(&format!("WHERE t.list_id IN ({p}1, {p}2) AND")),
+                "{}",
+                two.count()
+            );
+            assert!(
+                two.page_with_total().contains(&format!(
+                    "(SELECT COUNT(*) FROM tasks t WHERE t.list_id IN ({p}1, {p}2) AND"
+                )),
+                "{}",
+                two.page_with_total()
+            );
+            assert_eq!(two.count_params()[..2], [Param::Uuid(a), Param::Uuid(b)]);
         }
+    }
+
+    #[test]
+    fn many_lists_are_read_by_one_sorted_statement() {
+        let lists: Vec<Uuid> = (0..=MAX_BRANCHES).map(|_| Uuid::now_v7()).collect();
+        let sql = build(Dialect::Sqlite, "t.id", &lists, &ListQuery::default());
+        assert!(!sql.page().contains("UNION ALL"), "{}", sql.page());
+        assert!(
+            sql.page().contains("t.list_id IN (?1, ?2, "),
+            "{}",
+            sql.page()
+        );
+        let sql = build(
+            Dialect::Sqlite,
+            "t.id",
+            &lists[..MAX_BRANCHES],
+            &ListQuery::default(),
+        );
+        assert_eq!(sql.page().matches("UNION ALL").count(), MAX_BRANCHES - 1);
     }
 
     #[test]
@@ -271,7 +391,7 @@ mod tests {
             id: Uuid::now_v7(),
         });
         q.sort = Sort::parse("title").expect("valid");
-        let pg = build(Dialect::Postgres, "t.id", Uuid::now_v7(), &q);
+        let pg = build(Dialect::Postgres, "t.id", &[Uuid::now_v7()], &q);
         assert!(
             pg.page()
                 .contains("(t.title_lower COLLATE \"C\", t.id) > ($3, $2)"),
@@ -280,7 +400,7 @@ mod tests {
         );
         assert!(pg.page().ends_with("LIMIT $4"), "{}", pg.page());
         assert_eq!(pg.page_params.last(), Some(&Param::Int(11)));
-        let lite = build(Dialect::Sqlite, "t.id", Uuid::now_v7(), &q);
+        let lite = build(Dialect::Sqlite, "t.id", &[Uuid::now_v7()], &q);
         assert!(
             lite.page().contains("(t.title_lower, t.id) > (?3, ?2)"),
             "{}",
@@ -288,9 +408,23 @@ mod tests {
         );
         assert!(lite.page().ends_with("LIMIT 11"), "{}", lite.page());
         assert_eq!(lite.page_params.len(), 3, "no parameter for the limit");
-        // The count binds only the filters' placeholders, the first of the page's.
+        // The count binds only the list's and the filters' placeholders, the first of the
+        // page's.
         assert_eq!(pg.count_params(), &pg.page_params[..1]);
-        assert!(pg.count().ends_with("t.user_id = $1"), "{}", pg.count());
+        assert!(pg.count().ends_with("t.list_id = $1"), "{}", pg.count());
         assert_eq!(lite.count_params().len(), 1);
+        // Branches are ordered again, outside, by the same key.
+        let two = build(
+            Dialect::Postgres,
+            "t.id",
+            &[Uuid::now_v7(), Uuid::now_v7()],
+            &q,
+        );
+        assert!(
+            two.page()
+                .ends_with("u ORDER BY u.title_lower COLLATE \"C\" ASC, u.id ASC LIMIT $5"),
+            "{}",
+            two.page()
+        );
     }
 }

@@ -36,7 +36,7 @@ pub use lists::{ListStore, NewList};
 pub use postgres::PgStore;
 pub use sessions::{NewSession, Rotation, SessionRecord, SessionStore};
 pub use sqlite::SqliteStore;
-pub use tasks::TaskStore;
+pub use tasks::{TaskPage, TaskStore};
 pub use users::{NewUser, TokenCutoff, UserRecord, UserStore};
 
 /// Everything Taskward keeps: every resource trait. Implemented for SQLite and PostgreSQL;

@@ -4,31 +4,74 @@ use async_trait::async_trait;
 use uuid::Uuid;
 
 use super::StoreResult;
+use super::access;
+use crate::lists::model::Role;
 use crate::tasks::model::Task;
 use crate::tasks::query::ListQuery;
 
-/// The `tasks` and `task_tags` tables. Every query is scoped to the user in SQL.
+/// The `tasks` and `task_tags` tables. Every query joins who may do what
+/// (`store/access.rs`): a task is read only through a list the caller sees, and written
+/// only in lists the caller may write in.
 #[async_trait]
 pub trait TaskStore: Send + Sync + 'static {
-    /// Stores a new task (with its tags).
-    async fn task_insert(&self, task: &Task) -> StoreResult<()>;
+    /// Stores a new task (with its tags) if `actor` may write in its list; `false` when
+    /// they may not (or a task with its id exists).
+    async fn task_insert(&self, actor: Uuid, task: &Task) -> StoreResult<bool>;
 
-    /// The task `id` of `user_id`; `None` when it does not exist or is someone else's.
-    async fn task_get(&self, user_id: Uuid, id: Uuid) -> StoreResult<Option<Task>>;
+    /// Task `id` and `user_id`'s role in its list; `None` when it does not exist or is
+    /// in no list they see.
+    async fn task_get(&self, user_id: Uuid, id: Uuid) -> StoreResult<Option<(Task, Role)>>;
 
-    /// Writes `task` (owner, fields, version) over the stored row if that row still has
-    /// `expected_version`; `false` when it changed meanwhile or is gone.
-    async fn task_update(&self, task: &Task, expected_version: i64) -> StoreResult<bool>;
+    /// `user_id`'s role in list `list_id`; `None` when they do not see it.
+    async fn task_list_role(&self, user_id: Uuid, list_id: Uuid) -> StoreResult<Option<Role>>;
 
-    /// Deletes task `id` of `user_id` if it still has `expected_version`.
-    async fn task_delete(
+    /// Writes `task` (fields, list, version) over the stored row if that row still has
+    /// `expected_version` and `actor` may write in the list it is in and in `task`'s;
+    /// `false` otherwise.
+    async fn task_update(
         &self,
-        user_id: Uuid,
-        id: Uuid,
+        actor: Uuid,
+        task: &Task,
         expected_version: i64,
     ) -> StoreResult<bool>;
 
-    /// One page of the user's tasks (up to `limit + 1` rows, to tell whether more follow)
-    /// and the number of all matches.
-    async fn task_list(&self, user_id: Uuid, query: &ListQuery) -> StoreResult<(Vec<Task>, u64)>;
+    /// Deletes task `id` if it still has `expected_version` and `actor` may write in its
+    /// list.
+    async fn task_delete(&self, actor: Uuid, id: Uuid, expected_version: i64) -> StoreResult<bool>;
+
+    /// One page of the tasks of every list `user_id` sees, or of `query.list` alone (up
+    /// to `limit + 1` rows, to tell whether more follow), and the number of all matches;
+    /// `None` when `query.list` is a list the user does not see.
+    async fn task_list(&self, user_id: Uuid, query: &ListQuery) -> StoreResult<Option<TaskPage>>;
+}
+
+/// Up to `limit + 1` tasks of the list, and the number of all matches.
+pub type TaskPage = (Vec<Task>, u64);
+
+/// The ids of the lists a list request covers: those the user bound at `user` sees, or
+/// the one bound at `only` if they see it.
+pub(super) fn listed_lists_sql(user: &str, only: Option<&str>) -> String {
+    access::readable_ids(user, only)
+}
+
+/// The task bound at `id` with the role in its list of the user bound at `user`.
+pub(super) fn task_with_role_sql(columns: &str, user: &str, id: &str) -> String {
+    format!(
+        "SELECT {columns}, r.role FROM tasks t JOIN ({}) r ON r.list_id = t.list_id WHERE t.id = {id}",
+        access::roles(user)
+    )
+}
+
+/// The role of the user bound at `user` in the list bound at `list`.
+pub(super) fn list_role_sql(user: &str, list: &str) -> String {
+    format!(
+        "SELECT r.role FROM ({}) r WHERE r.list_id = {list}",
+        access::roles(user)
+    )
+}
+
+/// The condition that the user bound at `actor` may write in the list bound at (or the
+/// column) `list`.
+pub(super) fn may_write(actor: &str, list: &str) -> String {
+    format!("{list} IN ({})", access::writable(actor))
 }

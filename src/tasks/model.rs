@@ -197,8 +197,10 @@ impl Tags {
 pub struct Task {
     /// UUIDv7.
     pub id: Uuid,
-    /// Owner.
+    /// The user who created it.
     pub user_id: Uuid,
+    /// The list it is in (the creator's inbox, whose id is theirs, unless said).
+    pub list_id: Uuid,
     /// Title.
     pub title: String,
     /// Description, possibly empty.
@@ -255,6 +257,9 @@ pub struct TaskFields {
     pub tags: Tags,
     /// Completion, when given (PUT may set it; POST may create a done task).
     pub completed: Option<bool>,
+    /// The list: when given, POST creates the task there and PUT moves it there; else
+    /// POST uses the caller's inbox and PUT keeps the list.
+    pub list_id: Option<Uuid>,
 }
 
 /// A partial change: the body of `PATCH`. `Some(None)` clears a nullable field.
@@ -272,6 +277,8 @@ pub struct TaskPatch {
     pub tags: Option<Tags>,
     /// Done or not.
     pub completed: Option<bool>,
+    /// Move to this list.
+    pub list_id: Option<Uuid>,
 }
 
 #[cfg(test)]
@@ -318,9 +325,11 @@ mod tests {
     #[test]
     fn completing_sets_and_clears_completed_at() {
         let now = crate::timestamp::now();
+        let user_id = Uuid::now_v7();
         let mut t = Task {
             id: Uuid::now_v7(),
-            user_id: Uuid::now_v7(),
+            user_id,
+            list_id: user_id,
             title: "x".into(),
             description: String::new(),
             completed: false,

@@ -111,6 +111,8 @@ impl Cursor {
 /// A validated list query.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ListQuery {
+    /// Only the tasks of this list (else those of every list the caller sees).
+    pub list: Option<Uuid>,
     /// Completion filter.
     pub status: Status,
     /// Only this priority.
@@ -137,6 +139,9 @@ pub struct ListQuery {
 #[derive(Debug, Clone, Default, PartialEq, Eq, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ListParams {
+    /// Only the tasks of this list; without it, those of every list the caller sees.
+    #[param(value_type = Option<String>, format = Uuid)]
+    pub list: Option<String>,
     /// `all` (default), `pending` or `completed`.
     #[param(value_type = Option<Status>, example = "pending")]
     pub status: Option<String>,
@@ -172,6 +177,7 @@ impl ListParams {
         let mut p = Self::default();
         for (name, value) in url::form_urlencoded::parse(query.as_bytes()) {
             let slot = match name.as_ref() {
+                "list" => &mut p.list,
                 "status" => &mut p.status,
                 "priority" => &mut p.priority,
                 "tag" => &mut p.tag,
@@ -209,6 +215,15 @@ impl ListQuery {
                 errors.push(e);
             }
         };
+        if let Some(v) = given(&p.list) {
+            check(match Uuid::parse_str(v.trim()) {
+                Ok(id) => {
+                    q.list = Some(id);
+                    Ok(())
+                }
+                Err(_) => Err(FieldError::new("list", "must be the id of a list")),
+            });
+        }
         if let Some(v) = given(&p.status) {
             check(Status::parse(&v).map(|s| q.status = s));
         }

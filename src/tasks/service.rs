@@ -13,6 +13,7 @@ use uuid::Uuid;
 use super::model::{Task, TaskFields, TaskPatch};
 use super::query::{Cursor, ListQuery};
 use crate::error::{AppError, AppResult};
+use crate::lists::model::Role;
 use crate::precondition::Precondition;
 use crate::store::TaskStore;
 use crate::timestamp::now;
@@ -42,11 +43,23 @@ fn stale() -> AppError {
     )
 }
 
+fn read_only() -> AppError {
+    AppError::Forbidden(
+        "you may read this list's tasks but not change them: the list is shared with you as a viewer"
+            .into(),
+    )
+}
+
+fn no_list() -> AppError {
+    AppError::NotFound("there is no list with this id (`list_id`)".into())
+}
+
 fn busy() -> AppError {
     AppError::Conflict("the task is being changed by someone else right now; try again".into())
 }
 
-/// Every user's tasks, each user seeing only their own.
+/// Every user's tasks, each user seeing those of the lists they own or share, and
+/// changing those of the lists they own or edit.
 #[derive(Clone)]
 pub struct Tasks {
     store: Arc<dyn TaskStore>,
@@ -58,12 +71,28 @@ impl Tasks {
         Self { store }
     }
 
-    /// Creates a task for `user_id`.
+    /// Checks that `user_id` may put tasks into list `list_id`: `404` when they do not see
+    /// it (as for a list that does not exist), `403` when they only view it.
+    async fn may_write_in(&self, user_id: Uuid, list_id: Uuid) -> AppResult<()> {
+        match self.store.task_list_role(user_id, list_id).await? {
+            None => Err(no_list()),
+            Some(role) if !role.can_write_tasks() => Err(read_only()),
+            Some(_) => Ok(()),
+        }
+    }
+
+    /// Creates a task by `user_id`, in `fields.list_id` or else their inbox.
     pub async fn create(&self, user_id: Uuid, fields: TaskFields) -> AppResult<Task> {
+        // The inbox's id is its owner's: no lookup for the common case.
+        let list_id = fields.list_id.unwrap_or(user_id);
+        if list_id != user_id {
+            self.may_write_in(user_id, list_id).await?;
+        }
         let now = now();
         let mut task = Task {
             id: Uuid::now_v7(),
             user_id,
+            list_id,
             title: fields.title.as_str().to_owned(),
             description: fields.description.as_str().to_owned(),
             completed: false,
@@ -76,34 +105,47 @@ impl Tasks {
             version: 1,
         };
         task.set_completed(fields.completed.unwrap_or(false), now);
-        self.store.task_insert(&task).await?;
+        // The store checks the right again, in the insert (it may have just been taken).
+        if !self.store.task_insert(user_id, &task).await? {
+            return Err(no_list());
+        }
         Ok(task)
     }
 
-    /// One of the user's tasks.
+    /// One of the tasks `user_id` sees.
     pub async fn get(&self, user_id: Uuid, id: Uuid) -> AppResult<Task> {
+        Ok(self.with_role(user_id, id).await?.0)
+    }
+
+    /// A task `user_id` sees, with their role in its list.
+    async fn with_role(&self, user_id: Uuid, id: Uuid) -> AppResult<(Task, Role)> {
         self.store
             .task_get(user_id, id)
             .await?
             .ok_or_else(not_found)
     }
 
-    /// The user's task as it is now, if it meets `precondition` (`412` if not).
+    /// A task `user_id` may change, as it is now, if it meets `precondition`: `404` when
+    /// they do not see it, `403` when they only view it, `412` when it moved on.
     async fn current(
         &self,
         user_id: Uuid,
         id: Uuid,
         precondition: Option<&Precondition>,
     ) -> AppResult<Task> {
-        let task = self.get(user_id, id).await?;
+        let (task, role) = self.with_role(user_id, id).await?;
+        if !role.can_write_tasks() {
+            return Err(read_only());
+        }
         if precondition.is_some_and(|p| !p.holds(task.version)) {
             return Err(stale());
         }
         Ok(task)
     }
 
-    /// Applies `change` to the user's task under optimistic concurrency. `change` returns
+    /// Applies `change` to the task under optimistic concurrency. `change` returns
     /// whether it changed anything; an unchanged task is returned as it is, not rewritten.
+    /// A task that moves needs the right to write in its new list too.
     async fn modify(
         &self,
         user_id: Uuid,
@@ -118,12 +160,19 @@ impl Tasks {
             if !change(&mut next, now) {
                 return Ok(current);
             }
+            if next.list_id != current.list_id {
+                self.may_write_in(user_id, next.list_id).await?;
+            }
             next.updated_at = now;
             next.version = current.version + 1;
-            if self.store.task_update(&next, current.version).await? {
+            if self
+                .store
+                .task_update(user_id, &next, current.version)
+                .await?
+            {
                 return Ok(next);
             }
-            // Changed (or deleted) between our read and our write.
+            // Changed (or deleted, or access taken) between our read and our write.
             if precondition.is_some() {
                 return Err(stale());
             }
@@ -148,6 +197,9 @@ impl Tasks {
             t.tags = fields.tags.as_slice().to_vec();
             if let Some(c) = fields.completed {
                 t.set_completed(c, now);
+            }
+            if let Some(list_id) = fields.list_id {
+                t.list_id = list_id;
             }
             true
         })
@@ -184,6 +236,9 @@ impl Tasks {
             if let Some(c) = patch.completed {
                 t.set_completed(c, now);
             }
+            if let Some(list_id) = patch.list_id {
+                t.list_id = list_id;
+            }
             true
         })
         .await
@@ -205,7 +260,7 @@ impl Tasks {
         .await
     }
 
-    /// Deletes one of the user's tasks.
+    /// Deletes a task of a list the user may write in.
     pub async fn delete(
         &self,
         user_id: Uuid,
@@ -224,9 +279,12 @@ impl Tasks {
         Err(busy())
     }
 
-    /// One page of the user's tasks.
+    /// One page of the tasks of every list the user sees, or of `query.list`.
     pub async fn list(&self, user_id: Uuid, query: &ListQuery) -> AppResult<Page> {
-        let (mut tasks, total) = self.store.task_list(user_id, query).await?;
+        let (mut tasks, total) =
+            self.store.task_list(user_id, query).await?.ok_or_else(|| {
+                AppError::NotFound("there is no list with this id (`list`)".into())
+            })?;
         let limit = query.limit as usize;
         let next = if tasks.len() > limit {
             tasks.truncate(limit);

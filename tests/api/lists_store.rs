@@ -32,6 +32,7 @@ async fn task(store: &DynStore, user_id: Uuid, completed: bool) {
     let task = Task {
         id: Uuid::now_v7(),
         user_id,
+        list_id: user_id,
         title: "t".into(),
         description: String::new(),
         completed,
@@ -43,7 +44,7 @@ async fn task(store: &DynStore, user_id: Uuid, completed: bool) {
         completed_at: completed.then(now),
         version: 1,
     };
-    store.task_insert(&task).await.expect("task");
+    assert!(store.task_insert(user_id, &task).await.expect("task"));
 }
 
 fn new_list(owner_id: Uuid, name: &str, position: i64) -> NewList {

@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use taskward::lists::model::Role;
 use taskward::store::{
     DynStore, ImportBatch, ImportCounts, LinkOutcome, LinkedUser, NewSession, NewUser, Rotation,
     StoreError,
@@ -514,6 +515,7 @@ fn imported_task(user_id: Uuid, title: &str) -> Task {
     Task {
         id: Uuid::new_v4(),
         user_id,
+        list_id: user_id,
         title: title.into(),
         description: String::new(),
         completed: true,
@@ -564,10 +566,14 @@ async fn an_import_keeps_ids_and_a_second_run_writes_nothing(db: TestDb) {
     let task = &batch.tasks[0];
     assert_eq!(
         store.task_get(user.id, task.id).await.expect("q"),
-        Some(task.clone())
+        Some((task.clone(), Role::Owner))
     );
     let query = ListQuery::parse("tag=errands").expect("query");
-    let (page, total) = store.task_list(user.id, &query).await.expect("list");
+    let (page, total) = store
+        .task_list(user.id, &query)
+        .await
+        .expect("list")
+        .expect("visible");
     assert_eq!((page.len(), total), (2, 2), "tags are indexed for filters");
 }
 
@@ -619,7 +625,11 @@ async fn the_total_counts_every_match_on_every_page(db: TestDb) {
         ("q=nothing like it", 0),
     ] {
         let mut q = ListQuery::parse(query).expect("query");
-        let (page, total) = store.task_list(big.id, &q).await.expect("list");
+        let (page, total) = store
+            .task_list(big.id, &q)
+            .await
+            .expect("list")
+            .expect("visible");
         assert_eq!(total, expected, "{query}: first page");
         assert_eq!(
             page.len() as u64,
@@ -630,7 +640,11 @@ async fn the_total_counts_every_match_on_every_page(db: TestDb) {
             continue;
         };
         q.cursor = Some(Cursor::after(last, q.sort));
-        let (next, total) = store.task_list(big.id, &q).await.expect("next");
+        let (next, total) = store
+            .task_list(big.id, &q)
+            .await
+            .expect("next")
+            .expect("visible");
         assert_eq!(total, expected, "{query}: second page");
         assert!(!next.is_empty() && next[0].id != last.id, "{query}");
         // Past the last task: an empty page, and still the total.
@@ -641,16 +655,22 @@ async fn the_total_counts_every_match_on_every_page(db: TestDb) {
         let (oldest, _) = store
             .task_list(big.id, &oldest_first)
             .await
-            .expect("oldest");
+            .expect("oldest")
+            .expect("visible");
         let mut all = q.clone();
         all.cursor = oldest.first().map(|t| Cursor::after(t, q.sort));
-        let (past, total) = store.task_list(big.id, &all).await.expect("past");
+        let (past, total) = store
+            .task_list(big.id, &all)
+            .await
+            .expect("past")
+            .expect("visible");
         assert_eq!((past.len(), total), (0, expected), "{query}: past the end");
     }
     let (theirs, total) = store
         .task_list(other.id, &ListQuery::parse("").expect("q"))
         .await
-        .expect("other");
+        .expect("other")
+        .expect("visible");
     assert_eq!(
         (theirs.len(), total),
         (5, 5),

@@ -8,6 +8,7 @@ use time::OffsetDateTime;
 use time::macros::datetime;
 use uuid::Uuid;
 
+use taskward::lists::model::Role;
 use taskward::store::{NewUser, Store};
 use taskward::tasks::model::{Priority, Task};
 
@@ -50,6 +51,7 @@ fn tasks() -> Vec<Task> {
     let task = |n: u128, user_id, title: &str, completed, version| Task {
         id: Uuid::from_u128(0x0193_1111_0000_7000_8000_0000_0000_0000 + n),
         user_id,
+        list_id: user_id,
         title: title.into(),
         description: format!("about {title}"),
         completed,
@@ -204,7 +206,11 @@ async fn a_database_from_before_lists_keeps_every_task_and_puts_it_in_the_inbox(
     database_before_lists(&db).await;
     let store = db.open_store().await;
     for task in tasks() {
-        let stored = store.task_get(task.user_id, task.id).await.expect("read");
+        let stored = store
+            .task_get(task.user_id, task.id)
+            .await
+            .expect("read")
+            .map(|(task, _)| task);
         assert_eq!(
             stored.as_ref(),
             Some(&task),
@@ -280,11 +286,17 @@ async fn after_the_upgrade(store: &dyn Store) -> (Uuid, Uuid) {
     let mut task = tasks().remove(0);
     task.id = Uuid::now_v7();
     task.user_id = carol.id;
-    store.task_insert(&task).await.expect("a new task");
+    task.list_id = carol.id;
+    assert!(
+        store
+            .task_insert(carol.id, &task)
+            .await
+            .expect("a new task")
+    );
     let id = task.id;
     assert_eq!(
         store.task_get(carol.id, id).await.expect("read"),
-        Some(task)
+        Some((task, Role::Owner))
     );
     (id, carol.id)
 }

@@ -36,6 +36,11 @@ body! {
         /// Done or not: `POST` may create a done task; `PUT` keeps the completion when
         /// absent.
         completed: bool,
+        /// The list: `POST` creates the task there (`null` or absent: the caller's
+        /// inbox); `PUT` moves it there (`null` or absent: it stays). Needs editor rights
+        /// on the list (and on the task's list, to move it).
+        #[schema(nullable, format = Uuid)]
+        list_id: String,
     }
 }
 
@@ -60,6 +65,9 @@ body! {
         tags: Vec<String>,
         /// Done or not.
         completed: bool,
+        /// Move the task to this list (editor rights on both lists); `null` keeps it.
+        #[schema(nullable, format = Uuid)]
+        list_id: String,
     }
 }
 
@@ -81,6 +89,13 @@ struct Members {
     due_at: Option<Option<Option<OffsetDateTime>>>,
     tags: Option<Option<Tags>>,
     completed: Option<Option<bool>>,
+    list_id: Option<Option<Option<Uuid>>>,
+}
+
+fn list_id(raw: String) -> Result<Option<Uuid>, FieldError> {
+    Uuid::parse_str(raw.trim())
+        .map(Some)
+        .map_err(|_| FieldError::new("list_id", "must be the id of a list"))
 }
 
 fn tags(raw: Vec<String>) -> Result<Tags, FieldError> {
@@ -111,6 +126,7 @@ impl TaskChanges {
             }),
             tags: f.optional("tags", self.tags, Some(Tags::default()), tags),
             completed: f.optional("completed", self.completed, None, Ok),
+            list_id: f.optional("list_id", self.list_id, Some(None), list_id),
         }
     }
 
@@ -126,6 +142,7 @@ impl TaskChanges {
                 due_at: m.due_at?,
                 tags: m.tags?,
                 completed: m.completed?,
+                list_id: m.list_id?.flatten(),
             })
         })();
         f.finish(patch)
@@ -144,6 +161,7 @@ impl TaskInput {
             due_at: self.due_at,
             tags: self.tags,
             completed: self.completed,
+            list_id: self.list_id,
         }
         .members(&mut f);
         let fields = (|| {
@@ -154,6 +172,7 @@ impl TaskInput {
                 due_at: m.due_at?.flatten(),
                 tags: m.tags?.unwrap_or_default(),
                 completed: m.completed?,
+                list_id: m.list_id?.flatten(),
             })
         })();
         f.finish(fields)
@@ -163,13 +182,16 @@ impl TaskInput {
 /// A task as clients see it. Every response carrying one has its `ETag`.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(as = Task, example = json!({"id": "019ab8d2-7f10-7c3e-b2d4-5a6b7c8d9e0f",
-    "user_id": "019ab8d2-6c4e-7d1a-9a35-2f1e0c8b7a64", "title": "Buy milk", "description": "",
+    "user_id": "019ab8d2-6c4e-7d1a-9a35-2f1e0c8b7a64",
+    "list_id": "019ab8d2-6c4e-7d1a-9a35-2f1e0c8b7a64", "title": "Buy milk", "description": "",
     "completed": false, "priority": "high", "due_at": "2026-11-30T17:00:00Z", "tags": ["home"],
     "created_at": "2026-11-25T09:30:00Z", "updated_at": "2026-11-25T09:30:00Z", "completed_at": null}))]
 pub struct TaskView {
     id: Uuid,
     /// The user who created the task.
     user_id: Uuid,
+    /// The list the task is in.
+    list_id: Uuid,
     title: String,
     /// Possibly empty.
     description: String,
@@ -198,6 +220,7 @@ impl From<Task> for TaskView {
         Self {
             id: t.id,
             user_id: t.user_id,
+            list_id: t.list_id,
             title: t.title,
             description: t.description,
             completed: t.completed,

@@ -93,6 +93,8 @@ pub fn task(row: &RawRow) -> Result<Task, String> {
     Ok(Task {
         id,
         user_id,
+        // Imported tasks go into their owner's inbox, whose id is the owner's.
+        list_id: user_id,
         title: title.as_str().to_owned(),
         description: description.as_str().to_owned(),
         completed,

@@ -6,17 +6,33 @@ use sqlx::{AssertSqlSafe, PgConnection, Postgres, Row};
 use uuid::Uuid;
 
 use super::PgStore;
+use crate::lists::model::Role;
 use crate::store::list_sql::{self, Dialect, Param};
-use crate::store::{StoreError, StoreResult, TaskStore};
+use crate::store::tasks::{
+    TaskPage, list_role_sql, listed_lists_sql, may_write, task_with_role_sql,
+};
+use crate::store::{StoreResult, TaskStore};
 use crate::tasks::model::{Priority, Task};
 use crate::tasks::query::ListQuery;
 
-const TASK_COLUMNS: &str = "t.id, t.user_id, t.title, t.description, t.completed, t.priority, t.due_at, t.tags, t.created_at, t.updated_at, t.completed_at, t.version";
+const TASK_COLUMNS: &str = "t.id, t.user_id, t.list_id, t.title, t.description, t.completed, t.priority, t.due_at, t.tags, t.created_at, t.updated_at, t.completed_at, t.version";
+
+/// The list's columns: the task's, and the title key its branches are ordered by again.
+const LIST_COLUMNS: &str = "t.id, t.user_id, t.list_id, t.title, t.description, t.completed, t.priority, t.due_at, t.tags, t.created_at, t.updated_at, t.completed_at, t.version, t.title_lower";
+
+fn role_from_row(row: &PgRow) -> Result<Role, sqlx::Error> {
+    let role: String = row.try_get("role")?;
+    Role::from_name(&role).ok_or_else(|| sqlx::Error::ColumnDecode {
+        index: "role".into(),
+        source: format!("unknown role `{role}`").into(),
+    })
+}
 
 fn task_from_row(row: &PgRow) -> Result<Task, sqlx::Error> {
     Ok(Task {
         id: row.try_get("id")?,
         user_id: row.try_get("user_id")?,
+        list_id: row.try_get("list_id")?,
         title: row.try_get("title")?,
         description: row.try_get("description")?,
         completed: row.try_get("completed")?,
@@ -37,9 +53,9 @@ async fn write_tags(conn: &mut PgConnection, task: &Task) -> Result<(), sqlx::Er
         .await?;
     if !task.tags.is_empty() {
         sqlx::query(
-            "INSERT INTO task_tags (user_id, tag, task_id) SELECT $1, tag, $2 FROM UNNEST($3::text[]) AS tag",
+            "INSERT INTO task_tags (list_id, tag, task_id) SELECT $1, tag, $2 FROM UNNEST($3::text[]) AS tag",
         )
-        .bind(task.user_id)
+        .bind(task.list_id)
         .bind(task.id)
         .bind(&task.tags)
         .execute(&mut *conn)
@@ -62,19 +78,24 @@ fn bind_param<'q>(
     }
 }
 
-/// Inserts a task row and its tags unless a task with its id exists; `false` then.
-/// Shared by task creation and the import. The task goes into its creator's inbox, whose
-/// id is the creator's (lists in the API come with the next steps of issue 15).
+/// Inserts a task row and its tags unless a task with its id exists, or `actor` (when
+/// given) may not write in its list; `false` then. Shared by task creation (with the
+/// creator as `actor`) and the import (into the owner's inbox).
 pub(super) async fn insert_task_row(
     conn: &mut PgConnection,
     task: &Task,
+    actor: Option<Uuid>,
 ) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query(
+    let guard = match actor {
+        Some(_) => may_write("$16", "$15"),
+        None => "$16::uuid IS NULL".to_owned(),
+    };
+    let done = sqlx::query(AssertSqlSafe(format!(
         "INSERT INTO tasks (id, user_id, list_id, title, description, title_lower, description_lower,
                  completed, priority, due_at, tags, created_at, updated_at, completed_at, version)
-             VALUES ($1, $2, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
-             ON CONFLICT (id) DO NOTHING",
-    )
+             SELECT $1, $2, $15, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14 WHERE {guard}
+             ON CONFLICT (id) DO NOTHING"
+    )))
     .bind(task.id)
     .bind(task.user_id)
     .bind(&task.title)
@@ -89,6 +110,8 @@ pub(super) async fn insert_task_row(
     .bind(task.updated_at)
     .bind(task.completed_at)
     .bind(task.version)
+    .bind(task.list_id)
+    .bind(actor)
     .execute(&mut *conn)
     .await?;
     if done.rows_affected() == 0 {
@@ -100,23 +123,32 @@ pub(super) async fn insert_task_row(
 
 #[async_trait]
 impl TaskStore for PgStore {
-    async fn task_insert(&self, task: &Task) -> StoreResult<()> {
+    async fn task_insert(&self, actor: Uuid, task: &Task) -> StoreResult<bool> {
         let mut tx = self.pool.begin().await?;
-        if !insert_task_row(&mut tx, task).await? {
-            return Err(StoreError::Conflict("a task with this id already exists"));
+        if !insert_task_row(&mut tx, task, Some(actor)).await? {
+            return Ok(false);
         }
         tx.commit().await?;
-        Ok(())
+        Ok(true)
     }
 
-    async fn task_update(&self, task: &Task, expected_version: i64) -> StoreResult<bool> {
+    async fn task_update(
+        &self,
+        actor: Uuid,
+        task: &Task,
+        expected_version: i64,
+    ) -> StoreResult<bool> {
         let mut tx = self.pool.begin().await?;
-        let done = sqlx::query(
+        // Both lists checked in the statement: the one the task is in, and the one it
+        // goes to (the same unless it moves).
+        let done = sqlx::query(AssertSqlSafe(format!(
             "UPDATE tasks SET title = $1, description = $2, title_lower = $3, description_lower = $4,
                  completed = $5, priority = $6, due_at = $7, tags = $8, updated_at = $9,
-                 completed_at = $10, version = $11
-             WHERE id = $12 AND user_id = $13 AND version = $14",
-        )
+                 completed_at = $10, version = $11, list_id = $12
+             WHERE id = $13 AND version = $14 AND {} AND {}",
+            may_write("$15", "list_id"),
+            may_write("$15", "$12")
+        )))
         .bind(&task.title)
         .bind(&task.description)
         .bind(task.title.to_lowercase())
@@ -128,9 +160,10 @@ impl TaskStore for PgStore {
         .bind(task.updated_at)
         .bind(task.completed_at)
         .bind(task.version)
+        .bind(task.list_id)
         .bind(task.id)
-        .bind(task.user_id)
         .bind(expected_version)
+        .bind(actor)
         .execute(&mut *tx)
         .await?;
         if done.rows_affected() == 0 {
@@ -141,36 +174,66 @@ impl TaskStore for PgStore {
         Ok(true)
     }
 
-    async fn task_get(&self, user_id: Uuid, id: Uuid) -> StoreResult<Option<Task>> {
-        let row = sqlx::query(
-            "SELECT t.id, t.user_id, t.title, t.description, t.completed, t.priority, t.due_at, t.tags,
-                    t.created_at, t.updated_at, t.completed_at, t.version
-             FROM tasks t WHERE t.id = $1 AND t.user_id = $2",
-        )
-        .bind(id)
-        .bind(user_id)
-        .fetch_optional(&self.pool)
-        .await?;
-        Ok(row.as_ref().map(task_from_row).transpose()?)
+    async fn task_get(&self, user_id: Uuid, id: Uuid) -> StoreResult<Option<(Task, Role)>> {
+        let row = sqlx::query(AssertSqlSafe(task_with_role_sql(TASK_COLUMNS, "$1", "$2")))
+            .bind(user_id)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row
+            .as_ref()
+            .map(|r| Ok::<_, sqlx::Error>((task_from_row(r)?, role_from_row(r)?)))
+            .transpose()?)
     }
 
-    async fn task_delete(
-        &self,
-        user_id: Uuid,
-        id: Uuid,
-        expected_version: i64,
-    ) -> StoreResult<bool> {
-        let done = sqlx::query("DELETE FROM tasks WHERE id = $1 AND user_id = $2 AND version = $3")
-            .bind(id)
+    async fn task_list_role(&self, user_id: Uuid, list_id: Uuid) -> StoreResult<Option<Role>> {
+        let row = sqlx::query(AssertSqlSafe(list_role_sql("$1", "$2")))
             .bind(user_id)
-            .bind(expected_version)
-            .execute(&self.pool)
+            .bind(list_id)
+            .fetch_optional(&self.pool)
             .await?;
+        Ok(row.as_ref().map(role_from_row).transpose()?)
+    }
+
+    async fn task_delete(&self, actor: Uuid, id: Uuid, expected_version: i64) -> StoreResult<bool> {
+        let done = sqlx::query(AssertSqlSafe(format!(
+            "DELETE FROM tasks WHERE id = $1 AND version = $2 AND {}",
+            may_write("$3", "list_id")
+        )))
+        .bind(id)
+        .bind(expected_version)
+        .bind(actor)
+        .execute(&self.pool)
+        .await?;
         Ok(done.rows_affected() > 0)
     }
 
-    async fn task_list(&self, user_id: Uuid, q: &ListQuery) -> StoreResult<(Vec<Task>, u64)> {
-        let sql = list_sql::build(Dialect::Postgres, TASK_COLUMNS, user_id, q);
+    async fn task_list(&self, user_id: Uuid, q: &ListQuery) -> StoreResult<Option<TaskPage>> {
+        // One snapshot for the lists, the page and the total.
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            .execute(&mut *tx)
+            .await?;
+        let lists: Vec<Uuid> = match q.list {
+            None => {
+                sqlx::query_scalar(AssertSqlSafe(listed_lists_sql("$1", None)))
+                    .bind(user_id)
+                    .fetch_all(&mut *tx)
+                    .await?
+            }
+            Some(only) => {
+                sqlx::query_scalar(AssertSqlSafe(listed_lists_sql("$1", Some("$2"))))
+                    .bind(user_id)
+                    .bind(only)
+                    .fetch_all(&mut *tx)
+                    .await?
+            }
+        };
+        if lists.is_empty() {
+            tx.commit().await?;
+            return Ok(q.list.is_none().then(|| (Vec::new(), 0)));
+        }
+        let sql = list_sql::build(Dialect::Postgres, LIST_COLUMNS, &lists, q);
         let mut page = sqlx::query(AssertSqlSafe(sql.page()));
         for p in &sql.page_params {
             page = bind_param(page, p);
@@ -179,11 +242,6 @@ impl TaskStore for PgStore {
         for p in sql.count_params() {
             count = bind_param(count, p);
         }
-        // One snapshot for the page and the total.
-        let mut tx = self.pool.begin().await?;
-        sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-            .execute(&mut *tx)
-            .await?;
         let rows = page.fetch_all(&mut *tx).await?;
         let total: i64 = count.fetch_one(&mut *tx).await?.try_get(0)?;
         tx.commit().await?;
@@ -191,6 +249,6 @@ impl TaskStore for PgStore {
             .iter()
             .map(task_from_row)
             .collect::<Result<Vec<_>, _>>()?;
-        Ok((tasks, u64::try_from(total).unwrap_or(0)))
+        Ok(Some((tasks, u64::try_from(total).unwrap_or(0))))
     }
 }

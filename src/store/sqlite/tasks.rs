@@ -6,34 +6,56 @@ use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
 use uuid::Uuid;
 
 use super::SqliteStore;
+use crate::lists::model::Role;
 use crate::store::list_sql::{self, Dialect, Param};
-use crate::store::{StoreError, StoreResult, TaskStore};
+use crate::store::tasks::{
+    TaskPage, list_role_sql, listed_lists_sql, may_write, task_with_role_sql,
+};
+use crate::store::{StoreResult, TaskStore};
 use crate::tasks::model::{Priority, Task};
 use crate::tasks::query::ListQuery;
 use crate::timestamp::{from_micros, to_micros};
 
-const TASK_COLUMNS: &str = "t.id, t.user_id, t.title, t.description, t.completed, t.priority, t.due_at, t.tags, t.created_at, t.updated_at, t.completed_at, t.version";
+const TASK_COLUMNS: &str = "t.id, t.user_id, t.list_id, t.title, t.description, t.completed, t.priority, t.due_at, t.tags, t.created_at, t.updated_at, t.completed_at, t.version";
 
-/// Where `page_with_total` puts the total: after the task columns.
-const TOTAL_COLUMN: usize = 12;
+/// The list's columns: the task's, and the title key its branches are ordered by again.
+const LIST_COLUMNS: &str = "t.id, t.user_id, t.list_id, t.title, t.description, t.completed, t.priority, t.due_at, t.tags, t.created_at, t.updated_at, t.completed_at, t.version, t.title_lower";
+
+/// Where `page_with_total` puts the total: after the list's columns.
+const TOTAL_COLUMN: usize = 14;
+
+/// Where a task with its role has the role: after the task columns.
+const ROLE_COLUMN: usize = 13;
 
 fn task_from_row(row: &Row<'_>) -> rusqlite::Result<Task> {
-    let tags: String = row.get(7)?;
+    let tags: String = row.get(8)?;
     Ok(Task {
         id: row.get(0)?,
         user_id: row.get(1)?,
-        title: row.get(2)?,
-        description: row.get(3)?,
-        completed: row.get(4)?,
-        priority: Priority::from_rank(row.get(5)?),
-        due_at: row.get::<_, Option<i64>>(6)?.map(from_micros),
+        list_id: row.get(2)?,
+        title: row.get(3)?,
+        description: row.get(4)?,
+        completed: row.get(5)?,
+        priority: Priority::from_rank(row.get(6)?),
+        due_at: row.get::<_, Option<i64>>(7)?.map(from_micros),
         tags: serde_json::from_str(&tags).map_err(|e| {
-            rusqlite::Error::FromSqlConversionFailure(7, rusqlite::types::Type::Text, Box::new(e))
+            rusqlite::Error::FromSqlConversionFailure(8, rusqlite::types::Type::Text, Box::new(e))
         })?,
-        created_at: from_micros(row.get(8)?),
-        updated_at: from_micros(row.get(9)?),
-        completed_at: row.get::<_, Option<i64>>(10)?.map(from_micros),
-        version: row.get(11)?,
+        created_at: from_micros(row.get(9)?),
+        updated_at: from_micros(row.get(10)?),
+        completed_at: row.get::<_, Option<i64>>(11)?.map(from_micros),
+        version: row.get(12)?,
+    })
+}
+
+fn role_from_row(row: &Row<'_>, i: usize) -> rusqlite::Result<Role> {
+    let role: String = row.get(i)?;
+    Role::from_name(&role).ok_or_else(|| {
+        rusqlite::Error::FromSqlConversionFailure(
+            i,
+            rusqlite::types::Type::Text,
+            format!("unknown role `{role}`").into(),
+        )
     })
 }
 
@@ -47,9 +69,9 @@ fn insert_tags(conn: &Connection, task: &Task) -> rusqlite::Result<()> {
         return Ok(());
     }
     let mut stmt =
-        conn.prepare_cached("INSERT INTO task_tags (user_id, tag, task_id) VALUES (?1, ?2, ?3)")?;
+        conn.prepare_cached("INSERT INTO task_tags (list_id, tag, task_id) VALUES (?1, ?2, ?3)")?;
     for tag in &task.tags {
-        stmt.execute(params![task.user_id, tag, task.id])?;
+        stmt.execute(params![task.list_id, tag, task.id])?;
     }
     Ok(())
 }
@@ -65,14 +87,14 @@ fn value(p: &Param) -> Value {
 }
 
 /// Inserts a task row and its tags unless a task with its id exists; `false` then.
-/// Shared by task creation and the import. The task goes into its creator's inbox, whose
-/// id is the creator's (lists in the API come with the next steps of issue 15).
+/// Shared by task creation (whose caller checks the right to write in the list, in the
+/// same transaction) and the import (into the owner's inbox).
 pub(super) fn insert_task_row(conn: &Connection, task: &Task) -> rusqlite::Result<bool> {
     let done = conn
         .prepare_cached(
             "INSERT INTO tasks (id, user_id, list_id, title, description, title_lower, description_lower,
                  completed, priority, due_at, tags, created_at, updated_at, completed_at, version)
-             VALUES (?1, ?2, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
+             VALUES (?1, ?2, ?15, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
              ON CONFLICT (id) DO NOTHING",
         )?
         .execute(params![
@@ -90,6 +112,7 @@ pub(super) fn insert_task_row(conn: &Connection, task: &Task) -> rusqlite::Resul
             to_micros(task.updated_at),
             task.completed_at.map(to_micros),
             task.version,
+            task.list_id,
         ])?;
     if done == 0 {
         return Ok(false);
@@ -98,46 +121,64 @@ pub(super) fn insert_task_row(conn: &Connection, task: &Task) -> rusqlite::Resul
     Ok(true)
 }
 
+/// Whether the user `actor` may write in list `list`.
+fn can_write(conn: &Connection, actor: Uuid, list: Uuid) -> rusqlite::Result<bool> {
+    conn.prepare_cached(&format!("SELECT {}", may_write("?1", "?2")))?
+        .query_row(params![actor, list], |r| r.get(0))
+}
+
 #[async_trait]
 impl TaskStore for SqliteStore {
-    async fn task_insert(&self, task: &Task) -> StoreResult<()> {
+    async fn task_insert(&self, actor: Uuid, task: &Task) -> StoreResult<bool> {
         let task = task.clone();
         self.writer
             .run(move |c| {
+                // The check and the insert in one savepoint of the single writer.
                 let tx = c.savepoint()?;
-                if !insert_task_row(&tx, &task)? {
-                    return Err(StoreError::Conflict("a task with this id already exists"));
+                if !can_write(&tx, actor, task.list_id)? || !insert_task_row(&tx, &task)? {
+                    return Ok(false);
                 }
                 tx.commit()?;
-                Ok(())
+                Ok(true)
             })
             .await
     }
 
-    async fn task_update(&self, task: &Task, expected_version: i64) -> StoreResult<bool> {
+    async fn task_update(
+        &self,
+        actor: Uuid,
+        task: &Task,
+        expected_version: i64,
+    ) -> StoreResult<bool> {
         let task = task.clone();
         self.writer
             .run(move |c| {
                 let tx = c.savepoint()?;
                 let tags = tags_json(&task);
-                // The stored tags, read in the same transaction: the tag index is rewritten
-                // only when they change (a toggle or a title edit leaves it alone).
-                let old_tags: Option<String> = tx
-                    .prepare_cached(
-                        "SELECT tags FROM tasks WHERE id = ?1 AND user_id = ?2 AND version = ?3",
-                    )?
-                    .query_row(params![task.id, task.user_id, expected_version], |r| {
-                        r.get(0)
+                // The stored list and tags, read in the same transaction, where the actor
+                // may write: the tag index is rewritten only when they change (a toggle or
+                // a title edit leaves it alone).
+                let old: Option<(Uuid, String)> = tx
+                    .prepare_cached(&format!(
+                        "SELECT list_id, tags FROM tasks WHERE id = ?1 AND version = ?2 AND {}",
+                        may_write("?3", "list_id")
+                    ))?
+                    .query_row(params![task.id, expected_version, actor], |r| {
+                        Ok((r.get(0)?, r.get(1)?))
                     })
                     .optional()?;
-                let Some(old_tags) = old_tags else {
+                let Some((old_list, old_tags)) = old else {
                     return Ok(false);
                 };
+                if old_list != task.list_id && !can_write(&tx, actor, task.list_id)? {
+                    return Ok(false);
+                }
                 tx.prepare_cached(
                     "UPDATE tasks SET title = ?1, description = ?2, title_lower = ?3,
                          description_lower = ?4, completed = ?5, priority = ?6, due_at = ?7,
-                         tags = ?8, updated_at = ?9, completed_at = ?10, version = ?11
-                     WHERE id = ?12 AND user_id = ?13",
+                         tags = ?8, updated_at = ?9, completed_at = ?10, version = ?11,
+                         list_id = ?12
+                     WHERE id = ?13",
                 )?
                 .execute(params![
                     task.title,
@@ -151,10 +192,10 @@ impl TaskStore for SqliteStore {
                     to_micros(task.updated_at),
                     task.completed_at.map(to_micros),
                     task.version,
+                    task.list_id,
                     task.id,
-                    task.user_id,
                 ])?;
-                if old_tags != tags {
+                if old_tags != tags || old_list != task.list_id {
                     tx.prepare_cached("DELETE FROM task_tags WHERE task_id = ?1")?
                         .execute([task.id])?;
                     insert_tags(&tx, &task)?;
@@ -165,42 +206,62 @@ impl TaskStore for SqliteStore {
             .await
     }
 
-    async fn task_get(&self, user_id: Uuid, id: Uuid) -> StoreResult<Option<Task>> {
+    async fn task_get(&self, user_id: Uuid, id: Uuid) -> StoreResult<Option<(Task, Role)>> {
         self.reader
             .read(move |c| {
-                let sql = format!(
-                    "SELECT {TASK_COLUMNS} FROM tasks t WHERE t.id = ?1 AND t.user_id = ?2"
-                );
+                let sql = task_with_role_sql(TASK_COLUMNS, "?1", "?2");
                 Ok(c.prepare_cached(&sql)?
-                    .query_row(params![id, user_id], task_from_row)
+                    .query_row(params![user_id, id], |r| {
+                        Ok((task_from_row(r)?, role_from_row(r, ROLE_COLUMN)?))
+                    })
                     .optional()?)
             })
             .await
     }
 
-    async fn task_delete(
-        &self,
-        user_id: Uuid,
-        id: Uuid,
-        expected_version: i64,
-    ) -> StoreResult<bool> {
+    async fn task_list_role(&self, user_id: Uuid, list_id: Uuid) -> StoreResult<Option<Role>> {
+        self.reader
+            .read(move |c| {
+                Ok(c.prepare_cached(&list_role_sql("?1", "?2"))?
+                    .query_row(params![user_id, list_id], |r| role_from_row(r, 0))
+                    .optional()?)
+            })
+            .await
+    }
+
+    async fn task_delete(&self, actor: Uuid, id: Uuid, expected_version: i64) -> StoreResult<bool> {
         self.writer
             .run(move |c| {
+                let sql = format!(
+                    "DELETE FROM tasks WHERE id = ?1 AND version = ?2 AND {}",
+                    may_write("?3", "list_id")
+                );
                 let done = c
-                    .prepare_cached(
-                        "DELETE FROM tasks WHERE id = ?1 AND user_id = ?2 AND version = ?3",
-                    )?
-                    .execute(params![id, user_id, expected_version])?;
+                    .prepare_cached(&sql)?
+                    .execute(params![id, expected_version, actor])?;
                 Ok(done > 0)
             })
             .await
     }
 
-    async fn task_list(&self, user_id: Uuid, q: &ListQuery) -> StoreResult<(Vec<Task>, u64)> {
-        let sql = list_sql::build(Dialect::Sqlite, TASK_COLUMNS, user_id, q);
-        let first_page = q.cursor.is_none();
+    async fn task_list(&self, user_id: Uuid, q: &ListQuery) -> StoreResult<Option<TaskPage>> {
+        let q = q.clone();
         self.reader
             .read(move |c| {
+                let lists: Vec<Uuid> = match q.list {
+                    None => c
+                        .prepare_cached(&listed_lists_sql("?1", None))?
+                        .query_map([user_id], |r| r.get(0))?
+                        .collect::<rusqlite::Result<_>>()?,
+                    Some(only) => c
+                        .prepare_cached(&listed_lists_sql("?1", Some("?2")))?
+                        .query_map(params![user_id, only], |r| r.get(0))?
+                        .collect::<rusqlite::Result<_>>()?,
+                };
+                if lists.is_empty() {
+                    return Ok(q.list.is_none().then(|| (Vec::new(), 0)));
+                }
+                let sql = list_sql::build(Dialect::Sqlite, LIST_COLUMNS, &lists, &q);
                 // One statement, one snapshot: the page and the total agree.
                 let mut total = None;
                 let tasks = c
@@ -214,13 +275,13 @@ impl TaskStore for SqliteStore {
                     Some(n) => n,
                     // No rows: nothing matches, or the cursor is past the end, when the
                     // total takes a statement of its own.
-                    None if first_page => 0,
+                    None if q.cursor.is_none() => 0,
                     None => c.prepare_cached(&sql.count())?.query_row(
                         params_from_iter(sql.count_params().iter().map(value)),
                         |r| r.get(0),
                     )?,
                 };
-                Ok((tasks, u64::try_from(total).unwrap_or(0)))
+                Ok(Some((tasks, u64::try_from(total).unwrap_or(0))))
             })
             .await
     }

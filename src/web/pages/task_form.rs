@@ -91,6 +91,7 @@ impl TaskForm {
                     due_at,
                     tags,
                     completed: None,
+                    list_id: None,
                 })
             }
             _ => Err(errors),

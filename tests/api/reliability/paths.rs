@@ -144,9 +144,13 @@ async fn malformed_path_parameters_on_every_route_are_404_and_change_nothing(db:
                         template,
                         &bad[..bad.len().min(40)]
                     );
-                    // The contract answers another user's (decodable) id with 403.
+                    // The contract answers another user's (decodable) id with 403; sharing
+                    // with what decodes but is not an email is an invalid request (422),
+                    // while removing it names no member (404).
                     let allowed: &[u16] = if *param == "user_id" {
                         &[403, 404]
+                    } else if *param == "email" && *method == Method::PUT {
+                        &[404, 422]
                     } else {
                         &[404]
                     };
