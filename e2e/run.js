@@ -7,6 +7,7 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
 const { chromium } = require('playwright-core');
+const { sharing } = require('./lists');
 
 const BASE = process.env.BASE_URL;
 const SHOTS = process.env.SCREENSHOT_DIR || '';
@@ -365,6 +366,7 @@ const scenarios = {
   nojs: (b) => mainFlow(b, { js: false }),
   everywhere,
   expiry,
+  sharing: (b) => sharing(b, { open, signUp, addTask, task, titles, pathOf, shot }),
 };
 
 // A hung browser must not hang `cargo test`.

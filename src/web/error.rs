@@ -84,6 +84,7 @@ impl IntoResponse for WebError {
                     "Something went wrong on our side; it has been logged. Please try again.",
                 )
             }
+            AppError::Forbidden(why) => page(status, "Not allowed", &capitalise(&why)),
             other => {
                 let title = status.canonical_reason().unwrap_or("Error").to_owned();
                 page(status, &title, &capitalise(&other.to_string()))

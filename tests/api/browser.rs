@@ -114,6 +114,17 @@ async fn the_whole_flow_works_with_javascript_turned_off() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_people_share_a_list_in_two_browser_sessions() {
+    if !browser_available() {
+        return;
+    }
+    let _one = ONE_BROWSER.lock().await;
+    let app = TestApp::spawn(TestDb::sqlite()).await;
+    run_scenario(&app, "sharing", &screenshots()).await;
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn signing_out_everywhere_ends_the_session_in_another_browser() {
     if !browser_available() {
         return;

@@ -2,6 +2,7 @@
 
 mod account;
 mod auth;
+mod lists;
 mod task_form;
 mod tasks;
 
@@ -15,6 +16,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .merge(auth::router())
         .merge(tasks::router())
+        .merge(lists::router())
         .merge(account::router())
 }
 

@@ -5,6 +5,7 @@ use serde::Deserialize;
 use time::format_description::BorrowedFormatItem;
 use time::macros::format_description;
 use time::{Date, OffsetDateTime, Time};
+use uuid::Uuid;
 
 use crate::tasks::model::{Description, Priority, Tags, Task, TaskFields, TaskTitle};
 use crate::web::forms::Errors;
@@ -27,6 +28,9 @@ pub struct TaskForm {
     /// The list's query string, to come back to the same filters and page.
     #[serde(default)]
     pub back: String,
+    /// The list a new task goes into (empty: the inbox, or where it is, when editing).
+    #[serde(default)]
+    pub list_id: String,
 }
 
 impl TaskForm {
@@ -41,6 +45,7 @@ impl TaskForm {
                 .unwrap_or_default(),
             tags: task.tags.join(", "),
             back,
+            list_id: String::new(),
         }
     }
 
@@ -82,18 +87,30 @@ impl TaskForm {
             .map(str::to_owned)
             .collect();
         let tags = Tags::parse(&raw_tags).map_err(|e| errors.0.push(e)).ok();
-        match (title, description, priority, due, tags) {
-            (Some(title), Some(description), Some(priority), Some(due_at), Some(tags)) => {
-                Ok(TaskFields {
-                    title,
-                    description,
-                    priority,
-                    due_at,
-                    tags,
-                    completed: None,
-                    list_id: None,
-                })
-            }
+        let list_id = match self.list_id.trim() {
+            "" => Some(None),
+            raw => Uuid::parse_str(raw)
+                .map(Some)
+                .map_err(|_| errors.add("list_id", "must be one of your lists"))
+                .ok(),
+        };
+        match (title, description, priority, due, tags, list_id) {
+            (
+                Some(title),
+                Some(description),
+                Some(priority),
+                Some(due_at),
+                Some(tags),
+                Some(list_id),
+            ) => Ok(TaskFields {
+                title,
+                description,
+                priority,
+                due_at,
+                tags,
+                completed: None,
+                list_id,
+            }),
             _ => Err(errors),
         }
     }

@@ -19,6 +19,7 @@ use super::task_form::{Opt, TaskForm, options};
 use super::{Chrome, param};
 use crate::error::AppError;
 use crate::http::path;
+use crate::lists::model::{List, Role};
 use crate::state::AppState;
 use crate::tasks::model::Task;
 use crate::tasks::query::ListQuery;
@@ -94,6 +95,8 @@ const SORTS: &[(&str, &str)] = &[
 /// The filter form's values, as typed.
 #[derive(Default)]
 struct Filters {
+    /// The list shown (empty: every list); the page's scope rather than a filter.
+    list: String,
     status: String,
     priority: String,
     tag: String,
@@ -105,11 +108,22 @@ impl Filters {
     fn from_query(query: Option<&str>) -> Self {
         let get = |name| param(query, name).unwrap_or_default();
         Self {
+            list: get("list"),
             status: get("status"),
             priority: get("priority"),
             tag: get("tag"),
             q: get("q"),
             sort: get("sort"),
+        }
+    }
+
+    /// Where "Clear" leads: the same list, unfiltered.
+    fn cleared(&self) -> String {
+        if self.list.is_empty() {
+            "/tasks".to_owned()
+        } else {
+            let list: String = url::form_urlencoded::byte_serialize(self.list.as_bytes()).collect();
+            format!("/tasks?list={list}")
         }
     }
 
@@ -124,6 +138,7 @@ impl Filters {
     fn query(&self) -> String {
         let mut out = url::form_urlencoded::Serializer::new(String::new());
         for (k, v) in [
+            ("list", &self.list),
             ("status", &self.status),
             ("priority", &self.priority),
             ("tag", &self.tag),
@@ -155,6 +170,14 @@ struct TasksPage {
     form: TaskForm,
     errors: Errors,
     back: String,
+    /// The lists of the sidebar (not archived).
+    sidebar: Vec<List>,
+    /// The list shown, when one is.
+    current: Option<List>,
+    /// Who else the shown list is shared with.
+    shared_with: Vec<String>,
+    /// Pending tasks across the sidebar's lists.
+    all_pending: u64,
 }
 
 /// Where the list with `back`'s filters lives. `back` came from our own query string;
@@ -197,6 +220,24 @@ async fn render_list(
         }
     };
     let page = state.tasks.list(signed_in.user.id, &list_query).await?;
+    // The sidebar; listing the lists also turns shares made to this email active.
+    let lists = state.lists.all(signed_in.user.id).await?;
+    let current = list_query
+        .list
+        .and_then(|id| lists.iter().find(|l| l.id == id).cloned());
+    let shared_with = match &current {
+        Some(list) => state
+            .lists
+            .members(signed_in.user.id, list.id)
+            .await?
+            .into_iter()
+            .filter(|m| m.user_id != Some(signed_in.user.id))
+            .map(|m| m.email)
+            .collect(),
+        None => Vec::new(),
+    };
+    let all_pending = lists.iter().map(|l| l.pending_count).sum();
+    let sidebar = lists.into_iter().filter(|l| !l.archived).collect();
     let now = OffsetDateTime::now_utc();
     let base = filters.query();
     let sep = if base.is_empty() { "" } else { "&" };
@@ -243,6 +284,10 @@ async fn render_list(
         back: wanted,
         form,
         errors,
+        sidebar,
+        current,
+        shared_with,
+        all_pending,
     })
 }
 

@@ -64,6 +64,11 @@ fn web_routes() -> Vec<(String, Vec<Method>)> {
         ("/tasks/{id}".into(), vec![Method::POST]),
         ("/tasks/{id}/toggle".into(), vec![Method::POST]),
         ("/tasks/{id}/delete".into(), vec![Method::GET, Method::POST]),
+        ("/lists/{id}".into(), vec![Method::GET, Method::POST]),
+        ("/lists/{id}/archive".into(), vec![Method::POST]),
+        ("/lists/{id}/delete".into(), vec![Method::GET, Method::POST]),
+        ("/lists/{id}/members".into(), vec![Method::POST]),
+        ("/lists/{id}/members/remove".into(), vec![Method::POST]),
     ]
 }
 
