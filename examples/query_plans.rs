@@ -221,8 +221,8 @@ fn bind_pg<'q>(
 }
 
 /// Tasks spread over two years of creation times, a third with a due date, a quarter
-/// done, priorities mixed, one in ten tagged `home`, one in fifty mentioning milk; task
-/// `i` in list `i % lists.len()`, the first list being the inbox.
+/// done, priorities mixed; task `i` in list `i % lists.len()`, the first list being the
+/// inbox, and in each list one in ten tagged `home` and one in fifty mentioning milk.
 async fn seed_sqlite(
     pool: &sqlx::SqlitePool,
     user: Uuid,
@@ -240,11 +240,11 @@ async fn seed_sqlite(
             "WITH RECURSIVE s(i) AS (SELECT ?3 UNION ALL SELECT i + ?4 FROM s WHERE i + ?4 < ?2)
              INSERT INTO tasks (id, user_id, list_id, title, description, title_lower, description_lower, completed, completed_at,
                                 priority, due_at, tags, created_at, updated_at, version)
-             SELECT randomblob(16), ?1, ?5, printf('Task %06d', i), CASE WHEN i % 50 = 0 THEN 'buy milk' ELSE 'something' END,
-                    printf('task %06d', i), CASE WHEN i % 50 = 0 THEN 'buy milk' ELSE 'something' END,
+             SELECT randomblob(16), ?1, ?5, printf('Task %06d', i), CASE WHEN (i / ?4) % 50 = 0 THEN 'buy milk' ELSE 'something' END,
+                    printf('task %06d', i), CASE WHEN (i / ?4) % 50 = 0 THEN 'buy milk' ELSE 'something' END,
                     i % 4 = 0, CASE WHEN i % 4 = 0 THEN 1750000000000000 + i * 600000000 END, 1 + i % 3,
                     CASE WHEN i % 3 = 0 THEN 1760000000000000 + i * 3600000000 END,
-                    CASE WHEN i % 10 = 0 THEN '[\"home\"]' ELSE '[]' END,
+                    CASE WHEN (i / ?4) % 10 = 0 THEN '[\"home\"]' ELSE '[]' END,
                     1740000000000000 + i * 600000000, 1740000000000000 + i * 600000000, 1
              FROM s",
         ).bind(user).bind(n).bind(j).bind(k).bind(list).execute(&mut *tx).await?;
@@ -271,11 +271,11 @@ async fn seed_pg(
             "INSERT INTO tasks (id, user_id, list_id, title, description, title_lower, description_lower, completed, completed_at,
                                 priority, due_at, tags, created_at, updated_at, version)
              SELECT gen_random_uuid(), $1, $5, format('Task %s', lpad(i::text, 6, '0')),
-                    CASE WHEN i % 50 = 0 THEN 'buy milk' ELSE 'something' END,
-                    format('task %s', lpad(i::text, 6, '0')), CASE WHEN i % 50 = 0 THEN 'buy milk' ELSE 'something' END,
+                    CASE WHEN (i / $4) % 50 = 0 THEN 'buy milk' ELSE 'something' END,
+                    format('task %s', lpad(i::text, 6, '0')), CASE WHEN (i / $4) % 50 = 0 THEN 'buy milk' ELSE 'something' END,
                     i % 4 = 0, CASE WHEN i % 4 = 0 THEN timestamptz '2025-06-15' + i * interval '10 min' END, 1 + i % 3,
                     CASE WHEN i % 3 = 0 THEN timestamptz '2025-10-09' + i * interval '1 hour' END,
-                    CASE WHEN i % 10 = 0 THEN ARRAY['home'] ELSE ARRAY[]::text[] END,
+                    CASE WHEN (i / $4) % 10 = 0 THEN ARRAY['home'] ELSE ARRAY[]::text[] END,
                     timestamptz '2025-02-19' + i * interval '10 min', timestamptz '2025-02-19' + i * interval '10 min', 1
              FROM generate_series($3, $2 - 1, $4) AS i",
         ).bind(user).bind(n).bind(j).bind(k).bind(list).execute(&mut *tx).await?;
