@@ -244,6 +244,18 @@ async fn import_and_check(from: &str, ada_id: &str) {
     assert_eq!(milk[0]["due_at"], "2026-12-01T08:00:00Z");
     assert_eq!(milk[0]["priority"], "high");
     assert_eq!(milk[0]["tags"], json!(["home", "errands"]));
+    // Imported tasks are in their owner's inbox, which the account has like any other.
+    assert_eq!(milk[0]["list_id"], ada_id);
+    let lists: Value = app
+        .get_as("/api/lists", &ada.access)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(lists.as_array().map(Vec::len), Some(1), "{lists}");
+    assert_eq!(lists[0]["is_inbox"], true);
+    assert_eq!(lists[0]["id"], ada_id);
+    assert_eq!(lists[0]["pending_count"], 2, "{lists}");
 
     let db = app.stop().await;
     let second = import(from, &db.url, &[]);
