@@ -245,11 +245,19 @@ async function mainFlow(browser, { js }) {
   await page.getByRole('link', { name: 'Account' }).click();
   await page.getByRole('heading', { name: 'Your account' }).waitFor();
   await shot(page, 'account');
+  assert.equal(await page.getByLabel('Time zone', { exact: true }).inputValue(), 'UTC');
+  // An unknown zone is refused inline, keeping both fields as typed.
   await page.getByLabel('Display name').fill('Ada Lovelace');
-  await page.getByRole('button', { name: 'Save name' }).click();
-  await page.waitForURL('**/account');
-  assert.equal(await page.locator('.notice').textContent(), 'Your name has been changed.');
+  await page.getByLabel('Time zone', { exact: true }).fill('Mars/Olympus');
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  await page.locator('#timezone-error').waitFor();
   assert.equal(await page.getByLabel('Display name').inputValue(), 'Ada Lovelace');
+  await page.getByLabel('Time zone', { exact: true }).fill('europe/berlin');
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  await page.waitForURL('**/account');
+  assert.equal(await page.locator('.notice').textContent(), 'Your name and time zone have been saved.');
+  assert.equal(await page.getByLabel('Display name').inputValue(), 'Ada Lovelace');
+  assert.equal(await page.getByLabel('Time zone', { exact: true }).inputValue(), 'Europe/Berlin');
   await page.getByLabel('Current password').fill('wrong password');
   await page.getByLabel('New password').fill('a brand new secret');
   await page.getByRole('button', { name: 'Change password' }).click();

@@ -28,6 +28,7 @@ pub mod timestamp;
 pub mod tls;
 pub mod tools;
 pub mod web;
+pub mod zone;
 
 pub use app::{app, bind, run};
 pub use state::{AppState, StartupError};

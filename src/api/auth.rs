@@ -14,13 +14,14 @@ use utoipa_axum::routes;
 use uuid::Uuid;
 
 use super::responses::{Always, Authenticated, Conflict, ReadsBody, TooManyRequests, Unauthorized};
-use super::wire::{Fields, body};
+use super::wire::{Fields, Member, body};
 use crate::auth::model::{DisplayName, Email, Password};
 use crate::auth::{Accounts, ClientInfo, CurrentUser, Issued, SignUp};
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, FieldError};
 use crate::http::ApiJson;
 use crate::state::AppState;
 use crate::store::UserRecord;
+use crate::zone::TimeZoneName;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -36,11 +37,14 @@ pub fn router() -> OpenApiRouter<AppState> {
 /// An account as clients see it.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({"id": "019ab8d2-6c4e-7d1a-9a35-2f1e0c8b7a64", "email": "ada@example.com",
-    "name": "ada", "created_at": "2026-11-25T09:30:00Z"}))]
+    "name": "ada", "timezone": "Europe/Berlin", "created_at": "2026-11-25T09:30:00Z"}))]
 pub struct User {
     id: Uuid,
     email: String,
     name: String,
+    /// The IANA time zone "today", "overdue" and all-day dates are reckoned in; `UTC`
+    /// until set.
+    timezone: String,
     #[serde(with = "time::serde::rfc3339")]
     created_at: OffsetDateTime,
 }
@@ -51,6 +55,7 @@ impl From<UserRecord> for User {
             id: u.id,
             email: u.email,
             name: u.name,
+            timezone: u.timezone,
             created_at: u.created_at,
         }
     }
@@ -249,18 +254,21 @@ async fn auth_me(
 }
 
 body! {
-    /// A new display name.
+    /// A new display name, time zone, or both (at least one).
     struct UpdateAccount {
         /// 1 to 100 characters after trimming.
-        #[schema(required, example = "Countess of Lovelace", min_length = 1, max_length = 100)]
+        #[schema(example = "Countess of Lovelace", min_length = 1, max_length = 100)]
         name: String,
+        /// An IANA time zone name (any case); an unknown one is `422`.
+        #[schema(example = "Europe/Berlin", max_length = 64)]
+        timezone: String,
     }
 }
 
-/// Change the display name.
+/// Change the display name or the time zone.
 #[utoipa::path(patch, path = "/api/auth/me", tag = "accounts", security(("bearer" = [])), request_body = UpdateAccount,
     responses(
-        (status = 200, description = "The renamed account", body = User),
+        (status = 200, description = "The changed account", body = User),
         Authenticated, ReadsBody, Always,
     ))]
 async fn auth_me_update(
@@ -269,9 +277,22 @@ async fn auth_me_update(
     ApiJson(body): ApiJson<UpdateAccount>,
 ) -> AppResult<Json<User>> {
     let mut f = Fields::new();
-    let name = f.required("name", body.name, |n| DisplayName::parse(&n));
-    let name = f.finish(name).map_err(AppError::Validation)?;
-    Ok(Json(accounts.rename(user, name).await?.into()))
+    let nothing = matches!(
+        (&body.name, &body.timezone),
+        (Member::Absent, Member::Absent)
+    );
+    let name = f.optional("name", body.name, None, |n| DisplayName::parse(&n));
+    let timezone = f.optional("timezone", body.timezone, None, |z| TimeZoneName::parse(&z));
+    let (name, timezone) = f.finish(name.zip(timezone)).map_err(AppError::Validation)?;
+    if nothing {
+        return Err(AppError::Validation(vec![FieldError::new(
+            "name",
+            "is required unless `timezone` is given",
+        )]));
+    }
+    Ok(Json(
+        accounts.update_profile(user, name, timezone).await?.into(),
+    ))
 }
 
 body! {

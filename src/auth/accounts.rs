@@ -21,6 +21,7 @@ use crate::error::{AppError, AppResult, AuthFailure};
 use crate::metrics::Metrics;
 use crate::store::{NewSession, NewUser, Rotation, SessionStore, UserRecord, UserStore};
 use crate::timestamp::now;
+use crate::zone::TimeZoneName;
 
 /// Who is on the other end of a sign-in or sign-up: the client's address (after trusted
 /// proxies) for the rate limits, and its user agent for the session list.
@@ -309,8 +310,23 @@ impl Accounts {
 
     /// Renames the caller.
     pub async fn rename(&self, user: CurrentUser, name: DisplayName) -> AppResult<UserRecord> {
+        self.update_profile(user, Some(name), None).await
+    }
+
+    /// Changes the caller's name, time zone or both (`None` keeps one).
+    pub async fn update_profile(
+        &self,
+        user: CurrentUser,
+        name: Option<DisplayName>,
+        timezone: Option<TimeZoneName>,
+    ) -> AppResult<UserRecord> {
         self.users
-            .user_set_name(user.id, name.as_str(), now())
+            .user_set_profile(
+                user.id,
+                name.as_ref().map(DisplayName::as_str),
+                timezone.as_ref().map(TimeZoneName::as_str),
+                now(),
+            )
             .await?
             .ok_or_else(AppError::not_found)
     }

@@ -19,6 +19,8 @@ pub struct UserRecord {
     pub password_hash: String,
     /// When the account was created.
     pub created_at: OffsetDateTime,
+    /// The IANA time zone "today" and all-day dates are reckoned in.
+    pub timezone: String,
 }
 
 /// A user to create.
@@ -46,6 +48,8 @@ impl From<NewUser> for UserRecord {
             name: user.name,
             password_hash: user.password_hash,
             created_at: user.created_at,
+            // The column's default: a new account starts in UTC.
+            timezone: "UTC".to_owned(),
         }
     }
 }
@@ -86,11 +90,13 @@ pub trait UserStore: Send + Sync + 'static {
     /// Finds a user by the lower-cased email.
     async fn user_by_email(&self, email_lower: &str) -> StoreResult<Option<UserRecord>>;
 
-    /// Renames a user; `None` when the user does not exist.
-    async fn user_set_name(
+    /// Changes a user's name and time zone (`None` keeps one); `None` when the user does
+    /// not exist.
+    async fn user_set_profile(
         &self,
         id: Uuid,
-        name: &str,
+        name: Option<&str>,
+        timezone: Option<&str>,
         now: OffsetDateTime,
     ) -> StoreResult<Option<UserRecord>>;
 

@@ -9,7 +9,7 @@ pub fn message(code: &str) -> Option<&'static str> {
         "task-deleted" => "Task deleted.",
         "task-done" => "Marked as done.",
         "task-undone" => "Marked as not done.",
-        "name-changed" => "Your name has been changed.",
+        "name-changed" => "Your name and time zone have been saved.",
         "password-changed" => "Your password has been changed; your other devices were signed out.",
         "signed-out" => "You have been signed out.",
         "signed-out-all" => "You have been signed out on every device.",

@@ -98,6 +98,7 @@ fn sentence(field: &str, message: &str) -> String {
         "due" => "The due date",
         "email" => "The email",
         "name" => "The name",
+        "timezone" => "The time zone",
         "password" | "new_password" => "The password",
         "current_password" => "The current password",
         _ => "This field",

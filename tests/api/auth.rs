@@ -44,9 +44,10 @@ async fn sign_up_answers_201_with_tokens_that_are_not_cached(db: TestDb) {
         time::OffsetDateTime::parse(created, &time::format_description::well_known::Rfc3339)
             .is_ok()
     );
+    assert_eq!(user["timezone"], "UTC");
     assert_eq!(
         user.as_object().expect("object").len(),
-        4,
+        5,
         "no password hash: {user}"
     );
     app.stop().await;
@@ -223,6 +224,65 @@ async fn me_shows_and_renames_the_caller(db: TestDb) {
         .await
         .expect("json");
     assert_eq!(still["name"], "Countess", "bad input changed nothing");
+    app.stop().await;
+}
+
+async fn the_time_zone_is_set_by_iana_name_and_unknown_ones_change_nothing(db: TestDb) {
+    let app = TestApp::spawn(db).await;
+    let s = app.signup("ada@example.com", PASSWORD).await;
+    assert_eq!(
+        s.body["user"]["timezone"], "UTC",
+        "a new account starts in UTC"
+    );
+    let patch = |body: Value| {
+        let app = &app;
+        let token = s.access.clone();
+        async move {
+            app.call(Method::PATCH, "/api/auth/me", &token, Some(&body))
+                .await
+        }
+    };
+    let res = patch(json!({"timezone": " america/new_york "})).await;
+    assert_eq!(res.status(), 200);
+    let me: Value = res.json().await.expect("json");
+    assert_eq!(
+        me["timezone"], "America/New_York",
+        "spelt as the zone database does"
+    );
+    assert_eq!(me["name"], "ada", "the name stays");
+    let res = patch(json!({"name": "Ada", "timezone": "Europe/Berlin"})).await;
+    let me: Value = res.json().await.expect("json");
+    assert_eq!(
+        (me["name"].as_str(), me["timezone"].as_str()),
+        (Some("Ada"), Some("Europe/Berlin"))
+    );
+    for bad in [
+        json!({"timezone": "Mars/Olympus_Mons"}),
+        json!({"timezone": "+02:00"}),
+        json!({"timezone": ""}),
+        json!({"timezone": null}),
+        json!({"timezone": 7}),
+    ] {
+        let body = problem(patch(bad.clone()).await, 422).await;
+        assert_eq!(body["errors"][0]["field"], "timezone", "{bad}");
+    }
+    let body = problem(patch(json!({"name": "", "timezone": "Nowhere"})).await, 422).await;
+    assert_eq!(
+        body["errors"].as_array().map(Vec::len),
+        Some(2),
+        "every field at once"
+    );
+    let me: Value = app
+        .get_as("/api/auth/me", &s.access)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(
+        (me["name"].as_str(), me["timezone"].as_str()),
+        (Some("Ada"), Some("Europe/Berlin")),
+        "bad input changed nothing"
+    );
     app.stop().await;
 }
 
@@ -543,6 +603,7 @@ async fn bodies_that_are_not_json_are_400_or_415(db: TestDb) {
 }
 
 on_both_databases!(
+    the_time_zone_is_set_by_iana_name_and_unknown_ones_change_nothing,
     sign_up_answers_201_with_tokens_that_are_not_cached,
     sign_up_keeps_a_given_name,
     a_taken_email_in_any_case_is_409,

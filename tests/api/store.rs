@@ -96,7 +96,7 @@ async fn renaming_and_rehashing_change_only_that_user(db: TestDb) {
     store.user_insert(&a).await.expect("insert");
     store.user_insert(&b).await.expect("insert");
     let renamed = store
-        .user_set_name(a.id, "Grace", now())
+        .user_set_profile(a.id, Some("Grace"), None, now())
         .await
         .expect("update")
         .expect("found");
@@ -121,7 +121,7 @@ async fn renaming_and_rehashing_change_only_that_user(db: TestDb) {
     assert_eq!(b2.name, "Ada");
     assert!(
         store
-            .user_set_name(Uuid::now_v7(), "x", now())
+            .user_set_profile(Uuid::now_v7(), Some("x"), None, now())
             .await
             .expect("update")
             .is_none()

@@ -19,6 +19,7 @@ pub(super) fn user_from_row(row: &PgRow) -> Result<UserRecord, sqlx::Error> {
         name: row.try_get("name")?,
         password_hash: row.try_get("password_hash")?,
         created_at: row.try_get("created_at")?,
+        timezone: row.try_get("timezone")?,
     })
 }
 
@@ -89,7 +90,7 @@ impl UserStore for PgStore {
 
     async fn user_by_id(&self, id: Uuid) -> StoreResult<Option<UserRecord>> {
         let row = sqlx::query(
-            "SELECT id, email, name, password_hash, created_at FROM users WHERE id = $1",
+            "SELECT id, email, name, password_hash, created_at, timezone FROM users WHERE id = $1",
         )
         .bind(id)
         .fetch_optional(&self.pool)
@@ -113,7 +114,7 @@ impl UserStore for PgStore {
 
     async fn user_by_email(&self, email_lower: &str) -> StoreResult<Option<UserRecord>> {
         let row = sqlx::query(
-            "SELECT id, email, name, password_hash, created_at FROM users WHERE email_lower = $1",
+            "SELECT id, email, name, password_hash, created_at, timezone FROM users WHERE email_lower = $1",
         )
         .bind(email_lower)
         .fetch_optional(&self.pool)
@@ -121,19 +122,22 @@ impl UserStore for PgStore {
         Ok(row.as_ref().map(user_from_row).transpose()?)
     }
 
-    async fn user_set_name(
+    async fn user_set_profile(
         &self,
         id: Uuid,
-        name: &str,
+        name: Option<&str>,
+        timezone: Option<&str>,
         now: OffsetDateTime,
     ) -> StoreResult<Option<UserRecord>> {
         let row = sqlx::query(
-            "UPDATE users SET name = $1, updated_at = $2 WHERE id = $3
-             RETURNING id, email, name, password_hash, created_at",
+            "UPDATE users SET name = COALESCE($1, name), timezone = COALESCE($4, timezone),
+                              updated_at = $2 WHERE id = $3
+             RETURNING id, email, name, password_hash, created_at, timezone",
         )
         .bind(name)
         .bind(now)
         .bind(id)
+        .bind(timezone)
         .fetch_optional(&self.pool)
         .await?;
         Ok(row.as_ref().map(user_from_row).transpose()?)

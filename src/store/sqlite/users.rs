@@ -14,7 +14,7 @@ use crate::timestamp::{from_micros, to_micros};
 const EMAIL_TAKEN: &str = "an account with this email already exists";
 
 /// The columns [`user_from_row`] reads, in order.
-pub(super) const USER_COLUMNS: &str = "id, email, name, password_hash, created_at";
+pub(super) const USER_COLUMNS: &str = "id, email, name, password_hash, created_at, timezone";
 
 pub(super) fn user_from_row(row: &Row<'_>) -> rusqlite::Result<UserRecord> {
     Ok(UserRecord {
@@ -23,6 +23,7 @@ pub(super) fn user_from_row(row: &Row<'_>) -> rusqlite::Result<UserRecord> {
         name: row.get(2)?,
         password_hash: row.get(3)?,
         created_at: from_micros(row.get(4)?),
+        timezone: row.get(5)?,
     })
 }
 
@@ -130,20 +131,23 @@ impl UserStore for SqliteStore {
             .await
     }
 
-    async fn user_set_name(
+    async fn user_set_profile(
         &self,
         id: Uuid,
-        name: &str,
+        name: Option<&str>,
+        timezone: Option<&str>,
         now: OffsetDateTime,
     ) -> StoreResult<Option<UserRecord>> {
-        let name = name.to_owned();
+        let (name, timezone) = (name.map(str::to_owned), timezone.map(str::to_owned));
         self.writer
             .run(move |c| {
                 let sql = format!(
-                    "UPDATE users SET name = ?1, updated_at = ?2 WHERE id = ?3 RETURNING {USER_COLUMNS}"
+                    "UPDATE users SET name = COALESCE(?1, name), timezone = COALESCE(?4, timezone),
+                                      updated_at = ?2
+                     WHERE id = ?3 RETURNING {USER_COLUMNS}"
                 );
                 Ok(c.prepare_cached(&sql)?
-                    .query_row(params![name, to_micros(now), id], user_from_row)
+                    .query_row(params![name, to_micros(now), id, timezone], user_from_row)
                     .optional()?)
             })
             .await

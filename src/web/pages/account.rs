@@ -20,6 +20,7 @@ use crate::web::error::WebError;
 use crate::web::forms::{CsrfForm, Errors};
 use crate::web::see_other;
 use crate::web::session::SignedIn;
+use crate::zone::TimeZoneName;
 
 const DATE_SHOWN: &[BorrowedFormatItem<'static>] =
     format_description!("[day padding:none] [month repr:long] [year]");
@@ -41,21 +42,25 @@ struct AccountPage {
     since: String,
     /// The name field's value (what was typed, after a failed change).
     name: String,
+    /// The time zone field's value (likewise).
+    timezone: String,
     errors: Errors,
 }
 
 async fn render(
     state: &AppState,
     signed_in: &SignedIn,
-    typed_name: Option<String>,
+    typed: Option<ProfileForm>,
     errors: Errors,
 ) -> Result<AccountPage, WebError> {
     let user = state.accounts.me(signed_in.user).await?;
+    let (name, timezone) = typed.map_or((user.name, user.timezone), |t| (t.name, t.timezone));
     Ok(AccountPage {
         chrome: Chrome::new(state, &signed_in.visitor, "account"),
         email: user.email,
         since: user.created_at.format(DATE_SHOWN).unwrap_or_default(),
-        name: typed_name.unwrap_or(user.name),
+        name,
+        timezone,
         errors,
     })
 }
@@ -74,33 +79,45 @@ async fn refused(
     state: &AppState,
     signed_in: &SignedIn,
     status: StatusCode,
-    typed_name: Option<String>,
+    typed: Option<ProfileForm>,
     errors: Errors,
 ) -> Result<Response, WebError> {
-    let page = render(state, signed_in, typed_name, errors).await?;
+    let page = render(state, signed_in, typed, errors).await?;
     Ok((status, page).into_response())
 }
 
 #[derive(Deserialize)]
-struct NameForm {
+struct ProfileForm {
     #[serde(default)]
     name: String,
+    #[serde(default)]
+    timezone: String,
 }
 
 async fn account_rename(
     State(state): State<AppState>,
     signed_in: SignedIn,
-    CsrfForm { visitor, form }: CsrfForm<NameForm>,
+    CsrfForm { visitor, form }: CsrfForm<ProfileForm>,
 ) -> Result<Response, WebError> {
-    match DisplayName::parse(&form.name) {
-        Ok(name) => {
-            state.accounts.rename(signed_in.user, name).await?;
+    let mut errors = Errors::default();
+    let name = DisplayName::parse(&form.name)
+        .map_err(|e| errors.0.push(e))
+        .ok();
+    let timezone = TimeZoneName::parse(&form.timezone)
+        .map_err(|e| errors.0.push(e))
+        .ok();
+    match (name, timezone) {
+        (Some(name), Some(timezone)) => {
+            state
+                .accounts
+                .update_profile(signed_in.user, Some(name), Some(timezone))
+                .await?;
             visitor.flash("name-changed");
             Ok(see_other("/account"))
         }
-        Err(e) => {
+        _ => {
             let status = StatusCode::UNPROCESSABLE_ENTITY;
-            refused(&state, &signed_in, status, Some(form.name), Errors(vec![e])).await
+            refused(&state, &signed_in, status, Some(form), errors).await
         }
     }
 }
