@@ -99,7 +99,7 @@ impl AppState {
             store.clone(),
         );
         Ok(Self {
-            tasks: Tasks::new(store.clone()),
+            tasks: Tasks::new(store.clone(), store.clone()),
             lists: Lists::new(store.clone()),
             accounts: Arc::new(accounts),
             authenticator: Arc::new(authenticator),

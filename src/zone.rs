@@ -1,6 +1,8 @@
 //! A user's time zone: an IANA name ("Europe/Berlin") known to the zone database compiled
 //! into Taskward (jiff's bundled tzdb, so every node agrees whatever the host has).
 
+use time::OffsetDateTime;
+
 use crate::error::FieldError;
 
 /// Longest zone name accepted (the longest IANA name is about 30 characters).
@@ -31,6 +33,23 @@ impl TimeZoneName {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+}
+
+/// The instant the day `days` after the current one (0: today) starts in zone `name`
+/// (UTC for a name the database does not know, which a stored zone never is). A day that
+/// starts in a daylight-saving gap starts at the first instant after it.
+pub fn start_of_day(name: &str, now: OffsetDateTime, days: i32) -> OffsetDateTime {
+    let zone = jiff::tz::TimeZone::get(name).unwrap_or(jiff::tz::TimeZone::UTC);
+    let start = jiff::Timestamp::from_nanosecond(now.unix_timestamp_nanos())
+        .ok()
+        .map(|t| t.to_zoned_datetime(zone.clone()).date())
+        .and_then(|today| today.checked_add(jiff::Span::new().days(days)).ok())
+        // Midnight, or the first instant after a gap that swallows it.
+        .and_then(|day| day.to_zoned_datetime(zone).ok())
+        .and_then(|z| {
+            OffsetDateTime::from_unix_timestamp_nanos(z.timestamp().as_nanosecond()).ok()
+        });
+    start.unwrap_or(now)
 }
 
 #[cfg(test)]
@@ -64,5 +83,38 @@ mod tests {
                 "{bad}"
             );
         }
+    }
+
+    #[test]
+    fn days_start_at_local_midnight_across_daylight_saving() {
+        use time::macros::datetime;
+        // 2026-03-29 is Berlin's spring change; 2026-03-08 New York's.
+        let now = datetime!(2026-03-28 22:30 UTC); // 23:30 in Berlin, Saturday
+        assert_eq!(
+            start_of_day("Europe/Berlin", now, 0),
+            datetime!(2026-03-27 23:00 UTC)
+        );
+        assert_eq!(
+            start_of_day("Europe/Berlin", now, 1),
+            datetime!(2026-03-28 23:00 UTC)
+        );
+        assert_eq!(
+            start_of_day("Europe/Berlin", now, 2),
+            datetime!(2026-03-29 22:00 UTC)
+        );
+        let now = datetime!(2026-03-08 04:00 UTC); // 23:00 the day before in New York
+        assert_eq!(
+            start_of_day("America/New_York", now, 0),
+            datetime!(2026-03-07 05:00 UTC)
+        );
+        assert_eq!(
+            start_of_day("America/New_York", now, 1),
+            datetime!(2026-03-08 05:00 UTC)
+        );
+        assert_eq!(
+            start_of_day("America/New_York", now, 2),
+            datetime!(2026-03-09 04:00 UTC)
+        );
+        assert_eq!(start_of_day("UTC", now, 0), datetime!(2026-03-08 00:00 UTC));
     }
 }

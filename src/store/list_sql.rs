@@ -179,6 +179,18 @@ impl Filters {
         if let Some(t) = q.due_after {
             w.push(format!("t.due_at > {}", b.bind(Param::Time(t))));
         }
+        if let Some(due) = q.due_bounds {
+            // A range of the (list_id, due_at, id) index in every branch.
+            if let Some(t) = due.from {
+                w.push(format!("t.due_at >= {}", b.bind(Param::Time(t))));
+            }
+            if let Some(t) = due.before {
+                w.push(format!("t.due_at < {}", b.bind(Param::Time(t))));
+            }
+            if due.missing {
+                w.push("t.due_at IS NULL".to_owned());
+            }
+        }
         Self { rows: w, tag }
     }
 

@@ -108,6 +108,47 @@ impl Cursor {
     }
 }
 
+/// `due=`: a window of due dates, reckoned in the caller's time zone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DueWindow {
+    /// Due before now.
+    Overdue,
+    /// Due today.
+    Today,
+    /// Due in the 7 days after today.
+    Upcoming,
+    /// Without a due date.
+    None,
+}
+
+impl DueWindow {
+    /// `overdue`, `today`, `upcoming` or `none`.
+    pub fn parse(raw: &str) -> Result<Self, FieldError> {
+        match raw.trim() {
+            "overdue" => Ok(Self::Overdue),
+            "today" => Ok(Self::Today),
+            "upcoming" => Ok(Self::Upcoming),
+            "none" => Ok(Self::None),
+            _ => Err(FieldError::new(
+                "due",
+                "must be one of overdue, today, upcoming, none",
+            )),
+        }
+    }
+}
+
+/// A due window as instants, for the store: due at or after `from`, due before
+/// `before`, or (`missing`) without a due date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct DueBounds {
+    /// Due at or after this.
+    pub from: Option<OffsetDateTime>,
+    /// Due strictly before this.
+    pub before: Option<OffsetDateTime>,
+    /// Only tasks without a due date.
+    pub missing: bool,
+}
+
 /// A validated list query.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ListQuery {
@@ -125,6 +166,10 @@ pub struct ListQuery {
     pub due_before: Option<OffsetDateTime>,
     /// Only tasks due strictly after this time.
     pub due_after: Option<OffsetDateTime>,
+    /// Only tasks in this window of the caller's days.
+    pub due: Option<DueWindow>,
+    /// `due` as instants, set by the task service from the caller's time zone.
+    pub due_bounds: Option<DueBounds>,
     /// Order.
     pub sort: Sort,
     /// Page size.
@@ -166,6 +211,10 @@ pub struct ListParams {
     /// Only tasks due after this time (RFC 3339).
     #[param(value_type = Option<String>, format = DateTime)]
     pub due_after: Option<String>,
+    /// `overdue` (due before now), `today`, `upcoming` (the 7 days after today) or `none`
+    /// (no due date), in the caller's time zone.
+    #[param(value_type = Option<String>, pattern = "^(overdue|today|upcoming|none)$", example = "today")]
+    pub due: Option<String>,
     /// Opaque cursor from the `Link: <...>; rel="next"` header of the previous page.
     pub cursor: Option<String>,
 }
@@ -186,6 +235,7 @@ impl ListParams {
                 "limit" => &mut p.limit,
                 "due_before" => &mut p.due_before,
                 "due_after" => &mut p.due_after,
+                "due" => &mut p.due,
                 "cursor" => &mut p.cursor,
                 _ => continue,
             };
@@ -256,6 +306,9 @@ impl ListQuery {
         }
         if let Some(v) = given(&p.due_after) {
             check(parse_timestamp("due_after", &v).map(|t| q.due_after = Some(t)));
+        }
+        if let Some(v) = given(&p.due) {
+            check(DueWindow::parse(&v).map(|d| q.due = Some(d)));
         }
         // The cursor is checked against the final sort order.
         if let Some(v) = given(&p.cursor) {

@@ -11,11 +11,11 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::model::{Task, TaskFields, TaskPatch};
-use super::query::{Cursor, ListQuery};
+use super::query::{Cursor, DueBounds, DueWindow, ListQuery};
 use crate::error::{AppError, AppResult};
 use crate::lists::model::Role;
 use crate::precondition::Precondition;
-use crate::store::TaskStore;
+use crate::store::{TaskStore, UserStore};
 use crate::timestamp::now;
 
 /// Attempts of a change before giving up on a task that keeps changing under it.
@@ -63,12 +63,49 @@ fn busy() -> AppError {
 #[derive(Clone)]
 pub struct Tasks {
     store: Arc<dyn TaskStore>,
+    /// For the time zone "today" is reckoned in.
+    users: Arc<dyn UserStore>,
 }
 
 impl Tasks {
-    /// The service over the store's tasks.
-    pub fn new(store: Arc<dyn TaskStore>) -> Self {
-        Self { store }
+    /// The service over the store's tasks and users.
+    pub fn new(store: Arc<dyn TaskStore>, users: Arc<dyn UserStore>) -> Self {
+        Self { store, users }
+    }
+
+    /// `window` as instants in `user_id`'s time zone, at `now`.
+    async fn due_bounds(
+        &self,
+        user_id: Uuid,
+        window: DueWindow,
+        now: OffsetDateTime,
+    ) -> AppResult<DueBounds> {
+        let zone = self
+            .users
+            .user_by_id(user_id)
+            .await?
+            .map_or_else(|| "UTC".to_owned(), |u| u.timezone);
+        let day = |n| crate::zone::start_of_day(&zone, now, n);
+        Ok(match window {
+            DueWindow::Overdue => DueBounds {
+                before: Some(now),
+                ..DueBounds::default()
+            },
+            DueWindow::Today => DueBounds {
+                from: Some(day(0)),
+                before: Some(day(1)),
+                ..DueBounds::default()
+            },
+            DueWindow::Upcoming => DueBounds {
+                from: Some(day(1)),
+                before: Some(day(8)),
+                ..DueBounds::default()
+            },
+            DueWindow::None => DueBounds {
+                missing: true,
+                ..DueBounds::default()
+            },
+        })
     }
 
     /// Checks that `user_id` may put tasks into list `list_id`: `404` when they do not see
@@ -281,6 +318,16 @@ impl Tasks {
 
     /// One page of the tasks of every list the user sees, or of `query.list`.
     pub async fn list(&self, user_id: Uuid, query: &ListQuery) -> AppResult<Page> {
+        let resolved;
+        let query = match query.due {
+            Some(window) => {
+                let mut q = query.clone();
+                q.due_bounds = Some(self.due_bounds(user_id, window, now()).await?);
+                resolved = q;
+                &resolved
+            }
+            None => query,
+        };
         let (mut tasks, total) =
             self.store.task_list(user_id, query).await?.ok_or_else(|| {
                 AppError::NotFound("there is no list with this id (`list`)".into())

@@ -28,6 +28,7 @@ mod sessionless;
 mod sharing;
 mod store;
 mod tasks;
+mod tasks_due;
 mod tokens;
 mod upgrade;
 mod web;
