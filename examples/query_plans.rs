@@ -16,7 +16,7 @@ use taskward::store::{self, ConnectOptions};
 use taskward::tasks::query::{Cursor, CursorKey, ListQuery};
 use uuid::Uuid;
 
-const COLUMNS: &str = "t.id, t.user_id, t.list_id, t.title, t.description, t.completed, t.priority, t.due_at, t.tags, t.created_at, t.updated_at, t.completed_at, t.version, t.title_lower";
+const COLUMNS: &str = "t.id, t.user_id, t.list_id, t.title, t.description, t.completed, t.priority, t.due_at, t.tags, t.created_at, t.updated_at, t.completed_at, t.version, t.due_date, t.due_key, t.title_lower";
 
 /// For each named list query: its page and count plans (`explain` prefix; the plan text is
 /// in column `plan_column`) and the median time of page + count over 7 runs. A macro, not
@@ -206,6 +206,7 @@ fn bind_sqlite<'q>(
         Param::Text(s) => q.bind(s.clone()),
         Param::Bool(b) => q.bind(*b),
         Param::Time(t) => q.bind(i64::try_from(t.unix_timestamp_nanos() / 1000).unwrap_or(0)),
+        Param::Date(d) => q.bind(d.to_julian_day()),
     }
 }
 
@@ -219,6 +220,7 @@ fn bind_pg<'q>(
         Param::Text(s) => q.bind(s.clone()),
         Param::Bool(b) => q.bind(*b),
         Param::Time(t) => q.bind(*t),
+        Param::Date(d) => q.bind(*d),
     }
 }
 
@@ -241,10 +243,11 @@ async fn seed_sqlite(
         sqlx::query(
             "WITH RECURSIVE s(i) AS (SELECT ?3 UNION ALL SELECT i + ?4 FROM s WHERE i + ?4 < ?2)
              INSERT INTO tasks (id, user_id, list_id, title, description, title_lower, description_lower, completed, completed_at,
-                                priority, due_at, tags, created_at, updated_at, version)
+                                priority, due_at, due_key, tags, created_at, updated_at, version)
              SELECT randomblob(16), ?1, ?5, printf('Task %06d', i), CASE WHEN (i / ?4) % 50 = 0 THEN 'buy milk' ELSE 'something' END,
                     printf('task %06d', i), CASE WHEN (i / ?4) % 50 = 0 THEN 'buy milk' ELSE 'something' END,
                     i % 4 = 0, CASE WHEN i % 4 = 0 THEN 1750000000000000 + i * 600000000 END, 1 + i % 3,
+                    CASE WHEN i % 3 = 0 THEN 1760000000000000 + i * 3600000000 END,
                     CASE WHEN i % 3 = 0 THEN 1760000000000000 + i * 3600000000 END,
                     CASE WHEN (i / ?4) % 10 = 0 THEN '[\"home\"]' ELSE '[]' END,
                     1740000000000000 + i * 600000000, 1740000000000000 + i * 600000000, 1
@@ -271,11 +274,12 @@ async fn seed_pg(
             .bind(list).bind(user).bind(i32::try_from(j).unwrap_or(0)).execute(&mut *tx).await?;
         sqlx::query(
             "INSERT INTO tasks (id, user_id, list_id, title, description, title_lower, description_lower, completed, completed_at,
-                                priority, due_at, tags, created_at, updated_at, version)
+                                priority, due_at, due_key, tags, created_at, updated_at, version)
              SELECT gen_random_uuid(), $1, $5, format('Task %s', lpad(i::text, 6, '0')),
                     CASE WHEN (i / $4) % 50 = 0 THEN 'buy milk' ELSE 'something' END,
                     format('task %s', lpad(i::text, 6, '0')), CASE WHEN (i / $4) % 50 = 0 THEN 'buy milk' ELSE 'something' END,
                     i % 4 = 0, CASE WHEN i % 4 = 0 THEN timestamptz '2025-06-15' + i * interval '10 min' END, 1 + i % 3,
+                    CASE WHEN i % 3 = 0 THEN timestamptz '2025-10-09' + i * interval '1 hour' END,
                     CASE WHEN i % 3 = 0 THEN timestamptz '2025-10-09' + i * interval '1 hour' END,
                     CASE WHEN (i / $4) % 10 = 0 THEN ARRAY['home'] ELSE ARRAY[]::text[] END,
                     timestamptz '2025-02-19' + i * interval '10 min', timestamptz '2025-02-19' + i * interval '10 min', 1

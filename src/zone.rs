@@ -1,7 +1,7 @@
 //! A user's time zone: an IANA name ("Europe/Berlin") known to the zone database compiled
 //! into Taskward (jiff's bundled tzdb, so every node agrees whatever the host has).
 
-use time::OffsetDateTime;
+use time::{Date, OffsetDateTime};
 
 use crate::error::FieldError;
 
@@ -50,6 +50,35 @@ pub fn start_of_day(name: &str, now: OffsetDateTime, days: i32) -> OffsetDateTim
             OffsetDateTime::from_unix_timestamp_nanos(z.timestamp().as_nanosecond()).ok()
         });
     start.unwrap_or(now)
+}
+
+/// The date it is at `now` in zone `name` (UTC for an unknown zone).
+pub fn today(name: &str, now: OffsetDateTime) -> Date {
+    let zone = jiff::tz::TimeZone::get(name).unwrap_or(jiff::tz::TimeZone::UTC);
+    jiff::Timestamp::from_nanosecond(now.unix_timestamp_nanos())
+        .ok()
+        .map(|t| t.to_zoned_datetime(zone).date())
+        .and_then(|d| {
+            let month = time::Month::try_from(u8::try_from(d.month()).ok()?).ok()?;
+            Date::from_calendar_date(i32::from(d.year()), month, u8::try_from(d.day()).ok()?).ok()
+        })
+        .unwrap_or_else(|| now.date())
+}
+
+/// The instant `date` starts in zone `name` (midnight, or the first instant after a gap
+/// that swallows it); UTC midnight for an unknown zone or a date jiff cannot represent.
+pub fn start_of_date(name: &str, date: Date) -> OffsetDateTime {
+    let utc_midnight = date.midnight().assume_utc();
+    let zone = jiff::tz::TimeZone::get(name).unwrap_or(jiff::tz::TimeZone::UTC);
+    let (Ok(year), Ok(day)) = (i16::try_from(date.year()), i8::try_from(date.day())) else {
+        return utc_midnight;
+    };
+    let month = i8::try_from(u8::from(date.month())).unwrap_or(1);
+    jiff::civil::Date::new(year, month, day)
+        .ok()
+        .and_then(|d| d.to_zoned_datetime(zone).ok())
+        .and_then(|z| OffsetDateTime::from_unix_timestamp_nanos(z.timestamp().as_nanosecond()).ok())
+        .unwrap_or(utc_midnight)
 }
 
 #[cfg(test)]
@@ -116,5 +145,27 @@ mod tests {
             datetime!(2026-03-09 04:00 UTC)
         );
         assert_eq!(start_of_day("UTC", now, 0), datetime!(2026-03-08 00:00 UTC));
+    }
+
+    #[test]
+    fn a_date_starts_at_its_local_midnight() {
+        use time::macros::{date, datetime};
+        assert_eq!(
+            start_of_date("Europe/Berlin", date!(2026 - 12 - 24)),
+            datetime!(2026-12-23 23:00 UTC)
+        );
+        assert_eq!(
+            start_of_date("America/New_York", date!(2026 - 07 - 04)),
+            datetime!(2026-07-04 04:00 UTC)
+        );
+        assert_eq!(
+            start_of_date("UTC", date!(2028 - 02 - 29)),
+            datetime!(2028-02-29 00:00 UTC)
+        );
+        // Havana skips from midnight to 01:00 on its spring change (2026-03-08).
+        assert_eq!(
+            start_of_date("America/Havana", date!(2026 - 03 - 08)),
+            datetime!(2026-03-08 05:00 UTC)
+        );
     }
 }

@@ -172,6 +172,11 @@ impl Fields {
         }
     }
 
+    /// Records an error that is about the members together, not one member's value.
+    pub fn reject(&mut self, e: FieldError) {
+        self.errors.push(e);
+    }
+
     /// The values read, or every error found.
     pub fn finish<V>(self, values: Option<V>) -> Result<V, Vec<FieldError>> {
         match values {

@@ -5,7 +5,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::tasks::order::{SortKey, Status};
-use crate::tasks::query::{Cursor, CursorKey, ListQuery};
+use crate::tasks::query::{Cursor, CursorKey, DueBounds, ListQuery};
 use crate::timestamp::from_micros;
 
 /// A parameter of the list query, bound by the back end in its own types.
@@ -21,6 +21,8 @@ pub enum Param {
     Bool(bool),
     /// A time (PostgreSQL binds it as timestamptz, SQLite as microseconds).
     Time(OffsetDateTime),
+    /// A day (PostgreSQL binds it as date, SQLite as its Julian day number).
+    Date(time::Date),
 }
 
 /// How the two databases differ in the few places the list cares about.
@@ -134,7 +136,7 @@ fn key_column(key: SortKey, dialect: Dialect, a: &str) -> String {
     match (key, dialect) {
         (SortKey::CreatedAt, _) => format!("{a}.created_at"),
         (SortKey::UpdatedAt, _) => format!("{a}.updated_at"),
-        (SortKey::DueAt, _) => format!("{a}.due_at"),
+        (SortKey::DueAt, _) => format!("{a}.due_key"),
         (SortKey::Priority, _) => format!("{a}.priority"),
         (SortKey::Title, Dialect::Sqlite) => format!("{a}.title_lower"),
         (SortKey::Title, Dialect::Postgres) => format!("{a}.title_lower COLLATE \"C\""),
@@ -173,23 +175,15 @@ impl Filters {
                 b.contains("t.description_lower", &needle)
             ));
         }
+        // All-day tasks compare by the start of their day (`due_key`).
         if let Some(t) = q.due_before {
-            w.push(format!("t.due_at < {}", b.bind(Param::Time(t))));
+            w.push(format!("t.due_key < {}", b.bind(Param::Time(t))));
         }
         if let Some(t) = q.due_after {
-            w.push(format!("t.due_at > {}", b.bind(Param::Time(t))));
+            w.push(format!("t.due_key > {}", b.bind(Param::Time(t))));
         }
         if let Some(due) = q.due_bounds {
-            // A range of the (list_id, due_at, id) index in every branch.
-            if let Some(t) = due.from {
-                w.push(format!("t.due_at >= {}", b.bind(Param::Time(t))));
-            }
-            if let Some(t) = due.before {
-                w.push(format!("t.due_at < {}", b.bind(Param::Time(t))));
-            }
-            if due.missing {
-                w.push("t.due_at IS NULL".to_owned());
-            }
+            w.extend(due_window(b, &due));
         }
         Self { rows: w, tag }
     }
@@ -210,6 +204,41 @@ impl Filters {
     }
 }
 
+/// A due window: a range of the `(list_id, due_key, id)` index in every branch, then the
+/// exact test, timed tasks by `due_at` and all-day ones by `due_date`.
+fn due_window(b: &mut Builder, due: &DueBounds) -> Vec<String> {
+    if due.missing {
+        return vec!["t.due_key IS NULL".to_owned()];
+    }
+    let mut w = Vec::new();
+    if let Some(t) = due.key_from {
+        w.push(format!("t.due_key >= {}", b.bind(Param::Time(t))));
+    }
+    if let Some(t) = due.key_before {
+        w.push(format!("t.due_key < {}", b.bind(Param::Time(t))));
+    }
+    let mut timed = vec!["t.due_at IS NOT NULL".to_owned()];
+    if let Some(t) = due.from {
+        timed.push(format!("t.due_at >= {}", b.bind(Param::Time(t))));
+    }
+    if let Some(t) = due.before {
+        timed.push(format!("t.due_at < {}", b.bind(Param::Time(t))));
+    }
+    let mut all_day = vec!["t.due_date IS NOT NULL".to_owned()];
+    if let Some(d) = due.from_date {
+        all_day.push(format!("t.due_date >= {}", b.bind(Param::Date(d))));
+    }
+    if let Some(d) = due.before_date {
+        all_day.push(format!("t.due_date < {}", b.bind(Param::Date(d))));
+    }
+    w.push(format!(
+        "(({}) OR ({}))",
+        timed.join(" AND "),
+        all_day.join(" AND ")
+    ));
+    w
+}
+
 /// "After the cursor" in the list's order: a greater (or smaller) key, or the same key
 /// and a greater (or smaller) id. Missing due dates sort after every date.
 fn after(b: &mut Builder, q: &ListQuery, cursor: &Cursor) -> String {
@@ -218,7 +247,7 @@ fn after(b: &mut Builder, q: &ListQuery, cursor: &Cursor) -> String {
     let col = key_column(q.sort.key, b.dialect, "t");
     let value = match (&cursor.key, q.sort.key) {
         (CursorKey::Int(None), _) => {
-            return format!("(t.due_at IS NULL AND t.id {op} {id})");
+            return format!("(t.due_key IS NULL AND t.id {op} {id})");
         }
         (CursorKey::Int(Some(v)), SortKey::CreatedAt | SortKey::UpdatedAt | SortKey::DueAt) => {
             b.bind(time_param(*v, b.dialect))
@@ -229,7 +258,7 @@ fn after(b: &mut Builder, q: &ListQuery, cursor: &Cursor) -> String {
     // A row-value comparison, which both databases turn into an index range condition.
     let strictly = format!("({col}, t.id) {op} ({value}, {id})");
     if q.sort.key == SortKey::DueAt {
-        format!("(t.due_at IS NULL OR {strictly})")
+        format!("(t.due_key IS NULL OR {strictly})")
     } else {
         strictly
     }
@@ -237,7 +266,7 @@ fn after(b: &mut Builder, q: &ListQuery, cursor: &Cursor) -> String {
 
 /// `ORDER BY` in the form each database's indexes serve (see the migrations), on the
 /// table or subquery aliased `a`. Missing due dates come last in both directions: SQLite
-/// sorts NULL first, so ascending needs the `due_at IS NULL` key (an expression index);
+/// sorts NULL first, so ascending needs the `due_key IS NULL` key (an expression index);
 /// PostgreSQL sorts NULL last, so descending says `NULLS LAST` (served by a backward scan
 /// of a `NULLS FIRST` index).
 fn order_by(q: &ListQuery, dialect: Dialect, a: &str) -> String {
@@ -245,11 +274,11 @@ fn order_by(q: &ListQuery, dialect: Dialect, a: &str) -> String {
     let dir = if desc { "DESC" } else { "ASC" };
     match (q.sort.key, dialect, desc) {
         (SortKey::DueAt, Dialect::Sqlite, false) => {
-            format!("({a}.due_at IS NULL) ASC, {a}.due_at ASC, {a}.id ASC")
+            format!("({a}.due_key IS NULL) ASC, {a}.due_key ASC, {a}.id ASC")
         }
-        (SortKey::DueAt, Dialect::Sqlite, true) => format!("{a}.due_at DESC, {a}.id DESC"),
+        (SortKey::DueAt, Dialect::Sqlite, true) => format!("{a}.due_key DESC, {a}.id DESC"),
         (SortKey::DueAt, Dialect::Postgres, _) => {
-            format!("{a}.due_at {dir} NULLS LAST, {a}.id {dir}")
+            format!("{a}.due_key {dir} NULLS LAST, {a}.id {dir}")
         }
         (key, _, _) => format!("{} {dir}, {a}.id {dir}", key_column(key, dialect, a)),
     }

@@ -2,7 +2,7 @@
 
 use serde::de::IntoDeserializer as _;
 use serde::{Deserialize, Serialize};
-use time::OffsetDateTime;
+use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
 use crate::error::FieldError;
@@ -209,8 +209,13 @@ pub struct Task {
     pub completed: bool,
     /// Priority.
     pub priority: Priority,
-    /// Due date, if any.
+    /// Due at an instant, if any.
     pub due_at: Option<OffsetDateTime>,
+    /// Due on a day (all day), if any; never together with `due_at`.
+    pub due_date: Option<Date>,
+    /// What the due sorts and filters by: `due_at`, or the start of `due_date` in the zone
+    /// of the user who set it.
+    pub due_key: Option<OffsetDateTime>,
     /// Normalised tags.
     pub tags: Vec<String>,
     /// Creation time.
@@ -251,8 +256,10 @@ pub struct TaskFields {
     pub description: Description,
     /// Priority.
     pub priority: Priority,
-    /// Due date.
+    /// Due at an instant.
     pub due_at: Option<OffsetDateTime>,
+    /// Due on a day (checked: not together with `due_at`).
+    pub due_date: Option<Date>,
     /// Tags.
     pub tags: Tags,
     /// Completion, when given (PUT may set it; POST may create a done task).
@@ -271,8 +278,10 @@ pub struct TaskPatch {
     pub description: Option<Description>,
     /// New priority (`null` resets to medium).
     pub priority: Option<Priority>,
-    /// New due date, or `Some(None)` to remove it.
+    /// New due instant, or `Some(None)` to remove it; a new one removes `due_date`.
     pub due_at: Option<Option<OffsetDateTime>>,
+    /// New all-day due, or `Some(None)` to remove it; a new one removes `due_at`.
+    pub due_date: Option<Option<Date>>,
     /// New tags (`null` clears them).
     pub tags: Option<Tags>,
     /// Done or not.
@@ -335,6 +344,8 @@ mod tests {
             completed: false,
             priority: Priority::Medium,
             due_at: None,
+            due_date: None,
+            due_key: None,
             tags: vec![],
             created_at: now,
             updated_at: now,

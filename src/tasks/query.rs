@@ -54,7 +54,7 @@ impl Cursor {
         let key = match sort.key {
             SortKey::CreatedAt => CursorKey::Int(Some(to_micros(task.created_at))),
             SortKey::UpdatedAt => CursorKey::Int(Some(to_micros(task.updated_at))),
-            SortKey::DueAt => CursorKey::Int(task.due_at.map(to_micros)),
+            SortKey::DueAt => CursorKey::Int(task.due_key.map(to_micros)),
             SortKey::Priority => CursorKey::Int(Some(i64::from(task.priority.rank()))),
             SortKey::Title => CursorKey::Text(task.title.to_lowercase()),
         };
@@ -137,15 +137,26 @@ impl DueWindow {
     }
 }
 
-/// A due window as instants, for the store: due at or after `from`, due before
-/// `before`, or (`missing`) without a due date.
+/// A due window for the store, resolved in the caller's zone: timed tasks due in
+/// `[from, before)`, all-day tasks due on a day in `[from_date, before_date)`, or
+/// (`missing`) tasks without a due. `key_from`/`key_before` bound `due_key` loosely
+/// (an all-day task's key is its date's start in its writer's zone, up to 26 hours from
+/// the caller's), so that the index narrows the rows the exact test reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct DueBounds {
-    /// Due at or after this.
+    /// Timed: due at or after this.
     pub from: Option<OffsetDateTime>,
-    /// Due strictly before this.
+    /// Timed: due strictly before this.
     pub before: Option<OffsetDateTime>,
-    /// Only tasks without a due date.
+    /// All day: on or after this day.
+    pub from_date: Option<time::Date>,
+    /// All day: strictly before this day.
+    pub before_date: Option<time::Date>,
+    /// The index range: `due_key` at or after this.
+    pub key_from: Option<OffsetDateTime>,
+    /// The index range: `due_key` strictly before this.
+    pub key_before: Option<OffsetDateTime>,
+    /// Only tasks without a due.
     pub missing: bool,
 }
 

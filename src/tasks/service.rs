@@ -80,25 +80,36 @@ impl Tasks {
         window: DueWindow,
         now: OffsetDateTime,
     ) -> AppResult<DueBounds> {
-        let zone = self
-            .users
-            .user_by_id(user_id)
-            .await?
-            .map_or_else(|| "UTC".to_owned(), |u| u.timezone);
+        let zone = self.zone_of(user_id).await?;
         let day = |n| crate::zone::start_of_day(&zone, now, n);
+        let today = crate::zone::today(&zone, now);
+        let date = |n: i64| today.checked_add(time::Duration::days(n));
+        // How far an all-day task's key (its date's start in its writer's zone) can be
+        // from the start of that date in the caller's zone: UTC-12 to UTC+14.
+        let skew = time::Duration::hours(26);
         Ok(match window {
             DueWindow::Overdue => DueBounds {
                 before: Some(now),
+                before_date: Some(today),
+                key_before: Some(day(0) + skew),
                 ..DueBounds::default()
             },
             DueWindow::Today => DueBounds {
                 from: Some(day(0)),
                 before: Some(day(1)),
+                from_date: Some(today),
+                before_date: date(1),
+                key_from: Some(day(0) - skew),
+                key_before: Some(day(1) + skew),
                 ..DueBounds::default()
             },
             DueWindow::Upcoming => DueBounds {
                 from: Some(day(1)),
                 before: Some(day(8)),
+                from_date: date(1),
+                before_date: date(8),
+                key_from: Some(day(1) - skew),
+                key_before: Some(day(8) + skew),
                 ..DueBounds::default()
             },
             DueWindow::None => DueBounds {
@@ -106,6 +117,37 @@ impl Tasks {
                 ..DueBounds::default()
             },
         })
+    }
+
+    /// The time zone of `user_id` (UTC if the account is gone).
+    async fn zone_of(&self, user_id: Uuid) -> AppResult<String> {
+        Ok(self
+            .users
+            .user_by_id(user_id)
+            .await?
+            .map_or_else(|| "UTC".to_owned(), |u| u.timezone))
+    }
+
+    /// `task.due_key` for its due: `due_at`, or the start of `due_date` in the zone of
+    /// `user_id`, who sets it (kept from `before` when the date did not change).
+    async fn set_due_key(
+        &self,
+        user_id: Uuid,
+        task: &mut Task,
+        before: Option<&Task>,
+    ) -> AppResult<()> {
+        task.due_key = match (task.due_at, task.due_date) {
+            (Some(at), _) => Some(at),
+            (None, Some(date)) => match before {
+                Some(b) if b.due_date == Some(date) && b.due_key.is_some() => b.due_key,
+                _ => Some(crate::zone::start_of_date(
+                    &self.zone_of(user_id).await?,
+                    date,
+                )),
+            },
+            (None, None) => None,
+        };
+        Ok(())
     }
 
     /// Checks that `user_id` may put tasks into list `list_id`: `404` when they do not see
@@ -135,6 +177,8 @@ impl Tasks {
             completed: false,
             priority: fields.priority,
             due_at: fields.due_at,
+            due_date: fields.due_date,
+            due_key: None,
             tags: fields.tags.into_vec(),
             created_at: now,
             updated_at: now,
@@ -142,6 +186,7 @@ impl Tasks {
             version: 1,
         };
         task.set_completed(fields.completed.unwrap_or(false), now);
+        self.set_due_key(user_id, &mut task, None).await?;
         // The store checks the right again, in the insert (it may have just been taken).
         if !self.store.task_insert(user_id, &task).await? {
             return Err(no_list());
@@ -200,6 +245,7 @@ impl Tasks {
             if next.list_id != current.list_id {
                 self.may_write_in(user_id, next.list_id).await?;
             }
+            self.set_due_key(user_id, &mut next, Some(&current)).await?;
             next.updated_at = now;
             next.version = current.version + 1;
             if self
@@ -231,6 +277,7 @@ impl Tasks {
             t.description = fields.description.as_str().to_owned();
             t.priority = fields.priority;
             t.due_at = fields.due_at;
+            t.due_date = fields.due_date;
             t.tags = fields.tags.as_slice().to_vec();
             if let Some(c) = fields.completed {
                 t.set_completed(c, now);
@@ -264,8 +311,17 @@ impl Tasks {
             if let Some(p) = patch.priority {
                 t.priority = p;
             }
+            if let Some(date) = patch.due_date {
+                t.due_date = date;
+                if date.is_some() {
+                    t.due_at = None;
+                }
+            }
             if let Some(due) = patch.due_at {
                 t.due_at = due;
+                if due.is_some() {
+                    t.due_date = None;
+                }
             }
             if let Some(tags) = &patch.tags {
                 t.tags = tags.as_slice().to_vec();

@@ -38,6 +38,8 @@ async fn task(store: &DynStore, user_id: Uuid, completed: bool) {
         completed,
         priority: Priority::Medium,
         due_at: None,
+        due_date: None,
+        due_key: None,
         tags: vec![],
         created_at: now(),
         updated_at: now(),

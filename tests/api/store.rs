@@ -521,6 +521,8 @@ fn imported_task(user_id: Uuid, title: &str) -> Task {
         completed: true,
         priority: Priority::High,
         due_at: None,
+        due_date: None,
+        due_key: None,
         tags: vec!["home".into(), "errands".into()],
         created_at: now(),
         updated_at: now(),

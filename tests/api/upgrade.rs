@@ -61,6 +61,9 @@ fn tasks() -> Vec<Task> {
             Priority::Low
         },
         due_at: completed.then_some(datetime!(2026-12-24 18:30:00.123456 UTC)),
+        // The upgrade gives every timed due its key.
+        due_date: None,
+        due_key: completed.then_some(datetime!(2026-12-24 18:30:00.123456 UTC)),
         tags: if completed {
             vec!["home".into(), "urgent".into()]
         } else {

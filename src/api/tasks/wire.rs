@@ -2,7 +2,7 @@
 //! documented from them) and the task as clients see it.
 
 use serde::Serialize;
-use time::OffsetDateTime;
+use time::{Date, OffsetDateTime};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -30,6 +30,10 @@ body! {
         /// When the task is due (RFC 3339, stored in UTC); `null` or absent is none.
         #[schema(nullable, format = DateTime, example = "2026-11-30T17:00:00Z")]
         due_at: String,
+        /// Due all day on this date (`YYYY-MM-DD`, in the user's time zone); `null` or
+        /// absent is none. Not together with `due_at`.
+        #[schema(nullable, format = Date, example = "2026-12-24")]
+        due_date: String,
         /// At most 10 tags of 1 to 32 characters; trimmed, lower-cased, de-duplicated.
         #[schema(nullable, max_items = 10, example = json!(["home", "errands"]))]
         tags: Vec<String>,
@@ -57,9 +61,14 @@ body! {
         /// The priority; `null` resets it to `medium`.
         #[schema(nullable)]
         priority: Priority,
-        /// When the task is due (RFC 3339); `null` removes the due date.
+        /// When the task is due (RFC 3339); `null` removes it. Setting it removes
+        /// `due_date`.
         #[schema(nullable, format = DateTime)]
         due_at: String,
+        /// Due all day on this date (`YYYY-MM-DD`); `null` removes it. Setting it removes
+        /// `due_at`.
+        #[schema(nullable, format = Date)]
+        due_date: String,
         /// The new tags; `null` removes them all.
         #[schema(nullable, max_items = 10)]
         tags: Vec<String>,
@@ -87,9 +96,33 @@ struct Members {
     description: Option<Option<Description>>,
     priority: Option<Option<Priority>>,
     due_at: Option<Option<Option<OffsetDateTime>>>,
+    due_date: Option<Option<Option<Date>>>,
     tags: Option<Option<Tags>>,
     completed: Option<Option<bool>>,
     list_id: Option<Option<Option<Uuid>>>,
+}
+
+/// An all-day due: `YYYY-MM-DD`.
+fn due_date(raw: String) -> Result<Option<Date>, FieldError> {
+    const DAY: &[time::format_description::BorrowedFormatItem<'static>] =
+        time::macros::format_description!("[year]-[month]-[day]");
+    Date::parse(raw.trim(), DAY)
+        .map(Some)
+        .map_err(|_| FieldError::new("due_date", "must be a date like 2026-12-24"))
+}
+
+/// At most one due per body.
+fn one_due(
+    f: &mut Fields,
+    at: &Option<Option<Option<OffsetDateTime>>>,
+    date: &Option<Option<Option<Date>>>,
+) {
+    if matches!((at, date), (Some(Some(Some(_))), Some(Some(Some(_))))) {
+        f.reject(FieldError::new(
+            "due_date",
+            "cannot be given together with due_at: a task is due at an instant or on a day",
+        ));
+    }
 }
 
 fn list_id(raw: String) -> Result<Option<Uuid>, FieldError> {
@@ -112,18 +145,25 @@ fn tags(raw: Vec<String>) -> Result<Tags, FieldError> {
 impl TaskChanges {
     /// Reads every member, `null` clearing the nullable ones.
     fn members(self, f: &mut Fields) -> Members {
+        let title = f.optional("title", self.title, None, |t| TaskTitle::parse(&t));
+        let description = f.optional(
+            "description",
+            self.description,
+            Some(Description::default()),
+            |d| Description::parse(&d),
+        );
+        let priority = f.optional("priority", self.priority, Some(Priority::default()), Ok);
+        let due_at = f.optional("due_at", self.due_at, Some(None), |t| {
+            parse_timestamp("due_at", &t).map(Some)
+        });
+        let due_date = f.optional("due_date", self.due_date, Some(None), due_date);
+        one_due(f, &due_at, &due_date);
         Members {
-            title: f.optional("title", self.title, None, |t| TaskTitle::parse(&t)),
-            description: f.optional(
-                "description",
-                self.description,
-                Some(Description::default()),
-                |d| Description::parse(&d),
-            ),
-            priority: f.optional("priority", self.priority, Some(Priority::default()), Ok),
-            due_at: f.optional("due_at", self.due_at, Some(None), |t| {
-                parse_timestamp("due_at", &t).map(Some)
-            }),
+            title,
+            description,
+            priority,
+            due_at,
+            due_date,
             tags: f.optional("tags", self.tags, Some(Tags::default()), tags),
             completed: f.optional("completed", self.completed, None, Ok),
             list_id: f.optional("list_id", self.list_id, Some(None), list_id),
@@ -140,6 +180,7 @@ impl TaskChanges {
                 description: m.description?,
                 priority: m.priority?,
                 due_at: m.due_at?,
+                due_date: m.due_date?,
                 tags: m.tags?,
                 completed: m.completed?,
                 list_id: m.list_id?.flatten(),
@@ -159,6 +200,7 @@ impl TaskInput {
             description: self.description,
             priority: self.priority,
             due_at: self.due_at,
+            due_date: self.due_date,
             tags: self.tags,
             completed: self.completed,
             list_id: self.list_id,
@@ -170,6 +212,7 @@ impl TaskInput {
                 description: m.description?.unwrap_or_default(),
                 priority: m.priority?.unwrap_or_default(),
                 due_at: m.due_at?.flatten(),
+                due_date: m.due_date?.flatten(),
                 tags: m.tags?.unwrap_or_default(),
                 completed: m.completed?,
                 list_id: m.list_id?.flatten(),
@@ -184,7 +227,7 @@ impl TaskInput {
 #[schema(as = Task, example = json!({"id": "019ab8d2-7f10-7c3e-b2d4-5a6b7c8d9e0f",
     "user_id": "019ab8d2-6c4e-7d1a-9a35-2f1e0c8b7a64",
     "list_id": "019ab8d2-6c4e-7d1a-9a35-2f1e0c8b7a64", "title": "Buy milk", "description": "",
-    "completed": false, "priority": "high", "due_at": "2026-11-30T17:00:00Z", "tags": ["home"],
+    "completed": false, "priority": "high", "due_at": "2026-11-30T17:00:00Z", "due_date": null, "tags": ["home"],
     "created_at": "2026-11-25T09:30:00Z", "updated_at": "2026-11-25T09:30:00Z", "completed_at": null}))]
 pub struct TaskView {
     id: Uuid,
@@ -201,6 +244,10 @@ pub struct TaskView {
     #[serde(with = "time::serde::rfc3339::option")]
     #[schema(value_type = Option<String>, format = DateTime, required)]
     due_at: Option<OffsetDateTime>,
+    /// The day the task is due all day (`YYYY-MM-DD`); `null` for none. At most one of
+    /// `due_at` and `due_date` is set.
+    #[schema(value_type = Option<String>, format = Date, required)]
+    due_date: Option<String>,
     /// Normalised: trimmed, lower-cased, de-duplicated.
     tags: Vec<String>,
     #[serde(with = "time::serde::rfc3339")]
@@ -226,6 +273,7 @@ impl From<Task> for TaskView {
             completed: t.completed,
             priority: t.priority,
             due_at: t.due_at,
+            due_date: t.due_date.map(|d| d.to_string()),
             tags: t.tags,
             created_at: t.created_at,
             updated_at: t.updated_at,

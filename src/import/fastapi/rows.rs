@@ -100,6 +100,9 @@ pub fn task(row: &RawRow) -> Result<Task, String> {
         completed,
         priority,
         due_at,
+        // The old stack knew instants only.
+        due_date: None,
+        due_key: due_at,
         tags: tags.into_vec(),
         created_at,
         updated_at,

@@ -15,10 +15,10 @@ use crate::store::{StoreResult, TaskStore};
 use crate::tasks::model::{Priority, Task};
 use crate::tasks::query::ListQuery;
 
-const TASK_COLUMNS: &str = "t.id, t.user_id, t.list_id, t.title, t.description, t.completed, t.priority, t.due_at, t.tags, t.created_at, t.updated_at, t.completed_at, t.version";
+const TASK_COLUMNS: &str = "t.id, t.user_id, t.list_id, t.title, t.description, t.completed, t.priority, t.due_at, t.tags, t.created_at, t.updated_at, t.completed_at, t.version, t.due_date, t.due_key";
 
 /// The list's columns: the task's, and the title key its branches are ordered by again.
-const LIST_COLUMNS: &str = "t.id, t.user_id, t.list_id, t.title, t.description, t.completed, t.priority, t.due_at, t.tags, t.created_at, t.updated_at, t.completed_at, t.version, t.title_lower";
+const LIST_COLUMNS: &str = "t.id, t.user_id, t.list_id, t.title, t.description, t.completed, t.priority, t.due_at, t.tags, t.created_at, t.updated_at, t.completed_at, t.version, t.due_date, t.due_key, t.title_lower";
 
 fn role_from_row(row: &PgRow) -> Result<Role, sqlx::Error> {
     let role: String = row.try_get("role")?;
@@ -43,6 +43,8 @@ fn task_from_row(row: &PgRow) -> Result<Task, sqlx::Error> {
         updated_at: row.try_get("updated_at")?,
         completed_at: row.try_get("completed_at")?,
         version: row.try_get("version")?,
+        due_date: row.try_get("due_date")?,
+        due_key: row.try_get("due_key")?,
     })
 }
 
@@ -75,6 +77,7 @@ fn bind_param<'q>(
         Param::Text(s) => q.bind(s.clone()),
         Param::Bool(b) => q.bind(*b),
         Param::Time(t) => q.bind(*t),
+        Param::Date(d) => q.bind(*d),
     }
 }
 
@@ -92,8 +95,10 @@ pub(super) async fn insert_task_row(
     };
     let done = sqlx::query(AssertSqlSafe(format!(
         "INSERT INTO tasks (id, user_id, list_id, title, description, title_lower, description_lower,
-                 completed, priority, due_at, tags, created_at, updated_at, completed_at, version)
-             SELECT $1, $2, $15, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14 WHERE {guard}
+                 completed, priority, due_at, tags, created_at, updated_at, completed_at, version,
+                 due_date, due_key)
+             SELECT $1, $2, $15, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $17, $18
+             WHERE {guard}
              ON CONFLICT (id) DO NOTHING"
     )))
     .bind(task.id)
@@ -112,6 +117,8 @@ pub(super) async fn insert_task_row(
     .bind(task.version)
     .bind(task.list_id)
     .bind(actor)
+    .bind(task.due_date)
+    .bind(task.due_key)
     .execute(&mut *conn)
     .await?;
     if done.rows_affected() == 0 {
@@ -144,7 +151,7 @@ impl TaskStore for PgStore {
         let done = sqlx::query(AssertSqlSafe(format!(
             "UPDATE tasks SET title = $1, description = $2, title_lower = $3, description_lower = $4,
                  completed = $5, priority = $6, due_at = $7, tags = $8, updated_at = $9,
-                 completed_at = $10, version = $11, list_id = $12
+                 completed_at = $10, version = $11, list_id = $12, due_date = $16, due_key = $17
              WHERE id = $13 AND version = $14 AND {} AND {}",
             may_write("$15", "list_id"),
             may_write("$15", "$12")
@@ -164,6 +171,8 @@ impl TaskStore for PgStore {
         .bind(task.id)
         .bind(expected_version)
         .bind(actor)
+        .bind(task.due_date)
+        .bind(task.due_key)
         .execute(&mut *tx)
         .await?;
         if done.rows_affected() == 0 {

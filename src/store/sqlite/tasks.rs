@@ -15,17 +15,23 @@ use crate::store::{StoreResult, TaskStore};
 use crate::tasks::model::{Priority, Task};
 use crate::tasks::query::ListQuery;
 use crate::timestamp::{from_micros, to_micros};
+use time::Date;
 
-const TASK_COLUMNS: &str = "t.id, t.user_id, t.list_id, t.title, t.description, t.completed, t.priority, t.due_at, t.tags, t.created_at, t.updated_at, t.completed_at, t.version";
+const TASK_COLUMNS: &str = "t.id, t.user_id, t.list_id, t.title, t.description, t.completed, t.priority, t.due_at, t.tags, t.created_at, t.updated_at, t.completed_at, t.version, t.due_date, t.due_key";
 
 /// The list's columns: the task's, and the title key its branches are ordered by again.
-const LIST_COLUMNS: &str = "t.id, t.user_id, t.list_id, t.title, t.description, t.completed, t.priority, t.due_at, t.tags, t.created_at, t.updated_at, t.completed_at, t.version, t.title_lower";
+const LIST_COLUMNS: &str = "t.id, t.user_id, t.list_id, t.title, t.description, t.completed, t.priority, t.due_at, t.tags, t.created_at, t.updated_at, t.completed_at, t.version, t.due_date, t.due_key, t.title_lower";
 
 /// Where `page_with_total` puts the total: after the list's columns.
-const TOTAL_COLUMN: usize = 14;
+const TOTAL_COLUMN: usize = 16;
 
 /// Where a task with its role has the role: after the task columns.
-const ROLE_COLUMN: usize = 13;
+const ROLE_COLUMN: usize = 15;
+
+/// An all-day due as stored: its Julian day number.
+fn day(date: Option<Date>) -> Option<i32> {
+    date.map(Date::to_julian_day)
+}
 
 fn task_from_row(row: &Row<'_>) -> rusqlite::Result<Task> {
     let tags: String = row.get(8)?;
@@ -45,6 +51,19 @@ fn task_from_row(row: &Row<'_>) -> rusqlite::Result<Task> {
         updated_at: from_micros(row.get(10)?),
         completed_at: row.get::<_, Option<i64>>(11)?.map(from_micros),
         version: row.get(12)?,
+        due_date: row
+            .get::<_, Option<i32>>(13)?
+            .map(|d| {
+                Date::from_julian_day(d).map_err(|e| {
+                    rusqlite::Error::FromSqlConversionFailure(
+                        13,
+                        rusqlite::types::Type::Integer,
+                        Box::new(e),
+                    )
+                })
+            })
+            .transpose()?,
+        due_key: row.get::<_, Option<i64>>(14)?.map(from_micros),
     })
 }
 
@@ -83,6 +102,7 @@ fn value(p: &Param) -> Value {
         Param::Text(s) => Value::Text(s.clone()),
         Param::Bool(b) => Value::Integer(i64::from(*b)),
         Param::Time(t) => Value::Integer(to_micros(*t)),
+        Param::Date(d) => Value::Integer(i64::from(d.to_julian_day())),
     }
 }
 
@@ -93,8 +113,9 @@ pub(super) fn insert_task_row(conn: &Connection, task: &Task) -> rusqlite::Resul
     let done = conn
         .prepare_cached(
             "INSERT INTO tasks (id, user_id, list_id, title, description, title_lower, description_lower,
-                 completed, priority, due_at, tags, created_at, updated_at, completed_at, version)
-             VALUES (?1, ?2, ?15, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
+                 completed, priority, due_at, tags, created_at, updated_at, completed_at, version,
+                 due_date, due_key)
+             VALUES (?1, ?2, ?15, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?16, ?17)
              ON CONFLICT (id) DO NOTHING",
         )?
         .execute(params![
@@ -113,6 +134,8 @@ pub(super) fn insert_task_row(conn: &Connection, task: &Task) -> rusqlite::Resul
             task.completed_at.map(to_micros),
             task.version,
             task.list_id,
+            day(task.due_date),
+            task.due_key.map(to_micros),
         ])?;
     if done == 0 {
         return Ok(false);
@@ -177,7 +200,7 @@ impl TaskStore for SqliteStore {
                     "UPDATE tasks SET title = ?1, description = ?2, title_lower = ?3,
                          description_lower = ?4, completed = ?5, priority = ?6, due_at = ?7,
                          tags = ?8, updated_at = ?9, completed_at = ?10, version = ?11,
-                         list_id = ?12
+                         list_id = ?12, due_date = ?14, due_key = ?15
                      WHERE id = ?13",
                 )?
                 .execute(params![
@@ -194,6 +217,8 @@ impl TaskStore for SqliteStore {
                     task.version,
                     task.list_id,
                     task.id,
+                    day(task.due_date),
+                    task.due_key.map(to_micros),
                 ])?;
                 if old_tags != tags || old_list != task.list_id {
                     tx.prepare_cached("DELETE FROM task_tags WHERE task_id = ?1")?

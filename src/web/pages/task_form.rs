@@ -4,7 +4,7 @@
 use serde::Deserialize;
 use time::format_description::BorrowedFormatItem;
 use time::macros::format_description;
-use time::{Date, OffsetDateTime, Time};
+use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
 use crate::tasks::model::{Description, Priority, Tags, Task, TaskFields, TaskTitle};
@@ -41,6 +41,8 @@ impl TaskForm {
             priority: task.priority.as_str().to_owned(),
             due: task
                 .due_at
+                .map(|d| d.date())
+                .or(task.due_date)
                 .and_then(|d| d.format(DATE_INPUT).ok())
                 .unwrap_or_default(),
             tags: task.tags.join(", "),
@@ -49,8 +51,9 @@ impl TaskForm {
         }
     }
 
-    /// Validates the form. A due date is a day: it becomes the end of that day (UTC),
-    /// unless it is the day the task already had, whose exact time is kept.
+    /// Validates the form. A due date is a day: the task is due all that day (in the
+    /// user's time zone), unless it is the day of the instant the task already had, whose
+    /// exact time is kept.
     pub fn parse(&self, current_due: Option<OffsetDateTime>) -> Result<TaskFields, Errors> {
         let mut errors = Errors::default();
         let title = TaskTitle::parse(&self.title)
@@ -66,13 +69,12 @@ impl TaskForm {
                 .ok(),
         };
         let due = match self.due.trim() {
-            "" => Some(None),
+            "" => Some((None, None)),
             raw => match Date::parse(raw, DATE_INPUT) {
-                Ok(day) if current_due.is_some_and(|d| d.date() == day) => Some(current_due),
-                Ok(day) => Some(Some(
-                    day.with_time(Time::from_hms(23, 59, 59).unwrap_or(Time::MIDNIGHT))
-                        .assume_utc(),
-                )),
+                Ok(day) if current_due.is_some_and(|d| d.date() == day) => {
+                    Some((current_due, None))
+                }
+                Ok(day) => Some((None, Some(day))),
                 Err(_) => {
                     errors.add("due", "must be a date like 2026-11-25");
                     None
@@ -99,7 +101,7 @@ impl TaskForm {
                 Some(title),
                 Some(description),
                 Some(priority),
-                Some(due_at),
+                Some((due_at, due_date)),
                 Some(tags),
                 Some(list_id),
             ) => Ok(TaskFields {
@@ -107,6 +109,7 @@ impl TaskForm {
                 description,
                 priority,
                 due_at,
+                due_date,
                 tags,
                 completed: None,
                 list_id,
@@ -152,9 +155,10 @@ mod tests {
     }
 
     #[test]
-    fn a_due_day_means_the_end_of_that_day_in_utc() {
+    fn a_due_day_is_an_all_day_due() {
         let fields = form("2026-11-25", "").parse(None).expect("valid");
-        assert_eq!(fields.due_at, Some(datetime!(2026-11-25 23:59:59 UTC)));
+        assert_eq!(fields.due_date, Some(time::macros::date!(2026 - 11 - 25)));
+        assert_eq!(fields.due_at, None);
         assert_eq!(fields.title.as_str(), "Buy milk");
         assert_eq!(fields.priority, Priority::Medium);
     }
@@ -164,6 +168,7 @@ mod tests {
         let exact = datetime!(2026-11-25 09:30 UTC);
         let fields = form("2026-11-25", "").parse(Some(exact)).expect("valid");
         assert_eq!(fields.due_at, Some(exact));
+        assert_eq!(fields.due_date, None);
         let fields = form("", "").parse(Some(exact)).expect("valid");
         assert_eq!(fields.due_at, None);
     }

@@ -61,11 +61,21 @@ struct TaskView {
 }
 
 impl TaskView {
-    fn new(task: Task, now: OffsetDateTime) -> Self {
+    /// The task at `now`, when it is `today` where the user is.
+    fn new(task: Task, now: OffsetDateTime, today: time::Date) -> Self {
+        let overdue = match (task.due_at, task.due_date) {
+            (Some(at), _) => at < now,
+            (None, Some(day)) => day < today,
+            (None, None) => false,
+        };
         Self {
             id: task.id,
-            overdue: !task.completed && task.due_at.is_some_and(|d| d < now),
-            due: task.due_at.and_then(|d| d.format(DATE_SHOWN).ok()),
+            overdue: !task.completed && overdue,
+            due: task
+                .due_at
+                .map(|d| d.date())
+                .or(task.due_date)
+                .and_then(|d| d.format(DATE_SHOWN).ok()),
             title: task.title,
             description: task.description,
             completed: task.completed,
@@ -239,6 +249,8 @@ async fn render_list(
     let all_pending = lists.iter().map(|l| l.pending_count).sum();
     let sidebar = lists.into_iter().filter(|l| !l.archived).collect();
     let now = OffsetDateTime::now_utc();
+    let zone = state.accounts.me(signed_in.user).await?.timezone;
+    let today = crate::zone::today(&zone, now);
     let base = filters.query();
     let sep = if base.is_empty() { "" } else { "&" };
     let next_url = page.next.map(|c| {
@@ -274,7 +286,7 @@ async fn render_list(
         tasks: page
             .tasks
             .into_iter()
-            .map(|t| TaskView::new(t, now))
+            .map(|t| TaskView::new(t, now, today))
             .collect(),
         total: page.total,
         filters,
