@@ -1,29 +1,13 @@
 //! The SQL of the task list, built once for both databases: filters, keyset paging and
 //! order, with numbered placeholders and typed parameters that each back end binds.
 
-use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::tasks::order::{SortKey, Status};
-use crate::tasks::query::{Cursor, CursorKey, DueBounds, ListQuery};
+use crate::tasks::query::{Cursor, CursorKey, ListQuery};
 use crate::timestamp::from_micros;
 
-/// A parameter of the list query, bound by the back end in its own types.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Param {
-    /// An id.
-    Uuid(Uuid),
-    /// Ranks, and (SQLite) times in microseconds.
-    Int(i64),
-    /// Text.
-    Text(String),
-    /// Completion.
-    Bool(bool),
-    /// A time (PostgreSQL binds it as timestamptz, SQLite as microseconds).
-    Time(OffsetDateTime),
-    /// A day (PostgreSQL binds it as date, SQLite as its Julian day number).
-    Date(time::Date),
-}
+pub use super::sql_param::Param;
 
 /// How the two databases differ in the few places the list cares about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -183,7 +167,7 @@ impl Filters {
             w.push(format!("t.due_key > {}", b.bind(Param::Time(t))));
         }
         if let Some(due) = q.due_bounds {
-            w.extend(due_window(b, &due));
+            w.extend(super::due_sql::due_window(&mut |p| b.bind(p), &due));
         }
         Self { rows: w, tag }
     }
@@ -202,41 +186,6 @@ impl Filters {
         }
         w
     }
-}
-
-/// A due window: a range of the `(list_id, due_key, id)` index in every branch, then the
-/// exact test, timed tasks by `due_at` and all-day ones by `due_date`.
-fn due_window(b: &mut Builder, due: &DueBounds) -> Vec<String> {
-    if due.missing {
-        return vec!["t.due_key IS NULL".to_owned()];
-    }
-    let mut w = Vec::new();
-    if let Some(t) = due.key_from {
-        w.push(format!("t.due_key >= {}", b.bind(Param::Time(t))));
-    }
-    if let Some(t) = due.key_before {
-        w.push(format!("t.due_key < {}", b.bind(Param::Time(t))));
-    }
-    let mut timed = vec!["t.due_at IS NOT NULL".to_owned()];
-    if let Some(t) = due.from {
-        timed.push(format!("t.due_at >= {}", b.bind(Param::Time(t))));
-    }
-    if let Some(t) = due.before {
-        timed.push(format!("t.due_at < {}", b.bind(Param::Time(t))));
-    }
-    let mut all_day = vec!["t.due_date IS NOT NULL".to_owned()];
-    if let Some(d) = due.from_date {
-        all_day.push(format!("t.due_date >= {}", b.bind(Param::Date(d))));
-    }
-    if let Some(d) = due.before_date {
-        all_day.push(format!("t.due_date < {}", b.bind(Param::Date(d))));
-    }
-    w.push(format!(
-        "(({}) OR ({}))",
-        timed.join(" AND "),
-        all_day.join(" AND ")
-    ));
-    w
 }
 
 /// "After the cursor" in the list's order: a greater (or smaller) key, or the same key

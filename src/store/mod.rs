@@ -10,6 +10,7 @@
 
 mod access;
 mod database;
+mod due_sql;
 mod error;
 mod identities;
 mod import;
@@ -18,6 +19,7 @@ pub mod list_sql;
 mod lists;
 mod postgres;
 mod sessions;
+mod sql_param;
 mod sqlite;
 mod tasks;
 mod users;

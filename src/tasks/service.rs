@@ -10,8 +10,9 @@ use std::sync::Arc;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use super::due::{DueBounds, DueWindow};
 use super::model::{Task, TaskFields, TaskPatch};
-use super::query::{Cursor, DueBounds, DueWindow, ListQuery};
+use super::query::{Cursor, ListQuery};
 use crate::error::{AppError, AppResult};
 use crate::lists::model::Role;
 use crate::precondition::Precondition;
