@@ -280,6 +280,18 @@ impl From<Value> for Session {
     }
 }
 
+/// The next page's path from a list response's `Link: <...>; rel="next"`, if any (and
+/// that the header, when present, is exactly that form).
+pub fn next_link(res: &reqwest::Response) -> Option<String> {
+    res.headers().get("link").map(|l| {
+        let l = l.to_str().expect("ascii Link header");
+        assert!(l.starts_with('<') && l.ends_with(">; rel=\"next\""), "{l}");
+        l.trim_start_matches('<')
+            .trim_end_matches(">; rel=\"next\"")
+            .to_owned()
+    })
+}
+
 /// A parsed problem+json body, checked for the RFC 9457 members API.md requires.
 pub async fn problem(res: reqwest::Response, status: u16) -> serde_json::Value {
     assert_eq!(res.status().as_u16(), status, "status");

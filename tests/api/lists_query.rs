@@ -70,13 +70,7 @@ async fn page_through(app: &TestApp, s: &Session, query: &str, total: usize) -> 
             total.to_string(),
             "{url}"
         );
-        next = res.headers().get("link").map(|l| {
-            l.to_str()
-                .expect("ascii")
-                .trim_start_matches('<')
-                .trim_end_matches(">; rel=\"next\"")
-                .to_owned()
-        });
+        next = crate::helpers::next_link(&res);
         let page: Vec<Value> = res.json().await.expect("json");
         ids.extend(
             page.iter()

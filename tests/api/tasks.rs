@@ -24,13 +24,7 @@ async fn list(app: &TestApp, s: &Session, query: &str) -> (Vec<Value>, u64, Opti
         .expect("ascii")
         .parse()
         .expect("number");
-    let next = res.headers().get("link").map(|l| {
-        let l = l.to_str().expect("ascii");
-        assert!(l.ends_with(">; rel=\"next\""), "{l}");
-        l.trim_start_matches('<')
-            .trim_end_matches(">; rel=\"next\"")
-            .to_owned()
-    });
+    let next = crate::helpers::next_link(&res);
     (res.json().await.expect("json"), total, next)
 }
 
@@ -654,13 +648,7 @@ async fn every_sort_order_is_total_with_missing_due_dates_last(db: TestDb) {
         while let Some(url) = next.take() {
             let res = app.get_as(&url, &s.access).await;
             assert_eq!(res.headers()["x-total-count"], "5");
-            next = res.headers().get("link").map(|l| {
-                l.to_str()
-                    .expect("ascii")
-                    .trim_start_matches('<')
-                    .trim_end_matches(">; rel=\"next\"")
-                    .to_owned()
-            });
+            next = crate::helpers::next_link(&res);
             let page: Vec<Value> = res.json().await.expect("json");
             paged.extend(
                 page.iter()
@@ -694,13 +682,7 @@ async fn paging_250_tasks_while_adding_visits_each_original_exactly_once(db: Tes
         while let Some(url) = next.take() {
             let res = app.get_as(&url, &s.access).await;
             assert_eq!(res.status(), 200);
-            next = res.headers().get("link").map(|l| {
-                l.to_str()
-                    .expect("ascii")
-                    .trim_start_matches('<')
-                    .trim_end_matches(">; rel=\"next\"")
-                    .to_owned()
-            });
+            next = crate::helpers::next_link(&res);
             let page: Vec<Value> = res.json().await.expect("json");
             for t in &page {
                 *seen

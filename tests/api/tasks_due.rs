@@ -204,12 +204,7 @@ async fn all_day_dues_are_days_that_sort_at_their_start_in_the_users_zone(db: Te
             let mut next = Some(format!("/api/tasks?{q}&limit=1"));
             while let Some(url) = next.take() {
                 let res = app.get_as(&url, &token).await;
-                next = res.headers().get("link").map(|l| {
-                    let l = l.to_str().expect("ascii");
-                    l.trim_start_matches('<')
-                        .trim_end_matches(">; rel=\"next\"")
-                        .to_owned()
-                });
+                next = crate::helpers::next_link(&res);
                 let page: Vec<Value> = res.json().await.expect("json");
                 seen.extend(
                     page.iter()
