@@ -1,11 +1,13 @@
 //! Tasks, as a domain: the values ([`model`]), the list query and its cursor ([`query`])
 //! with the names of its filters and orders ([`order`]) and its due windows ([`due`]),
+//! recurrence rules ([`recurrence`]),
 //! and the [`Tasks`] service with its concurrency rules ([`service`]).
 
 pub mod due;
 pub mod model;
 pub mod order;
 pub mod query;
+pub mod recurrence;
 pub mod service;
 
 #[cfg(test)]
