@@ -5,18 +5,16 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
-use axum::extract::{FromRequestParts, State};
+use axum::extract::State;
 use axum::http::StatusCode;
-use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::Chrome;
+use super::{Chrome, IdPath as ListPath};
 use crate::auth::model::Email;
 use crate::error::AppError;
-use crate::http::path;
 use crate::lists::ListChange;
 use crate::lists::model::{List, ListColor, ListName, Member, Role};
 use crate::state::AppState;
@@ -42,20 +40,6 @@ pub fn router() -> Router<AppState> {
 /// The tasks page of list `id`.
 pub fn tasks_of(id: Uuid) -> String {
     format!("/tasks?list={id}")
-}
-
-/// The list id of the path; anything else is simply not found.
-struct ListPath(Uuid);
-
-impl FromRequestParts<AppState> for ListPath {
-    type Rejection = WebError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, WebError> {
-        path::uuid(parts, state, "id")
-            .await
-            .map(Self)
-            .ok_or_else(|| WebError(AppError::not_found()))
-    }
 }
 
 #[derive(Template, WebTemplate)]

@@ -7,9 +7,15 @@ mod task_form;
 mod tasks;
 
 use axum::Router;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use uuid::Uuid;
 
 use super::session::{SessionState, Visitor};
+use crate::error::AppError;
+use crate::http::path;
 use crate::state::AppState;
+use crate::web::error::WebError;
 
 /// Every page route (the session layer is added by the caller).
 pub fn router() -> Router<AppState> {
@@ -45,6 +51,21 @@ impl Chrome {
             current,
             version: super::ASSET_VERSION,
         }
+    }
+}
+
+/// The `{id}` of a page's path (a task's or a list's); anything that is not a UUID (or
+/// does not decode) is simply not found.
+pub struct IdPath(pub Uuid);
+
+impl FromRequestParts<AppState> for IdPath {
+    type Rejection = WebError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, WebError> {
+        path::uuid(parts, state, "id")
+            .await
+            .map(Self)
+            .ok_or_else(|| WebError(AppError::not_found()))
     }
 }
 

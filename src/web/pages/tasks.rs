@@ -4,9 +4,8 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
-use axum::extract::{FromRequestParts, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
-use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
@@ -16,9 +15,8 @@ use time::macros::format_description;
 use uuid::Uuid;
 
 use super::task_form::{Opt, TaskForm, options};
-use super::{Chrome, param};
+use super::{Chrome, IdPath as TaskPath, param};
 use crate::error::AppError;
-use crate::http::path;
 use crate::lists::model::{List, Role};
 use crate::state::AppState;
 use crate::tasks::model::Task;
@@ -335,21 +333,6 @@ async fn tasks_create(
             let page = render_list(&state, &signed_in, Some(&back), form, errors).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
-    }
-}
-
-/// The task id of the path; anything that is not a UUID (or does not decode) is simply
-/// not found.
-struct TaskPath(Uuid);
-
-impl FromRequestParts<AppState> for TaskPath {
-    type Rejection = WebError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, WebError> {
-        path::uuid(parts, state, "id")
-            .await
-            .map(Self)
-            .ok_or_else(|| WebError(AppError::not_found()))
     }
 }
 
