@@ -35,29 +35,25 @@ impl TimeZoneName {
     }
 }
 
-/// The instant the day `days` after the current one (0: today) starts in zone `name`
-/// (UTC for a name the database does not know, which a stored zone never is). A day that
-/// starts in a daylight-saving gap starts at the first instant after it.
-pub fn start_of_day(name: &str, now: OffsetDateTime, days: i32) -> OffsetDateTime {
-    let zone = jiff::tz::TimeZone::get(name).unwrap_or(jiff::tz::TimeZone::UTC);
-    let start = jiff::Timestamp::from_nanosecond(now.unix_timestamp_nanos())
-        .ok()
-        .map(|t| t.to_zoned_datetime(zone.clone()).date())
-        .and_then(|today| today.checked_add(jiff::Span::new().days(days)).ok())
-        // Midnight, or the first instant after a gap that swallows it.
-        .and_then(|day| day.to_zoned_datetime(zone).ok())
-        .and_then(|z| {
-            OffsetDateTime::from_unix_timestamp_nanos(z.timestamp().as_nanosecond()).ok()
-        });
-    start.unwrap_or(now)
+/// The zone named `name`; UTC for a name the database does not know (which a stored
+/// zone never is).
+fn zone(name: &str) -> jiff::tz::TimeZone {
+    jiff::tz::TimeZone::get(name).unwrap_or(jiff::tz::TimeZone::UTC)
 }
 
-/// The date it is at `now` in zone `name` (UTC for an unknown zone).
+/// The instant the day `days` after the current one (0: today) starts in zone `name`. A
+/// day that starts in a daylight-saving gap starts at the first instant after it.
+pub fn start_of_day(name: &str, now: OffsetDateTime, days: i32) -> OffsetDateTime {
+    today(name, now)
+        .checked_add(time::Duration::days(i64::from(days)))
+        .map_or(now, |day| start_of_date(name, day))
+}
+
+/// The date it is at `now` in zone `name`.
 pub fn today(name: &str, now: OffsetDateTime) -> Date {
-    let zone = jiff::tz::TimeZone::get(name).unwrap_or(jiff::tz::TimeZone::UTC);
     jiff::Timestamp::from_nanosecond(now.unix_timestamp_nanos())
         .ok()
-        .map(|t| t.to_zoned_datetime(zone).date())
+        .map(|t| t.to_zoned_datetime(zone(name)).date())
         .and_then(|d| {
             let month = time::Month::try_from(u8::try_from(d.month()).ok()?).ok()?;
             Date::from_calendar_date(i32::from(d.year()), month, u8::try_from(d.day()).ok()?).ok()
@@ -66,17 +62,16 @@ pub fn today(name: &str, now: OffsetDateTime) -> Date {
 }
 
 /// The instant `date` starts in zone `name` (midnight, or the first instant after a gap
-/// that swallows it); UTC midnight for an unknown zone or a date jiff cannot represent.
+/// that swallows it); UTC midnight for a date jiff cannot represent.
 pub fn start_of_date(name: &str, date: Date) -> OffsetDateTime {
     let utc_midnight = date.midnight().assume_utc();
-    let zone = jiff::tz::TimeZone::get(name).unwrap_or(jiff::tz::TimeZone::UTC);
     let (Ok(year), Ok(day)) = (i16::try_from(date.year()), i8::try_from(date.day())) else {
         return utc_midnight;
     };
     let month = i8::try_from(u8::from(date.month())).unwrap_or(1);
     jiff::civil::Date::new(year, month, day)
         .ok()
-        .and_then(|d| d.to_zoned_datetime(zone).ok())
+        .and_then(|d| d.to_zoned_datetime(zone(name)).ok())
         .and_then(|z| OffsetDateTime::from_unix_timestamp_nanos(z.timestamp().as_nanosecond()).ok())
         .unwrap_or(utc_midnight)
 }
