@@ -73,7 +73,7 @@ impl Lists {
     /// only themselves (leaving; anyone else is `403`).
     pub async fn unshare(&self, user_id: Uuid, id: Uuid, email: &Email) -> AppResult<()> {
         let list = self.get(user_id, id).await?;
-        if list.role.can_manage() && list.owner_id == user_id {
+        if list.role.can_manage() {
             let members = self.members(user_id, id).await?;
             if members.first().is_some_and(|o| o.email == email.lower()) {
                 return Err(owner_stays("removed"));

@@ -152,9 +152,14 @@ pub struct Member {
 }
 
 impl Member {
+    /// Whether the member's account has listed the list (else the share is pending).
+    pub fn is_active(&self) -> bool {
+        self.user_id.is_some()
+    }
+
     /// `active` once the member's account has listed the list; `pending` before.
     pub fn status(&self) -> &'static str {
-        if self.user_id.is_some() {
+        if self.is_active() {
             "active"
         } else {
             "pending"

@@ -12,7 +12,8 @@ use crate::lists::model::Role;
 /// The roles a share can hold (the owner is not a member row).
 const SHARED: [Role; 2] = [Role::Editor, Role::Viewer];
 
-/// The ids of the visible lists, with the one bound at `only` alone when given.
+/// The ids of the lists a task list covers: those the user bound at `p` sees, or the one
+/// bound at `only` alone if they see it.
 pub(crate) fn readable_ids(p: &str, only: Option<&str>) -> String {
     let only = only.map_or_else(String::new, |o| format!(" WHERE r.id = {o}"));
     format!("SELECT r.id FROM ({}) r{only}", readable(p))

@@ -48,12 +48,6 @@ pub trait TaskStore: Send + Sync + 'static {
 /// Up to `limit + 1` tasks of the list, and the number of all matches.
 pub type TaskPage = (Vec<Task>, u64);
 
-/// The ids of the lists a list request covers: those the user bound at `user` sees, or
-/// the one bound at `only` if they see it.
-pub(super) fn listed_lists_sql(user: &str, only: Option<&str>) -> String {
-    access::readable_ids(user, only)
-}
-
 /// The task bound at `id` with the role in its list of the user bound at `user`.
 pub(super) fn task_with_role_sql(columns: &str, user: &str, id: &str) -> String {
     format!(

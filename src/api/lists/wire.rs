@@ -221,7 +221,7 @@ pub struct MemberView {
 impl From<Member> for MemberView {
     fn from(m: Member) -> Self {
         Self {
-            status: if m.user_id.is_some() {
+            status: if m.is_active() {
                 MemberStatus::Active
             } else {
                 MemberStatus::Pending

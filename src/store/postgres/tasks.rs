@@ -7,10 +7,9 @@ use uuid::Uuid;
 
 use super::PgStore;
 use crate::lists::model::Role;
+use crate::store::access;
 use crate::store::list_sql::{self, Dialect, Param};
-use crate::store::tasks::{
-    TaskPage, list_role_sql, listed_lists_sql, may_write, task_with_role_sql,
-};
+use crate::store::tasks::{TaskPage, list_role_sql, may_write, task_with_role_sql};
 use crate::store::{StoreResult, TaskStore};
 use crate::tasks::model::{Priority, Task};
 use crate::tasks::query::ListQuery;
@@ -225,13 +224,13 @@ impl TaskStore for PgStore {
             .await?;
         let lists: Vec<Uuid> = match q.list {
             None => {
-                sqlx::query_scalar(AssertSqlSafe(listed_lists_sql("$1", None)))
+                sqlx::query_scalar(AssertSqlSafe(access::readable_ids("$1", None)))
                     .bind(user_id)
                     .fetch_all(&mut *tx)
                     .await?
             }
             Some(only) => {
-                sqlx::query_scalar(AssertSqlSafe(listed_lists_sql("$1", Some("$2"))))
+                sqlx::query_scalar(AssertSqlSafe(access::readable_ids("$1", Some("$2"))))
                     .bind(user_id)
                     .bind(only)
                     .fetch_all(&mut *tx)

@@ -7,10 +7,9 @@ use uuid::Uuid;
 
 use super::SqliteStore;
 use crate::lists::model::Role;
+use crate::store::access;
 use crate::store::list_sql::{self, Dialect, Param};
-use crate::store::tasks::{
-    TaskPage, list_role_sql, listed_lists_sql, may_write, task_with_role_sql,
-};
+use crate::store::tasks::{TaskPage, list_role_sql, may_write, task_with_role_sql};
 use crate::store::{StoreResult, TaskStore};
 use crate::tasks::model::{Priority, Task};
 use crate::tasks::query::ListQuery;
@@ -275,11 +274,11 @@ impl TaskStore for SqliteStore {
             .read(move |c| {
                 let lists: Vec<Uuid> = match q.list {
                     None => c
-                        .prepare_cached(&listed_lists_sql("?1", None))?
+                        .prepare_cached(&access::readable_ids("?1", None))?
                         .query_map([user_id], |r| r.get(0))?
                         .collect::<rusqlite::Result<_>>()?,
                     Some(only) => c
-                        .prepare_cached(&listed_lists_sql("?1", Some("?2")))?
+                        .prepare_cached(&access::readable_ids("?1", Some("?2")))?
                         .query_map(params![user_id, only], |r| r.get(0))?
                         .collect::<rusqlite::Result<_>>()?,
                 };
