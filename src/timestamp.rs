@@ -3,8 +3,10 @@
 //! A leaf of the crate. Every timestamp Taskward stores goes through [`truncate_to_micros`]
 //! (or [`now`]), so a value read back from either database equals the value written.
 
+use time::format_description::BorrowedFormatItem;
 use time::format_description::well_known::Rfc3339;
-use time::{OffsetDateTime, UtcOffset};
+use time::macros::format_description;
+use time::{Date, OffsetDateTime, UtcOffset};
 
 use crate::error::FieldError;
 
@@ -42,6 +44,20 @@ pub fn parse_timestamp(field: &str, raw: &str) -> Result<OffsetDateTime, FieldEr
                 "must be an RFC 3339 timestamp like 2026-11-25T09:30:00Z",
             )
         })
+}
+
+/// A day as the API and the web app's date inputs write it: `YYYY-MM-DD`.
+const DAY: &[BorrowedFormatItem<'static>] = format_description!("[year]-[month]-[day]");
+
+/// Parses a `YYYY-MM-DD` day; `field` names the value in the error.
+pub fn parse_day(field: &str, raw: &str) -> Result<Date, FieldError> {
+    Date::parse(raw.trim(), DAY)
+        .map_err(|_| FieldError::new(field, "must be a date like 2026-11-25"))
+}
+
+/// `YYYY-MM-DD`.
+pub fn format_day(day: Date) -> String {
+    day.format(DAY).unwrap_or_else(|_| day.to_string())
 }
 
 #[cfg(test)]

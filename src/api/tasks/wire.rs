@@ -11,7 +11,7 @@ use crate::error::FieldError;
 use crate::tasks::model::{
     Description, MAX_TAGS, Priority, Tags, Task, TaskFields, TaskPatch, TaskTitle,
 };
-use crate::timestamp::parse_timestamp;
+use crate::timestamp::{format_day, parse_day, parse_timestamp};
 
 body! {
     /// The fields of a task, for `POST` and `PUT` (a full replacement: an omitted field
@@ -104,11 +104,7 @@ struct Members {
 
 /// An all-day due: `YYYY-MM-DD`.
 fn due_date(raw: String) -> Result<Option<Date>, FieldError> {
-    const DAY: &[time::format_description::BorrowedFormatItem<'static>] =
-        time::macros::format_description!("[year]-[month]-[day]");
-    Date::parse(raw.trim(), DAY)
-        .map(Some)
-        .map_err(|_| FieldError::new("due_date", "must be a date like 2026-12-24"))
+    parse_day("due_date", &raw).map(Some)
 }
 
 /// At most one due per body.
@@ -273,7 +269,7 @@ impl From<Task> for TaskView {
             completed: t.completed,
             priority: t.priority,
             due_at: t.due_at,
-            due_date: t.due_date.map(|d| d.to_string()),
+            due_date: t.due_date.map(format_day),
             tags: t.tags,
             created_at: t.created_at,
             updated_at: t.updated_at,

@@ -2,15 +2,12 @@
 //! validation into [`TaskFields`], and the `<option>` lists of its selects.
 
 use serde::Deserialize;
-use time::format_description::BorrowedFormatItem;
-use time::macros::format_description;
-use time::{Date, OffsetDateTime};
+use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::tasks::model::{Description, Priority, Tags, Task, TaskFields, TaskTitle};
+use crate::timestamp::{format_day, parse_day};
 use crate::web::forms::Errors;
-
-const DATE_INPUT: &[BorrowedFormatItem<'static>] = format_description!("[year]-[month]-[day]");
 
 /// The fields of the add and edit forms, as typed.
 #[derive(Deserialize, Default, Clone)]
@@ -43,7 +40,7 @@ impl TaskForm {
                 .due_at
                 .map(|d| d.date())
                 .or(task.due_date)
-                .and_then(|d| d.format(DATE_INPUT).ok())
+                .map(format_day)
                 .unwrap_or_default(),
             tags: task.tags.join(", "),
             back,
@@ -70,13 +67,13 @@ impl TaskForm {
         };
         let due = match self.due.trim() {
             "" => Some((None, None)),
-            raw => match Date::parse(raw, DATE_INPUT) {
+            raw => match parse_day("due", raw) {
                 Ok(day) if current_due.is_some_and(|d| d.date() == day) => {
                     Some((current_due, None))
                 }
                 Ok(day) => Some((None, Some(day))),
-                Err(_) => {
-                    errors.add("due", "must be a date like 2026-11-25");
+                Err(e) => {
+                    errors.0.push(e);
                     None
                 }
             },
