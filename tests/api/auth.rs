@@ -95,12 +95,7 @@ async fn invalid_sign_ups_are_422_naming_every_field_and_create_nothing(db: Test
         )
         .await;
     let body = problem(res, 422).await;
-    let fields: Vec<&str> = body["errors"]
-        .as_array()
-        .expect("errors")
-        .iter()
-        .map(|e| e["field"].as_str().expect("field"))
-        .collect();
+    let fields = crate::helpers::error_fields(&body);
     assert_eq!(fields, ["email", "password", "name"]);
     let res = app.post_json("/api/auth/signup", &json!({})).await;
     let body = problem(res, 422).await;

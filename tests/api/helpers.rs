@@ -292,6 +292,16 @@ pub fn next_link(res: &reqwest::Response) -> Option<String> {
     })
 }
 
+/// The `field` of every entry of a 422 body's `errors`, in order.
+pub fn error_fields(body: &Value) -> Vec<&str> {
+    body["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .map(|e| e["field"].as_str().expect("field"))
+        .collect()
+}
+
 /// A parsed problem+json body, checked for the RFC 9457 members API.md requires.
 pub async fn problem(res: reqwest::Response, status: u16) -> serde_json::Value {
     assert_eq!(res.status().as_u16(), status, "status");

@@ -149,12 +149,7 @@ async fn every_account_has_an_inbox_and_lists_follow_it_by_position(db: TestDb) 
     )
     .await;
     let body = problem(res, 422).await;
-    let fields: Vec<&str> = body["errors"]
-        .as_array()
-        .expect("errors")
-        .iter()
-        .map(|e| e["field"].as_str().expect("field"))
-        .collect();
+    let fields = crate::helpers::error_fields(&body);
     assert_eq!(fields, ["name", "color", "position", "archived"]);
     let res = send(
         &app,
@@ -445,12 +440,7 @@ async fn only_the_owner_manages_a_list_and_members_may_leave(db: TestDb) {
     )
     .await;
     let body = problem(res, 422).await;
-    let fields: Vec<&str> = body["errors"]
-        .as_array()
-        .expect("errors")
-        .iter()
-        .map(|e| e["field"].as_str().expect("field"))
-        .collect();
+    let fields = crate::helpers::error_fields(&body);
     assert_eq!(fields, ["email", "role"]);
     problem(
         send(
