@@ -24,6 +24,7 @@ mod lists;
 mod lists_query;
 mod lists_store;
 mod metrics;
+mod recurrence_oracle;
 mod sessionless;
 mod sharing;
 mod store;

@@ -1,79 +1,12 @@
-//! Recurrence rules: the RFC 5545 `RRULE` subset of API-2.md section 2, parsed into a
-//! value that can only hold a supported, consistent rule. Anything else is refused naming
-//! the part. (Expanding a rule into occurrences is the next step of issue 16.)
+//! Reading a rule value: the documented subset, and the combinations RFC 5545 allows.
 
-use std::fmt;
+use jiff::civil::{Date, DateTime, Weekday};
 
-use time::format_description::BorrowedFormatItem;
-use time::macros::format_description;
-use time::{Date, OffsetDateTime, PrimitiveDateTime, Weekday};
-
+use super::{Freq, MAX_COUNT, MAX_INTERVAL, Rule, Until, WeekdayNum};
 use crate::error::FieldError;
 
 /// Longest rule text accepted.
 const MAX_RULE: usize = 500;
-/// Largest `INTERVAL`.
-pub const MAX_INTERVAL: u16 = 1000;
-/// Largest `COUNT`.
-pub const MAX_COUNT: u32 = 10_000;
-
-const UNTIL_DATE: &[BorrowedFormatItem<'static>] = format_description!("[year][month][day]");
-const UNTIL_UTC: &[BorrowedFormatItem<'static>] =
-    format_description!("[year][month][day]T[hour][minute][second]Z");
-
-/// `FREQ`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Freq {
-    /// Every day.
-    Daily,
-    /// Every week.
-    Weekly,
-    /// Every month.
-    Monthly,
-    /// Every year.
-    Yearly,
-}
-
-/// One `BYDAY` entry: a weekday, with an ordinal in the month or year (`2MO`, `-1FR`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct WeekdayNum {
-    /// `1` to `53` or `-53` to `-1`; `None` for every such weekday.
-    pub ordinal: Option<i8>,
-    /// The weekday.
-    pub weekday: Weekday,
-}
-
-/// `UNTIL`: a date for all-day series, an instant (UTC) for timed ones.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Until {
-    /// `YYYYMMDD`.
-    Date(Date),
-    /// `YYYYMMDDTHHMMSSZ`.
-    Instant(OffsetDateTime),
-}
-
-/// A supported recurrence rule.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Rule {
-    /// How often.
-    pub freq: Freq,
-    /// Every `interval` periods (1 by default).
-    pub interval: u16,
-    /// `BYDAY`.
-    pub by_day: Vec<WeekdayNum>,
-    /// `BYMONTHDAY`: `1` to `31` or `-31` to `-1`.
-    pub by_month_day: Vec<i8>,
-    /// `BYMONTH`: `1` to `12`.
-    pub by_month: Vec<u8>,
-    /// `BYSETPOS`: `1` to `366` or `-366` to `-1`.
-    pub by_set_pos: Vec<i16>,
-    /// `COUNT`.
-    pub count: Option<u32>,
-    /// `UNTIL`.
-    pub until: Option<Until>,
-    /// `WKST` (Monday by default).
-    pub week_start: Weekday,
-}
 
 fn invalid(message: impl Into<String>) -> FieldError {
     FieldError::new("recurrence.rule", message)
@@ -90,18 +23,6 @@ fn weekday(code: &str) -> Option<Weekday> {
         "SU" => Weekday::Sunday,
         _ => return None,
     })
-}
-
-fn weekday_code(day: Weekday) -> &'static str {
-    match day {
-        Weekday::Monday => "MO",
-        Weekday::Tuesday => "TU",
-        Weekday::Wednesday => "WE",
-        Weekday::Thursday => "TH",
-        Weekday::Friday => "FR",
-        Weekday::Saturday => "SA",
-        Weekday::Sunday => "SU",
-    }
 }
 
 /// A comma-separated list of signed numbers within `±max`, zero excluded.
@@ -149,16 +70,27 @@ fn by_day(value: &str) -> Result<Vec<WeekdayNum>, FieldError> {
 }
 
 fn until(value: &str) -> Result<Until, FieldError> {
-    if let Ok(day) = Date::parse(value, UNTIL_DATE) {
-        return Ok(Until::Date(day));
-    }
-    PrimitiveDateTime::parse(value, UNTIL_UTC)
-        .map(|t| Until::Instant(t.assume_utc()))
-        .map_err(|_| {
-            invalid(format!(
-                "`UNTIL={value}` must be a date like 20261224 or a UTC time like 20261224T170000Z"
-            ))
-        })
+    let digits = |v: &str| v.bytes().all(|b| b.is_ascii_digit());
+    let read = || -> Option<Until> {
+        match (value.len(), value.split_once('T')) {
+            (8, None) if digits(value) => Date::strptime("%Y%m%d", value).ok().map(Until::Date),
+            (16, Some((day, time)))
+                if digits(day) && time.strip_suffix('Z').is_some_and(digits) =>
+            {
+                let at = DateTime::strptime("%Y%m%dT%H%M%SZ", value).ok()?;
+                jiff::tz::TimeZone::UTC
+                    .to_timestamp(at)
+                    .ok()
+                    .map(Until::Instant)
+            }
+            _ => None,
+        }
+    };
+    read().ok_or_else(|| {
+        invalid(format!(
+            "`UNTIL={value}` must be a date like 20261224 or a UTC time like 20261224T170000Z"
+        ))
+    })
 }
 
 impl Rule {
@@ -244,7 +176,7 @@ impl Rule {
                     rule.by_month = value
                         .split(',')
                         .map(|m| {
-                            m.parse::<u8>()
+                            m.parse::<i8>()
                                 .ok()
                                 .filter(|n| (1..=12).contains(n))
                                 .ok_or_else(|| {
@@ -294,87 +226,6 @@ impl Rule {
             return Err(invalid(
                 "`BYSETPOS` needs BYDAY, BYMONTHDAY or BYMONTH to choose from",
             ));
-        }
-        Ok(())
-    }
-
-    /// One interval of the rule as (months, days): how far "from completion" moves.
-    pub fn step(&self) -> (u32, u32) {
-        let n = u32::from(self.interval);
-        match self.freq {
-            Freq::Daily => (0, n),
-            Freq::Weekly => (0, 7 * n),
-            Freq::Monthly => (n, 0),
-            Freq::Yearly => (12 * n, 0),
-        }
-    }
-}
-
-/// The canonical text: parts in a fixed order, defaults left out.
-impl fmt::Display for Rule {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let freq = match self.freq {
-            Freq::Daily => "DAILY",
-            Freq::Weekly => "WEEKLY",
-            Freq::Monthly => "MONTHLY",
-            Freq::Yearly => "YEARLY",
-        };
-        write!(f, "FREQ={freq}")?;
-        if self.interval != 1 {
-            write!(f, ";INTERVAL={}", self.interval)?;
-        }
-        let join = |items: Vec<String>| items.join(",");
-        if !self.by_month.is_empty() {
-            write!(
-                f,
-                ";BYMONTH={}",
-                join(self.by_month.iter().map(u8::to_string).collect())
-            )?;
-        }
-        if !self.by_month_day.is_empty() {
-            write!(
-                f,
-                ";BYMONTHDAY={}",
-                join(self.by_month_day.iter().map(i8::to_string).collect())
-            )?;
-        }
-        if !self.by_day.is_empty() {
-            let days = self
-                .by_day
-                .iter()
-                .map(|d| {
-                    format!(
-                        "{}{}",
-                        d.ordinal.map_or_else(String::new, |o| o.to_string()),
-                        weekday_code(d.weekday)
-                    )
-                })
-                .collect();
-            write!(f, ";BYDAY={}", join(days))?;
-        }
-        if !self.by_set_pos.is_empty() {
-            write!(
-                f,
-                ";BYSETPOS={}",
-                join(self.by_set_pos.iter().map(i16::to_string).collect())
-            )?;
-        }
-        if let Some(n) = self.count {
-            write!(f, ";COUNT={n}")?;
-        }
-        match self.until {
-            Some(Until::Date(d)) => write!(
-                f,
-                ";UNTIL={}",
-                d.format(UNTIL_DATE).map_err(|_| fmt::Error)?
-            )?,
-            Some(Until::Instant(t)) => {
-                write!(f, ";UNTIL={}", t.format(UNTIL_UTC).map_err(|_| fmt::Error)?)?
-            }
-            None => {}
-        }
-        if self.week_start != Weekday::Monday {
-            write!(f, ";WKST={}", weekday_code(self.week_start))?;
         }
         Ok(())
     }
@@ -442,6 +293,17 @@ mod tests {
             ("FREQ=DAILY;FREQ=WEEKLY", "twice"),
             ("FREQ=DAILY;UNTIL=tomorrow", "`UNTIL=TOMORROW`"),
             ("FREQ=DAILY;WKST=XX", "`WKST=XX`"),
+            ("FREQ=DAILY;UNTIL=2026122", "`UNTIL=2026122`"),
+            ("FREQ=DAILY;UNTIL=20261301", "`UNTIL=20261301`"),
+            ("FREQ=DAILY;UNTIL=+2026122", "`UNTIL=+2026122`"),
+            (
+                "FREQ=DAILY;UNTIL=20261224T250000Z",
+                "`UNTIL=20261224T250000Z`",
+            ),
+            (
+                "FREQ=DAILY;UNTIL=20261224T170000",
+                "`UNTIL=20261224T170000`",
+            ),
             ("FREQ=DAILY; COUNT=2", "spaces"),
             ("FREQ", "NAME=VALUE"),
         ] {
