@@ -1,12 +1,14 @@
 //! Tasks, as a domain: the values ([`model`]), the list query and its cursor ([`query`])
 //! with the names of its filters and orders ([`order`]) and its due windows ([`due`]),
-//! recurrence rules ([`recurrence`]),
+//! recurrence rules ([`recurrence`]), the quick-add parser that reads a line of English
+//! into the parts of a task ([`quick_add`]),
 //! and the [`Tasks`] service with its concurrency rules ([`service`]).
 
 pub mod due;
 pub mod model;
 pub mod order;
 pub mod query;
+pub mod quick_add;
 pub mod recurrence;
 pub mod service;
 
