@@ -37,8 +37,38 @@ impl TimeZoneName {
 
 /// The zone named `name`; UTC for a name the database does not know (which a stored
 /// zone never is).
-fn zone(name: &str) -> jiff::tz::TimeZone {
+pub fn zone(name: &str) -> jiff::tz::TimeZone {
     jiff::tz::TimeZone::get(name).unwrap_or(jiff::tz::TimeZone::UTC)
+}
+
+/// An instant as jiff's.
+pub fn to_timestamp(at: OffsetDateTime) -> jiff::Timestamp {
+    jiff::Timestamp::from_nanosecond(at.unix_timestamp_nanos())
+        .unwrap_or(jiff::Timestamp::UNIX_EPOCH)
+}
+
+/// A jiff instant as the API's; `None` outside the range both represent.
+pub fn from_timestamp(at: jiff::Timestamp) -> Option<OffsetDateTime> {
+    OffsetDateTime::from_unix_timestamp_nanos(at.as_nanosecond()).ok()
+}
+
+/// A date as jiff's; `None` outside jiff's years (-9999 to 9999).
+pub fn to_civil(date: Date) -> Option<jiff::civil::Date> {
+    let year = i16::try_from(date.year()).ok()?;
+    let month = i8::try_from(u8::from(date.month())).ok()?;
+    let day = i8::try_from(date.day()).ok()?;
+    jiff::civil::Date::new(year, month, day).ok()
+}
+
+/// A jiff date as the API's.
+pub fn from_civil(date: jiff::civil::Date) -> Option<Date> {
+    let month = time::Month::try_from(u8::try_from(date.month()).ok()?).ok()?;
+    Date::from_calendar_date(
+        i32::from(date.year()),
+        month,
+        u8::try_from(date.day()).ok()?,
+    )
+    .ok()
 }
 
 /// The instant the day `days` after the current one (0: today) starts in zone `name`. A
@@ -51,29 +81,16 @@ pub fn start_of_day(name: &str, now: OffsetDateTime, days: i32) -> OffsetDateTim
 
 /// The date it is at `now` in zone `name`.
 pub fn today(name: &str, now: OffsetDateTime) -> Date {
-    jiff::Timestamp::from_nanosecond(now.unix_timestamp_nanos())
-        .ok()
-        .map(|t| t.to_zoned_datetime(zone(name)).date())
-        .and_then(|d| {
-            let month = time::Month::try_from(u8::try_from(d.month()).ok()?).ok()?;
-            Date::from_calendar_date(i32::from(d.year()), month, u8::try_from(d.day()).ok()?).ok()
-        })
-        .unwrap_or_else(|| now.date())
+    from_civil(zone(name).to_datetime(to_timestamp(now)).date()).unwrap_or_else(|| now.date())
 }
 
 /// The instant `date` starts in zone `name` (midnight, or the first instant after a gap
 /// that swallows it); UTC midnight for a date jiff cannot represent.
 pub fn start_of_date(name: &str, date: Date) -> OffsetDateTime {
-    let utc_midnight = date.midnight().assume_utc();
-    let (Ok(year), Ok(day)) = (i16::try_from(date.year()), i8::try_from(date.day())) else {
-        return utc_midnight;
-    };
-    let month = i8::try_from(u8::from(date.month())).unwrap_or(1);
-    jiff::civil::Date::new(year, month, day)
-        .ok()
+    to_civil(date)
         .and_then(|d| d.to_zoned_datetime(zone(name)).ok())
-        .and_then(|z| OffsetDateTime::from_unix_timestamp_nanos(z.timestamp().as_nanosecond()).ok())
-        .unwrap_or(utc_midnight)
+        .and_then(|z| from_timestamp(z.timestamp()))
+        .unwrap_or_else(|| date.midnight().assume_utc())
 }
 
 #[cfg(test)]

@@ -167,7 +167,16 @@ impl Fields {
                 Err(e) => self.fail(e),
             },
             Member::Wrong { at, message } => {
-                self.fail(FieldError::new(format!("{name}{at}"), sentence(&message)))
+                // `[2]` for an array's item, `.rule` for an object's member.
+                let dot = if at.is_empty() || at.starts_with('[') {
+                    ""
+                } else {
+                    "."
+                };
+                self.fail(FieldError::new(
+                    format!("{name}{dot}{at}"),
+                    sentence(&message),
+                ))
             }
         }
     }

@@ -8,6 +8,7 @@ use super::access;
 use crate::lists::model::Role;
 use crate::tasks::model::Task;
 use crate::tasks::query::ListQuery;
+use crate::tasks::recurring::{Occurrence, Recurrence};
 
 /// The `tasks` and `task_tags` tables. Every query joins who may do what
 /// (`store/access.rs`): a task is read only through a list the caller sees, and written
@@ -26,14 +27,20 @@ pub trait TaskStore: Send + Sync + 'static {
     async fn task_list_role(&self, user_id: Uuid, list_id: Uuid) -> StoreResult<Option<Role>>;
 
     /// Writes `task` (fields, list, version) over the stored row if that row still has
-    /// `expected_version` and `actor` may write in the list it is in and in `task`'s;
-    /// `false` otherwise.
+    /// `expected_version` and `actor` may write in the list it is in and in `task`'s,
+    /// recording `occurrence` (a completed occurrence of a recurring task) in the same
+    /// transaction; `false` otherwise.
     async fn task_update(
         &self,
         actor: Uuid,
         task: &Task,
         expected_version: i64,
+        occurrence: Option<&Occurrence>,
     ) -> StoreResult<bool>;
+
+    /// The recorded occurrences of task `id`, newest first (the caller has checked that
+    /// the task is visible).
+    async fn task_history(&self, id: Uuid) -> StoreResult<Vec<Occurrence>>;
 
     /// Deletes task `id` if it still has `expected_version` and `actor` may write in its
     /// list.
@@ -47,6 +54,31 @@ pub trait TaskStore: Send + Sync + 'static {
 
 /// Up to `limit + 1` tasks of the list, and the number of all matches.
 pub type TaskPage = (Vec<Task>, u64);
+
+/// The stored form of a task's recurrence.
+pub(super) fn recurrence_text(task: &Task) -> Option<String> {
+    task.recurrence.as_ref().map(Recurrence::to_stored)
+}
+
+/// A stored recurrence, read back.
+pub(super) fn read_recurrence(text: Option<String>) -> Result<Option<Recurrence>, String> {
+    text.map(|t| Recurrence::from_stored(&t)).transpose()
+}
+
+/// The history of the task bound at `id`, newest first.
+pub(super) fn history_sql(id: &str) -> String {
+    format!(
+        "SELECT due_at, due_date, completed_at, completed_by FROM task_occurrences WHERE task_id = {id} ORDER BY completed_at DESC, id DESC"
+    )
+}
+
+/// Records an occurrence; binds task, due_at, due_date, completed_at, completed_by.
+pub(super) fn record_sql(p: [&str; 5]) -> String {
+    let [task, at, date, done, by] = p;
+    format!(
+        "INSERT INTO task_occurrences (task_id, due_at, due_date, completed_at, completed_by) VALUES ({task}, {at}, {date}, {done}, {by})"
+    )
+}
 
 /// The task bound at `id` with the role in its list of the user bound at `user`.
 pub(super) fn task_with_role_sql(columns: &str, user: &str, id: &str) -> String {

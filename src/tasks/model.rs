@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
+use super::recurrence::{Recurrence, RecurrenceSpec};
 use crate::error::FieldError;
 
 /// Most characters in a title (after trimming).
@@ -218,6 +219,8 @@ pub struct Task {
     pub due_key: Option<OffsetDateTime>,
     /// Normalised tags.
     pub tags: Vec<String>,
+    /// The series, for a recurring task.
+    pub recurrence: Option<Recurrence>,
     /// Creation time.
     pub created_at: OffsetDateTime,
     /// Last change.
@@ -262,6 +265,8 @@ pub struct TaskFields {
     pub due_date: Option<Date>,
     /// Tags.
     pub tags: Tags,
+    /// The recurrence (checked against the due by the service).
+    pub recurrence: Option<RecurrenceSpec>,
     /// Completion, when given (PUT may set it; POST may create a done task).
     pub completed: Option<bool>,
     /// The list: when given, POST creates the task there and PUT moves it there; else
@@ -284,6 +289,8 @@ pub struct TaskPatch {
     pub due_date: Option<Option<Date>>,
     /// New tags (`null` clears them).
     pub tags: Option<Tags>,
+    /// New recurrence, or `Some(None)` to stop recurring.
+    pub recurrence: Option<Option<RecurrenceSpec>>,
     /// Done or not.
     pub completed: Option<bool>,
     /// Move to this list.
@@ -347,6 +354,7 @@ mod tests {
             due_date: None,
             due_key: None,
             tags: vec![],
+            recurrence: None,
             created_at: now,
             updated_at: now,
             completed_at: None,

@@ -13,6 +13,7 @@ use uuid::Uuid;
 use super::due::{DueBounds, DueWindow};
 use super::model::{Task, TaskFields, TaskPatch};
 use super::query::{Cursor, ListQuery};
+use super::recurring::{self, Occurrence};
 use crate::error::{AppError, AppResult};
 use crate::lists::model::Role;
 use crate::precondition::Precondition;
@@ -63,7 +64,7 @@ fn busy() -> AppError {
 /// changing those of the lists they own or edit.
 #[derive(Clone)]
 pub struct Tasks {
-    store: Arc<dyn TaskStore>,
+    pub(super) store: Arc<dyn TaskStore>,
     /// For the time zone "today" is reckoned in.
     users: Arc<dyn UserStore>,
 }
@@ -121,7 +122,7 @@ impl Tasks {
     }
 
     /// The time zone of `user_id` (UTC if the account is gone).
-    async fn zone_of(&self, user_id: Uuid) -> AppResult<String> {
+    pub(super) async fn zone_of(&self, user_id: Uuid) -> AppResult<String> {
         Ok(self
             .users
             .user_by_id(user_id)
@@ -149,6 +150,25 @@ impl Tasks {
             (None, None) => None,
         };
         Ok(())
+    }
+
+    /// Settles a recurring task after a change by `user_id` from `before` (`None`: a new
+    /// task), in their zone: `422` without a due; the series restarted when its rule or
+    /// due changed; and, when the change completes it, the occurrence to record with the
+    /// task rolled forward.
+    async fn settle(
+        &self,
+        user_id: Uuid,
+        task: &mut Task,
+        before: Option<&Task>,
+        now: OffsetDateTime,
+    ) -> AppResult<Option<Occurrence>> {
+        if task.recurrence.is_none() {
+            return Ok(None);
+        }
+        let zone = crate::zone::zone(&self.zone_of(user_id).await?);
+        recurring::restart(task, &zone).map_err(|e| AppError::Validation(vec![e]))?;
+        Ok(before.and_then(|b| recurring::complete(task, b, &zone, now, user_id)))
     }
 
     /// Checks that `user_id` may put tasks into list `list_id`: `404` when they do not see
@@ -181,12 +201,15 @@ impl Tasks {
             due_date: fields.due_date,
             due_key: None,
             tags: fields.tags.into_vec(),
+            recurrence: None,
             created_at: now,
             updated_at: now,
             completed_at: None,
             version: 1,
         };
         task.set_completed(fields.completed.unwrap_or(false), now);
+        task.set_recurrence(fields.recurrence);
+        self.settle(user_id, &mut task, None, now).await?;
         self.set_due_key(user_id, &mut task, None).await?;
         // The store checks the right again, in the insert (it may have just been taken).
         if !self.store.task_insert(user_id, &task).await? {
@@ -201,7 +224,7 @@ impl Tasks {
     }
 
     /// A task `user_id` sees, with their role in its list.
-    async fn with_role(&self, user_id: Uuid, id: Uuid) -> AppResult<(Task, Role)> {
+    pub(super) async fn with_role(&self, user_id: Uuid, id: Uuid) -> AppResult<(Task, Role)> {
         self.store
             .task_get(user_id, id)
             .await?
@@ -228,30 +251,32 @@ impl Tasks {
 
     /// Applies `change` to the task under optimistic concurrency. `change` returns
     /// whether it changed anything; an unchanged task is returned as it is, not rewritten.
-    /// A task that moves needs the right to write in its new list too.
-    async fn modify(
+    /// A task that moves needs the right to write in its new list too. Completing a
+    /// recurring task records the occurrence in the same write.
+    pub(super) async fn modify(
         &self,
         user_id: Uuid,
         id: Uuid,
         precondition: Option<&Precondition>,
-        change: impl Fn(&mut Task, OffsetDateTime) -> bool,
+        change: impl Fn(&mut Task, OffsetDateTime) -> AppResult<bool>,
     ) -> AppResult<Task> {
         for _ in 0..ATTEMPTS {
             let current = self.current(user_id, id, precondition).await?;
             let now = now();
             let mut next = current.clone();
-            if !change(&mut next, now) {
+            if !change(&mut next, now)? {
                 return Ok(current);
             }
             if next.list_id != current.list_id {
                 self.may_write_in(user_id, next.list_id).await?;
             }
+            let occurrence = self.settle(user_id, &mut next, Some(&current), now).await?;
             self.set_due_key(user_id, &mut next, Some(&current)).await?;
             next.updated_at = now;
             next.version = current.version + 1;
             if self
                 .store
-                .task_update(user_id, &next, current.version)
+                .task_update(user_id, &next, current.version, occurrence.as_ref())
                 .await?
             {
                 return Ok(next);
@@ -277,16 +302,16 @@ impl Tasks {
             t.title = fields.title.as_str().to_owned();
             t.description = fields.description.as_str().to_owned();
             t.priority = fields.priority;
-            t.due_at = fields.due_at;
-            t.due_date = fields.due_date;
             t.tags = fields.tags.as_slice().to_vec();
+            t.set_recurrence(fields.recurrence.clone());
+            t.set_due_by_user(fields.due_at, fields.due_date);
             if let Some(c) = fields.completed {
                 t.set_completed(c, now);
             }
             if let Some(list_id) = fields.list_id {
                 t.list_id = list_id;
             }
-            true
+            Ok(true)
         })
         .await
     }
@@ -312,18 +337,23 @@ impl Tasks {
             if let Some(p) = patch.priority {
                 t.priority = p;
             }
+            if let Some(recurrence) = &patch.recurrence {
+                t.set_recurrence(recurrence.clone());
+            }
+            let (mut due_at, mut due_date) = (t.due_at, t.due_date);
             if let Some(date) = patch.due_date {
-                t.due_date = date;
+                due_date = date;
                 if date.is_some() {
-                    t.due_at = None;
+                    due_at = None;
                 }
             }
             if let Some(due) = patch.due_at {
-                t.due_at = due;
+                due_at = due;
                 if due.is_some() {
-                    t.due_date = None;
+                    due_date = None;
                 }
             }
+            t.set_due_by_user(due_at, due_date);
             if let Some(tags) = &patch.tags {
                 t.tags = tags.as_slice().to_vec();
             }
@@ -333,7 +363,7 @@ impl Tasks {
             if let Some(list_id) = patch.list_id {
                 t.list_id = list_id;
             }
-            true
+            Ok(true)
         })
         .await
     }
@@ -349,7 +379,7 @@ impl Tasks {
         self.modify(user_id, id, precondition, |t, now| {
             let target = completed.unwrap_or(!t.completed);
             t.set_completed(target, now);
-            true
+            Ok(true)
         })
         .await
     }

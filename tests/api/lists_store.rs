@@ -41,6 +41,7 @@ async fn task(store: &DynStore, user_id: Uuid, completed: bool) {
         due_date: None,
         due_key: None,
         tags: vec![],
+        recurrence: None,
         created_at: now(),
         updated_at: now(),
         completed_at: completed.then(now),

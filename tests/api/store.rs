@@ -524,6 +524,7 @@ fn imported_task(user_id: Uuid, title: &str) -> Task {
         due_date: None,
         due_key: None,
         tags: vec!["home".into(), "errands".into()],
+        recurrence: None,
         created_at: now(),
         updated_at: now(),
         completed_at: Some(now()),

@@ -24,7 +24,7 @@ use crate::state::AppState;
 use crate::tasks::Tasks;
 use crate::tasks::model::Task;
 use crate::tasks::query::{ListParams, ListQuery};
-pub use wire::{Completion, TaskChanges, TaskInput, TaskView};
+pub use wire::{Completion, OccurrenceView, TaskChanges, TaskInput, TaskView};
 
 /// Both shapes. The OpenAPI document lists each route under both prefixes; `api::finish`
 /// gives the second its `user_id` parameter and distinct operation ids.
@@ -35,8 +35,12 @@ pub fn router() -> OpenApiRouter<AppState> {
             .routes(routes!(tasks_get, tasks_replace, tasks_patch, tasks_delete))
             .routes(routes!(tasks_complete))
     };
+    // Recurrence (API-2.md) is in the new shape only.
+    let recurring = OpenApiRouter::new()
+        .routes(routes!(tasks_skip))
+        .routes(routes!(tasks_history));
     OpenApiRouter::new()
-        .nest("/api/tasks", routes())
+        .nest("/api/tasks", routes().merge(recurring))
         .nest("/api/{user_id}/tasks", routes())
 }
 
@@ -265,4 +269,42 @@ async fn tasks_complete(
         .complete(user.id, id, completed, precondition.as_ref())
         .await?;
     Ok(task_response(StatusCode::OK, task))
+}
+
+/// Skip the current occurrence of a recurring task: its due moves to the next one and no
+/// completion is recorded (when the series has no next occurrence, the task is completed).
+#[utoipa::path(post, path = "/{id}/skip", tag = "tasks", security(("bearer" = [])), params(TaskId, IfMatch),
+    responses(
+        (status = 200, description = "The task at its next occurrence", body = TaskView,
+            headers(("ETag" = String, description = "The task's new version"))),
+        (status = 422, response = ValidationFailed),
+        ChangesOne,
+        Authenticated, Always,
+    ))]
+async fn tasks_skip(
+    State(tasks): State<Tasks>,
+    Caller(user): Caller,
+    TaskId(id): TaskId,
+    IfMatch(precondition): IfMatch,
+) -> AppResult<Response> {
+    let task = tasks.skip(user.id, id, precondition.as_ref()).await?;
+    Ok(task_response(StatusCode::OK, task))
+}
+
+/// The recorded occurrences of a recurring task, newest first.
+#[utoipa::path(get, path = "/{id}/history", tag = "tasks", security(("bearer" = [])), params(TaskId),
+    responses(
+        (status = 200, description = "Every completed occurrence, newest first", body = Vec<OccurrenceView>),
+        (status = 404, response = NotFound),
+        Authenticated, Always,
+    ))]
+async fn tasks_history(
+    State(tasks): State<Tasks>,
+    Caller(user): Caller,
+    TaskId(id): TaskId,
+) -> AppResult<Json<Vec<OccurrenceView>>> {
+    let history = tasks.history(user.id, id).await?;
+    Ok(Json(
+        history.into_iter().map(OccurrenceView::from).collect(),
+    ))
 }

@@ -1,7 +1,7 @@
 //! The task API's wire format: the request bodies (read by these very types, and
 //! documented from them) and the task as clients see it.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use time::{Date, OffsetDateTime};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -11,7 +11,40 @@ use crate::error::FieldError;
 use crate::tasks::model::{
     Description, MAX_TAGS, Priority, Tags, Task, TaskFields, TaskPatch, TaskTitle,
 };
+use crate::tasks::recurrence::Rule;
+use crate::tasks::recurring::{Occurrence, RecurFrom, RecurrenceSpec};
 use crate::timestamp::{format_day, parse_day, parse_timestamp};
+
+/// A recurrence as clients send it.
+#[derive(Debug, Deserialize, ToSchema)]
+#[schema(as = RecurrenceInput)]
+pub struct RecurrenceInput {
+    /// An RFC 5545 recurrence rule value without `RRULE:`: `FREQ` (DAILY, WEEKLY,
+    /// MONTHLY, YEARLY), `INTERVAL`, `BYDAY` (with ordinals such as `2MO`, `-1FR`),
+    /// `BYMONTHDAY` (negative too), `BYMONTH`, `BYSETPOS`, `COUNT`, `UNTIL`, `WKST`.
+    #[schema(example = "FREQ=WEEKLY;BYDAY=MO,FR", max_length = 500)]
+    rule: String,
+    /// `due` (the default): the next due is the rule's next occurrence after the
+    /// completed one and now; `completion`: one interval of the rule after completion.
+    #[serde(default)]
+    from: RecurFrom,
+}
+
+/// A task's recurrence as clients see it: the rule in its canonical spelling.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Recurrence)]
+pub struct RecurrenceView {
+    #[schema(example = "FREQ=WEEKLY;BYDAY=MO,FR")]
+    rule: String,
+    from: RecurFrom,
+}
+
+fn recurrence(raw: RecurrenceInput) -> Result<Option<RecurrenceSpec>, FieldError> {
+    Ok(Some(RecurrenceSpec {
+        rule: Rule::parse(&raw.rule)?,
+        from: raw.from,
+    }))
+}
 
 body! {
     /// The fields of a task, for `POST` and `PUT` (a full replacement: an omitted field
@@ -37,6 +70,10 @@ body! {
         /// At most 10 tags of 1 to 32 characters; trimmed, lower-cased, de-duplicated.
         #[schema(nullable, max_items = 10, example = json!(["home", "errands"]))]
         tags: Vec<String>,
+        /// Repeat the task (it needs a due); `null` or absent: it does not recur.
+        /// Completing a recurring task records the occurrence and moves its due on.
+        #[schema(nullable)]
+        recurrence: RecurrenceInput,
         /// Done or not: `POST` may create a done task; `PUT` keeps the completion when
         /// absent.
         completed: bool,
@@ -72,7 +109,11 @@ body! {
         /// The new tags; `null` removes them all.
         #[schema(nullable, max_items = 10)]
         tags: Vec<String>,
-        /// Done or not.
+        /// The new recurrence (the task needs a due); `null` stops it recurring.
+        #[schema(nullable)]
+        recurrence: RecurrenceInput,
+        /// Done or not: completing a recurring task records the occurrence and moves
+        /// its due on.
         completed: bool,
         /// Move the task to this list (editor rights on both lists); `null` keeps it.
         #[schema(nullable, format = Uuid)]
@@ -98,6 +139,7 @@ struct Members {
     due_at: Option<Option<Option<OffsetDateTime>>>,
     due_date: Option<Option<Option<Date>>>,
     tags: Option<Option<Tags>>,
+    recurrence: Option<Option<Option<RecurrenceSpec>>>,
     completed: Option<Option<bool>>,
     list_id: Option<Option<Option<Uuid>>>,
 }
@@ -161,6 +203,7 @@ impl TaskChanges {
             due_at,
             due_date,
             tags: f.optional("tags", self.tags, Some(Tags::default()), tags),
+            recurrence: f.optional("recurrence", self.recurrence, Some(None), recurrence),
             completed: f.optional("completed", self.completed, None, Ok),
             list_id: f.optional("list_id", self.list_id, Some(None), list_id),
         }
@@ -178,6 +221,7 @@ impl TaskChanges {
                 due_at: m.due_at?,
                 due_date: m.due_date?,
                 tags: m.tags?,
+                recurrence: m.recurrence?,
                 completed: m.completed?,
                 list_id: m.list_id?.flatten(),
             })
@@ -198,6 +242,7 @@ impl TaskInput {
             due_at: self.due_at,
             due_date: self.due_date,
             tags: self.tags,
+            recurrence: self.recurrence,
             completed: self.completed,
             list_id: self.list_id,
         }
@@ -210,6 +255,7 @@ impl TaskInput {
                 due_at: m.due_at?.flatten(),
                 due_date: m.due_date?.flatten(),
                 tags: m.tags?.unwrap_or_default(),
+                recurrence: m.recurrence?.flatten(),
                 completed: m.completed?,
                 list_id: m.list_id?.flatten(),
             })
@@ -223,7 +269,7 @@ impl TaskInput {
 #[schema(as = Task, example = json!({"id": "019ab8d2-7f10-7c3e-b2d4-5a6b7c8d9e0f",
     "user_id": "019ab8d2-6c4e-7d1a-9a35-2f1e0c8b7a64",
     "list_id": "019ab8d2-6c4e-7d1a-9a35-2f1e0c8b7a64", "title": "Buy milk", "description": "",
-    "completed": false, "priority": "high", "due_at": "2026-11-30T17:00:00Z", "due_date": null, "tags": ["home"],
+    "completed": false, "priority": "high", "due_at": "2026-11-30T17:00:00Z", "due_date": null, "tags": ["home"], "recurrence": null,
     "created_at": "2026-11-25T09:30:00Z", "updated_at": "2026-11-25T09:30:00Z", "completed_at": null}))]
 pub struct TaskView {
     id: Uuid,
@@ -246,6 +292,9 @@ pub struct TaskView {
     due_date: Option<String>,
     /// Normalised: trimmed, lower-cased, de-duplicated.
     tags: Vec<String>,
+    /// How the task repeats; `null` if it does not.
+    #[schema(nullable, required)]
+    recurrence: Option<RecurrenceView>,
     #[serde(with = "time::serde::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
     created_at: OffsetDateTime,
@@ -271,9 +320,44 @@ impl From<Task> for TaskView {
             due_at: t.due_at,
             due_date: t.due_date.map(format_day),
             tags: t.tags,
+            recurrence: t.recurrence.map(|r| RecurrenceView {
+                rule: r.spec.rule.to_string(),
+                from: r.spec.from,
+            }),
             created_at: t.created_at,
             updated_at: t.updated_at,
             completed_at: t.completed_at,
+        }
+    }
+}
+
+/// One completed occurrence of a recurring task: the due it had (one of `due_at` and
+/// `due_date`), when and by whom it was completed.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Occurrence, example = json!({"due_at": null, "due_date": "2026-12-07",
+    "completed_at": "2026-12-07T18:02:11Z", "completed_by": "019ab8d2-6c4e-7d1a-9a35-2f1e0c8b7a64"}))]
+pub struct OccurrenceView {
+    /// The instant it was due; `null` for an all-day task.
+    #[serde(with = "time::serde::rfc3339::option")]
+    #[schema(value_type = Option<String>, format = DateTime, required)]
+    due_at: Option<OffsetDateTime>,
+    /// The day it was due (`YYYY-MM-DD`); `null` for a timed task.
+    #[schema(value_type = Option<String>, format = Date, required)]
+    due_date: Option<String>,
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    completed_at: OffsetDateTime,
+    /// The user who completed it.
+    completed_by: Uuid,
+}
+
+impl From<Occurrence> for OccurrenceView {
+    fn from(o: Occurrence) -> Self {
+        Self {
+            due_at: o.due_at,
+            due_date: o.due_date.map(format_day),
+            completed_at: o.completed_at,
+            completed_by: o.completed_by,
         }
     }
 }

@@ -104,6 +104,7 @@ pub fn task(row: &RawRow) -> Result<Task, String> {
         due_date: None,
         due_key: due_at,
         tags: tags.into_vec(),
+        recurrence: None,
         created_at,
         updated_at,
         // Taskward keeps completed_at exactly while the task is done.

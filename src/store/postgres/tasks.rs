@@ -9,15 +9,19 @@ use super::PgStore;
 use crate::lists::model::Role;
 use crate::store::access;
 use crate::store::list_sql::{self, Dialect, Param};
-use crate::store::tasks::{TaskPage, list_role_sql, may_write, task_with_role_sql};
+use crate::store::tasks::{
+    TaskPage, history_sql, list_role_sql, may_write, read_recurrence, record_sql, recurrence_text,
+    task_with_role_sql,
+};
 use crate::store::{StoreResult, TaskStore};
 use crate::tasks::model::{Priority, Task};
 use crate::tasks::query::ListQuery;
+use crate::tasks::recurring::Occurrence;
 
-const TASK_COLUMNS: &str = "t.id, t.user_id, t.list_id, t.title, t.description, t.completed, t.priority, t.due_at, t.tags, t.created_at, t.updated_at, t.completed_at, t.version, t.due_date, t.due_key";
+const TASK_COLUMNS: &str = "t.id, t.user_id, t.list_id, t.title, t.description, t.completed, t.priority, t.due_at, t.tags, t.created_at, t.updated_at, t.completed_at, t.version, t.due_date, t.due_key, t.recurrence";
 
 /// The list's columns: the task's, and the title key its branches are ordered by again.
-const LIST_COLUMNS: &str = "t.id, t.user_id, t.list_id, t.title, t.description, t.completed, t.priority, t.due_at, t.tags, t.created_at, t.updated_at, t.completed_at, t.version, t.due_date, t.due_key, t.title_lower";
+const LIST_COLUMNS: &str = "t.id, t.user_id, t.list_id, t.title, t.description, t.completed, t.priority, t.due_at, t.tags, t.created_at, t.updated_at, t.completed_at, t.version, t.due_date, t.due_key, t.recurrence, t.title_lower";
 
 fn role_from_row(row: &PgRow) -> Result<Role, sqlx::Error> {
     let role: String = row.try_get("role")?;
@@ -44,6 +48,21 @@ fn task_from_row(row: &PgRow) -> Result<Task, sqlx::Error> {
         version: row.try_get("version")?,
         due_date: row.try_get("due_date")?,
         due_key: row.try_get("due_key")?,
+        recurrence: read_recurrence(row.try_get("recurrence")?).map_err(|e| {
+            sqlx::Error::ColumnDecode {
+                index: "recurrence".into(),
+                source: e.into(),
+            }
+        })?,
+    })
+}
+
+fn occurrence_from_row(row: &PgRow) -> Result<Occurrence, sqlx::Error> {
+    Ok(Occurrence {
+        due_at: row.try_get("due_at")?,
+        due_date: row.try_get("due_date")?,
+        completed_at: row.try_get("completed_at")?,
+        completed_by: row.try_get("completed_by")?,
     })
 }
 
@@ -95,8 +114,8 @@ pub(super) async fn insert_task_row(
     let done = sqlx::query(AssertSqlSafe(format!(
         "INSERT INTO tasks (id, user_id, list_id, title, description, title_lower, description_lower,
                  completed, priority, due_at, tags, created_at, updated_at, completed_at, version,
-                 due_date, due_key)
-             SELECT $1, $2, $15, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $17, $18
+                 due_date, due_key, recurrence)
+             SELECT $1, $2, $15, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $17, $18, $19
              WHERE {guard}
              ON CONFLICT (id) DO NOTHING"
     )))
@@ -118,6 +137,7 @@ pub(super) async fn insert_task_row(
     .bind(actor)
     .bind(task.due_date)
     .bind(task.due_key)
+    .bind(recurrence_text(task))
     .execute(&mut *conn)
     .await?;
     if done.rows_affected() == 0 {
@@ -143,6 +163,7 @@ impl TaskStore for PgStore {
         actor: Uuid,
         task: &Task,
         expected_version: i64,
+        occurrence: Option<&Occurrence>,
     ) -> StoreResult<bool> {
         let mut tx = self.pool.begin().await?;
         // Both lists checked in the statement: the one the task is in, and the one it
@@ -150,7 +171,8 @@ impl TaskStore for PgStore {
         let done = sqlx::query(AssertSqlSafe(format!(
             "UPDATE tasks SET title = $1, description = $2, title_lower = $3, description_lower = $4,
                  completed = $5, priority = $6, due_at = $7, tags = $8, updated_at = $9,
-                 completed_at = $10, version = $11, list_id = $12, due_date = $16, due_key = $17
+                 completed_at = $10, version = $11, list_id = $12, due_date = $16, due_key = $17,
+                 recurrence = $18
              WHERE id = $13 AND version = $14 AND {} AND {}",
             may_write("$15", "list_id"),
             may_write("$15", "$12")
@@ -172,10 +194,21 @@ impl TaskStore for PgStore {
         .bind(actor)
         .bind(task.due_date)
         .bind(task.due_key)
+        .bind(recurrence_text(task))
         .execute(&mut *tx)
         .await?;
         if done.rows_affected() == 0 {
             return Ok(false);
+        }
+        if let Some(o) = occurrence {
+            sqlx::query(AssertSqlSafe(record_sql(["$1", "$2", "$3", "$4", "$5"])))
+                .bind(task.id)
+                .bind(o.due_at)
+                .bind(o.due_date)
+                .bind(o.completed_at)
+                .bind(o.completed_by)
+                .execute(&mut *tx)
+                .await?;
         }
         write_tags(&mut tx, task).await?;
         tx.commit().await?;
@@ -192,6 +225,17 @@ impl TaskStore for PgStore {
             .as_ref()
             .map(|r| Ok::<_, sqlx::Error>((task_from_row(r)?, role_from_row(r)?)))
             .transpose()?)
+    }
+
+    async fn task_history(&self, id: Uuid) -> StoreResult<Vec<Occurrence>> {
+        let rows = sqlx::query(AssertSqlSafe(history_sql("$1")))
+            .bind(id)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows
+            .iter()
+            .map(occurrence_from_row)
+            .collect::<Result<_, _>>()?)
     }
 
     async fn task_list_role(&self, user_id: Uuid, list_id: Uuid) -> StoreResult<Option<Role>> {

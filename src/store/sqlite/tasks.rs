@@ -9,27 +9,46 @@ use super::SqliteStore;
 use crate::lists::model::Role;
 use crate::store::access;
 use crate::store::list_sql::{self, Dialect, Param};
-use crate::store::tasks::{TaskPage, list_role_sql, may_write, task_with_role_sql};
+use crate::store::tasks::{
+    TaskPage, history_sql, list_role_sql, may_write, read_recurrence, record_sql, recurrence_text,
+    task_with_role_sql,
+};
 use crate::store::{StoreResult, TaskStore};
 use crate::tasks::model::{Priority, Task};
 use crate::tasks::query::ListQuery;
+use crate::tasks::recurring::Occurrence;
 use crate::timestamp::{from_micros, to_micros};
 use time::Date;
 
-const TASK_COLUMNS: &str = "t.id, t.user_id, t.list_id, t.title, t.description, t.completed, t.priority, t.due_at, t.tags, t.created_at, t.updated_at, t.completed_at, t.version, t.due_date, t.due_key";
+const TASK_COLUMNS: &str = "t.id, t.user_id, t.list_id, t.title, t.description, t.completed, t.priority, t.due_at, t.tags, t.created_at, t.updated_at, t.completed_at, t.version, t.due_date, t.due_key, t.recurrence";
 
 /// The list's columns: the task's, and the title key its branches are ordered by again.
-const LIST_COLUMNS: &str = "t.id, t.user_id, t.list_id, t.title, t.description, t.completed, t.priority, t.due_at, t.tags, t.created_at, t.updated_at, t.completed_at, t.version, t.due_date, t.due_key, t.title_lower";
+const LIST_COLUMNS: &str = "t.id, t.user_id, t.list_id, t.title, t.description, t.completed, t.priority, t.due_at, t.tags, t.created_at, t.updated_at, t.completed_at, t.version, t.due_date, t.due_key, t.recurrence, t.title_lower";
 
 /// Where `page_with_total` puts the total: after the list's columns.
-const TOTAL_COLUMN: usize = 16;
+const TOTAL_COLUMN: usize = 17;
 
 /// Where a task with its role has the role: after the task columns.
-const ROLE_COLUMN: usize = 15;
+const ROLE_COLUMN: usize = 16;
 
 /// An all-day due as stored: its Julian day number.
 fn day(date: Option<Date>) -> Option<i32> {
     date.map(Date::to_julian_day)
+}
+
+/// A stored Julian day number in column `i`, read back.
+fn read_day(row: &Row<'_>, i: usize) -> rusqlite::Result<Option<Date>> {
+    row.get::<_, Option<i32>>(i)?
+        .map(|d| {
+            Date::from_julian_day(d).map_err(|e| {
+                rusqlite::Error::FromSqlConversionFailure(
+                    i,
+                    rusqlite::types::Type::Integer,
+                    Box::new(e),
+                )
+            })
+        })
+        .transpose()
 }
 
 fn task_from_row(row: &Row<'_>) -> rusqlite::Result<Task> {
@@ -50,19 +69,20 @@ fn task_from_row(row: &Row<'_>) -> rusqlite::Result<Task> {
         updated_at: from_micros(row.get(10)?),
         completed_at: row.get::<_, Option<i64>>(11)?.map(from_micros),
         version: row.get(12)?,
-        due_date: row
-            .get::<_, Option<i32>>(13)?
-            .map(|d| {
-                Date::from_julian_day(d).map_err(|e| {
-                    rusqlite::Error::FromSqlConversionFailure(
-                        13,
-                        rusqlite::types::Type::Integer,
-                        Box::new(e),
-                    )
-                })
-            })
-            .transpose()?,
+        due_date: read_day(row, 13)?,
         due_key: row.get::<_, Option<i64>>(14)?.map(from_micros),
+        recurrence: read_recurrence(row.get(15)?).map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(15, rusqlite::types::Type::Text, e.into())
+        })?,
+    })
+}
+
+fn occurrence_from_row(row: &Row<'_>) -> rusqlite::Result<Occurrence> {
+    Ok(Occurrence {
+        due_at: row.get::<_, Option<i64>>(0)?.map(from_micros),
+        due_date: read_day(row, 1)?,
+        completed_at: from_micros(row.get(2)?),
+        completed_by: row.get(3)?,
     })
 }
 
@@ -113,8 +133,8 @@ pub(super) fn insert_task_row(conn: &Connection, task: &Task) -> rusqlite::Resul
         .prepare_cached(
             "INSERT INTO tasks (id, user_id, list_id, title, description, title_lower, description_lower,
                  completed, priority, due_at, tags, created_at, updated_at, completed_at, version,
-                 due_date, due_key)
-             VALUES (?1, ?2, ?15, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?16, ?17)
+                 due_date, due_key, recurrence)
+             VALUES (?1, ?2, ?15, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?16, ?17, ?18)
              ON CONFLICT (id) DO NOTHING",
         )?
         .execute(params![
@@ -135,6 +155,7 @@ pub(super) fn insert_task_row(conn: &Connection, task: &Task) -> rusqlite::Resul
             task.list_id,
             day(task.due_date),
             task.due_key.map(to_micros),
+            recurrence_text(task),
         ])?;
     if done == 0 {
         return Ok(false);
@@ -171,8 +192,10 @@ impl TaskStore for SqliteStore {
         actor: Uuid,
         task: &Task,
         expected_version: i64,
+        occurrence: Option<&Occurrence>,
     ) -> StoreResult<bool> {
         let task = task.clone();
+        let occurrence = occurrence.cloned();
         self.writer
             .run(move |c| {
                 let tx = c.savepoint()?;
@@ -199,7 +222,7 @@ impl TaskStore for SqliteStore {
                     "UPDATE tasks SET title = ?1, description = ?2, title_lower = ?3,
                          description_lower = ?4, completed = ?5, priority = ?6, due_at = ?7,
                          tags = ?8, updated_at = ?9, completed_at = ?10, version = ?11,
-                         list_id = ?12, due_date = ?14, due_key = ?15
+                         list_id = ?12, due_date = ?14, due_key = ?15, recurrence = ?16
                      WHERE id = ?13",
                 )?
                 .execute(params![
@@ -218,7 +241,18 @@ impl TaskStore for SqliteStore {
                     task.id,
                     day(task.due_date),
                     task.due_key.map(to_micros),
+                    recurrence_text(&task),
                 ])?;
+                if let Some(o) = &occurrence {
+                    tx.prepare_cached(&record_sql(["?1", "?2", "?3", "?4", "?5"]))?
+                        .execute(params![
+                            task.id,
+                            o.due_at.map(to_micros),
+                            day(o.due_date),
+                            to_micros(o.completed_at),
+                            o.completed_by,
+                        ])?;
+                }
                 if old_tags != tags || old_list != task.list_id {
                     tx.prepare_cached("DELETE FROM task_tags WHERE task_id = ?1")?
                         .execute([task.id])?;
@@ -239,6 +273,16 @@ impl TaskStore for SqliteStore {
                         Ok((task_from_row(r)?, role_from_row(r, ROLE_COLUMN)?))
                     })
                     .optional()?)
+            })
+            .await
+    }
+
+    async fn task_history(&self, id: Uuid) -> StoreResult<Vec<Occurrence>> {
+        self.reader
+            .read(move |c| {
+                Ok(c.prepare_cached(&history_sql("?1"))?
+                    .query_map([id], occurrence_from_row)?
+                    .collect::<rusqlite::Result<_>>()?)
             })
             .await
     }

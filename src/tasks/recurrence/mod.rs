@@ -1,7 +1,8 @@
 //! Recurrence rules: the RFC 5545 `RRULE` subset of API-2.md section 2. [`Rule::parse`]
 //! reads a rule into a value that can only hold a supported, consistent rule (anything else
 //! is refused naming the part, [`parse`]); [`Rule::dates`] expands it from a start date
-//! into the dates of its series ([`expand`]); [`next`] moves a task's due along it.
+//! into the dates of its series ([`expand`]); [`next`] moves a task's due along it; a
+//! task's series and its occurrences are values of [`series`].
 //!
 //! Dates are jiff's civil dates: a rule has no time parts in the subset, so a series is a
 //! sequence of dates, and a timed task keeps its wall-clock time on each of them.
@@ -14,9 +15,11 @@ use jiff::civil::{Date, Weekday};
 pub mod expand;
 pub mod next;
 mod parse;
+pub mod series;
 
 pub use expand::Dates;
 pub use next::{Due, Roll};
+pub use series::{Occurrence, RecurFrom, Recurrence, RecurrenceSpec};
 
 /// Largest `INTERVAL`.
 pub const MAX_INTERVAL: u16 = 1000;

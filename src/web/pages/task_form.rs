@@ -108,6 +108,7 @@ impl TaskForm {
                 due_at,
                 due_date,
                 tags,
+                recurrence: None,
                 completed: None,
                 list_id,
             }),

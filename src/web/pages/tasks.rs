@@ -374,7 +374,9 @@ async fn tasks_update(
 ) -> Result<Response, WebError> {
     let task = state.tasks.get(signed_in.user.id, id).await?;
     match form.parse(task.due_at) {
-        Ok(fields) => {
+        Ok(mut fields) => {
+            // The form has no recurrence field yet: an edit keeps the series.
+            fields.recurrence = task.recurrence.map(|r| r.spec);
             state
                 .tasks
                 .replace(signed_in.user.id, id, fields, None)
