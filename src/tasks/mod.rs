@@ -10,6 +10,7 @@ mod history;
 pub mod model;
 pub mod order;
 pub mod query;
+pub mod quick;
 pub mod quick_add;
 pub mod recurrence;
 pub mod recurring;

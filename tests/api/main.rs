@@ -30,6 +30,7 @@ mod sharing;
 mod store;
 mod tasks;
 mod tasks_due;
+mod tasks_quick;
 mod tasks_recurring;
 mod tokens;
 mod upgrade;

@@ -26,6 +26,7 @@ const CONTRACT: &[(&str, &str)] = &[
     ("patch", "/api/tasks/{id}"),
     ("delete", "/api/tasks/{id}"),
     ("patch", "/api/tasks/{id}/complete"),
+    ("post", "/api/tasks/parse"),
     ("post", "/api/tasks/{id}/skip"),
     ("get", "/api/tasks/{id}/history"),
     ("get", "/api/{user_id}/tasks"),

@@ -1,6 +1,7 @@
 //! `/api/tasks...` and `/api/{user_id}/tasks...`: the same routes in two shapes
 //! (API.md "Tasks"). The second shape is what the old Next.js frontend calls.
 
+mod quick;
 mod wire;
 
 use std::sync::Arc;
@@ -35,12 +36,13 @@ pub fn router() -> OpenApiRouter<AppState> {
             .routes(routes!(tasks_get, tasks_replace, tasks_patch, tasks_delete))
             .routes(routes!(tasks_complete))
     };
-    // Recurrence (API-2.md) is in the new shape only.
-    let recurring = OpenApiRouter::new()
+    // Quick add and recurrence (API-2.md) are in the new shape only.
+    let new_shape = OpenApiRouter::new()
+        .routes(routes!(quick::tasks_parse))
         .routes(routes!(tasks_skip))
         .routes(routes!(tasks_history));
     OpenApiRouter::new()
-        .nest("/api/tasks", routes().merge(recurring))
+        .nest("/api/tasks", routes().merge(new_shape))
         .nest("/api/{user_id}/tasks", routes())
 }
 

@@ -39,6 +39,15 @@ pub struct RecurrenceView {
     from: RecurFrom,
 }
 
+impl From<RecurrenceSpec> for RecurrenceView {
+    fn from(spec: RecurrenceSpec) -> Self {
+        Self {
+            rule: spec.rule.to_string(),
+            from: spec.from,
+        }
+    }
+}
+
 fn recurrence(raw: RecurrenceInput) -> Result<Option<RecurrenceSpec>, FieldError> {
     Ok(Some(RecurrenceSpec {
         rule: Rule::parse(&raw.rule)?,
@@ -320,10 +329,7 @@ impl From<Task> for TaskView {
             due_at: t.due_at,
             due_date: t.due_date.map(format_day),
             tags: t.tags,
-            recurrence: t.recurrence.map(|r| RecurrenceView {
-                rule: r.spec.rule.to_string(),
-                from: r.spec.from,
-            }),
+            recurrence: t.recurrence.map(|r| RecurrenceView::from(r.spec)),
             created_at: t.created_at,
             updated_at: t.updated_at,
             completed_at: t.completed_at,
