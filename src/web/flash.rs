@@ -9,6 +9,7 @@ pub fn message(code: &str) -> Option<&'static str> {
         "task-deleted" => "Task deleted.",
         "task-done" => "Marked as done.",
         "task-undone" => "Marked as not done.",
+        "task-skipped" => "Skipped to the next occurrence.",
         "name-changed" => "Your name and time zone have been saved.",
         "password-changed" => "Your password has been changed; your other devices were signed out.",
         "signed-out" => "You have been signed out.",

@@ -12,6 +12,7 @@ use std::fmt;
 use jiff::Timestamp;
 use jiff::civil::{Date, Weekday};
 
+mod describe;
 pub mod expand;
 pub mod next;
 mod parse;

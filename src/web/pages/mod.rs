@@ -4,6 +4,7 @@ mod account;
 mod auth;
 mod lists;
 mod task_form;
+mod task_row;
 mod tasks;
 
 use axum::Router;

@@ -10,16 +10,14 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 use time::OffsetDateTime;
-use time::format_description::BorrowedFormatItem;
-use time::macros::format_description;
 use uuid::Uuid;
 
 use super::task_form::{Opt, TaskForm, options};
+use super::task_row::TaskRow;
 use super::{Chrome, IdPath as TaskPath, param};
 use crate::error::AppError;
 use crate::lists::model::{List, Role};
 use crate::state::AppState;
-use crate::tasks::model::Task;
 use crate::tasks::query::ListQuery;
 use crate::web::error::WebError;
 use crate::web::forms::{CsrfForm, Errors};
@@ -29,9 +27,6 @@ use crate::web::session::SignedIn;
 /// Tasks per page.
 const PAGE_SIZE: u32 = 20;
 
-const DATE_SHOWN: &[BorrowedFormatItem<'static>] =
-    format_description!("[weekday repr:short] [day padding:none] [month repr:short] [year]");
-
 /// The routes of this module.
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -40,47 +35,11 @@ pub fn router() -> Router<AppState> {
         .route("/tasks/{id}/edit", get(tasks_edit_page))
         .route("/tasks/{id}", post(tasks_update))
         .route("/tasks/{id}/toggle", post(tasks_toggle))
+        .route("/tasks/{id}/skip", post(tasks_skip))
         .route(
             "/tasks/{id}/delete",
             get(tasks_delete_page).post(tasks_delete),
         )
-}
-
-/// A task as the list shows it.
-struct TaskView {
-    id: Uuid,
-    title: String,
-    description: String,
-    completed: bool,
-    priority: &'static str,
-    due: Option<String>,
-    overdue: bool,
-    tags: Vec<String>,
-}
-
-impl TaskView {
-    /// The task at `now`, when it is `today` where the user is.
-    fn new(task: Task, now: OffsetDateTime, today: time::Date) -> Self {
-        let overdue = match (task.due_at, task.due_date) {
-            (Some(at), _) => at < now,
-            (None, Some(day)) => day < today,
-            (None, None) => false,
-        };
-        Self {
-            id: task.id,
-            overdue: !task.completed && overdue,
-            due: task
-                .due_at
-                .map(|d| d.date())
-                .or(task.due_date)
-                .and_then(|d| d.format(DATE_SHOWN).ok()),
-            title: task.title,
-            description: task.description,
-            completed: task.completed,
-            priority: task.priority.as_str(),
-            tags: task.tags,
-        }
-    }
 }
 
 const STATUSES: &[(&str, &str)] = &[("all", "All"), ("pending", "To do"), ("completed", "Done")];
@@ -169,7 +128,7 @@ struct TasksPage {
     priority_filter_opts: Vec<Opt>,
     sort_opts: Vec<Opt>,
     priority_opts: Vec<Opt>,
-    tasks: Vec<TaskView>,
+    tasks: Vec<TaskRow>,
     total: u64,
     filters: Filters,
     filter_error: Option<String>,
@@ -247,8 +206,9 @@ async fn render_list(
     let all_pending = lists.iter().map(|l| l.pending_count).sum();
     let sidebar = lists.into_iter().filter(|l| !l.archived).collect();
     let now = OffsetDateTime::now_utc();
-    let zone = state.accounts.me(signed_in.user).await?.timezone;
-    let today = crate::zone::today(&zone, now);
+    let zone_name = state.accounts.me(signed_in.user).await?.timezone;
+    let today = crate::zone::today(&zone_name, now);
+    let zone = crate::zone::zone(&zone_name);
     let base = filters.query();
     let sep = if base.is_empty() { "" } else { "&" };
     let next_url = page.next.map(|c| {
@@ -284,7 +244,7 @@ async fn render_list(
         tasks: page
             .tasks
             .into_iter()
-            .map(|t| TaskView::new(t, now, today))
+            .map(|t| TaskRow::new(t, now, &zone, today))
             .collect(),
         total: page.total,
         filters,
@@ -426,6 +386,17 @@ async fn tasks_toggle(
     Ok(see_other(&list_url(&form.back)))
 }
 
+async fn tasks_skip(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    TaskPath(id): TaskPath,
+    CsrfForm { visitor, form }: CsrfForm<BackForm>,
+) -> Result<Response, WebError> {
+    state.tasks.skip(signed_in.user.id, id, None).await?;
+    visitor.flash("task-skipped");
+    Ok(see_other(&list_url(&form.back)))
+}
+
 #[derive(Template, WebTemplate)]
 #[template(path = "task_delete.html")]
 struct DeletePage {
@@ -455,7 +426,7 @@ async fn tasks_delete_page(
 }
 
 #[derive(Deserialize)]
-struct DeleteForm {
+struct BackForm {
     #[serde(default)]
     back: String,
 }
@@ -464,7 +435,7 @@ async fn tasks_delete(
     State(state): State<AppState>,
     signed_in: SignedIn,
     TaskPath(id): TaskPath,
-    CsrfForm { visitor, form }: CsrfForm<DeleteForm>,
+    CsrfForm { visitor, form }: CsrfForm<BackForm>,
 ) -> Result<Response, WebError> {
     state.tasks.delete(signed_in.user.id, id, None).await?;
     visitor.flash("task-deleted");
