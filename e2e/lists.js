@@ -64,9 +64,11 @@ async function sharing(browser, h) {
   await h.shot(bob.page, 'list-shared');
 
   // Ada sees Bob's work, and Bob now active in the member list.
-  await ada.page.goto(listUrl);
+  await ada.page.goto(`${listUrl}&status=all`);
   assert.deepEqual(await h.titles(ada.page), ['Bread', 'Eggs', 'Milk']);
   assert.match(await h.task(ada.page, 'Milk').getAttribute('class'), /\bdone\b/);
+  await ada.page.goto(listUrl);
+  assert.deepEqual(await h.titles(ada.page), ['Bread', 'Eggs'], 'done tasks are hidden');
   assert.deepEqual((await sidebar(ada.page))[2], ['Groceries', 2]);
   await ada.page.goto(`/lists/${listId}`);
   assert.match(await bobRow.textContent(), /editor · active/);

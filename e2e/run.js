@@ -170,11 +170,18 @@ async function mainFlow(browser, { js }) {
   assert.equal(await page.locator('.notice').textContent(), 'Task saved.');
   assert.match(await task(page, 'Write the report').getAttribute('class'), /prio-high/);
 
-  // Toggle done and back.
+  // Toggle done: done tasks are hidden until "Show completed".
   await task(page, 'Buy milk').getByRole('button', { name: 'Mark “Buy milk” as done' }).click();
   await page.waitForLoadState();
+  assert.equal(await page.locator('.notice').textContent(), 'Marked as done.');
+  assert.deepEqual(await titles(page), ['<script>alert(1)</script>', 'Write the report']);
+  await page.getByRole('link', { name: 'Show completed' }).click();
+  await page.waitForURL(/status=all/);
   assert.match(await task(page, 'Buy milk').getAttribute('class'), /\bdone\b/);
   assert.doesNotMatch(await task(page, 'Buy milk').getAttribute('class'), /overdue/);
+  await page.getByRole('link', { name: 'Hide completed' }).click();
+  await page.waitForURL((url) => !url.search.includes('status='));
+  assert.deepEqual(await titles(page), ['<script>alert(1)</script>', 'Write the report']);
 
   // Filters: status, priority, tag, text, sort.
   await page.getByLabel('Show').selectOption('pending');

@@ -90,7 +90,7 @@ pub fn restart(task: &mut Task, zone: &TimeZone) -> Result<(), FieldError> {
 
 /// Moves a recurring task to its next occurrence after `now`; `false` when the series has
 /// ended (no due left).
-fn advance(task: &mut Task, zone: &TimeZone, now: OffsetDateTime) -> bool {
+fn advance(task: &mut Task, zone: &TimeZone, now: jiff::Timestamp) -> bool {
     let (Some(recurrence), Some(due)) = (&task.recurrence, task.due()) else {
         return false;
     };
@@ -101,7 +101,7 @@ fn advance(task: &mut Task, zone: &TimeZone, now: OffsetDateTime) -> bool {
         index: recurrence.index,
         zone,
     };
-    let Some((next, index)) = roll.next(due, to_timestamp(now)) else {
+    let Some((next, index)) = roll.next(due, now) else {
         return false;
     };
     task.set_due(next);
@@ -130,14 +130,15 @@ pub fn complete(
         completed_at: now,
         completed_by: by,
     };
-    if advance(task, zone, now) {
+    if advance(task, zone, to_timestamp(now)) {
         task.set_completed(false, now);
     }
     Some(occurrence)
 }
 
 /// Skips the current occurrence of a pending recurring task without recording it: the
-/// next due, or completed for good when there is none. `Err` names why it cannot.
+/// next due (for a series from completion: one interval after the later of now and the
+/// current due), or completed for good when there is none. `Err` names why it cannot.
 pub fn skip(task: &mut Task, zone: &TimeZone, now: OffsetDateTime) -> Result<(), &'static str> {
     if task.recurrence.is_none() {
         return Err("the task does not recur: only a recurring task can skip an occurrence");
@@ -145,7 +146,17 @@ pub fn skip(task: &mut Task, zone: &TimeZone, now: OffsetDateTime) -> Result<(),
     if task.completed {
         return Err("the task is completed: its series has ended");
     }
-    if !advance(task, zone, now) {
+    // Skipping is completing the current occurrence unrecorded, as if at the later of
+    // now and that occurrence: a series counted from completion moves one interval past
+    // a due still ahead, not to the same date again.
+    let at = match task.due() {
+        Some(Due::At(t)) => t,
+        Some(Due::On(day)) => zone
+            .to_timestamp(day.at(12, 0, 0, 0))
+            .unwrap_or(jiff::Timestamp::MIN),
+        None => jiff::Timestamp::MIN,
+    };
+    if !advance(task, zone, at.max(to_timestamp(now))) {
         task.set_completed(true, now);
     }
     Ok(())

@@ -35,4 +35,5 @@ mod tasks_recurring;
 mod tokens;
 mod upgrade;
 mod web;
+mod web_repeat;
 mod web_session;

@@ -175,6 +175,11 @@ async fn missed_occurrences_are_skipped_and_completion_counts_from_today(db: Tes
     let rolled = send(&app, &s, Method::PATCH, &path, None).await;
     let expected = (today + Duration::days(14)).to_string();
     assert_eq!(due(&rolled), (None, Some(expected.as_str())));
+    // Skipping a due still ahead moves one interval past it, not to the same date again.
+    let skip = path.replace("/complete", "/skip");
+    let skipped = send(&app, &s, Method::POST, &skip, None).await;
+    let expected = (today + Duration::days(28)).to_string();
+    assert_eq!(due(&skipped), (None, Some(expected.as_str())));
     // Timed, from completion, daily: tomorrow at the series' time of day.
     let task = create(
         &app,

@@ -3,6 +3,7 @@
 mod account;
 mod auth;
 mod lists;
+mod repeat_form;
 mod task_form;
 mod task_row;
 mod tasks;

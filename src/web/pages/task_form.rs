@@ -1,13 +1,16 @@
 //! The task form shared by the add and edit pages: its fields as typed, their
 //! validation into [`TaskFields`], and the `<option>` lists of its selects.
 
+use jiff::tz::TimeZone;
 use serde::Deserialize;
-use time::OffsetDateTime;
 use uuid::Uuid;
 
+use super::repeat_form::RepeatForm;
+use crate::error::FieldError;
 use crate::tasks::model::{Description, Priority, Tags, Task, TaskFields, TaskTitle};
 use crate::timestamp::{format_day, parse_day};
 use crate::web::forms::Errors;
+use crate::zone::{from_timestamp, to_civil, to_timestamp};
 
 /// The fields of the add and edit forms, as typed.
 #[derive(Deserialize, Default, Clone)]
@@ -20,8 +23,14 @@ pub struct TaskForm {
     pub priority: String,
     #[serde(default)]
     pub due: String,
+    /// The time of day (`HH:MM`, in the user's zone); empty for all day.
+    #[serde(default)]
+    pub due_time: String,
     #[serde(default)]
     pub tags: String,
+    /// How it repeats.
+    #[serde(flatten)]
+    pub repeat: RepeatForm,
     /// The list's query string, to come back to the same filters and page.
     #[serde(default)]
     pub back: String,
@@ -31,27 +40,59 @@ pub struct TaskForm {
 }
 
 impl TaskForm {
-    pub fn from_task(task: &Task, back: String) -> Self {
+    /// The form showing `task` to a user in `zone`.
+    pub fn from_task(task: &Task, back: String, zone: &TimeZone) -> Self {
+        let (due, due_time) = match (task.due_at, task.due_date) {
+            (Some(at), _) => {
+                let local = zone.to_datetime(to_timestamp(at));
+                (
+                    local.date().to_string(),
+                    local.time().strftime("%H:%M").to_string(),
+                )
+            }
+            (None, Some(day)) => (format_day(day), String::new()),
+            (None, None) => (String::new(), String::new()),
+        };
         Self {
             title: task.title.clone(),
             description: task.description.clone(),
             priority: task.priority.as_str().to_owned(),
-            due: task
-                .due_at
-                .map(|d| d.date())
-                .or(task.due_date)
-                .map(format_day)
-                .unwrap_or_default(),
+            due,
+            due_time,
             tags: task.tags.join(", "),
+            repeat: RepeatForm::from_spec(task.recurrence.as_ref().map(|r| &r.spec)),
             back,
             list_id: String::new(),
         }
     }
 
-    /// Validates the form. A due date is a day: the task is due all that day (in the
-    /// user's time zone), unless it is the day of the instant the task already had, whose
-    /// exact time is kept.
-    pub fn parse(&self, current_due: Option<OffsetDateTime>) -> Result<TaskFields, Errors> {
+    /// The due the form gives, for a user in `zone`: a date alone is all day; a date and
+    /// a time are that wall-clock time in the zone.
+    fn due(
+        &self,
+        zone: &TimeZone,
+    ) -> Result<(Option<time::OffsetDateTime>, Option<time::Date>), FieldError> {
+        let time = self.due_time.trim();
+        let day = match self.due.trim() {
+            "" if time.is_empty() => return Ok((None, None)),
+            "" => return Err(FieldError::new("due", "give the date the time is on")),
+            raw => parse_day("due", raw)?,
+        };
+        if time.is_empty() {
+            return Ok((None, Some(day)));
+        }
+        let wall = jiff::civil::Time::strptime("%H:%M", time)
+            .or_else(|_| jiff::civil::Time::strptime("%H:%M:%S", time))
+            .map_err(|_| FieldError::new("due_time", "must be a time such as 09:30"))?;
+        to_civil(day)
+            .and_then(|d| zone.to_timestamp(d.to_datetime(wall)).ok())
+            .and_then(from_timestamp)
+            .map(|at| (Some(at), None))
+            .ok_or_else(|| FieldError::new("due", "must be a date from year 1 to 9999"))
+    }
+
+    /// Validates the form for a user in `zone`.
+    pub fn parse(&self, zone: &TimeZone) -> Result<TaskFields, Errors> {
         let mut errors = Errors::default();
         let title = TaskTitle::parse(&self.title)
             .map_err(|e| errors.0.push(e))
@@ -65,19 +106,8 @@ impl TaskForm {
                 .map_err(|e| errors.0.push(e))
                 .ok(),
         };
-        let due = match self.due.trim() {
-            "" => Some((None, None)),
-            raw => match parse_day("due", raw) {
-                Ok(day) if current_due.is_some_and(|d| d.date() == day) => {
-                    Some((current_due, None))
-                }
-                Ok(day) => Some((None, Some(day))),
-                Err(e) => {
-                    errors.0.push(e);
-                    None
-                }
-            },
-        };
+        let due = self.due(zone).map_err(|e| errors.0.push(e)).ok();
+        let recurrence = self.repeat.parse().map_err(|e| errors.0.push(e)).ok();
         let raw_tags: Vec<String> = self
             .tags
             .split(',')
@@ -93,7 +123,13 @@ impl TaskForm {
                 .map_err(|_| errors.add("list_id", "must be one of your lists"))
                 .ok(),
         };
-        match (title, description, priority, due, tags, list_id) {
+        if matches!((&recurrence, &due), (Some(Some(_)), Some((None, None)))) {
+            errors.add("due", "a task that repeats needs a due date");
+        }
+        if !errors.0.is_empty() {
+            return Err(errors);
+        }
+        match (title, description, priority, due, tags, list_id, recurrence) {
             (
                 Some(title),
                 Some(description),
@@ -101,6 +137,7 @@ impl TaskForm {
                 Some((due_at, due_date)),
                 Some(tags),
                 Some(list_id),
+                Some(recurrence),
             ) => Ok(TaskFields {
                 title,
                 description,
@@ -108,7 +145,7 @@ impl TaskForm {
                 due_at,
                 due_date,
                 tags,
-                recurrence: None,
+                recurrence,
                 completed: None,
                 list_id,
             }),
@@ -152,9 +189,13 @@ mod tests {
         }
     }
 
+    fn utc() -> TimeZone {
+        TimeZone::UTC
+    }
+
     #[test]
     fn a_due_day_is_an_all_day_due() {
-        let fields = form("2026-11-25", "").parse(None).expect("valid");
+        let fields = form("2026-11-25", "").parse(&utc()).expect("valid");
         assert_eq!(fields.due_date, Some(time::macros::date!(2026 - 11 - 25)));
         assert_eq!(fields.due_at, None);
         assert_eq!(fields.title.as_str(), "Buy milk");
@@ -162,23 +203,46 @@ mod tests {
     }
 
     #[test]
-    fn an_unchanged_due_day_keeps_its_exact_time() {
-        let exact = datetime!(2026-11-25 09:30 UTC);
-        let fields = form("2026-11-25", "").parse(Some(exact)).expect("valid");
-        assert_eq!(fields.due_at, Some(exact));
+    fn a_day_and_a_time_are_that_time_in_the_users_zone() {
+        let berlin = TimeZone::get("Europe/Berlin").expect("zone");
+        let mut f = form("2026-07-01", "");
+        f.due_time = "09:30".into();
+        let fields = f.parse(&berlin).expect("valid");
+        assert_eq!(fields.due_at, Some(datetime!(2026-07-01 07:30 UTC)));
         assert_eq!(fields.due_date, None);
-        let fields = form("", "").parse(Some(exact)).expect("valid");
-        assert_eq!(fields.due_at, None);
+        f.due = String::new();
+        assert!(f.parse(&berlin).expect_err("no date").get("due").is_some());
+        f.due = "2026-07-01".into();
+        f.due_time = "half past nine".into();
+        assert!(
+            f.parse(&berlin)
+                .expect_err("bad time")
+                .get("due_time")
+                .is_some()
+        );
+    }
+
+    #[test]
+    fn a_repeating_task_needs_a_due() {
+        let mut f = form("", "");
+        f.repeat.repeat = "daily".into();
+        assert!(f.parse(&utc()).expect_err("no due").get("due").is_some());
+        f.due = "2026-07-01".into();
+        let fields = f.parse(&utc()).expect("valid");
+        assert_eq!(
+            fields.recurrence.map(|r| r.rule.to_string()),
+            Some("FREQ=DAILY".to_owned())
+        );
     }
 
     #[test]
     fn tags_are_split_on_commas_and_errors_name_the_fields() {
-        let fields = form("", " Work,, home ,work").parse(None).expect("valid");
+        let fields = form("", " Work,, home ,work").parse(&utc()).expect("valid");
         assert_eq!(fields.tags.as_slice(), ["work", "home"]);
         let mut bad = form("tomorrow", &"x".repeat(40));
         bad.title = "  ".into();
         bad.priority = "urgent".into();
-        let errors = bad.parse(None).expect_err("invalid");
+        let errors = bad.parse(&utc()).expect_err("invalid");
         for field in ["title", "due", "priority", "tags"] {
             assert!(errors.get(field).is_some(), "{field}: {errors:?}");
         }

@@ -12,6 +12,7 @@ use serde::Deserialize;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use super::repeat_form::{DAYS, REPEATS};
 use super::task_form::{Opt, TaskForm, options};
 use super::task_row::TaskRow;
 use super::{Chrome, IdPath as TaskPath, param};
@@ -42,7 +43,12 @@ pub fn router() -> Router<AppState> {
         )
 }
 
-const STATUSES: &[(&str, &str)] = &[("all", "All"), ("pending", "To do"), ("completed", "Done")];
+/// Done tasks are hidden unless asked for: the default is `pending`.
+const STATUSES: &[(&str, &str)] = &[
+    ("pending", "To do"),
+    ("all", "To do and done"),
+    ("completed", "Done"),
+];
 const PRIORITY_FILTER: &[(&str, &str)] = &[
     ("", "Any priority"),
     ("high", "High"),
@@ -95,10 +101,35 @@ impl Filters {
     }
 
     fn any(&self) -> bool {
-        !(self.status.is_empty() || self.status == "all")
+        !(self.status.is_empty() || self.status == "pending")
             || !self.priority.is_empty()
             || !self.tag.is_empty()
             || !self.q.is_empty()
+    }
+
+    /// Whether done tasks are shown.
+    fn shows_completed(&self) -> bool {
+        matches!(self.status.as_str(), "all" | "completed")
+    }
+
+    /// The same view with done tasks shown too, or hidden again.
+    fn completed_switch(&self) -> String {
+        let mut other = Filters {
+            list: self.list.clone(),
+            status: if self.shows_completed() {
+                String::new()
+            } else {
+                "all".to_owned()
+            },
+            priority: self.priority.clone(),
+            tag: self.tag.clone(),
+            q: self.q.clone(),
+            sort: self.sort.clone(),
+        };
+        if other.status.is_empty() && self.status == "completed" {
+            other.status = String::new();
+        }
+        list_url(&other.query())
     }
 
     /// The query string of these filters (no cursor), for links.
@@ -128,6 +159,8 @@ struct TasksPage {
     priority_filter_opts: Vec<Opt>,
     sort_opts: Vec<Opt>,
     priority_opts: Vec<Opt>,
+    repeat_opts: Vec<Opt>,
+    days: [(&'static str, &'static str, &'static str); 7],
     tasks: Vec<TaskRow>,
     total: u64,
     filters: Filters,
@@ -145,6 +178,12 @@ struct TasksPage {
     shared_with: Vec<String>,
     /// Pending tasks across the sidebar's lists.
     all_pending: u64,
+}
+
+/// The signed-in user's time zone.
+async fn user_zone(state: &AppState, signed_in: &SignedIn) -> Result<jiff::tz::TimeZone, WebError> {
+    let name = state.accounts.me(signed_in.user).await?.timezone;
+    Ok(crate::zone::zone(&name))
 }
 
 /// Where the list with `back`'s filters lives. `back` came from our own query string;
@@ -173,7 +212,12 @@ async fn render_list(
         s.append_pair("cursor", &cursor);
         wanted = s.finish();
     }
-    let limit = format!("limit={PAGE_SIZE}");
+    // Done tasks are hidden unless the filters ask for them.
+    let limit = if filters.status.is_empty() {
+        format!("limit={PAGE_SIZE}&status=pending")
+    } else {
+        format!("limit={PAGE_SIZE}")
+    };
     let (list_query, filter_error) = match ListQuery::parse(&format!("{wanted}&{limit}")) {
         Ok(q) => (q, None),
         Err(errors) => {
@@ -226,7 +270,7 @@ async fn render_list(
         status_opts: options(
             STATUSES,
             if filters.status.is_empty() {
-                "all"
+                "pending"
             } else {
                 &filters.status
             },
@@ -241,6 +285,8 @@ async fn render_list(
             },
         ),
         priority_opts: options(PRIORITIES, form_priority),
+        repeat_opts: options(REPEATS, &form.repeat.repeat),
+        days: DAYS,
         tasks: page
             .tasks
             .into_iter()
@@ -282,7 +328,7 @@ async fn tasks_create(
     signed_in: SignedIn,
     CsrfForm { visitor, form }: CsrfForm<TaskForm>,
 ) -> Result<Response, WebError> {
-    match form.parse(None) {
+    match form.parse(&user_zone(&state, &signed_in).await?) {
         Ok(fields) => {
             state.tasks.create(signed_in.user.id, fields).await?;
             visitor.flash("task-added");
@@ -301,10 +347,74 @@ async fn tasks_create(
 struct EditPage {
     chrome: Chrome,
     priority_opts: Vec<Opt>,
+    repeat_opts: Vec<Opt>,
+    days: [(&'static str, &'static str, &'static str); 7],
     id: Uuid,
     form: TaskForm,
     errors: Errors,
     cancel: String,
+    /// The recorded occurrences of a recurring task, newest first.
+    history: Vec<HistoryRow>,
+}
+
+/// One recorded occurrence, as the edit page lists it.
+struct HistoryRow {
+    due: String,
+    completed: String,
+    by_you: bool,
+}
+
+impl EditPage {
+    async fn new(
+        state: &AppState,
+        signed_in: &SignedIn,
+        visitor: &crate::web::session::Visitor,
+        id: Uuid,
+        form: TaskForm,
+        errors: Errors,
+    ) -> Result<Self, WebError> {
+        let zone = user_zone(state, signed_in).await?;
+        let shown = |at: OffsetDateTime, format: &str| {
+            zone.to_datetime(crate::zone::to_timestamp(at))
+                .strftime(format)
+                .to_string()
+        };
+        let history = state
+            .tasks
+            .history(signed_in.user.id, id)
+            .await?
+            .into_iter()
+            .map(|o| HistoryRow {
+                due: match (o.due_at, o.due_date) {
+                    (Some(at), _) => shown(at, "%a %-d %b %Y, %H:%M"),
+                    (None, Some(day)) => crate::zone::to_civil(day)
+                        .map(|d| d.strftime("%a %-d %b %Y").to_string())
+                        .unwrap_or_default(),
+                    (None, None) => String::new(),
+                },
+                completed: shown(o.completed_at, "%a %-d %b %Y, %H:%M"),
+                by_you: o.completed_by == signed_in.user.id,
+            })
+            .collect();
+        Ok(Self {
+            chrome: Chrome::new(state, visitor, "tasks"),
+            priority_opts: options(
+                PRIORITIES,
+                if form.priority.is_empty() {
+                    "medium"
+                } else {
+                    &form.priority
+                },
+            ),
+            repeat_opts: options(REPEATS, &form.repeat.repeat),
+            days: DAYS,
+            id,
+            cancel: list_url(&form.back),
+            form,
+            errors,
+            history,
+        })
+    }
 }
 
 async fn tasks_edit_page(
@@ -315,15 +425,18 @@ async fn tasks_edit_page(
 ) -> Result<Response, WebError> {
     let task = state.tasks.get(signed_in.user.id, id).await?;
     let back = param(query.as_deref(), "back").unwrap_or_default();
-    Ok(EditPage {
-        chrome: Chrome::new(&state, &signed_in.visitor, "tasks"),
-        priority_opts: options(PRIORITIES, task.priority.as_str()),
+    let zone = user_zone(&state, &signed_in).await?;
+    let form = TaskForm::from_task(&task, back, &zone);
+    let page = EditPage::new(
+        &state,
+        &signed_in,
+        &signed_in.visitor,
         id,
-        form: TaskForm::from_task(&task, back.clone()),
-        errors: Errors::default(),
-        cancel: list_url(&back),
-    }
-    .into_response())
+        form,
+        Errors::default(),
+    )
+    .await?;
+    Ok(page.into_response())
 }
 
 async fn tasks_update(
@@ -332,11 +445,8 @@ async fn tasks_update(
     TaskPath(id): TaskPath,
     CsrfForm { visitor, form }: CsrfForm<TaskForm>,
 ) -> Result<Response, WebError> {
-    let task = state.tasks.get(signed_in.user.id, id).await?;
-    match form.parse(task.due_at) {
-        Ok(mut fields) => {
-            // The form has no recurrence field yet: an edit keeps the series.
-            fields.recurrence = task.recurrence.map(|r| r.spec);
+    match form.parse(&user_zone(&state, &signed_in).await?) {
+        Ok(fields) => {
             state
                 .tasks
                 .replace(signed_in.user.id, id, fields, None)
@@ -345,14 +455,7 @@ async fn tasks_update(
             Ok(see_other(&list_url(&form.back)))
         }
         Err(errors) => {
-            let page = EditPage {
-                chrome: Chrome::new(&state, &visitor, "tasks"),
-                priority_opts: options(PRIORITIES, &form.priority),
-                id,
-                cancel: list_url(&form.back),
-                form,
-                errors,
-            };
+            let page = EditPage::new(&state, &signed_in, &visitor, id, form, errors).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
     }
