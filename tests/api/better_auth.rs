@@ -330,11 +330,11 @@ async fn better_auth_users_are_imported_with_their_passwords_and_keep_their_toke
 
     let issuer = ba.base();
     let dry = import(&source, &db, &issuer, true);
-    assert!(dry.contains("4 Better Auth users found: would import 2 (1 with their password), 0 already imported, 2 skipped"), "{dry}");
+    assert!(dry.contains("4 Better Auth users found: would import 2 (1 with their password, 0 with their time zone), 0 already imported, 2 skipped"), "{dry}");
     assert!(dry.contains("dry run: nothing was written"), "{dry}");
     let first = import(&source, &db, &issuer, false);
     assert!(
-        first.contains("imported 2 (1 with their password), 0 already imported, 2 skipped"),
+        first.contains("imported 2 (1 with their password, 0 with their time zone), 0 already imported, 2 skipped"),
         "{first}"
     );
     assert!(
@@ -344,7 +344,7 @@ async fn better_auth_users_are_imported_with_their_passwords_and_keep_their_toke
     assert!(first.contains("skipped takenEmail0000000000000000000001: a Taskward account with the email local@example.test already exists"), "{first}");
     let second = import(&source, &db, &issuer, false);
     assert!(
-        second.contains("imported 0 (0 with their password), 2 already imported, 2 skipped"),
+        second.contains("imported 0 (0 with their password, 0 with their time zone), 2 already imported, 2 skipped"),
         "{second}"
     );
 

@@ -1,6 +1,6 @@
 //! `import --from-better-auth` from a Better Auth database on each back end (the source is
 //! the database under test), with the hash strings Better Auth 1.7.25 wrote (from the
-//! peer's README; no Node needed).
+//! peer's README; no Node needed), and an app's own `timezone` field on its users.
 
 use serde_json::json;
 use sqlx::Connection as _;
@@ -15,15 +15,15 @@ const HASH: &str = "1530e6fb97b68137d8de7515497c54e1:d5b620b617ec52e3d2ca856f4f0
 const PG_SCHEMA: &str = r#"
 create table "user" ("id" text not null primary key, "name" text not null, "email" text not null unique,
   "emailVerified" boolean not null, "image" text, "createdAt" timestamptz default CURRENT_TIMESTAMP not null,
-  "updatedAt" timestamptz default CURRENT_TIMESTAMP not null);
+  "updatedAt" timestamptz default CURRENT_TIMESTAMP not null, "timezone" text);
 create table "account" ("id" text not null primary key, "accountId" text not null, "providerId" text not null,
   "userId" text not null references "user" ("id") on delete cascade, "accessToken" text, "refreshToken" text,
   "idToken" text, "accessTokenExpiresAt" timestamptz, "refreshTokenExpiresAt" timestamptz, "scope" text,
   "password" text, "createdAt" timestamptz default CURRENT_TIMESTAMP not null, "updatedAt" timestamptz not null);
 insert into "user" values ('baUserWithPassword00000000000001', 'Pat', 'pat@example.test', false, null,
-  '2026-11-26 03:32:10.291+00', '2026-11-26 03:32:10.291+00');
+  '2026-11-26 03:32:10.291+00', '2026-11-26 03:32:10.291+00', 'Europe/Berlin');
 insert into "user" values ('baUserSocialOnly0000000000000001', 'Sol', 'sol@example.test', true, null,
-  '2026-11-26 03:32:10.291+00', '2026-11-26 03:32:10.291+00');
+  '2026-11-26 03:32:10.291+00', '2026-11-26 03:32:10.291+00', 'Mars/Olympus_Mons');
 insert into "account" values ('a1', 'baUserWithPassword00000000000001', 'credential', 'baUserWithPassword00000000000001',
   null, null, null, null, null, null, 'HASH', now(), now());
 "#;
@@ -75,6 +75,10 @@ async fn a_better_auth_database_is_imported_once_with_working_passwords(source: 
         (first.imported, first.unchanged, first.skipped.len()),
         (2, 0, 0)
     );
+    assert_eq!(
+        first.with_zone, 1,
+        "a zone Taskward does not know is left out"
+    );
     let again = import_better_auth(&store, &source.url, ISSUER, false)
         .await
         .expect("rerun");
@@ -85,6 +89,13 @@ async fn a_better_auth_database_is_imported_once_with_working_passwords(source: 
         .expect("q")
         .expect("linked");
     assert_eq!(pat.name, "Pat");
+    assert_eq!(pat.timezone, "Europe/Berlin");
+    let sol = store
+        .user_by_external_identity(ISSUER, "baUserSocialOnly0000000000000001")
+        .await
+        .expect("q")
+        .expect("linked");
+    assert_eq!(sol.timezone, "UTC");
     assert_eq!(
         pat.created_at,
         time::macros::datetime!(2026-11-26 03:32:10.291 UTC)

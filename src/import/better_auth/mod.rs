@@ -1,6 +1,8 @@
 //! `taskward import --from-better-auth <DATABASE_URL>`: Better Auth's users become Taskward
 //! users, each linked to its Better Auth id under the configured issuer, so its tokens and
-//! its password keep working. One transaction; running it again changes nothing.
+//! its password keep working, and its time zone when the app gave the user one (a
+//! `timezone` field). The users and links are one transaction, each zone is set right
+//! after; running it again changes nothing.
 
 pub mod source;
 
@@ -15,6 +17,7 @@ use crate::auth::model::{DisplayName, Email};
 use crate::auth::scrypt::BetterAuthHash;
 use crate::store::{DynStore, LinkOutcome, LinkedUser, NewUser, StoreResult};
 use crate::timestamp::truncate_to_micros;
+use crate::zone::TimeZoneName;
 use source::{BetterAuthUser, read_better_auth_users};
 
 /// What an import did (or, in a dry run, would do).
@@ -26,6 +29,8 @@ pub struct ImportReport {
     pub imported: usize,
     /// Of those, users whose Better Auth password came along.
     pub with_password: usize,
+    /// Of those, users whose time zone came along (from an app's `timezone` field).
+    pub with_zone: usize,
     /// Users linked by an earlier import: left as they are.
     pub unchanged: usize,
     /// Users not imported, by Better Auth id, with the reason.
@@ -43,10 +48,11 @@ impl fmt::Display for ImportReport {
         };
         writeln!(
             f,
-            "{} Better Auth users found: {verb} {} ({} with their password), {} already imported, {} skipped",
+            "{} Better Auth users found: {verb} {} ({} with their password, {} with their time zone), {} already imported, {} skipped",
             self.found,
             self.imported,
             self.with_password,
+            self.with_zone,
             self.unchanged,
             self.skipped.len()
         )?;
@@ -145,6 +151,14 @@ pub async fn import_better_auth(
     };
     let mut batch = Vec::new();
     let mut passwords = Vec::new();
+    // The zones that name one Taskward knows; others leave the account in UTC.
+    let zones: std::collections::HashMap<String, TimeZoneName> = rows
+        .iter()
+        .filter_map(|r| {
+            let zone = TimeZoneName::parse(r.timezone.as_deref()?).ok()?;
+            Some((r.id.clone(), zone))
+        })
+        .collect();
     for row in &rows {
         match convert(row, issuer) {
             Ok((linked, has_password)) => {
@@ -160,6 +174,14 @@ pub async fn import_better_auth(
             LinkOutcome::Created => {
                 report.imported += 1;
                 report.with_password += usize::from(has_password);
+                if let Some(zone) = zones.get(&linked.subject) {
+                    if !dry_run {
+                        store
+                            .user_set_profile(linked.user.id, None, Some(zone.as_str()), OffsetDateTime::now_utc())
+                            .await?;
+                    }
+                    report.with_zone += 1;
+                }
             }
             LinkOutcome::AlreadyLinked(_) => report.unchanged += 1,
             LinkOutcome::EmailTaken => report.skipped.push((
@@ -200,6 +222,7 @@ mod tests {
             name: None,
             created_at: None,
             password: None,
+            timezone: None,
         };
         assert!(convert(&row, "https://a").unwrap_err().contains("email"));
         let row = BetterAuthUser {

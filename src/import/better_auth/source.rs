@@ -22,17 +22,38 @@ pub struct BetterAuthUser {
     pub created_at: Option<String>,
     /// `account.password` of the `credential` account, if the user has one.
     pub password: Option<String>,
+    /// The user's IANA time zone, when the app added a `timezone` (or `timeZone`) field
+    /// to Better Auth's user (`user.additionalFields`).
+    pub timezone: Option<String>,
 }
 
+/// The names an app's own time zone field of the user goes by.
+const ZONE_COLUMNS: [&str; 2] = ["timezone", "timeZone"];
+
+/// Which of [`ZONE_COLUMNS`] the `user` table has, as the query's select expression.
+fn zone_select(found: &[String]) -> String {
+    ZONE_COLUMNS
+        .iter()
+        .find(|c| found.iter().any(|f| f == *c))
+        .map_or_else(
+            || "NULL AS timezone".to_owned(),
+            |c| format!(r#"CAST(u."{c}" AS TEXT) AS timezone"#),
+        )
+}
+
+const PG_COLUMNS: &str = "SELECT column_name::text FROM information_schema.columns WHERE table_name = 'user' AND table_schema = current_schema()";
+
+const SQLITE_COLUMNS: &str = "SELECT name FROM pragma_table_info('user')";
+
 const PG_QUERY: &str = r#"
-    SELECT u."id", u."email", u."name", u."createdAt"::text AS created_at,
+    SELECT u."id", u."email", u."name", u."createdAt"::text AS created_at, ZONE,
            (SELECT a."password" FROM "account" a
              WHERE a."userId" = u."id" AND a."providerId" = 'credential'
              ORDER BY a."id" LIMIT 1) AS password
     FROM "user" u ORDER BY u."id""#;
 
 const SQLITE_QUERY: &str = r#"
-    SELECT u."id", u."email", u."name", CAST(u."createdAt" AS TEXT) AS created_at,
+    SELECT u."id", u."email", u."name", CAST(u."createdAt" AS TEXT) AS created_at, ZONE,
            (SELECT a."password" FROM "account" a
              WHERE a."userId" = u."id" AND a."providerId" = 'credential'
              ORDER BY a."id" LIMIT 1) AS password
@@ -53,7 +74,12 @@ pub async fn read_better_auth_users(url: &str) -> StoreResult<Vec<BetterAuthUser
     };
     let rows = if url.starts_with("postgres:") || url.starts_with("postgresql:") {
         let mut conn = sqlx::PgConnection::connect(url).await.map_err(open)?;
-        let rows = sqlx::query(PG_QUERY)
+        let columns: Vec<String> = sqlx::query_scalar(PG_COLUMNS)
+            .fetch_all(&mut conn)
+            .await
+            .map_err(read)?;
+        let query = PG_QUERY.replace("ZONE", &zone_select(&columns));
+        let rows = sqlx::query(sqlx::AssertSqlSafe(query))
             .fetch_all(&mut conn)
             .await
             .map_err(read)?;
@@ -66,7 +92,12 @@ pub async fn read_better_auth_users(url: &str) -> StoreResult<Vec<BetterAuthUser
         let mut conn = sqlx::SqliteConnection::connect_with(&options)
             .await
             .map_err(open)?;
-        let rows = sqlx::query(SQLITE_QUERY)
+        let columns: Vec<String> = sqlx::query_scalar(SQLITE_COLUMNS)
+            .fetch_all(&mut conn)
+            .await
+            .map_err(read)?;
+        let query = SQLITE_QUERY.replace("ZONE", &zone_select(&columns));
+        let rows = sqlx::query(sqlx::AssertSqlSafe(query))
             .fetch_all(&mut conn)
             .await
             .map_err(read)?;
@@ -93,5 +124,6 @@ where
         name: row.try_get("name")?,
         created_at: row.try_get("created_at")?,
         password: row.try_get("password")?,
+        timezone: row.try_get("timezone")?,
     })
 }
