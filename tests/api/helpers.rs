@@ -241,6 +241,21 @@ impl TestApp {
         Session::from(res.json::<Value>().await.expect("json"))
     }
 
+    /// Signs up and moves the new account to the IANA time zone `zone`.
+    pub async fn signup_in(&self, email: &str, password: &str, zone: &str) -> Session {
+        let s = self.signup(email, password).await;
+        let res = self
+            .call(
+                reqwest::Method::PATCH,
+                "/api/auth/me",
+                &s.access,
+                Some(&json!({"timezone": zone})),
+            )
+            .await;
+        assert_eq!(res.status(), 200, "time zone {zone}");
+        s
+    }
+
     /// Signs in and returns the AuthResponse body.
     pub async fn signin(&self, email: &str, password: &str) -> Session {
         let res = self

@@ -48,16 +48,7 @@ async fn due_windows_follow_each_callers_own_days(db: TestDb) {
         ("ada@example.com", "Pacific/Kiritimati", 14_i8),
         ("bob@example.com", "Etc/GMT+12", -12),
     ] {
-        let s = app.signup(email, PASSWORD).await;
-        let res = app
-            .call(
-                Method::PATCH,
-                "/api/auth/me",
-                &s.access,
-                Some(&json!({"timezone": zone})),
-            )
-            .await;
-        assert_eq!(res.status(), 200);
+        let s = app.signup_in(email, PASSWORD, zone).await;
         let now = OffsetDateTime::now_utc();
         for (title, due) in [
             ("a today", Some(day_start(hours, 0) + Duration::seconds(1))),

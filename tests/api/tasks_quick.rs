@@ -41,17 +41,10 @@ async fn create_list(app: &TestApp, s: &Session, name: &str) -> String {
 
 async fn text_is_read_in_the_callers_zone_and_lists(db: TestDb) {
     let app = TestApp::spawn(db).await;
-    let s = app.signup("ada@example.com", PASSWORD).await;
     // UTC+3 all year (Etc/GMT-3 is east of Greenwich), so the expected instants are plain.
-    let res = app
-        .call(
-            Method::PATCH,
-            "/api/auth/me",
-            &s.access,
-            Some(&json!({"timezone": "Etc/GMT-3"})),
-        )
+    let s = app
+        .signup_in("ada@example.com", PASSWORD, "Etc/GMT-3")
         .await;
-    assert_eq!(res.status(), 200);
     let groceries = create_list(&app, &s, "Groceries").await;
     // A list shared with Ada as a viewer: she may not add to it, so `@Family` is a word.
     let bob = app.signup("bob@example.com", PASSWORD).await;

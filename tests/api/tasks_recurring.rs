@@ -14,17 +14,7 @@ use crate::on_both_databases;
 const PASSWORD: &str = "correct horse battery";
 
 async fn user_in(app: &TestApp, email: &str, zone: &str) -> Session {
-    let s = app.signup(email, PASSWORD).await;
-    let res = app
-        .call(
-            Method::PATCH,
-            "/api/auth/me",
-            &s.access,
-            Some(&json!({"timezone": zone})),
-        )
-        .await;
-    assert_eq!(res.status(), 200);
-    s
+    app.signup_in(email, PASSWORD, zone).await
 }
 
 async fn send(

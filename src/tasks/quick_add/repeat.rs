@@ -4,7 +4,7 @@
 
 use jiff::civil::{Date, Weekday};
 
-use crate::tasks::recurrence::Rule;
+use crate::tasks::recurrence::{Rule, weekday_code};
 
 use super::words::{self, Tok, Unit};
 
@@ -104,10 +104,7 @@ impl Spec {
     fn set_weekdays(&mut self, mut days: Vec<Weekday>) {
         days.sort_by_key(|d| d.to_monday_zero_offset());
         days.dedup();
-        self.by_day = days
-            .iter()
-            .map(|d| words::weekday_code(*d).into())
-            .collect();
+        self.by_day = days.iter().map(|d| weekday_code(*d).into()).collect();
         self.pattern = Pattern::Weekdays(days);
     }
 
@@ -119,7 +116,7 @@ impl Spec {
 
     fn nth_weekday(n: i8, day: Weekday) -> Self {
         let mut spec = Self::new("MONTHLY", Pattern::NthWeekday(n, day));
-        spec.by_day = vec![format!("{n}{}", words::weekday_code(day))];
+        spec.by_day = vec![format!("{n}{}", weekday_code(day))];
         spec
     }
 

@@ -137,19 +137,6 @@ pub(super) fn weekday_or_plural(s: &str) -> Option<Weekday> {
     })
 }
 
-/// The RFC 5545 code of a weekday.
-pub(super) fn weekday_code(day: Weekday) -> &'static str {
-    match day {
-        Weekday::Monday => "MO",
-        Weekday::Tuesday => "TU",
-        Weekday::Wednesday => "WE",
-        Weekday::Thursday => "TH",
-        Weekday::Friday => "FR",
-        Weekday::Saturday => "SA",
-        Weekday::Sunday => "SU",
-    }
-}
-
 /// A month, 1 to 12: its full name or an abbreviation (`dec`, `sept`).
 pub(super) fn month(s: &str) -> Option<i8> {
     Some(match s {

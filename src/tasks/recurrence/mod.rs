@@ -94,7 +94,8 @@ impl Rule {
     }
 }
 
-fn weekday_code(day: Weekday) -> &'static str {
+/// The RFC 5545 code of a weekday (`MO` ... `SU`).
+pub fn weekday_code(day: Weekday) -> &'static str {
     match day {
         Weekday::Monday => "MO",
         Weekday::Tuesday => "TU",
