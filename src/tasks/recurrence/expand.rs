@@ -70,6 +70,27 @@ impl Choice {
         }
     }
 
+    /// The last period of the series (those `INTERVAL` periods apart from `first`) that
+    /// starts on or before the period holding `day`.
+    fn period_near(&self, first: Date, day: Date, week_start: Weekday) -> Option<Date> {
+        let target = self.period_of(day, week_start);
+        let n = self.interval;
+        let span = match self.freq {
+            Freq::Daily => Span::new().days(i64::from((target - first).get_days()) / n * n),
+            Freq::Weekly => Span::new().weeks(i64::from((target - first).get_days()) / 7 / n * n),
+            Freq::Monthly => {
+                let months = (i64::from(target.year()) - i64::from(first.year())) * 12
+                    + i64::from(target.month())
+                    - i64::from(first.month());
+                Span::new().months(months / n * n)
+            }
+            Freq::Yearly => {
+                Span::new().years((i64::from(target.year()) - i64::from(first.year())) / n * n)
+            }
+        };
+        first.checked_add(span).ok().filter(|p| *p >= first)
+    }
+
     /// The first day of the period `INTERVAL` periods after the one starting `period`.
     fn next_period(&self, period: Date) -> Option<Date> {
         let n = self.interval;
@@ -191,6 +212,27 @@ impl Rule {
     }
 }
 
+impl Dates {
+    /// Skips to the period holding `day` (rules without `COUNT` only, whose dates do not
+    /// depend on how many came before): the dates on from there, without the start. A
+    /// series a year or ten old then costs no more to roll than a new one.
+    pub fn skip_to(mut self, day: Date, week_start: Weekday) -> Self {
+        if self.count.is_some() || day <= self.start {
+            return self;
+        }
+        if let Some(first) = self.period
+            && let Some(near) = self.choice.period_near(first, day, week_start)
+            && near > first
+        {
+            self.produced = self.produced.max(1);
+            self.pending.clear();
+            self.period = Some(near);
+            self.last_chosen = near;
+        }
+        self
+    }
+}
+
 impl Iterator for Dates {
     type Item = Date;
 
@@ -303,6 +345,35 @@ mod tests {
             first("FREQ=WEEKLY;INTERVAL=2;BYDAY=SU,SA", date(2026, 12, 5), 3),
             ["2026-12-05", "2026-12-06", "2026-12-19"]
         );
+    }
+
+    #[test]
+    fn skipping_ahead_gives_the_dates_walking_gives() {
+        for rule in [
+            "FREQ=DAILY;INTERVAL=3",
+            "FREQ=WEEKLY;INTERVAL=2;BYDAY=TU,SA;WKST=SU",
+            "FREQ=MONTHLY;INTERVAL=5;BYDAY=-1FR",
+            "FREQ=YEARLY;INTERVAL=3;BYMONTH=2;BYMONTHDAY=28,-1",
+            "FREQ=MONTHLY;BYMONTHDAY=31",
+        ] {
+            let parsed = Rule::parse(rule).unwrap_or_else(|e| panic!("{rule}: {e:?}"));
+            let start = date(2013, 3, 14);
+            for day in [date(2013, 3, 20), date(2019, 7, 1), date(2026, 12, 31)] {
+                let walked: Vec<Date> = parsed
+                    .dates(start)
+                    .skip_while(|d| *d < day)
+                    .take(5)
+                    .collect();
+                let skipped: Vec<Date> = parsed
+                    .dates(start)
+                    .skip_to(day, parsed.week_start)
+                    .skip_while(|d| *d < day)
+                    .take(5)
+                    .collect();
+                assert_eq!(skipped, walked, "{rule} from {day}");
+                assert_eq!(walked.len(), 5, "{rule}");
+            }
+        }
     }
 
     #[test]

@@ -49,7 +49,8 @@ pub struct Roll<'a> {
 
 impl Roll<'_> {
     /// The due after completing or skipping `current` at `now`, and its number in the
-    /// series; `None` when `COUNT` or `UNTIL` leaves no further occurrence.
+    /// series (kept as it was in a series from the due without `COUNT`, where nothing
+    /// needs it); `None` when `COUNT` or `UNTIL` leaves no further occurrence.
     pub fn next(&self, current: Due, now: Timestamp) -> Option<(Due, u32)> {
         let found = if self.from_completion {
             self.after_completion(current, now)
@@ -62,7 +63,18 @@ impl Roll<'_> {
     /// `from: due`: the first date of the series after both `current` and now (for
     /// all-day tasks: after today), so missed occurrences are skipped.
     fn along_the_rule(&self, current: Due, now: Timestamp) -> Option<(Due, u32)> {
-        let numbered = (1..).zip(self.rule.dates(self.start.date()));
+        // Without COUNT the number of a date does not matter (it is kept), and the walk
+        // can start near the due rather than at the series' start.
+        let later = current
+            .date(self.zone)
+            .max(self.zone.to_datetime(now).date());
+        let dates = self.rule.dates(self.start.date());
+        let numbered: Box<dyn Iterator<Item = (u32, Date)>> = if self.rule.count.is_none() {
+            let near = dates.skip_to(later, self.rule.week_start);
+            Box::new(near.map(|d| (self.index, d)))
+        } else {
+            Box::new((1..).zip(dates))
+        };
         match current {
             Due::On(day) => {
                 let after = day.max(self.zone.to_datetime(now).date());
@@ -265,8 +277,19 @@ mod tests {
             Some(Due::On(date(2026, 12, 7)))
         );
         // A timed one at 08:00 local, done on Thursday 3 December at 07:00 local: the
-        // same day's 08:00 is still ahead.
+        // same day's 08:00 is still ahead. (Without COUNT its number is kept.)
         let due = at("2026-11-02T13:00:00Z");
+        assert_eq!(
+            roll.next(Due::At(due), at("2026-12-03T12:00:00Z")),
+            Some((Due::At(at("2026-12-03T13:00:00Z")), 1))
+        );
+        // With COUNT the number counts: the 10th date of the series.
+        let counted =
+            Rule::parse("FREQ=WEEKLY;BYDAY=MO,TH;COUNT=20").unwrap_or_else(|e| panic!("{e:?}"));
+        let roll = Roll {
+            rule: &counted,
+            ..roll
+        };
         assert_eq!(
             roll.next(Due::At(due), at("2026-12-03T12:00:00Z")),
             Some((Due::At(at("2026-12-03T13:00:00Z")), 10))
