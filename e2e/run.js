@@ -123,7 +123,7 @@ async function mainFlow(browser, { js }) {
   await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
   await page.getByRole('button', { name: 'Create account' }).click();
   await page.waitForURL('**/tasks?status=pending');
-  await page.goto('/');
+  await page.goto('/tasks');
   await page.getByText('Nothing to do yet.').waitFor();
   await shot(page, 'tasks-empty');
 

@@ -2,10 +2,12 @@
 
 mod account;
 mod auth;
+mod back;
 mod lists;
 mod task_form;
 mod task_row;
 mod tasks;
+mod today;
 
 use axum::Router;
 use axum::extract::FromRequestParts;
@@ -23,6 +25,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .merge(auth::router())
         .merge(tasks::router())
+        .merge(today::router())
         .merge(lists::router())
         .merge(account::router())
 }
@@ -36,7 +39,7 @@ pub struct Chrome {
     pub signed_in: bool,
     /// A notice from the previous request.
     pub notice: Option<&'static str>,
-    /// Which navigation entry is current (`tasks`, `account`, ``).
+    /// Which navigation entry is current (`today`, `upcoming`, `tasks`, `account`, ``).
     pub current: &'static str,
     /// Appended to asset URLs.
     pub version: u64,

@@ -30,7 +30,6 @@ const PAGE_SIZE: u32 = 20;
 /// The routes of this module.
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/", get(tasks_list))
         .route("/tasks", get(tasks_list).post(tasks_create))
         .route("/tasks/{id}/edit", get(tasks_edit_page))
         .route("/tasks/{id}", post(tasks_update))
@@ -149,7 +148,11 @@ struct TasksPage {
 
 /// Where the list with `back`'s filters lives. `back` came from our own query string;
 /// anything that would not survive as a header value falls back to the plain list.
+/// (`/today` and `/upcoming` lead back to those views.)
 fn list_url(back: &str) -> String {
+    if let Some(view) = super::back::own_view(back) {
+        return view.to_owned();
+    }
     let clean = back.bytes().all(|b| b.is_ascii_graphic() && b != b'#');
     if back.is_empty() || !clean {
         "/tasks".to_owned()
