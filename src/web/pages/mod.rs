@@ -4,6 +4,8 @@ mod account;
 mod auth;
 mod back;
 mod lists;
+mod quick;
+mod quick_box;
 mod task_form;
 mod task_row;
 mod tasks;
@@ -26,6 +28,7 @@ pub fn router() -> Router<AppState> {
         .merge(auth::router())
         .merge(tasks::router())
         .merge(today::router())
+        .merge(quick::router())
         .merge(lists::router())
         .merge(account::router())
 }

@@ -12,6 +12,7 @@ use serde::Deserialize;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use super::quick_box::QuickBox;
 use super::task_form::{Opt, TaskForm, options};
 use super::task_row::TaskRow;
 use super::{Chrome, IdPath as TaskPath, param};
@@ -119,9 +120,10 @@ impl Filters {
     }
 }
 
+/// The tasks page.
 #[derive(Template, WebTemplate)]
 #[template(path = "tasks.html")]
-struct TasksPage {
+pub(super) struct TasksPage {
     chrome: Chrome,
     status_opts: Vec<Opt>,
     priority_filter_opts: Vec<Opt>,
@@ -144,12 +146,14 @@ struct TasksPage {
     shared_with: Vec<String>,
     /// Pending tasks across the sidebar's lists.
     all_pending: u64,
+    /// The quick-add box.
+    pub(super) quick: QuickBox,
 }
 
 /// Where the list with `back`'s filters lives. `back` came from our own query string;
 /// anything that would not survive as a header value falls back to the plain list.
 /// (`/today` and `/upcoming` lead back to those views.)
-fn list_url(back: &str) -> String {
+pub(super) fn list_url(back: &str) -> String {
     if let Some(view) = super::back::own_view(back) {
         return view.to_owned();
     }
@@ -161,7 +165,8 @@ fn list_url(back: &str) -> String {
     }
 }
 
-async fn render_list(
+/// The tasks page for the query string `query`, with the add form's state.
+pub(super) async fn render_list(
     state: &AppState,
     signed_in: &SignedIn,
     query: Option<&str>,
@@ -224,6 +229,7 @@ async fn render_list(
     } else {
         form.priority.as_str()
     };
+    let quick = QuickBox::new(&wanted, &filters.list);
     Ok(TasksPage {
         chrome: Chrome::new(state, &signed_in.visitor, "tasks"),
         status_opts: options(
@@ -261,6 +267,7 @@ async fn render_list(
         current,
         shared_with,
         all_pending,
+        quick,
     })
 }
 

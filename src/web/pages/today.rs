@@ -13,6 +13,7 @@ use time::{Date, Duration, OffsetDateTime};
 
 use super::Chrome;
 use super::back::{TODAY, UPCOMING};
+use super::quick_box::QuickBox;
 use super::task_row::TaskRow;
 use crate::error::AppError;
 use crate::state::AppState;
@@ -92,6 +93,8 @@ async fn pending(
 #[template(path = "today.html")]
 pub struct TodayPage {
     chrome: Chrome,
+    /// The quick-add box.
+    pub quick: QuickBox,
     /// Where the rows' forms come back to.
     back: &'static str,
     /// Today's date in words.
@@ -112,6 +115,7 @@ pub async fn today_page(state: &AppState, signed_in: &SignedIn) -> Result<TodayP
     let seen: HashSet<_> = overdue.iter().map(|t| t.id).collect();
     Ok(TodayPage {
         chrome: Chrome::new(state, &signed_in.visitor, "today"),
+        quick: QuickBox::new(TODAY, ""),
         back: TODAY,
         date: long_date(clock.today),
         overdue: overdue.into_iter().map(|t| clock.row(t)).collect(),
@@ -146,6 +150,8 @@ struct Day {
 #[template(path = "upcoming.html")]
 pub struct UpcomingPage {
     chrome: Chrome,
+    /// The quick-add box.
+    pub quick: QuickBox,
     back: &'static str,
     days: Vec<Day>,
     /// Whether no day has a task.
@@ -191,6 +197,7 @@ pub async fn upcoming_page(
     }
     Ok(UpcomingPage {
         chrome: Chrome::new(state, &signed_in.visitor, "upcoming"),
+        quick: QuickBox::new(UPCOMING, ""),
         back: UPCOMING,
         empty: days.iter().all(|d| d.tasks.is_empty()),
         days,
