@@ -36,3 +36,4 @@ mod tokens;
 mod upgrade;
 mod web;
 mod web_session;
+mod web_today;
