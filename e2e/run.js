@@ -8,6 +8,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { chromium } = require('playwright-core');
 const { sharing } = require('./lists');
+const { today } = require('./today');
 
 const BASE = process.env.BASE_URL;
 const SHOTS = process.env.SCREENSHOT_DIR || '';
@@ -375,6 +376,7 @@ const scenarios = {
   everywhere,
   expiry,
   sharing: (b) => sharing(b, { open, signUp, addTask, task, titles, pathOf, shot }),
+  today: (b) => today(b, { open, signUp, task, titles, pathOf, shot, day, PASSWORD }),
 };
 
 // A hung browser must not hang `cargo test`.
