@@ -8,6 +8,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { chromium } = require('playwright-core');
 const { sharing } = require('./lists');
+const { today } = require('./today');
 
 const BASE = process.env.BASE_URL;
 const SHOTS = process.env.SCREENSHOT_DIR || '';
@@ -123,7 +124,7 @@ async function mainFlow(browser, { js }) {
   await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
   await page.getByRole('button', { name: 'Create account' }).click();
   await page.waitForURL('**/tasks?status=pending');
-  await page.goto('/');
+  await page.goto('/tasks');
   await page.getByText('Nothing to do yet.').waitFor();
   await shot(page, 'tasks-empty');
 
@@ -382,6 +383,7 @@ const scenarios = {
   everywhere,
   expiry,
   sharing: (b) => sharing(b, { open, signUp, addTask, task, titles, pathOf, shot }),
+  today: (b) => today(b, { open, signUp, task, titles, pathOf, shot, day, PASSWORD }),
 };
 
 // A hung browser must not hang `cargo test`.

@@ -125,6 +125,17 @@ async fn two_people_share_a_list_in_two_browser_sessions() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn quick_add_today_and_upcoming_work_in_a_browser_with_and_without_javascript() {
+    if !browser_available() {
+        return;
+    }
+    let _one = ONE_BROWSER.lock().await;
+    let app = TestApp::spawn(TestDb::sqlite()).await;
+    run_scenario(&app, "today", &screenshots()).await;
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn signing_out_everywhere_ends_the_session_in_another_browser() {
     if !browser_available() {
         return;

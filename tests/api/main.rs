@@ -37,3 +37,4 @@ mod upgrade;
 mod web;
 mod web_repeat;
 mod web_session;
+mod web_today;

@@ -101,6 +101,18 @@ impl<'a> Browser<'a> {
         )
         .await
     }
+
+    /// Signs in through the sign-in form (an account made through the API, say).
+    pub(crate) async fn sign_in(&mut self, email: &str) -> reqwest::Response {
+        let csrf = self.csrf("/signin").await;
+        let origin = self.app.url("");
+        self.post(
+            "/signin",
+            &[("csrf", &csrf), ("email", email), ("password", PASSWORD)],
+            Some(&origin),
+        )
+        .await
+    }
 }
 
 pub(crate) fn location(res: &reqwest::Response) -> &str {

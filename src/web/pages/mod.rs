@@ -2,11 +2,16 @@
 
 mod account;
 mod auth;
+mod back;
 mod lists;
+mod quick;
+mod quick_box;
 mod repeat_form;
+mod task_edit;
 mod task_form;
 mod task_row;
 mod tasks;
+mod today;
 
 use axum::Router;
 use axum::extract::FromRequestParts;
@@ -24,6 +29,9 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .merge(auth::router())
         .merge(tasks::router())
+        .merge(task_edit::router())
+        .merge(today::router())
+        .merge(quick::router())
         .merge(lists::router())
         .merge(account::router())
 }
@@ -37,7 +45,7 @@ pub struct Chrome {
     pub signed_in: bool,
     /// A notice from the previous request.
     pub notice: Option<&'static str>,
-    /// Which navigation entry is current (`tasks`, `account`, ``).
+    /// Which navigation entry is current (`today`, `upcoming`, `tasks`, `account`, ``).
     pub current: &'static str,
     /// Appended to asset URLs.
     pub version: u64,

@@ -12,6 +12,7 @@ use serde::Deserialize;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use super::quick_box::QuickBox;
 use super::repeat_form::{DAYS, REPEATS};
 use super::task_form::{Opt, TaskForm, options};
 use super::task_row::TaskRow;
@@ -31,10 +32,7 @@ const PAGE_SIZE: u32 = 20;
 /// The routes of this module.
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/", get(tasks_list))
         .route("/tasks", get(tasks_list).post(tasks_create))
-        .route("/tasks/{id}/edit", get(tasks_edit_page))
-        .route("/tasks/{id}", post(tasks_update))
         .route("/tasks/{id}/toggle", post(tasks_toggle))
         .route("/tasks/{id}/skip", post(tasks_skip))
         .route(
@@ -55,7 +53,8 @@ const PRIORITY_FILTER: &[(&str, &str)] = &[
     ("medium", "Medium"),
     ("low", "Low"),
 ];
-const PRIORITIES: &[(&str, &str)] = &[("high", "High"), ("medium", "Medium"), ("low", "Low")];
+pub(super) const PRIORITIES: &[(&str, &str)] =
+    &[("high", "High"), ("medium", "Medium"), ("low", "Low")];
 const SORTS: &[(&str, &str)] = &[
     ("-created_at", "Newest first"),
     ("created_at", "Oldest first"),
@@ -151,9 +150,10 @@ impl Filters {
     }
 }
 
+/// The tasks page.
 #[derive(Template, WebTemplate)]
 #[template(path = "tasks.html")]
-struct TasksPage {
+pub(super) struct TasksPage {
     chrome: Chrome,
     status_opts: Vec<Opt>,
     priority_filter_opts: Vec<Opt>,
@@ -178,17 +178,26 @@ struct TasksPage {
     shared_with: Vec<String>,
     /// Pending tasks across the sidebar's lists.
     all_pending: u64,
+    /// The quick-add box.
+    pub(super) quick: QuickBox,
 }
 
 /// The signed-in user's time zone.
-async fn user_zone(state: &AppState, signed_in: &SignedIn) -> Result<jiff::tz::TimeZone, WebError> {
+pub(super) async fn user_zone(
+    state: &AppState,
+    signed_in: &SignedIn,
+) -> Result<jiff::tz::TimeZone, WebError> {
     let name = state.accounts.me(signed_in.user).await?.timezone;
     Ok(crate::zone::zone(&name))
 }
 
 /// Where the list with `back`'s filters lives. `back` came from our own query string;
 /// anything that would not survive as a header value falls back to the plain list.
-fn list_url(back: &str) -> String {
+/// (`/today` and `/upcoming` lead back to those views.)
+pub(super) fn list_url(back: &str) -> String {
+    if let Some(view) = super::back::own_view(back) {
+        return view.to_owned();
+    }
     let clean = back.bytes().all(|b| b.is_ascii_graphic() && b != b'#');
     if back.is_empty() || !clean {
         "/tasks".to_owned()
@@ -197,7 +206,8 @@ fn list_url(back: &str) -> String {
     }
 }
 
-async fn render_list(
+/// The tasks page for the query string `query`, with the add form's state.
+pub(super) async fn render_list(
     state: &AppState,
     signed_in: &SignedIn,
     query: Option<&str>,
@@ -265,6 +275,7 @@ async fn render_list(
     } else {
         form.priority.as_str()
     };
+    let quick = QuickBox::new(&wanted, &filters.list);
     Ok(TasksPage {
         chrome: Chrome::new(state, &signed_in.visitor, "tasks"),
         status_opts: options(
@@ -304,6 +315,7 @@ async fn render_list(
         current,
         shared_with,
         all_pending,
+        quick,
     })
 }
 
@@ -337,125 +349,6 @@ async fn tasks_create(
         Err(errors) => {
             let back = form.back.clone();
             let page = render_list(&state, &signed_in, Some(&back), form, errors).await?;
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
-        }
-    }
-}
-
-#[derive(Template, WebTemplate)]
-#[template(path = "task_edit.html")]
-struct EditPage {
-    chrome: Chrome,
-    priority_opts: Vec<Opt>,
-    repeat_opts: Vec<Opt>,
-    days: [(&'static str, &'static str, &'static str); 7],
-    id: Uuid,
-    form: TaskForm,
-    errors: Errors,
-    cancel: String,
-    /// The recorded occurrences of a recurring task, newest first.
-    history: Vec<HistoryRow>,
-}
-
-/// One recorded occurrence, as the edit page lists it.
-struct HistoryRow {
-    due: String,
-    completed: String,
-    by_you: bool,
-}
-
-impl EditPage {
-    async fn new(
-        state: &AppState,
-        signed_in: &SignedIn,
-        visitor: &crate::web::session::Visitor,
-        id: Uuid,
-        form: TaskForm,
-        errors: Errors,
-    ) -> Result<Self, WebError> {
-        let zone = user_zone(state, signed_in).await?;
-        let shown = |at: OffsetDateTime, format: &str| {
-            zone.to_datetime(crate::zone::to_timestamp(at))
-                .strftime(format)
-                .to_string()
-        };
-        let history = state
-            .tasks
-            .history(signed_in.user.id, id)
-            .await?
-            .into_iter()
-            .map(|o| HistoryRow {
-                due: match (o.due_at, o.due_date) {
-                    (Some(at), _) => shown(at, "%a %-d %b %Y, %H:%M"),
-                    (None, Some(day)) => crate::zone::to_civil(day)
-                        .map(|d| d.strftime("%a %-d %b %Y").to_string())
-                        .unwrap_or_default(),
-                    (None, None) => String::new(),
-                },
-                completed: shown(o.completed_at, "%a %-d %b %Y, %H:%M"),
-                by_you: o.completed_by == signed_in.user.id,
-            })
-            .collect();
-        Ok(Self {
-            chrome: Chrome::new(state, visitor, "tasks"),
-            priority_opts: options(
-                PRIORITIES,
-                if form.priority.is_empty() {
-                    "medium"
-                } else {
-                    &form.priority
-                },
-            ),
-            repeat_opts: options(REPEATS, &form.repeat.repeat),
-            days: DAYS,
-            id,
-            cancel: list_url(&form.back),
-            form,
-            errors,
-            history,
-        })
-    }
-}
-
-async fn tasks_edit_page(
-    State(state): State<AppState>,
-    signed_in: SignedIn,
-    TaskPath(id): TaskPath,
-    RawQuery(query): RawQuery,
-) -> Result<Response, WebError> {
-    let task = state.tasks.get(signed_in.user.id, id).await?;
-    let back = param(query.as_deref(), "back").unwrap_or_default();
-    let zone = user_zone(&state, &signed_in).await?;
-    let form = TaskForm::from_task(&task, back, &zone);
-    let page = EditPage::new(
-        &state,
-        &signed_in,
-        &signed_in.visitor,
-        id,
-        form,
-        Errors::default(),
-    )
-    .await?;
-    Ok(page.into_response())
-}
-
-async fn tasks_update(
-    State(state): State<AppState>,
-    signed_in: SignedIn,
-    TaskPath(id): TaskPath,
-    CsrfForm { visitor, form }: CsrfForm<TaskForm>,
-) -> Result<Response, WebError> {
-    match form.parse(&user_zone(&state, &signed_in).await?) {
-        Ok(fields) => {
-            state
-                .tasks
-                .replace(signed_in.user.id, id, fields, None)
-                .await?;
-            visitor.flash("task-saved");
-            Ok(see_other(&list_url(&form.back)))
-        }
-        Err(errors) => {
-            let page = EditPage::new(&state, &signed_in, &visitor, id, form, errors).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
     }

@@ -1,0 +1,160 @@
+//! The quick-add box (`templates/quick_add.html`) at the top of Today, Upcoming and the
+//! tasks page: one line of text (docs/quick-add.md) read in the user's zone and lists by
+//! the task service, and created as a task. A refusal shows the page the box was on again,
+//! with the error beside the box and the text as typed.
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::back::{TODAY, UPCOMING, own_view};
+use super::quick_box::QuickBox;
+use super::task_form::TaskForm;
+use super::tasks::{list_url, render_list};
+use super::today::{today_page, upcoming_page};
+use crate::error::{AppError, AppResult, FieldError};
+use crate::state::AppState;
+use crate::tasks::model::{Description, Tags, Task, TaskFields, TaskTitle};
+use crate::web::error::WebError;
+use crate::web::forms::{CsrfForm, Errors};
+use crate::web::see_other;
+use crate::web::session::SignedIn;
+
+/// The routes of this module.
+pub fn router() -> Router<AppState> {
+    Router::new().route("/tasks/quick", post(quick_add))
+}
+
+/// The box's form, as typed.
+#[derive(Deserialize)]
+struct QuickForm {
+    #[serde(default)]
+    text: String,
+    #[serde(default)]
+    back: String,
+    #[serde(default)]
+    list_id: String,
+}
+
+fn invalid(e: FieldError) -> AppError {
+    AppError::Validation(vec![e])
+}
+
+/// Reads `form`'s text as `user_id` means it and creates the task.
+async fn create(state: &AppState, user_id: Uuid, form: &QuickForm) -> AppResult<Task> {
+    let default_list = match form.list_id.trim() {
+        "" => None,
+        raw => Some(
+            Uuid::parse_str(raw)
+                .map_err(|_| invalid(FieldError::new("list_id", "must be one of your lists")))?,
+        ),
+    };
+    let understood = state
+        .tasks
+        .understand(user_id, &form.text, &state.lists)
+        .await?;
+    let fields = TaskFields {
+        title: TaskTitle::parse(&understood.title).map_err(invalid)?,
+        description: Description::default(),
+        priority: understood.priority,
+        due_at: understood.due_at,
+        due_date: understood.due_date,
+        tags: Tags::parse(&understood.tags).map_err(invalid)?,
+        recurrence: understood.recurrence,
+        completed: None,
+        list_id: understood.list_id.or(default_list),
+    };
+    state.tasks.create(user_id, fields).await
+}
+
+/// The sentence shown beside the box for a refusal.
+fn message(errors: &[FieldError]) -> String {
+    errors
+        .iter()
+        .map(
+            |e| match (e.field.as_str(), e.message.strip_prefix("its title ")) {
+                ("text", Some(rest)) => format!("The title {rest}."),
+                ("text", None) => format!("The text {}.", e.message),
+                (field, _) => Errors(vec![e.clone()])
+                    .get(field)
+                    .unwrap_or_else(|| e.message.clone()),
+            },
+        )
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+async fn quick_add(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    CsrfForm { visitor, form }: CsrfForm<QuickForm>,
+) -> Result<Response, WebError> {
+    let (status, error) = match create(&state, signed_in.user.id, &form).await {
+        Ok(_) => {
+            visitor.flash("task-added");
+            return Ok(see_other(&list_url(&form.back)));
+        }
+        Err(AppError::Validation(errors)) => (StatusCode::UNPROCESSABLE_ENTITY, message(&errors)),
+        // The page's own list is one the user only views.
+        Err(AppError::Forbidden(_)) => (
+            StatusCode::FORBIDDEN,
+            "You may view this list but not add to it: name another one with @list.".to_owned(),
+        ),
+        Err(e) => return Err(e.into()),
+    };
+    let quick = QuickBox {
+        text: form.text,
+        error: Some(error),
+        back: form.back,
+        list_id: form.list_id,
+    };
+    // The page the box was on, again, with what was typed.
+    let page = match own_view(&quick.back) {
+        Some(TODAY) => {
+            let mut page = today_page(&state, &signed_in).await?;
+            page.quick = quick;
+            page.into_response()
+        }
+        Some(UPCOMING) => {
+            let mut page = upcoming_page(&state, &signed_in).await?;
+            page.quick = quick;
+            page.into_response()
+        }
+        _ => {
+            let back = quick.back.clone();
+            let mut page = render_list(
+                &state,
+                &signed_in,
+                Some(&back),
+                TaskForm::default(),
+                Errors::default(),
+            )
+            .await?;
+            page.quick = quick;
+            page.into_response()
+        }
+    };
+    Ok((status, page).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refusals_read_as_sentences() {
+        let text = FieldError::new("text", "must be 1 to 500 characters");
+        assert_eq!(message(&[text]), "The text must be 1 to 500 characters.");
+        let title = FieldError::new("text", "its title must be at most 200 characters long");
+        assert_eq!(
+            message(&[title]),
+            "The title must be at most 200 characters long."
+        );
+        let tags = FieldError::new("tags", "must be at most 10");
+        assert_eq!(message(&[tags]), "Tags must be at most 10.");
+    }
+}

@@ -1,0 +1,148 @@
+//! The edit page of a task: its form (with the due time and the repeat fields) and, for a
+//! recurring task, the occurrences done before.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Router;
+use axum::extract::{RawQuery, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use super::repeat_form::{DAYS, REPEATS};
+use super::task_form::{Opt, TaskForm, options};
+use super::tasks::{PRIORITIES, list_url, user_zone};
+use super::{Chrome, IdPath as TaskPath, param};
+use crate::state::AppState;
+use crate::web::error::WebError;
+use crate::web::forms::{CsrfForm, Errors};
+use crate::web::see_other;
+use crate::web::session::SignedIn;
+
+/// The edit page's routes.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/tasks/{id}/edit", get(tasks_edit_page))
+        .route("/tasks/{id}", post(tasks_update))
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "task_edit.html")]
+struct EditPage {
+    chrome: Chrome,
+    priority_opts: Vec<Opt>,
+    repeat_opts: Vec<Opt>,
+    days: [(&'static str, &'static str, &'static str); 7],
+    id: Uuid,
+    form: TaskForm,
+    errors: Errors,
+    cancel: String,
+    /// The recorded occurrences of a recurring task, newest first.
+    history: Vec<HistoryRow>,
+}
+
+/// One recorded occurrence, as the edit page lists it.
+struct HistoryRow {
+    due: String,
+    completed: String,
+    by_you: bool,
+}
+
+impl EditPage {
+    async fn new(
+        state: &AppState,
+        signed_in: &SignedIn,
+        visitor: &crate::web::session::Visitor,
+        id: Uuid,
+        form: TaskForm,
+        errors: Errors,
+    ) -> Result<Self, WebError> {
+        let zone = user_zone(state, signed_in).await?;
+        let shown = |at: OffsetDateTime, format: &str| {
+            zone.to_datetime(crate::zone::to_timestamp(at))
+                .strftime(format)
+                .to_string()
+        };
+        let history = state
+            .tasks
+            .history(signed_in.user.id, id)
+            .await?
+            .into_iter()
+            .map(|o| HistoryRow {
+                due: match (o.due_at, o.due_date) {
+                    (Some(at), _) => shown(at, "%a %-d %b %Y, %H:%M"),
+                    (None, Some(day)) => crate::zone::to_civil(day)
+                        .map(|d| d.strftime("%a %-d %b %Y").to_string())
+                        .unwrap_or_default(),
+                    (None, None) => String::new(),
+                },
+                completed: shown(o.completed_at, "%a %-d %b %Y, %H:%M"),
+                by_you: o.completed_by == signed_in.user.id,
+            })
+            .collect();
+        Ok(Self {
+            chrome: Chrome::new(state, visitor, "tasks"),
+            priority_opts: options(
+                PRIORITIES,
+                if form.priority.is_empty() {
+                    "medium"
+                } else {
+                    &form.priority
+                },
+            ),
+            repeat_opts: options(REPEATS, &form.repeat.repeat),
+            days: DAYS,
+            id,
+            cancel: list_url(&form.back),
+            form,
+            errors,
+            history,
+        })
+    }
+}
+
+async fn tasks_edit_page(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    TaskPath(id): TaskPath,
+    RawQuery(query): RawQuery,
+) -> Result<Response, WebError> {
+    let task = state.tasks.get(signed_in.user.id, id).await?;
+    let back = param(query.as_deref(), "back").unwrap_or_default();
+    let zone = user_zone(&state, &signed_in).await?;
+    let form = TaskForm::from_task(&task, back, &zone);
+    let page = EditPage::new(
+        &state,
+        &signed_in,
+        &signed_in.visitor,
+        id,
+        form,
+        Errors::default(),
+    )
+    .await?;
+    Ok(page.into_response())
+}
+
+async fn tasks_update(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    TaskPath(id): TaskPath,
+    CsrfForm { visitor, form }: CsrfForm<TaskForm>,
+) -> Result<Response, WebError> {
+    match form.parse(&user_zone(&state, &signed_in).await?) {
+        Ok(fields) => {
+            state
+                .tasks
+                .replace(signed_in.user.id, id, fields, None)
+                .await?;
+            visitor.flash("task-saved");
+            Ok(see_other(&list_url(&form.back)))
+        }
+        Err(errors) => {
+            let page = EditPage::new(&state, &signed_in, &visitor, id, form, errors).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+    }
+}
