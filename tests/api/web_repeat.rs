@@ -171,4 +171,66 @@ async fn the_form_sets_a_time_and_a_repeat_and_shows_them_again(db: TestDb) {
     app.stop().await;
 }
 
-on_both_databases!(the_form_sets_a_time_and_a_repeat_and_shows_them_again);
+async fn a_double_click_on_a_recurring_task_completes_one_occurrence(db: TestDb) {
+    let app = TestApp::spawn(db).await;
+    let mut browser = Browser::new(&app);
+    assert_eq!(browser.sign_up("bo@example.com").await.status(), 303);
+    let api = app.signin("bo@example.com", PASSWORD).await;
+    let res = app
+        .call(
+            Method::POST,
+            "/api/tasks",
+            &api.access,
+            Some(&json!({"title": "Feed the cat", "due_date": "2031-01-01",
+                         "recurrence": {"rule": "FREQ=DAILY"}})),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let etag = res.headers()["etag"].to_str().expect("etag").to_owned();
+    let version = etag.trim_matches('"').to_owned();
+    let task: Value = res.json().await.expect("json");
+    let id = task["id"].as_str().expect("id").to_owned();
+    let page = browser.get("/tasks").await.text().await.expect("page");
+    assert!(page.contains(&format!(r#"name="version" value="{version}""#)), "{page}");
+
+    // The same form sent twice, as a double click does: one occurrence, one roll.
+    let origin = app.url("");
+    let csrf = browser.csrf("/tasks").await;
+    for _ in 0..2 {
+        let res = browser
+            .post(
+                &format!("/tasks/{id}/toggle"),
+                &[
+                    ("csrf", &csrf),
+                    ("completed", "true"),
+                    ("back", ""),
+                    ("version", &version),
+                ],
+                Some(&origin),
+            )
+            .await;
+        assert_eq!((res.status().as_u16(), location(&res)), (303, "/tasks"));
+    }
+    let page = browser.get("/tasks").await.text().await.expect("page");
+    assert!(page.contains("That task had changed since this page was shown"), "{page}");
+    let history: Vec<Value> = app
+        .get_as(&format!("/api/tasks/{id}/history"), &api.access)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(history.len(), 1);
+    let now: Value = app
+        .get_as(&format!("/api/tasks/{id}"), &api.access)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(now["due_date"], "2031-01-02");
+    app.stop().await;
+}
+
+on_both_databases!(
+    the_form_sets_a_time_and_a_repeat_and_shows_them_again,
+    a_double_click_on_a_recurring_task_completes_one_occurrence,
+);

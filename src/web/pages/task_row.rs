@@ -21,6 +21,8 @@ pub struct TaskRow {
     /// How it repeats, in words.
     pub repeats: Option<String>,
     pub tags: Vec<String>,
+    /// The version shown, sent back by the row's forms.
+    pub version: i64,
 }
 
 impl TaskRow {
@@ -50,6 +52,7 @@ impl TaskRow {
             completed: task.completed,
             priority: task.priority.as_str(),
             tags: task.tags,
+            version: task.version,
         }
     }
 }

@@ -18,6 +18,7 @@ use super::task_form::{Opt, TaskForm, options};
 use super::task_row::TaskRow;
 use super::{Chrome, IdPath as TaskPath, param};
 use crate::error::AppError;
+use crate::precondition::Precondition;
 use crate::lists::model::{List, Role};
 use crate::state::AppState;
 use crate::tasks::query::ListQuery;
@@ -360,6 +361,33 @@ struct ToggleForm {
     completed: String,
     #[serde(default)]
     back: String,
+    /// The version of the task the page showed.
+    #[serde(default)]
+    version: String,
+}
+
+/// The version a row's form was made from, as the precondition of its change: a second
+/// click on a page that is out of date (a recurring task already rolled on) does nothing.
+fn shown_version(raw: &str) -> Option<Precondition> {
+    raw.trim()
+        .parse::<i64>()
+        .ok()
+        .map(|v| Precondition::Versions(vec![v]))
+}
+
+/// Runs a row's change; a task that changed since the page was shown is left alone, with
+/// a notice instead of an error page.
+async fn row_change(
+    visitor: &crate::web::session::Visitor,
+    change: impl std::future::Future<Output = Result<crate::tasks::model::Task, AppError>>,
+    done: &'static str,
+) -> Result<(), WebError> {
+    match change.await {
+        Ok(_) => visitor.flash(done),
+        Err(AppError::PreconditionFailed(_)) => visitor.flash("task-stale"),
+        Err(e) => return Err(e.into()),
+    }
+    Ok(())
 }
 
 async fn tasks_toggle(
@@ -368,17 +396,15 @@ async fn tasks_toggle(
     TaskPath(id): TaskPath,
     CsrfForm { visitor, form }: CsrfForm<ToggleForm>,
 ) -> Result<Response, WebError> {
-    // The form says which state it wants, so a double click cannot undo itself.
+    // The form says which state it wants, so a double click cannot undo itself, and the
+    // version it was shown at, so a double click cannot complete two occurrences.
     let completed = form.completed == "true";
-    state
+    let precondition = shown_version(&form.version);
+    let change = state
         .tasks
-        .complete(signed_in.user.id, id, Some(completed), None)
-        .await?;
-    visitor.flash(if completed {
-        "task-done"
-    } else {
-        "task-undone"
-    });
+        .complete(signed_in.user.id, id, Some(completed), precondition.as_ref());
+    let done = if completed { "task-done" } else { "task-undone" };
+    row_change(&visitor, change, done).await?;
     Ok(see_other(&list_url(&form.back)))
 }
 
@@ -388,8 +414,11 @@ async fn tasks_skip(
     TaskPath(id): TaskPath,
     CsrfForm { visitor, form }: CsrfForm<BackForm>,
 ) -> Result<Response, WebError> {
-    state.tasks.skip(signed_in.user.id, id, None).await?;
-    visitor.flash("task-skipped");
+    let precondition = shown_version(&form.version);
+    let change = state
+        .tasks
+        .skip(signed_in.user.id, id, precondition.as_ref());
+    row_change(&visitor, change, "task-skipped").await?;
     Ok(see_other(&list_url(&form.back)))
 }
 
@@ -425,6 +454,9 @@ async fn tasks_delete_page(
 struct BackForm {
     #[serde(default)]
     back: String,
+    /// The version of the task the page showed, when the form sends one.
+    #[serde(default)]
+    version: String,
 }
 
 async fn tasks_delete(
