@@ -10,7 +10,9 @@ pub fn message(code: &str) -> Option<&'static str> {
         "task-done" => "Marked as done.",
         "task-undone" => "Marked as not done.",
         "task-skipped" => "Skipped to the next occurrence.",
-        "task-stale" => "That task had changed since this page was shown, so nothing was done; here it is as it is now.",
+        "task-stale" => {
+            "That task had changed since this page was shown, so nothing was done; here it is as it is now."
+        }
         "name-changed" => "Your name and time zone have been saved.",
         "password-changed" => "Your password has been changed; your other devices were signed out.",
         "signed-out" => "You have been signed out.",

@@ -191,7 +191,10 @@ async fn a_double_click_on_a_recurring_task_completes_one_occurrence(db: TestDb)
     let task: Value = res.json().await.expect("json");
     let id = task["id"].as_str().expect("id").to_owned();
     let page = browser.get("/tasks").await.text().await.expect("page");
-    assert!(page.contains(&format!(r#"name="version" value="{version}""#)), "{page}");
+    assert!(
+        page.contains(&format!(r#"name="version" value="{version}""#)),
+        "{page}"
+    );
 
     // The same form sent twice, as a double click does: one occurrence, one roll.
     let origin = app.url("");
@@ -212,7 +215,10 @@ async fn a_double_click_on_a_recurring_task_completes_one_occurrence(db: TestDb)
         assert_eq!((res.status().as_u16(), location(&res)), (303, "/tasks"));
     }
     let page = browser.get("/tasks").await.text().await.expect("page");
-    assert!(page.contains("That task had changed since this page was shown"), "{page}");
+    assert!(
+        page.contains("That task had changed since this page was shown"),
+        "{page}"
+    );
     let history: Vec<Value> = app
         .get_as(&format!("/api/tasks/{id}/history"), &api.access)
         .await

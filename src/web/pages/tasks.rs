@@ -18,8 +18,8 @@ use super::task_form::{Opt, TaskForm, options};
 use super::task_row::TaskRow;
 use super::{Chrome, IdPath as TaskPath, param};
 use crate::error::AppError;
-use crate::precondition::Precondition;
 use crate::lists::model::{List, Role};
+use crate::precondition::Precondition;
 use crate::state::AppState;
 use crate::tasks::query::ListQuery;
 use crate::web::error::WebError;
@@ -400,10 +400,17 @@ async fn tasks_toggle(
     // version it was shown at, so a double click cannot complete two occurrences.
     let completed = form.completed == "true";
     let precondition = shown_version(&form.version);
-    let change = state
-        .tasks
-        .complete(signed_in.user.id, id, Some(completed), precondition.as_ref());
-    let done = if completed { "task-done" } else { "task-undone" };
+    let change = state.tasks.complete(
+        signed_in.user.id,
+        id,
+        Some(completed),
+        precondition.as_ref(),
+    );
+    let done = if completed {
+        "task-done"
+    } else {
+        "task-undone"
+    };
     row_change(&visitor, change, done).await?;
     Ok(see_other(&list_url(&form.back)))
 }
