@@ -3,13 +3,18 @@
 //! unique-local, shared (CGNAT), documentation, multicast and unspecified addresses are
 //! refused, checked on every resolved address, unless the operator allows the host or its
 //! network with `OUTBOUND_ALLOW_HOSTS` (then `http://` is allowed too, for a self-hosted
-//! ntfy on the LAN). The sender resolves names through [`OutboundPolicy::allows`] and
-//! connects to the checked address, so a name cannot change its answer in between.
+//! ntfy on the LAN). [`OutboundClient`] resolves names itself, keeps the addresses
+//! [`OutboundPolicy::allows`] and connects only to those, so a name cannot change its
+//! answer in between.
+
+mod client;
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use ipnet::IpNet;
 use url::{Host, Url};
+
+pub use client::{Answer, MAX_ANSWER, OutboundClient, OutboundError, TIMEOUT};
 
 /// Longest URL a channel may name.
 const MAX_URL: usize = 2048;
