@@ -19,8 +19,9 @@ impl Tasks {
         id: Uuid,
         precondition: Option<&Precondition>,
     ) -> AppResult<Task> {
-        let zone = crate::zone::zone(&self.zone_of(user_id).await?);
-        self.modify(user_id, id, precondition, |t, now| {
+        let name = self.zone_of(user_id).await?;
+        let zone = crate::zone::zone(&name);
+        self.modify_in(user_id, Some(name), id, precondition, |t, now| {
             skip(t, &zone, now)
                 .map(|()| true)
                 .map_err(|why| AppError::Validation(vec![FieldError::new("recurrence", why)]))

@@ -130,11 +130,24 @@ impl Tasks {
             .map_or_else(|| "UTC".to_owned(), |u| u.timezone))
     }
 
+    /// `user_id`'s zone, read at most once per change into `cache`.
+    async fn zone_once<'c>(
+        &self,
+        user_id: Uuid,
+        cache: &'c mut Option<String>,
+    ) -> AppResult<&'c str> {
+        if cache.is_none() {
+            *cache = Some(self.zone_of(user_id).await?);
+        }
+        Ok(cache.as_deref().unwrap_or("UTC"))
+    }
+
     /// `task.due_key` for its due: `due_at`, or the start of `due_date` in the zone of
     /// `user_id`, who sets it (kept from `before` when the date did not change).
     async fn set_due_key(
         &self,
         user_id: Uuid,
+        zone: &mut Option<String>,
         task: &mut Task,
         before: Option<&Task>,
     ) -> AppResult<()> {
@@ -143,7 +156,7 @@ impl Tasks {
             (None, Some(date)) => match before {
                 Some(b) if b.due_date == Some(date) && b.due_key.is_some() => b.due_key,
                 _ => Some(crate::zone::start_of_date(
-                    &self.zone_of(user_id).await?,
+                    self.zone_once(user_id, zone).await?,
                     date,
                 )),
             },
@@ -159,6 +172,7 @@ impl Tasks {
     async fn settle(
         &self,
         user_id: Uuid,
+        zone: &mut Option<String>,
         task: &mut Task,
         before: Option<&Task>,
         now: OffsetDateTime,
@@ -166,7 +180,7 @@ impl Tasks {
         if task.recurrence.is_none() {
             return Ok(None);
         }
-        let zone = crate::zone::zone(&self.zone_of(user_id).await?);
+        let zone = crate::zone::zone(self.zone_once(user_id, zone).await?);
         recurring::restart(task, &zone).map_err(|e| AppError::Validation(vec![e]))?;
         Ok(before.and_then(|b| recurring::complete(task, b, &zone, now, user_id)))
     }
@@ -209,8 +223,11 @@ impl Tasks {
         };
         task.set_completed(fields.completed.unwrap_or(false), now);
         task.set_recurrence(fields.recurrence);
-        self.settle(user_id, &mut task, None, now).await?;
-        self.set_due_key(user_id, &mut task, None).await?;
+        let mut zone = None;
+        self.settle(user_id, &mut zone, &mut task, None, now)
+            .await?;
+        self.set_due_key(user_id, &mut zone, &mut task, None)
+            .await?;
         // The store checks the right again, in the insert (it may have just been taken).
         if !self.store.task_insert(user_id, &task).await? {
             return Err(no_list());
@@ -253,9 +270,23 @@ impl Tasks {
     /// whether it changed anything; an unchanged task is returned as it is, not rewritten.
     /// A task that moves needs the right to write in its new list too. Completing a
     /// recurring task records the occurrence in the same write.
-    pub(super) async fn modify(
+    async fn modify(
         &self,
         user_id: Uuid,
+        id: Uuid,
+        precondition: Option<&Precondition>,
+        change: impl Fn(&mut Task, OffsetDateTime) -> AppResult<bool>,
+    ) -> AppResult<Task> {
+        self.modify_in(user_id, None, id, precondition, change)
+            .await
+    }
+
+    /// [`Tasks::modify`] by a user whose zone the caller may already know (`zone`), so
+    /// that it is read at most once.
+    pub(super) async fn modify_in(
+        &self,
+        user_id: Uuid,
+        mut zone: Option<String>,
         id: Uuid,
         precondition: Option<&Precondition>,
         change: impl Fn(&mut Task, OffsetDateTime) -> AppResult<bool>,
@@ -270,8 +301,11 @@ impl Tasks {
             if next.list_id != current.list_id {
                 self.may_write_in(user_id, next.list_id).await?;
             }
-            let occurrence = self.settle(user_id, &mut next, Some(&current), now).await?;
-            self.set_due_key(user_id, &mut next, Some(&current)).await?;
+            let occurrence = self
+                .settle(user_id, &mut zone, &mut next, Some(&current), now)
+                .await?;
+            self.set_due_key(user_id, &mut zone, &mut next, Some(&current))
+                .await?;
             next.updated_at = now;
             next.version = current.version + 1;
             if self
