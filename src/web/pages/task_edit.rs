@@ -8,12 +8,12 @@ use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::repeat_form::{DAYS, REPEATS};
 use super::task_form::{Opt, TaskForm, options};
-use super::tasks::{PRIORITIES, list_url, user_zone};
+use super::task_row::Clock;
+use super::tasks::{PRIORITIES, list_url};
 use super::{Chrome, IdPath as TaskPath, param};
 use crate::state::AppState;
 use crate::web::error::WebError;
@@ -55,30 +55,19 @@ impl EditPage {
         state: &AppState,
         signed_in: &SignedIn,
         visitor: &crate::web::session::Visitor,
+        clock: &Clock,
         id: Uuid,
         form: TaskForm,
         errors: Errors,
     ) -> Result<Self, WebError> {
-        let zone = user_zone(state, signed_in).await?;
-        let shown = |at: OffsetDateTime, format: &str| {
-            zone.to_datetime(crate::zone::to_timestamp(at))
-                .strftime(format)
-                .to_string()
-        };
         let history = state
             .tasks
             .history(signed_in.user.id, id)
             .await?
             .into_iter()
             .map(|o| HistoryRow {
-                due: match (o.due_at, o.due_date) {
-                    (Some(at), _) => shown(at, "%a %-d %b %Y, %H:%M"),
-                    (None, Some(day)) => crate::zone::to_civil(day)
-                        .map(|d| d.strftime("%a %-d %b %Y").to_string())
-                        .unwrap_or_default(),
-                    (None, None) => String::new(),
-                },
-                completed: shown(o.completed_at, "%a %-d %b %Y, %H:%M"),
+                due: clock.due(o.due_at, o.due_date).unwrap_or_default(),
+                completed: clock.instant(o.completed_at),
                 by_you: o.completed_by == signed_in.user.id,
             })
             .collect();
@@ -111,12 +100,13 @@ async fn tasks_edit_page(
 ) -> Result<Response, WebError> {
     let task = state.tasks.get(signed_in.user.id, id).await?;
     let back = param(query.as_deref(), "back").unwrap_or_default();
-    let zone = user_zone(&state, &signed_in).await?;
-    let form = TaskForm::from_task(&task, back, &zone);
+    let clock = Clock::of(&state, &signed_in).await?;
+    let form = TaskForm::from_task(&task, back, &clock.zone);
     let page = EditPage::new(
         &state,
         &signed_in,
         &signed_in.visitor,
+        &clock,
         id,
         form,
         Errors::default(),
@@ -131,7 +121,8 @@ async fn tasks_update(
     TaskPath(id): TaskPath,
     CsrfForm { visitor, form }: CsrfForm<TaskForm>,
 ) -> Result<Response, WebError> {
-    match form.parse(&user_zone(&state, &signed_in).await?) {
+    let clock = Clock::of(&state, &signed_in).await?;
+    match form.parse(&clock.zone) {
         Ok(fields) => {
             state
                 .tasks
@@ -141,7 +132,8 @@ async fn tasks_update(
             Ok(see_other(&list_url(&form.back)))
         }
         Err(errors) => {
-            let page = EditPage::new(&state, &signed_in, &visitor, id, form, errors).await?;
+            let page =
+                EditPage::new(&state, &signed_in, &visitor, &clock, id, form, errors).await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
     }

@@ -9,13 +9,12 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
-use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::quick_box::QuickBox;
 use super::repeat_form::{DAYS, REPEATS};
 use super::task_form::{Opt, TaskForm, options};
-use super::task_row::TaskRow;
+use super::task_row::{Clock, TaskRow};
 use super::{Chrome, IdPath as TaskPath, param};
 use crate::error::AppError;
 use crate::lists::model::{List, Role};
@@ -183,15 +182,6 @@ pub(super) struct TasksPage {
     pub(super) quick: QuickBox,
 }
 
-/// The signed-in user's time zone.
-pub(super) async fn user_zone(
-    state: &AppState,
-    signed_in: &SignedIn,
-) -> Result<jiff::tz::TimeZone, WebError> {
-    let name = state.accounts.me(signed_in.user).await?.timezone;
-    Ok(crate::zone::zone(&name))
-}
-
 /// Where the list with `back`'s filters lives. `back` came from our own query string;
 /// anything that would not survive as a header value falls back to the plain list.
 /// (`/today` and `/upcoming` lead back to those views.)
@@ -260,10 +250,7 @@ pub(super) async fn render_list(
     };
     let all_pending = lists.iter().map(|l| l.pending_count).sum();
     let sidebar = lists.into_iter().filter(|l| !l.archived).collect();
-    let now = OffsetDateTime::now_utc();
-    let zone_name = state.accounts.me(signed_in.user).await?.timezone;
-    let today = crate::zone::today(&zone_name, now);
-    let zone = crate::zone::zone(&zone_name);
+    let clock = Clock::of(state, signed_in).await?;
     let base = filters.query();
     let sep = if base.is_empty() { "" } else { "&" };
     let next_url = page.next.map(|c| {
@@ -299,11 +286,7 @@ pub(super) async fn render_list(
         priority_opts: options(PRIORITIES, form_priority),
         repeat_opts: options(REPEATS, &form.repeat.repeat),
         days: DAYS,
-        tasks: page
-            .tasks
-            .into_iter()
-            .map(|t| TaskRow::new(t, now, &zone, today))
-            .collect(),
+        tasks: page.tasks.into_iter().map(|t| clock.row(t)).collect(),
         total: page.total,
         filters,
         filter_error,
@@ -341,7 +324,7 @@ async fn tasks_create(
     signed_in: SignedIn,
     CsrfForm { visitor, form }: CsrfForm<TaskForm>,
 ) -> Result<Response, WebError> {
-    match form.parse(&user_zone(&state, &signed_in).await?) {
+    match form.parse(&Clock::of(&state, &signed_in).await?.zone) {
         Ok(fields) => {
             state.tasks.create(signed_in.user.id, fields).await?;
             visitor.flash("task-added");

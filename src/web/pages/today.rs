@@ -7,21 +7,20 @@ use axum::Router;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use jiff::tz::TimeZone;
 use std::collections::HashSet;
-use time::{Date, Duration, OffsetDateTime};
+use time::{Date, Duration};
 
 use super::Chrome;
 use super::back::{TODAY, UPCOMING};
 use super::quick_box::QuickBox;
-use super::task_row::TaskRow;
+use super::task_row::{Clock, TaskRow};
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::tasks::model::Task;
 use crate::tasks::query::{ListQuery, MAX_LIMIT};
 use crate::web::error::WebError;
 use crate::web::session::SignedIn;
-use crate::zone::{from_civil, to_civil, to_timestamp};
+use crate::zone::to_civil;
 
 /// Days Upcoming shows, today included.
 const DAYS: i64 = 7;
@@ -34,38 +33,6 @@ pub fn router() -> Router<AppState> {
         .route("/", get(today))
         .route(TODAY, get(today))
         .route(UPCOMING, get(upcoming))
-}
-
-/// The user's clock: the instant, their zone, and their date.
-struct Clock {
-    now: OffsetDateTime,
-    zone: TimeZone,
-    today: Date,
-}
-
-impl Clock {
-    async fn of(state: &AppState, signed_in: &SignedIn) -> Result<Self, WebError> {
-        let now = OffsetDateTime::now_utc();
-        let name = state.accounts.me(signed_in.user).await?.timezone;
-        Ok(Self {
-            now,
-            zone: crate::zone::zone(&name),
-            today: crate::zone::today(&name, now),
-        })
-    }
-
-    fn row(&self, task: Task) -> TaskRow {
-        TaskRow::new(task, self.now, &self.zone, self.today)
-    }
-
-    /// The user's date a task is due on: a timed task's instant in their zone, an all-day
-    /// task's date.
-    fn day_of(&self, task: &Task) -> Option<Date> {
-        match (task.due_at, task.due_date) {
-            (Some(at), _) => from_civil(self.zone.to_datetime(to_timestamp(at)).date()),
-            (None, day) => day,
-        }
-    }
 }
 
 /// "Wednesday 9 December".
