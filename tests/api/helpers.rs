@@ -241,18 +241,23 @@ impl TestApp {
         Session::from(res.json::<Value>().await.expect("json"))
     }
 
-    /// Signs up and moves the new account to the IANA time zone `zone`.
-    pub async fn signup_in(&self, email: &str, password: &str, zone: &str) -> Session {
-        let s = self.signup(email, password).await;
+    /// Moves the account of `token` to the IANA time zone `zone`.
+    pub async fn set_timezone(&self, token: &str, zone: &str) {
         let res = self
             .call(
                 reqwest::Method::PATCH,
                 "/api/auth/me",
-                &s.access,
+                token,
                 Some(&json!({"timezone": zone})),
             )
             .await;
         assert_eq!(res.status(), 200, "time zone {zone}");
+    }
+
+    /// Signs up and moves the new account to the IANA time zone `zone`.
+    pub async fn signup_in(&self, email: &str, password: &str, zone: &str) -> Session {
+        let s = self.signup(email, password).await;
+        self.set_timezone(&s.access, zone).await;
         s
     }
 

@@ -133,16 +133,9 @@ async fn due_windows_follow_each_callers_own_days(db: TestDb) {
 
 async fn all_day_dues_are_days_that_sort_at_their_start_in_the_users_zone(db: TestDb) {
     let app = TestApp::spawn(db).await;
-    let s = app.signup("ada@example.com", PASSWORD).await;
-    let res = app
-        .call(
-            Method::PATCH,
-            "/api/auth/me",
-            &s.access,
-            Some(&json!({"timezone": "Europe/Berlin"})),
-        )
+    let s = app
+        .signup_in("ada@example.com", PASSWORD, "Europe/Berlin")
         .await;
-    assert_eq!(res.status(), 200);
     let post = |body: Value| {
         let (app, token) = (&app, s.access.clone());
         async move {

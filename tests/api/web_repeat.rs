@@ -23,15 +23,7 @@ async fn the_form_sets_a_time_and_a_repeat_and_shows_them_again(db: TestDb) {
     let mut browser = Browser::new(&app);
     assert_eq!(browser.sign_up("ada@example.com").await.status(), 303);
     let api = app.signin("ada@example.com", PASSWORD).await;
-    let res = app
-        .call(
-            Method::PATCH,
-            "/api/auth/me",
-            &api.access,
-            Some(&json!({"timezone": "America/New_York"})),
-        )
-        .await;
-    assert_eq!(res.status(), 200);
+    app.set_timezone(&api.access, "America/New_York").await;
     let origin = app.url("");
     let csrf = browser.csrf("/tasks").await;
 

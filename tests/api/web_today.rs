@@ -39,16 +39,7 @@ fn long_date(day: Date) -> String {
 
 /// Ada, at UTC+14, signed up through the API and signed in through the web.
 async fn ada<'a>(app: &'a TestApp) -> (Session, Browser<'a>) {
-    let s = app.signup("ada@example.com", PASSWORD).await;
-    let res = app
-        .call(
-            Method::PATCH,
-            "/api/auth/me",
-            &s.access,
-            Some(&json!({"timezone": ZONE})),
-        )
-        .await;
-    assert_eq!(res.status(), 200);
+    let s = app.signup_in("ada@example.com", PASSWORD, ZONE).await;
     let mut browser = Browser::new(app);
     let res = browser.sign_in("ada@example.com").await;
     assert_eq!(res.status(), 303);
