@@ -19,6 +19,7 @@ pub mod http;
 pub mod import;
 pub mod lists;
 pub mod metrics;
+pub mod notify;
 pub mod outbound;
 pub mod precondition;
 pub mod state;

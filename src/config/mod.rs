@@ -7,6 +7,7 @@
 //! operator fixes a broken deployment in one round instead of one error per restart.
 
 mod database;
+pub mod notify;
 mod parse;
 pub mod problems;
 
@@ -164,6 +165,10 @@ pub struct Config {
     #[arg(long, env = "METRICS_BIND", default_value = "", hide_default_value = true,
         value_parser = parse::optional(parse::listen_address))]
     pub metrics_bind: std::option::Option<SocketAddr>,
+
+    /// Reminders' channels: OUTBOUND_ALLOW_HOSTS, SMTP_URL, SMTP_FROM.
+    #[command(flatten)]
+    pub notify: notify::NotifyConfig,
 }
 
 /// An external token issuer (`JWT_JWKS_URL`), see API.md "External issuers".
@@ -261,6 +266,7 @@ impl Config {
                 problems.push("JWT_AUDIENCE must be set when JWT_JWKS_URL is, to the `aud` of the external issuer's tokens (for Better Auth its base URL unless configured)".to_owned());
             }
         }
+        problems.extend(self.notify.check());
         if problems.is_empty() {
             Ok(())
         } else {

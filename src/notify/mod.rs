@@ -1,0 +1,3 @@
+//! Notifications: channels, reminders and their delivery (issue 17).
+
+pub mod email;
