@@ -3,13 +3,16 @@
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use axum::Router;
 use axum::http::{HeaderMap, Uri};
 use axum::response::{IntoResponse, Response};
 use tokio::net::TcpListener;
+use tokio::sync::Notify;
 
 use crate::error::AppError;
+use crate::notify::Worker;
 use crate::state::{AppState, StartupError};
 use crate::{api, http, web};
 
@@ -53,6 +56,23 @@ pub async fn bind(addr: SocketAddr) -> Result<TcpListener, StartupError> {
     })
 }
 
+/// How long a stopping server waits for the reminder worker's batch in flight.
+const WORKER_GRACE: std::time::Duration = std::time::Duration::from_secs(15);
+
+/// The reminder worker of this node: the store's queue, sending with the app's senders,
+/// webhooks carrying tasks as the API shows them.
+fn reminder_worker(state: &AppState) -> Worker {
+    Worker {
+        queue: state.store.clone(),
+        tasks: state.store.clone(),
+        users: state.store.clone(),
+        senders: state.notifications.senders().clone(),
+        render: Arc::new(api::task_json),
+        public_url: state.config.public_url.clone(),
+        metrics: Arc::clone(&state.metrics),
+    }
+}
+
 /// Serves `state` on `listener` until `shutdown` completes, then lets in-flight requests
 /// finish and closes the database. `main` and the tests both start the server this way.
 pub async fn run(
@@ -62,8 +82,17 @@ pub async fn run(
 ) -> std::io::Result<()> {
     let store = state.store.clone();
     let header_timeout = http::header_read_timeout(state.config.request_timeout);
+    let stop = Arc::new(Notify::new());
+    let worker = tokio::spawn(reminder_worker(&state).run(Arc::clone(&stop)));
     let router = app(state);
     let served = http::serve(listener, router, header_timeout, shutdown).await;
+    // The requests are done; the worker finishes the batch it is sending.
+    stop.notify_one();
+    if tokio::time::timeout(WORKER_GRACE, worker).await.is_err() {
+        tracing::warn!(
+            "the reminder worker did not stop in time; its claims run out and another node (or the next start) takes them"
+        );
+    }
     store.close().await;
     served
 }

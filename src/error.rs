@@ -96,6 +96,13 @@ pub enum AppError {
     Internal(String),
 }
 
+impl From<FieldError> for AppError {
+    /// One invalid field: a `422`.
+    fn from(e: FieldError) -> Self {
+        Self::Validation(vec![e])
+    }
+}
+
 impl AppError {
     /// The HTTP status this error is answered with.
     pub fn status(&self) -> StatusCode {

@@ -35,6 +35,14 @@ const RATE_LIMITED: &str = "taskward_rate_limited_total";
 const POOL_SIZE: &str = "taskward_db_pool_connections";
 const POOL_IDLE: &str = "taskward_db_pool_idle_connections";
 const POOL_MAX: &str = "taskward_db_pool_max_connections";
+const DELIVERIES: &str = "taskward_reminder_deliveries_total";
+const LAG: &str = "taskward_reminder_lag_seconds";
+const QUEUE: &str = "taskward_reminder_queue";
+
+/// Reminder lag buckets in seconds: 100 ms to a day.
+const LAG_BUCKETS: &[f64] = &[
+    0.1, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0, 3600.0, 86400.0,
+];
 
 static META: Metadata<'static> = Metadata::new(module_path!(), Level::INFO, Some(module_path!()));
 
@@ -61,6 +69,7 @@ impl Metrics {
     pub fn new() -> Self {
         let recorder = PrometheusBuilder::new()
             .set_buckets_for_metric(Matcher::Full(LATENCY.into()), BUCKETS)
+            .and_then(|b| b.set_buckets_for_metric(Matcher::Full(LAG.into()), LAG_BUCKETS))
             .map_or_else(
                 |_| PrometheusBuilder::new().build_recorder(),
                 |b| b.build_recorder(),
@@ -78,6 +87,25 @@ impl Metrics {
             RATE_LIMITED,
             None,
             "Requests answered 429 by a rate limit, by route",
+        );
+        describe(
+            DELIVERIES,
+            None,
+            "Reminder and test deliveries by channel kind and outcome (delivered, retrying, failed, missed)",
+        );
+        recorder.describe_histogram(
+            LAG.into(),
+            Some(Unit::Seconds),
+            SharedString::const_str(
+                "How late a delivered reminder was, from its time to its acceptance",
+            ),
+        );
+        recorder.describe_gauge(
+            QUEUE.into(),
+            None,
+            SharedString::const_str(
+                "Reminders due and deliveries not yet final, as the last worker round saw them",
+            ),
         );
         recorder.describe_histogram(
             LATENCY.into(),
@@ -109,6 +137,35 @@ impl Metrics {
                     &META,
                 )
                 .increment(1);
+        }
+    }
+
+    /// Counts an attempt of a delivery over a `channel` kind that ended as `outcome` (a
+    /// delivery status), and for one delivered, how late it was.
+    pub fn delivery(&self, channel: &'static str, outcome: &'static str, lag: Option<f64>) {
+        let labels = vec![
+            Label::new("channel", channel),
+            Label::new("outcome", outcome),
+        ];
+        self.recorder
+            .register_counter(&Key::from_parts(DELIVERIES, labels), &META)
+            .increment(1);
+        if let Some(seconds) = lag {
+            self.recorder
+                .register_histogram(&Key::from_name(LAG), &META)
+                .record(seconds);
+        }
+    }
+
+    /// The depth of the reminder queue: fires due, deliveries not yet final.
+    pub fn reminder_queue(&self, fires: u64, deliveries: u64) {
+        for (queue, n) in [("fires", fires), ("deliveries", deliveries)] {
+            self.recorder
+                .register_gauge(
+                    &Key::from_parts(QUEUE, vec![Label::new("queue", queue)]),
+                    &META,
+                )
+                .set(n as f64);
         }
     }
 

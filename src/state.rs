@@ -15,6 +15,8 @@ use crate::auth::{Accounts, Authenticator};
 use crate::config::Config;
 use crate::lists::Lists;
 use crate::metrics::Metrics;
+use crate::notify::Notifications;
+use crate::notify::send::Senders;
 use crate::store::{self, ConnectOptions, DynStore, StoreError};
 use crate::tasks::Tasks;
 
@@ -43,6 +45,8 @@ pub struct AppState {
     pub tasks: Tasks,
     /// The list service.
     pub lists: Lists,
+    /// Notification channels and deliveries (and what the reminder worker sends with).
+    pub notifications: Notifications,
     /// The account service.
     pub accounts: Arc<Accounts>,
     /// Who is calling.
@@ -98,8 +102,10 @@ impl AppState {
             store.clone(),
             store.clone(),
         );
+        let senders = Senders::new(&config).map_err(StartupError::Config)?;
         Ok(Self {
             tasks: Tasks::new(store.clone(), store.clone()),
+            notifications: Notifications::new(store.clone(), store.clone(), senders),
             lists: Lists::new(store.clone()),
             accounts: Arc::new(accounts),
             authenticator: Arc::new(authenticator),

@@ -55,6 +55,11 @@ pub fn parse_day(field: &str, raw: &str) -> Result<Date, FieldError> {
         .map_err(|_| FieldError::new(field, "must be a date like 2026-11-25"))
 }
 
+/// RFC 3339, as every instant Taskward sends is written.
+pub fn format_rfc3339(t: OffsetDateTime) -> String {
+    t.format(&Rfc3339).unwrap_or_else(|_| t.to_string())
+}
+
 /// `YYYY-MM-DD`.
 pub fn format_day(day: Date) -> String {
     day.format(DAY).unwrap_or_else(|_| day.to_string())

@@ -68,3 +68,11 @@ path_id!(
     "The list's id",
     "there is no list with this id"
 );
+
+path_id!(
+    /// The `{id}` of a notification channel route.
+    ChannelId,
+    "id",
+    "The channel's id",
+    "there is no notification channel with this id"
+);

@@ -8,6 +8,7 @@ mod docs;
 mod health;
 mod ids;
 mod lists;
+mod notifications;
 mod responses;
 mod tasks;
 mod wire;
@@ -42,6 +43,7 @@ use crate::state::AppState;
         (name = "accounts", description = "Sign up, sign in, tokens and sessions"),
         (name = "tasks", description = "The tasks of every list the signed-in user sees"),
         (name = "lists", description = "Lists, and sharing them by email"),
+        (name = "notifications", description = "Where reminders go: channels, tests and deliveries"),
         (name = "service", description = "Health, readiness and this document"),
     ),
     components(schemas(
@@ -60,6 +62,12 @@ fn routes() -> OpenApiRouter<AppState> {
         .merge(auth::router())
         .merge(tasks::router())
         .merge(lists::router())
+        .merge(notifications::router())
+}
+
+/// A task as the API shows it, for the payloads of webhooks.
+pub fn task_json(task: &crate::tasks::model::Task) -> serde_json::Value {
+    serde_json::to_value(tasks::TaskView::from(task.clone())).unwrap_or_default()
 }
 
 /// The API router (service routes, accounts, tasks, `/openapi.json` and `/docs`).

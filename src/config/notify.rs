@@ -36,6 +36,12 @@ pub struct NotifyConfig {
     #[arg(long, env = "SMTP_FROM", default_value = "", hide_default_value = true,
         value_parser = parse::optional(mailbox))]
     pub smtp_from: std::option::Option<String>,
+
+    /// The wait before the first retry of a reminder a receiver failed to take, e.g.
+    /// `30s`; each next wait doubles (at most 2 h apart) until 24 h after the reminder's
+    /// time, when the delivery is given up as failed.
+    #[arg(long, env = "REMINDER_RETRY_AFTER", default_value = "30s", value_parser = parse::duration)]
+    pub reminder_retry_after: std::time::Duration,
 }
 
 impl NotifyConfig {

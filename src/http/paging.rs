@@ -19,6 +19,19 @@ pub fn page<T: Serialize>(
     next: Option<&str>,
     uri: &Uri,
 ) -> Result<Response, AppError> {
+    let mut res = linked(items, next, uri)?;
+    res.headers_mut()
+        .insert(TOTAL_COUNT, HeaderValue::from(total));
+    Ok(res)
+}
+
+/// The response for one page of `items` of the request `uri`, with the `Link` to the
+/// next (`next` is its cursor) but no total.
+pub fn linked<T: Serialize>(
+    items: &[T],
+    next: Option<&str>,
+    uri: &Uri,
+) -> Result<Response, AppError> {
     // Sized for a typical item up front: the page is written once, not regrown.
     let mut body = Vec::with_capacity(64 + items.len() * 512);
     serde_json::to_writer(&mut body, items)
@@ -32,7 +45,6 @@ pub fn page<T: Serialize>(
     )
         .into_response();
     let headers = res.headers_mut();
-    headers.insert(TOTAL_COUNT, HeaderValue::from(total));
     if let Some(cursor) = next {
         let link = format!(
             "<{}>; rel=\"next\"",

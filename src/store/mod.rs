@@ -1,5 +1,5 @@
 //! Storage: one trait per resource ([`UserStore`], [`SessionStore`], [`IdentityStore`],
-//! [`TaskStore`], [`ImportStore`], [`LimitStore`], [`ListStore`]) and one for the database itself ([`Database`]), each
+//! [`TaskStore`], [`ImportStore`], [`LimitStore`], [`ListStore`], [`NotifyStore`]) and one for the database itself ([`Database`]), each
 //! implemented for SQLite and PostgreSQL in a file per resource. [`Store`] is all of them;
 //! a service holds only the traits it needs (`Arc<dyn TaskStore>`, ...), upcast from the
 //! one [`DynStore`] the app opens. The back end is chosen by the scheme of `DATABASE_URL`.
@@ -17,6 +17,7 @@ mod import;
 mod limits;
 pub mod list_sql;
 mod lists;
+pub mod notify;
 mod postgres;
 mod sessions;
 mod sql_param;
@@ -35,6 +36,7 @@ pub use identities::{IdentityStore, LinkOutcome, LinkedUser};
 pub use import::{ImportBatch, ImportCounts, ImportStore};
 pub use limits::{Hit, LimitStore};
 pub use lists::{ListStore, NewList};
+pub use notify::{DueFire, NotifyStore};
 pub use postgres::PgStore;
 pub use sessions::{NewSession, Rotation, SessionRecord, SessionStore};
 pub use sqlite::SqliteStore;
@@ -52,6 +54,7 @@ pub trait Store:
     + ImportStore
     + LimitStore
     + ListStore
+    + NotifyStore
 {
 }
 
@@ -64,6 +67,7 @@ impl<T> Store for T where
         + ImportStore
         + LimitStore
         + ListStore
+        + NotifyStore
 {
 }
 

@@ -9,6 +9,7 @@ use crate::lists::model::Role;
 use crate::tasks::model::Task;
 use crate::tasks::query::ListQuery;
 use crate::tasks::recurring::{Occurrence, Recurrence};
+use crate::tasks::reminders::Reminders;
 
 /// The `tasks` and `task_tags` tables. Every query joins who may do what
 /// (`store/access.rs`): a task is read only through a list the caller sees, and written
@@ -63,6 +64,33 @@ pub(super) fn recurrence_text(task: &Task) -> Option<String> {
 /// A stored recurrence, read back.
 pub(super) fn read_recurrence(text: Option<String>) -> Result<Option<Recurrence>, String> {
     text.map(|t| Recurrence::from_stored(&t)).transpose()
+}
+
+/// The stored form of a task's reminders.
+pub(super) fn reminders_text(task: &Task) -> Option<String> {
+    task.reminders.to_stored()
+}
+
+/// Stored reminders, read back.
+pub(super) fn read_reminders(text: Option<String>) -> Result<Reminders, String> {
+    Reminders::from_stored(text.as_deref())
+}
+
+/// Removes the fires of the task bound at `task` still ahead of the instant bound at
+/// `now` and not claimed (the task's write puts its new ones in their place; fires
+/// already due are left to the worker).
+pub(super) fn fires_clear_sql(task: &str, now: &str) -> String {
+    format!(
+        "DELETE FROM reminder_fires WHERE task_id = {task} AND fire_at > {now} AND claim IS NULL"
+    )
+}
+
+/// Adds a fire; binds task, user, reminder, fire_at.
+pub(super) fn fire_insert_sql(p: [&str; 4]) -> String {
+    let [task, user, reminder, at] = p;
+    format!(
+        "INSERT INTO reminder_fires (task_id, user_id, reminder, fire_at) VALUES ({task}, {user}, {reminder}, {at})"
+    )
 }
 
 /// The history of the task bound at `id`, newest first.

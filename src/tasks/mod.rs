@@ -1,6 +1,6 @@
 //! Tasks, as a domain: the values ([`model`]), the list query and its cursor ([`query`])
 //! with the names of its filters and orders ([`order`]) and its due windows ([`due`]),
-//! recurrence rules ([`recurrence`]) and recurring tasks ([`recurring`]), the quick-add
+//! recurrence rules ([`recurrence`]) and recurring tasks ([`recurring`]), reminders ([`reminders`]), the quick-add
 //! parser that reads a line of English into the parts of a task ([`quick_add`]),
 //! and the [`Tasks`] service with its concurrency rules ([`service`]), skips and histories
 //! included.
@@ -14,6 +14,8 @@ pub mod quick;
 pub mod quick_add;
 pub mod recurrence;
 pub mod recurring;
+mod remind;
+pub mod reminders;
 pub mod service;
 
 #[cfg(test)]

@@ -6,6 +6,7 @@ use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
 use super::recurrence::{Recurrence, RecurrenceSpec};
+use super::reminders::{Reminder, Reminders};
 use crate::error::FieldError;
 
 /// Most characters in a title (after trimming).
@@ -221,6 +222,8 @@ pub struct Task {
     pub tags: Vec<String>,
     /// The series, for a recurring task.
     pub recurrence: Option<Recurrence>,
+    /// Reminders, and whom they remind.
+    pub reminders: Reminders,
     /// Creation time.
     pub created_at: OffsetDateTime,
     /// Last change.
@@ -267,6 +270,10 @@ pub struct TaskFields {
     pub tags: Tags,
     /// The recurrence (checked against the due by the service).
     pub recurrence: Option<RecurrenceSpec>,
+    /// Reminders (at most five; checked against the due by the service); `None` keeps
+    /// a task's reminders as they are (a form that does not show them), or none for a
+    /// new task.
+    pub reminders: Option<Vec<Reminder>>,
     /// Completion, when given (PUT may set it; POST may create a done task).
     pub completed: Option<bool>,
     /// The list: when given, POST creates the task there and PUT moves it there; else
@@ -291,6 +298,8 @@ pub struct TaskPatch {
     pub tags: Option<Tags>,
     /// New recurrence, or `Some(None)` to stop recurring.
     pub recurrence: Option<Option<RecurrenceSpec>>,
+    /// New reminders (`null` removes them all).
+    pub reminders: Option<Vec<Reminder>>,
     /// Done or not.
     pub completed: Option<bool>,
     /// Move to this list.
@@ -355,6 +364,7 @@ mod tests {
             due_key: None,
             tags: vec![],
             recurrence: None,
+            reminders: Reminders::default(),
             created_at: now,
             updated_at: now,
             completed_at: None,

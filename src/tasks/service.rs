@@ -14,6 +14,7 @@ use super::due::{DueBounds, DueWindow};
 use super::model::{Task, TaskFields, TaskPatch};
 use super::query::{Cursor, ListQuery};
 use super::recurring::{self, Occurrence};
+use super::reminders::Reminders;
 use crate::error::{AppError, AppResult};
 use crate::lists::model::Role;
 use crate::precondition::Precondition;
@@ -131,7 +132,7 @@ impl Tasks {
     }
 
     /// `user_id`'s zone, read at most once per change into `cache`.
-    async fn zone_once<'c>(
+    pub(super) async fn zone_once<'c>(
         &self,
         user_id: Uuid,
         cache: &'c mut Option<String>,
@@ -216,6 +217,7 @@ impl Tasks {
             due_key: None,
             tags: fields.tags.into_vec(),
             recurrence: None,
+            reminders: crate::tasks::reminders::Reminders::default(),
             created_at: now,
             updated_at: now,
             completed_at: None,
@@ -223,10 +225,13 @@ impl Tasks {
         };
         task.set_completed(fields.completed.unwrap_or(false), now);
         task.set_recurrence(fields.recurrence);
+        task.reminders = Reminders::set(fields.reminders.unwrap_or_default(), user_id);
         let mut zone = None;
         self.settle(user_id, &mut zone, &mut task, None, now)
             .await?;
         self.set_due_key(user_id, &mut zone, &mut task, None)
+            .await?;
+        self.schedule_reminders(user_id, &mut zone, &mut task, None, now)
             .await?;
         // The store checks the right again, in the insert (it may have just been taken).
         if !self.store.task_insert(user_id, &task).await? {
@@ -306,6 +311,8 @@ impl Tasks {
                 .await?;
             self.set_due_key(user_id, &mut zone, &mut next, Some(&current))
                 .await?;
+            self.schedule_reminders(user_id, &mut zone, &mut next, Some(&current), now)
+                .await?;
             next.updated_at = now;
             next.version = current.version + 1;
             if self
@@ -338,6 +345,9 @@ impl Tasks {
             t.priority = fields.priority;
             t.tags = fields.tags.as_slice().to_vec();
             t.set_recurrence(fields.recurrence.clone());
+            if let Some(reminders) = &fields.reminders {
+                t.reminders.replace(reminders.clone(), user_id);
+            }
             t.set_due_by_user(fields.due_at, fields.due_date);
             if let Some(c) = fields.completed {
                 t.set_completed(c, now);
@@ -373,6 +383,9 @@ impl Tasks {
             }
             if let Some(recurrence) = &patch.recurrence {
                 t.set_recurrence(recurrence.clone());
+            }
+            if let Some(reminders) = &patch.reminders {
+                t.reminders.replace(reminders.clone(), user_id);
             }
             let (mut due_at, mut due_date) = (t.due_at, t.due_date);
             if let Some(date) = patch.due_date {

@@ -67,6 +67,7 @@ fn help_documents_every_setting() {
         "OUTBOUND_ALLOW_HOSTS",
         "SMTP_URL",
         "SMTP_FROM",
+        "REMINDER_RETRY_AFTER",
         "serve",
         "migrate",
         "import",

@@ -42,6 +42,7 @@ async fn task(store: &DynStore, user_id: Uuid, completed: bool) {
         due_key: None,
         tags: vec![],
         recurrence: None,
+        reminders: taskward::tasks::reminders::Reminders::default(),
         created_at: now(),
         updated_at: now(),
         completed_at: completed.then(now),

@@ -525,6 +525,7 @@ fn imported_task(user_id: Uuid, title: &str) -> Task {
         due_key: None,
         tags: vec!["home".into(), "errands".into()],
         recurrence: None,
+        reminders: taskward::tasks::reminders::Reminders::default(),
         created_at: now(),
         updated_at: now(),
         completed_at: Some(now()),

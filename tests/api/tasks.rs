@@ -70,7 +70,8 @@ async fn creating_a_task_answers_201_with_location_etag_and_defaults(db: TestDb)
     let keys: Vec<&String> = task.as_object().expect("object").keys().collect();
     assert_eq!(task["due_date"], Value::Null);
     assert_eq!(task["recurrence"], Value::Null);
-    assert_eq!(keys.len(), 14, "{keys:?}");
+    assert_eq!(task["reminders"], json!([]));
+    assert_eq!(keys.len(), 15, "{keys:?}");
 
     let res = app.get_as(&location, &s.access).await;
     assert_eq!(res.status(), 200);

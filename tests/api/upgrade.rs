@@ -70,6 +70,7 @@ fn tasks() -> Vec<Task> {
             vec![]
         },
         recurrence: None,
+        reminders: taskward::tasks::reminders::Reminders::default(),
         created_at: datetime!(2026-01-02 03:04:05.000001 UTC),
         updated_at: datetime!(2026-02-03 04:05:06.654321 UTC),
         completed_at: completed.then_some(datetime!(2026-02-03 04:05:06.654321 UTC)),

@@ -3,6 +3,7 @@
 
 mod quick;
 mod wire;
+mod wire_when;
 
 use std::sync::Arc;
 

@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::Caller;
-use super::wire::RecurrenceView;
+use super::wire_when::RecurrenceView;
 use crate::api::responses::{Always, Authenticated, ReadsBody};
 use crate::api::wire::{Fields, body};
 use crate::error::{AppError, AppResult};

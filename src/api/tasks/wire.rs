@@ -1,7 +1,7 @@
 //! The task API's wire format: the request bodies (read by these very types, and
 //! documented from them) and the task as clients see it.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use time::{Date, OffsetDateTime};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -11,49 +11,13 @@ use crate::error::FieldError;
 use crate::tasks::model::{
     Description, MAX_TAGS, Priority, Tags, Task, TaskFields, TaskPatch, TaskTitle,
 };
-use crate::tasks::recurrence::Rule;
-use crate::tasks::recurring::{Occurrence, RecurFrom, RecurrenceSpec};
+use crate::tasks::recurring::{Occurrence, RecurrenceSpec};
+use crate::tasks::reminders::Reminder;
 use crate::timestamp::{format_day, parse_day, parse_timestamp};
 
-/// A recurrence as clients send it.
-#[derive(Debug, Deserialize, ToSchema)]
-#[schema(as = RecurrenceInput)]
-pub struct RecurrenceInput {
-    /// An RFC 5545 recurrence rule value without `RRULE:`: `FREQ` (DAILY, WEEKLY,
-    /// MONTHLY, YEARLY), `INTERVAL`, `BYDAY` (with ordinals such as `2MO`, `-1FR`),
-    /// `BYMONTHDAY` (negative too), `BYMONTH`, `BYSETPOS`, `COUNT`, `UNTIL`, `WKST`.
-    #[schema(example = "FREQ=WEEKLY;BYDAY=MO,FR", max_length = 500)]
-    rule: String,
-    /// `due` (the default): the next due is the rule's next occurrence after the
-    /// completed one and now; `completion`: one interval of the rule after completion.
-    #[serde(default)]
-    from: RecurFrom,
-}
-
-/// A task's recurrence as clients see it: the rule in its canonical spelling.
-#[derive(Debug, Serialize, ToSchema)]
-#[schema(as = Recurrence)]
-pub struct RecurrenceView {
-    #[schema(example = "FREQ=WEEKLY;BYDAY=MO,FR")]
-    rule: String,
-    from: RecurFrom,
-}
-
-impl From<RecurrenceSpec> for RecurrenceView {
-    fn from(spec: RecurrenceSpec) -> Self {
-        Self {
-            rule: spec.rule.to_string(),
-            from: spec.from,
-        }
-    }
-}
-
-fn recurrence(raw: RecurrenceInput) -> Result<Option<RecurrenceSpec>, FieldError> {
-    Ok(Some(RecurrenceSpec {
-        rule: Rule::parse(&raw.rule)?,
-        from: raw.from,
-    }))
-}
+use super::wire_when::{
+    RecurrenceInput, RecurrenceView, ReminderInput, ReminderView, recurrence, reminders,
+};
 
 body! {
     /// The fields of a task, for `POST` and `PUT` (a full replacement: an omitted field
@@ -83,6 +47,10 @@ body! {
         /// Completing a recurring task records the occurrence and moves its due on.
         #[schema(nullable)]
         recurrence: RecurrenceInput,
+        /// At most 5 reminders, sent to the caller's notification channels; `null` or
+        /// absent: none.
+        #[schema(nullable, max_items = 5)]
+        reminders: Vec<ReminderInput>,
         /// Done or not: `POST` may create a done task; `PUT` keeps the completion when
         /// absent.
         completed: bool,
@@ -121,6 +89,10 @@ body! {
         /// The new recurrence (the task needs a due); `null` stops it recurring.
         #[schema(nullable)]
         recurrence: RecurrenceInput,
+        /// The new reminders (at most 5), sent to the caller's channels; `null` or `[]`
+        /// removes them.
+        #[schema(nullable, max_items = 5)]
+        reminders: Vec<ReminderInput>,
         /// Done or not: completing a recurring task records the occurrence and moves
         /// its due on.
         completed: bool,
@@ -149,6 +121,7 @@ struct Members {
     due_date: Option<Option<Option<Date>>>,
     tags: Option<Option<Tags>>,
     recurrence: Option<Option<Option<RecurrenceSpec>>>,
+    reminders: Option<Option<Vec<Reminder>>>,
     completed: Option<Option<bool>>,
     list_id: Option<Option<Option<Uuid>>>,
 }
@@ -213,6 +186,7 @@ impl TaskChanges {
             due_date,
             tags: f.optional("tags", self.tags, Some(Tags::default()), tags),
             recurrence: f.optional("recurrence", self.recurrence, Some(None), recurrence),
+            reminders: f.optional("reminders", self.reminders, Some(Vec::new()), reminders),
             completed: f.optional("completed", self.completed, None, Ok),
             list_id: f.optional("list_id", self.list_id, Some(None), list_id),
         }
@@ -231,6 +205,7 @@ impl TaskChanges {
                 due_date: m.due_date?,
                 tags: m.tags?,
                 recurrence: m.recurrence?,
+                reminders: m.reminders?,
                 completed: m.completed?,
                 list_id: m.list_id?.flatten(),
             })
@@ -252,6 +227,7 @@ impl TaskInput {
             due_date: self.due_date,
             tags: self.tags,
             recurrence: self.recurrence,
+            reminders: self.reminders,
             completed: self.completed,
             list_id: self.list_id,
         }
@@ -265,6 +241,7 @@ impl TaskInput {
                 due_date: m.due_date?.flatten(),
                 tags: m.tags?.unwrap_or_default(),
                 recurrence: m.recurrence?.flatten(),
+                reminders: Some(m.reminders?.unwrap_or_default()),
                 completed: m.completed?,
                 list_id: m.list_id?.flatten(),
             })
@@ -278,7 +255,7 @@ impl TaskInput {
 #[schema(as = Task, example = json!({"id": "019ab8d2-7f10-7c3e-b2d4-5a6b7c8d9e0f",
     "user_id": "019ab8d2-6c4e-7d1a-9a35-2f1e0c8b7a64",
     "list_id": "019ab8d2-6c4e-7d1a-9a35-2f1e0c8b7a64", "title": "Buy milk", "description": "",
-    "completed": false, "priority": "high", "due_at": "2026-11-30T17:00:00Z", "due_date": null, "tags": ["home"], "recurrence": null,
+    "completed": false, "priority": "high", "due_at": "2026-11-30T17:00:00Z", "due_date": null, "tags": ["home"], "recurrence": null, "reminders": [{"before": "PT30M"}],
     "created_at": "2026-11-25T09:30:00Z", "updated_at": "2026-11-25T09:30:00Z", "completed_at": null}))]
 pub struct TaskView {
     id: Uuid,
@@ -304,6 +281,8 @@ pub struct TaskView {
     /// How the task repeats; `null` if it does not.
     #[schema(nullable, required)]
     recurrence: Option<RecurrenceView>,
+    /// The reminders (empty for none).
+    reminders: Vec<ReminderView>,
     #[serde(with = "time::serde::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
     created_at: OffsetDateTime,
@@ -330,6 +309,12 @@ impl From<Task> for TaskView {
             due_date: t.due_date.map(format_day),
             tags: t.tags,
             recurrence: t.recurrence.map(|r| RecurrenceView::from(r.spec)),
+            reminders: t
+                .reminders
+                .items
+                .into_iter()
+                .map(ReminderView::from)
+                .collect(),
             created_at: t.created_at,
             updated_at: t.updated_at,
             completed_at: t.completed_at,

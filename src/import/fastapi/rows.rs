@@ -105,6 +105,7 @@ pub fn task(row: &RawRow) -> Result<Task, String> {
         due_key: due_at,
         tags: tags.into_vec(),
         recurrence: None,
+        reminders: crate::tasks::reminders::Reminders::default(),
         created_at,
         updated_at,
         // Taskward keeps completed_at exactly while the task is done.

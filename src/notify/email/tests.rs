@@ -17,6 +17,7 @@ fn settings(smtp_url: Option<&str>, from: Option<&str>) -> NotifyConfig {
         outbound_allow_hosts: OutboundPolicy::default(),
         smtp_url: smtp_url.map(|u| SmtpUrl::parse(u).expect("valid SMTP_URL")),
         smtp_from: from.map(str::to_owned),
+        reminder_retry_after: std::time::Duration::from_secs(30),
     }
 }
 

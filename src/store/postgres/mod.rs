@@ -10,6 +10,7 @@ mod identities;
 mod import;
 mod limits;
 mod lists;
+mod notify;
 mod sessions;
 mod tasks;
 mod users;
@@ -25,6 +26,9 @@ use crate::config::redact_url;
 #[derive(Debug, Clone)]
 pub struct PgStore {
     pub(super) pool: PgPool,
+    /// Wakes the reminder worker when a fire or a delivery is written, by this node or
+    /// (once it listens) by any.
+    signal: std::sync::Arc<tokio::sync::Notify>,
 }
 
 impl PgStore {
@@ -55,7 +59,10 @@ impl PgStore {
                     "cannot migrate the PostgreSQL database `{shown}`: {e}"
                 ))
             })?;
-        Ok(Self { pool })
+        Ok(Self {
+            pool,
+            signal: std::sync::Arc::default(),
+        })
     }
 
     /// The pool, for tests and tools that need raw access.

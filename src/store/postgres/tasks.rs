@@ -9,8 +9,10 @@ use super::PgStore;
 use crate::lists::model::Role;
 use crate::store::access;
 use crate::store::list_sql::{self, Dialect, Param};
+use crate::store::notify::{WAKE_CHANNEL, reminder_text};
 use crate::store::tasks::{
-    TaskPage, history_sql, list_role_sql, may_write, read_recurrence, record_sql, recurrence_text,
+    TaskPage, fire_insert_sql, fires_clear_sql, history_sql, list_role_sql, may_write,
+    read_recurrence, read_reminders, record_sql, recurrence_text, reminders_text,
     task_with_role_sql,
 };
 use crate::store::{StoreResult, TaskStore};
@@ -18,10 +20,10 @@ use crate::tasks::model::{Priority, Task};
 use crate::tasks::query::ListQuery;
 use crate::tasks::recurring::Occurrence;
 
-const TASK_COLUMNS: &str = "t.id, t.user_id, t.list_id, t.title, t.description, t.completed, t.priority, t.due_at, t.tags, t.created_at, t.updated_at, t.completed_at, t.version, t.due_date, t.due_key, t.recurrence";
+const TASK_COLUMNS: &str = "t.id, t.user_id, t.list_id, t.title, t.description, t.completed, t.priority, t.due_at, t.tags, t.created_at, t.updated_at, t.completed_at, t.version, t.due_date, t.due_key, t.recurrence, t.reminders";
 
 /// The list's columns: the task's, and the title key its branches are ordered by again.
-const LIST_COLUMNS: &str = "t.id, t.user_id, t.list_id, t.title, t.description, t.completed, t.priority, t.due_at, t.tags, t.created_at, t.updated_at, t.completed_at, t.version, t.due_date, t.due_key, t.recurrence, t.title_lower";
+const LIST_COLUMNS: &str = "t.id, t.user_id, t.list_id, t.title, t.description, t.completed, t.priority, t.due_at, t.tags, t.created_at, t.updated_at, t.completed_at, t.version, t.due_date, t.due_key, t.recurrence, t.reminders, t.title_lower";
 
 fn role_from_row(row: &PgRow) -> Result<Role, sqlx::Error> {
     let role: String = row.try_get("role")?;
@@ -51,6 +53,12 @@ fn task_from_row(row: &PgRow) -> Result<Task, sqlx::Error> {
         recurrence: read_recurrence(row.try_get("recurrence")?).map_err(|e| {
             sqlx::Error::ColumnDecode {
                 index: "recurrence".into(),
+                source: e.into(),
+            }
+        })?,
+        reminders: read_reminders(row.try_get("reminders")?).map_err(|e| {
+            sqlx::Error::ColumnDecode {
+                index: "reminders".into(),
                 source: e.into(),
             }
         })?,
@@ -114,8 +122,8 @@ pub(super) async fn insert_task_row(
     let done = sqlx::query(AssertSqlSafe(format!(
         "INSERT INTO tasks (id, user_id, list_id, title, description, title_lower, description_lower,
                  completed, priority, due_at, tags, created_at, updated_at, completed_at, version,
-                 due_date, due_key, recurrence)
-             SELECT $1, $2, $15, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $17, $18, $19
+                 due_date, due_key, recurrence, reminders)
+             SELECT $1, $2, $15, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $17, $18, $19, $20
              WHERE {guard}
              ON CONFLICT (id) DO NOTHING"
     )))
@@ -138,6 +146,7 @@ pub(super) async fn insert_task_row(
     .bind(task.due_date)
     .bind(task.due_key)
     .bind(recurrence_text(task))
+    .bind(reminders_text(task))
     .execute(&mut *conn)
     .await?;
     if done.rows_affected() == 0 {
@@ -147,6 +156,36 @@ pub(super) async fn insert_task_row(
     Ok(true)
 }
 
+/// Puts the task's fires in place of those still ahead, when the service worked them
+/// out, waking every node's worker at commit when there are any; whether there are.
+async fn write_fires(conn: &mut PgConnection, task: &Task) -> Result<bool, sqlx::Error> {
+    let Some(fires) = &task.reminders.fires else {
+        return Ok(false);
+    };
+    sqlx::query(AssertSqlSafe(fires_clear_sql("$1", "$2")))
+        .bind(task.id)
+        .bind(task.updated_at)
+        .execute(&mut *conn)
+        .await?;
+    let to = task.reminders.to.unwrap_or(task.user_id);
+    for f in fires {
+        sqlx::query(AssertSqlSafe(fire_insert_sql(["$1", "$2", "$3", "$4"])))
+            .bind(task.id)
+            .bind(to)
+            .bind(reminder_text(&f.reminder))
+            .bind(f.at)
+            .execute(&mut *conn)
+            .await?;
+    }
+    if !fires.is_empty() {
+        sqlx::query("SELECT pg_notify($1, '')")
+            .bind(WAKE_CHANNEL)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(!fires.is_empty())
+}
+
 #[async_trait]
 impl TaskStore for PgStore {
     async fn task_insert(&self, actor: Uuid, task: &Task) -> StoreResult<bool> {
@@ -154,7 +193,11 @@ impl TaskStore for PgStore {
         if !insert_task_row(&mut tx, task, Some(actor)).await? {
             return Ok(false);
         }
+        let wake = write_fires(&mut tx, task).await?;
         tx.commit().await?;
+        if wake {
+            self.signal.notify_one();
+        }
         Ok(true)
     }
 
@@ -172,7 +215,7 @@ impl TaskStore for PgStore {
             "UPDATE tasks SET title = $1, description = $2, title_lower = $3, description_lower = $4,
                  completed = $5, priority = $6, due_at = $7, tags = $8, updated_at = $9,
                  completed_at = $10, version = $11, list_id = $12, due_date = $16, due_key = $17,
-                 recurrence = $18
+                 recurrence = $18, reminders = $19
              WHERE id = $13 AND version = $14 AND {} AND {}",
             may_write("$15", "list_id"),
             may_write("$15", "$12")
@@ -195,6 +238,7 @@ impl TaskStore for PgStore {
         .bind(task.due_date)
         .bind(task.due_key)
         .bind(recurrence_text(task))
+        .bind(reminders_text(task))
         .execute(&mut *tx)
         .await?;
         if done.rows_affected() == 0 {
@@ -211,7 +255,11 @@ impl TaskStore for PgStore {
                 .await?;
         }
         write_tags(&mut tx, task).await?;
+        let wake = write_fires(&mut tx, task).await?;
         tx.commit().await?;
+        if wake {
+            self.signal.notify_one();
+        }
         Ok(true)
     }
 

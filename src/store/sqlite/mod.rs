@@ -36,6 +36,7 @@ mod import;
 mod limits;
 mod lists;
 mod migrate;
+mod notify;
 mod open;
 mod readers;
 mod sessions;
@@ -56,6 +57,8 @@ use open::Location;
 pub struct SqliteStore {
     writer: writer::Writer,
     reader: readers::Readers,
+    /// Wakes the reminder worker when a fire or a delivery is written.
+    signal: std::sync::Arc<tokio::sync::Notify>,
 }
 
 impl SqliteStore {
@@ -83,6 +86,7 @@ impl SqliteStore {
         Ok(Self {
             writer: pools.writer,
             reader: pools.reader,
+            signal: std::sync::Arc::default(),
         })
     }
 }

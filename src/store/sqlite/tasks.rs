@@ -9,8 +9,10 @@ use super::SqliteStore;
 use crate::lists::model::Role;
 use crate::store::access;
 use crate::store::list_sql::{self, Dialect, Param};
+use crate::store::notify::reminder_text;
 use crate::store::tasks::{
-    TaskPage, history_sql, list_role_sql, may_write, read_recurrence, record_sql, recurrence_text,
+    TaskPage, fire_insert_sql, fires_clear_sql, history_sql, list_role_sql, may_write,
+    read_recurrence, read_reminders, record_sql, recurrence_text, reminders_text,
     task_with_role_sql,
 };
 use crate::store::{StoreResult, TaskStore};
@@ -20,16 +22,16 @@ use crate::tasks::recurring::Occurrence;
 use crate::timestamp::{from_micros, to_micros};
 use time::Date;
 
-const TASK_COLUMNS: &str = "t.id, t.user_id, t.list_id, t.title, t.description, t.completed, t.priority, t.due_at, t.tags, t.created_at, t.updated_at, t.completed_at, t.version, t.due_date, t.due_key, t.recurrence";
+const TASK_COLUMNS: &str = "t.id, t.user_id, t.list_id, t.title, t.description, t.completed, t.priority, t.due_at, t.tags, t.created_at, t.updated_at, t.completed_at, t.version, t.due_date, t.due_key, t.recurrence, t.reminders";
 
 /// The list's columns: the task's, and the title key its branches are ordered by again.
-const LIST_COLUMNS: &str = "t.id, t.user_id, t.list_id, t.title, t.description, t.completed, t.priority, t.due_at, t.tags, t.created_at, t.updated_at, t.completed_at, t.version, t.due_date, t.due_key, t.recurrence, t.title_lower";
+const LIST_COLUMNS: &str = "t.id, t.user_id, t.list_id, t.title, t.description, t.completed, t.priority, t.due_at, t.tags, t.created_at, t.updated_at, t.completed_at, t.version, t.due_date, t.due_key, t.recurrence, t.reminders, t.title_lower";
 
 /// Where `page_with_total` puts the total: after the list's columns.
-const TOTAL_COLUMN: usize = 17;
+const TOTAL_COLUMN: usize = 18;
 
 /// Where a task with its role has the role: after the task columns.
-const ROLE_COLUMN: usize = 16;
+const ROLE_COLUMN: usize = 17;
 
 /// An all-day due as stored: its Julian day number.
 fn day(date: Option<Date>) -> Option<i32> {
@@ -73,6 +75,9 @@ fn task_from_row(row: &Row<'_>) -> rusqlite::Result<Task> {
         due_key: row.get::<_, Option<i64>>(14)?.map(from_micros),
         recurrence: read_recurrence(row.get(15)?).map_err(|e| {
             rusqlite::Error::FromSqlConversionFailure(15, rusqlite::types::Type::Text, e.into())
+        })?,
+        reminders: read_reminders(row.get(16)?).map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(16, rusqlite::types::Type::Text, e.into())
         })?,
     })
 }
@@ -133,8 +138,8 @@ pub(super) fn insert_task_row(conn: &Connection, task: &Task) -> rusqlite::Resul
         .prepare_cached(
             "INSERT INTO tasks (id, user_id, list_id, title, description, title_lower, description_lower,
                  completed, priority, due_at, tags, created_at, updated_at, completed_at, version,
-                 due_date, due_key, recurrence)
-             VALUES (?1, ?2, ?15, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?16, ?17, ?18)
+                 due_date, due_key, recurrence, reminders)
+             VALUES (?1, ?2, ?15, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?16, ?17, ?18, ?19)
              ON CONFLICT (id) DO NOTHING",
         )?
         .execute(params![
@@ -156,12 +161,34 @@ pub(super) fn insert_task_row(conn: &Connection, task: &Task) -> rusqlite::Resul
             day(task.due_date),
             task.due_key.map(to_micros),
             recurrence_text(task),
+            reminders_text(task),
         ])?;
     if done == 0 {
         return Ok(false);
     }
     insert_tags(conn, task)?;
     Ok(true)
+}
+
+/// Puts the task's fires in place of those still ahead, when the service worked them
+/// out; whether there are any (to wake the worker).
+fn write_fires(conn: &Connection, task: &Task) -> rusqlite::Result<bool> {
+    let Some(fires) = &task.reminders.fires else {
+        return Ok(false);
+    };
+    conn.prepare_cached(&fires_clear_sql("?1", "?2"))?
+        .execute(params![task.id, to_micros(task.updated_at)])?;
+    let to = task.reminders.to.unwrap_or(task.user_id);
+    let mut stmt = conn.prepare_cached(&fire_insert_sql(["?1", "?2", "?3", "?4"]))?;
+    for f in fires {
+        stmt.execute(params![
+            task.id,
+            to,
+            reminder_text(&f.reminder),
+            to_micros(f.at)
+        ])?;
+    }
+    Ok(!fires.is_empty())
 }
 
 /// Whether the user `actor` may write in list `list`.
@@ -174,17 +201,23 @@ fn can_write(conn: &Connection, actor: Uuid, list: Uuid) -> rusqlite::Result<boo
 impl TaskStore for SqliteStore {
     async fn task_insert(&self, actor: Uuid, task: &Task) -> StoreResult<bool> {
         let task = task.clone();
-        self.writer
+        let (done, wake) = self
+            .writer
             .run(move |c| {
                 // The check and the insert in one savepoint of the single writer.
                 let tx = c.savepoint()?;
                 if !can_write(&tx, actor, task.list_id)? || !insert_task_row(&tx, &task)? {
-                    return Ok(false);
+                    return Ok((false, false));
                 }
+                let wake = write_fires(&tx, &task)?;
                 tx.commit()?;
-                Ok(true)
+                Ok((true, wake))
             })
-            .await
+            .await?;
+        if wake {
+            self.signal.notify_one();
+        }
+        Ok(done)
     }
 
     async fn task_update(
@@ -196,7 +229,8 @@ impl TaskStore for SqliteStore {
     ) -> StoreResult<bool> {
         let task = task.clone();
         let occurrence = occurrence.cloned();
-        self.writer
+        let (done, wake) = self
+            .writer
             .run(move |c| {
                 let tx = c.savepoint()?;
                 let tags = tags_json(&task);
@@ -213,16 +247,17 @@ impl TaskStore for SqliteStore {
                     })
                     .optional()?;
                 let Some((old_list, old_tags)) = old else {
-                    return Ok(false);
+                    return Ok((false, false));
                 };
                 if old_list != task.list_id && !can_write(&tx, actor, task.list_id)? {
-                    return Ok(false);
+                    return Ok((false, false));
                 }
                 tx.prepare_cached(
                     "UPDATE tasks SET title = ?1, description = ?2, title_lower = ?3,
                          description_lower = ?4, completed = ?5, priority = ?6, due_at = ?7,
                          tags = ?8, updated_at = ?9, completed_at = ?10, version = ?11,
-                         list_id = ?12, due_date = ?14, due_key = ?15, recurrence = ?16
+                         list_id = ?12, due_date = ?14, due_key = ?15, recurrence = ?16,
+                         reminders = ?17
                      WHERE id = ?13",
                 )?
                 .execute(params![
@@ -242,6 +277,7 @@ impl TaskStore for SqliteStore {
                     day(task.due_date),
                     task.due_key.map(to_micros),
                     recurrence_text(&task),
+                    reminders_text(&task),
                 ])?;
                 if let Some(o) = &occurrence {
                     tx.prepare_cached(&record_sql(["?1", "?2", "?3", "?4", "?5"]))?
@@ -258,10 +294,15 @@ impl TaskStore for SqliteStore {
                         .execute([task.id])?;
                     insert_tags(&tx, &task)?;
                 }
+                let wake = write_fires(&tx, &task)?;
                 tx.commit()?;
-                Ok(true)
+                Ok((true, wake))
             })
-            .await
+            .await?;
+        if wake {
+            self.signal.notify_one();
+        }
+        Ok(done)
     }
 
     async fn task_get(&self, user_id: Uuid, id: Uuid) -> StoreResult<Option<(Task, Role)>> {

@@ -65,6 +65,7 @@ async fn create(state: &AppState, user_id: Uuid, form: &QuickForm) -> AppResult<
         due_date: understood.due_date,
         tags: Tags::parse(&understood.tags).map_err(invalid)?,
         recurrence: understood.recurrence,
+        reminders: None,
         completed: None,
         list_id: understood.list_id.or(default_list),
     };

@@ -146,6 +146,7 @@ impl TaskForm {
                 due_date,
                 tags,
                 recurrence,
+                reminders: None,
                 completed: None,
                 list_id,
             }),
