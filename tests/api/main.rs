@@ -24,10 +24,10 @@ mod lists;
 mod lists_query;
 mod lists_store;
 mod metrics;
-// The reminder tests (issue 17) use it; until then only its self-test does.
-#[allow(dead_code)]
 mod receivers;
 mod recurrence_oracle;
+mod reminders;
+mod reminders_delivery;
 mod sessionless;
 mod sharing;
 mod store;

@@ -194,6 +194,13 @@ impl Receivers {
             .await;
     }
 
+    /// Webhooks to `name` are answered `seconds` after they arrive (and are recorded).
+    pub async fn delay(&self, name: &str, seconds: f64) {
+        let path = format!("/control/delay/{name}");
+        self.control(reqwest::Method::PUT, &path, seconds.to_string())
+            .await;
+    }
+
     /// Forgets what was received and the pending failures (the secrets stay).
     pub async fn reset(&self) {
         self.control(reqwest::Method::POST, "/control/reset", String::new())

@@ -12,7 +12,8 @@ One process serves, on 127.0.0.1 with ports the OS picks:
   - POST /ntfy (or /ntfy/): ntfy's JSON publish; POST /ntfy/{topic}: ntfy's plain publish
     (body = message, Title/Priority/Tags/Click headers). Validated as ntfy does: 400 for a
     body that is not message JSON, a bad topic or a bad priority.
-  - PUT /control/secret/{name} (body: whsec_... secret), PUT /control/fail/{name} (body: N;
+  - PUT /control/secret/{name} (body: whsec_... secret), PUT /control/delay/{name}
+    (body: seconds a webhook to `name` waits, after it is recorded, before the answer), PUT /control/fail/{name} (body: N;
     the next N webhooks to {name}, or ntfy messages to topic {name}, answer 500 and are
     recorded with failed_on_purpose), GET /control/received, POST /control/reset (forgets
     what was received and the pending failures; keeps the secrets).
@@ -43,6 +44,7 @@ LOCK = threading.Lock()
 RECEIVED = {"mail": [], "webhooks": [], "ntfy": []}
 SECRETS = {}  # webhook name -> Webhook
 FAIL_NEXT = {}  # webhook name or ntfy topic -> requests still to fail with 500
+DELAY = {}  # webhook name -> seconds to wait (after recording) before answering
 
 NTFY_TOPIC = re.compile(r"^[-_A-Za-z0-9]{1,64}$")  # ntfy's topicRegex
 NTFY_PRIORITIES = {"1": 1, "2": 2, "3": 3, "4": 4, "5": 5, "min": 1, "low": 2,
@@ -125,6 +127,8 @@ def header_text(value):
 
 class Handler(BaseHTTPRequestHandler):
     server_version = "taskward-test-receivers"
+    # Keep-alive: a sender reuses its connections, as against any real receiver.
+    protocol_version = "HTTP/1.1"
 
     def log_message(self, format, *args):  # quiet: the tests read /control/received
         pass
@@ -159,12 +163,14 @@ class Handler(BaseHTTPRequestHandler):
     def do_PUT(self):
         parts = urlsplit(self.path).path.split("/")
         body = self.body().decode()
-        if len(parts) == 4 and parts[1] == "control" and parts[2] in ("secret", "fail"):
+        if len(parts) == 4 and parts[1] == "control" and parts[2] in ("secret", "fail", "delay"):
             name = unquote(parts[3])
             try:
                 with LOCK:
                     if parts[2] == "secret":
                         SECRETS[name] = Webhook(body.strip())
+                    elif parts[2] == "delay":
+                        DELAY[name] = float(body)
                     else:
                         FAIL_NEXT[name] = int(body)
             except Exception as e:  # a secret or a count that does not parse
@@ -209,6 +215,10 @@ class Handler(BaseHTTPRequestHandler):
             entry["error"] = f"{type(e).__name__}: {e}"
         entry["failed_on_purpose"] = take_failure(name)
         record("webhooks", entry)
+        with LOCK:
+            delay = DELAY.get(name, 0)
+        if delay > 0:  # a slow receiver: the sender is still waiting while this is recorded
+            time.sleep(delay)
         if entry["failed_on_purpose"]:
             return self.reply(500, {"error": "failing on purpose"})
         self.reply(204 if entry["verified"] else 400,
@@ -283,6 +293,8 @@ def main():
     smtp = SmtpController(MailHandler(), hostname="127.0.0.1", server_hostname="receivers.test",
                           authenticator=accept_any_login, auth_require_tls=False)
     smtp.start()
+    # A listen backlog for many senders at once (the default, 5, resets connections).
+    ThreadingHTTPServer.request_queue_size = 1024
     http = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     http.daemon_threads = True
     threading.Thread(target=http.serve_forever, daemon=True).start()

@@ -10,5 +10,6 @@ mod hostile;
 mod nodes;
 mod outage;
 mod paths;
+mod reminder_crash;
 mod secrets;
 mod slow_clients;
