@@ -24,6 +24,7 @@ mod lists;
 mod lists_query;
 mod lists_store;
 mod metrics;
+mod notify_store;
 mod receivers;
 mod recurrence_oracle;
 mod reminders;
