@@ -33,6 +33,7 @@ fn config_for(db: &TestDb, receivers: &Receivers) -> Config {
     config.notify.smtp_from = Some("Taskward <taskward@example.com>".into());
     config.notify.reminder_retry_after = std::time::Duration::from_secs(1);
     config.public_url = Some(url::Url::parse("https://tasks.example.com/").expect("url"));
+    config.metrics = true;
     config.check().expect("valid config");
     config
 }
@@ -290,6 +291,17 @@ async fn the_test_button_and_a_receiver_that_fails_twice(db: TestDb) {
     assert_eq!(list[0]["status"], "delivered", "{list:?}");
     assert_eq!(list[0]["attempts"], 3);
     assert_eq!(list[0]["task_id"], Value::Null);
+
+    // The metrics count each attempt by its outcome, and the lag of the delivered one.
+    let metrics = app.get("/metrics").await.text().await.expect("metrics");
+    for line in [
+        r#"taskward_reminder_deliveries_total{channel="webhook",outcome="retrying"} 2"#,
+        r#"taskward_reminder_deliveries_total{channel="webhook",outcome="delivered"} 1"#,
+        "taskward_reminder_lag_seconds_count 1",
+        r#"taskward_reminder_queue{queue="deliveries"} 0"#,
+    ] {
+        assert!(metrics.lines().any(|l| l == line), "{line} in:\n{metrics}");
+    }
 }
 
 on_both_databases!(

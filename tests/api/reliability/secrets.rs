@@ -9,11 +9,32 @@ use crate::helpers::{TEST_SECRET, TestDb};
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_full_flow_at_trace_level_logs_no_password_token_or_secret() {
     let db = TestDb::sqlite();
-    let node = Node::start(&db.url, &[("RUST_LOG", "trace")]);
+    let smtp_password = "smtp password 0xFACADE";
+    let smtp_url = format!(
+        "smtp://mailer:{}@127.0.0.1:9?tls=off",
+        smtp_password.replace(' ', "%20")
+    );
+    let node = Node::start(
+        &db.url,
+        &[
+            ("RUST_LOG", "trace"),
+            // Channels that fail (nothing listens on port 9): their errors are logged.
+            ("OUTBOUND_ALLOW_HOSTS", "127.0.0.1"),
+            ("SMTP_URL", &smtp_url),
+            ("SMTP_FROM", "taskward@example.com"),
+            ("REMINDER_RETRY_AFTER", "1s"),
+        ],
+    );
     let client = crate::helpers::http_client();
     let first = "first password 0xC0FFEE";
     let second = "second password 0xBADF00D";
-    let mut secrets: Vec<String> = vec![TEST_SECRET.into(), first.into(), second.into()];
+    let mut secrets: Vec<String> = vec![
+        TEST_SECRET.into(),
+        first.into(),
+        second.into(),
+        smtp_password.into(),
+        "smtp%20password".into(),
+    ];
     let auth = |res: Value, secrets: &mut Vec<String>| {
         let access = res["access_token"].as_str().expect("access").to_owned();
         let refresh = res["refresh_token"].as_str().expect("refresh").to_owned();
@@ -70,6 +91,42 @@ async fn a_full_flow_at_trace_level_logs_no_password_token_or_secret() {
     .expect("signin");
     assert_eq!(res.status(), 200);
     let (access3, _) = auth(res.json().await.expect("json"), &mut secrets);
+
+    // A channel of each kind, each tested, each failing: the webhook secret, the ntfy
+    // token and the SMTP password stay out of the failures logged.
+    let ntfy_token = "tk_token0xFEEDFACE";
+    secrets.push(ntfy_token.into());
+    for body in [
+        json!({"kind": "webhook", "target": "http://127.0.0.1:9/hook"}),
+        json!({"kind": "ntfy", "target": "http://127.0.0.1:9/alerts", "token": ntfy_token}),
+        json!({"kind": "email"}),
+    ] {
+        let res = client
+            .post(node.url("/api/notifications/channels"))
+            .bearer_auth(&access3)
+            .json(&body)
+            .send()
+            .await
+            .expect("channel");
+        assert_eq!(res.status(), 201);
+        let channel: Value = res.json().await.expect("json");
+        if let Some(secret) = channel["secret"].as_str() {
+            secrets.push(secret.trim_start_matches("whsec_").to_owned());
+        }
+        let test = format!(
+            "/api/notifications/channels/{}/test",
+            channel["id"].as_str().expect("id")
+        );
+        let res = client
+            .post(node.url(&test))
+            .bearer_auth(&access3)
+            .send()
+            .await
+            .expect("test");
+        assert_eq!(res.status(), 202);
+    }
+    // The first attempts and a retry.
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
     let res = client
         .post(node.url("/api/auth/password"))
         .bearer_auth(&access3)
@@ -111,6 +168,10 @@ async fn a_full_flow_at_trace_level_logs_no_password_token_or_secret() {
             .any(|l| l.contains("TRACE") || l.contains("DEBUG"))
     );
     let all = logs.join("\n");
+    assert!(
+        all.matches("a delivery attempt failed").count() >= 3,
+        "every channel's failure is logged"
+    );
     for secret in &secrets {
         // Tokens are long; a third of one is enough to count as a leak.
         let probe: String = if secret.len() > 60 {
