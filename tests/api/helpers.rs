@@ -140,6 +140,28 @@ pub struct TestApp {
 }
 
 impl TestApp {
+    /// Sends `method path` as `s` and answers the JSON body (`null` when empty), after
+    /// asserting a 2xx status (the failure says which request and what came back).
+    pub async fn ok(
+        &self,
+        s: &Session,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> Value {
+        let res = self
+            .call(method.clone(), path, &s.access, body.as_ref())
+            .await;
+        let status = res.status();
+        let text = res.text().await.expect("body");
+        assert!(status.is_success(), "{method} {path}: {status} {text}");
+        if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).expect("json")
+        }
+    }
+
     /// Starts the app on `db` with default settings.
     pub async fn spawn(db: TestDb) -> Self {
         let config = db.config();
@@ -373,4 +395,20 @@ macro_rules! on_both_databases {
             )*
         }
     };
+}
+
+/// The Python of the virtualenv `ORACLE_VENV` (tests/oracles/requirements.txt), for a test
+/// that checks Taskward against an independent implementation (`what` names it in the
+/// notice). `None` with a notice outside CI; under `CI=true` its absence fails the test.
+pub fn oracle_python(what: &str) -> Option<std::path::PathBuf> {
+    let venv = std::env::var_os("ORACLE_VENV").map(std::path::PathBuf::from);
+    let python = venv.map(|v| v.join("bin/python")).filter(|p| p.is_file());
+    if python.is_none() {
+        assert!(
+            std::env::var("CI").map_or(true, |v| v != "true"),
+            "CI=true but ORACLE_VENV (a virtualenv with tests/oracles/requirements.txt) is not set"
+        );
+        eprintln!("notice: skipping {what}: ORACLE_VENV is not set");
+    }
+    python
 }

@@ -9,7 +9,7 @@
 
 use std::collections::BTreeMap;
 use std::io::BufRead as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -102,24 +102,11 @@ struct Ports {
     http_port: u16,
 }
 
-fn oracle_python() -> Option<PathBuf> {
-    let venv = std::env::var_os("ORACLE_VENV").map(PathBuf::from);
-    let python = venv.map(|v| v.join("bin/python")).filter(|p| p.is_file());
-    if python.is_none() {
-        assert!(
-            std::env::var("CI").map_or(true, |v| v != "true"),
-            "CI=true but ORACLE_VENV (a virtualenv with tests/oracles/requirements.txt) is not set"
-        );
-        eprintln!("notice: skipping a test with the reminder receivers: ORACLE_VENV is not set");
-    }
-    python
-}
-
 impl Receivers {
     /// Starts the receivers. `None` (with a notice) when `ORACLE_VENV` is unset outside CI;
     /// panics under `CI=true`.
     pub fn start() -> Option<Receivers> {
-        let python = oracle_python()?;
+        let python = crate::helpers::oracle_python("a test with the reminder receivers")?;
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/oracles/receivers.py");
         let mut child = Command::new(python)
             .arg(script)

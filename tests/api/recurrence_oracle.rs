@@ -6,7 +6,7 @@
 //! `CI=true`.
 
 use std::io::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 
 use jiff::civil::{Date, DateTime, Weekday};
@@ -174,22 +174,9 @@ fn taskward_series(rule: &str, start: DateTime, timed: bool, zone: &str) -> Vec<
     }
 }
 
-fn oracle_python() -> Option<PathBuf> {
-    let venv = std::env::var_os("ORACLE_VENV").map(PathBuf::from);
-    let python = venv.map(|v| v.join("bin/python")).filter(|p| p.is_file());
-    if python.is_none() {
-        assert!(
-            std::env::var("CI").map_or(true, |v| v != "true"),
-            "CI=true but ORACLE_VENV (a virtualenv with tests/oracles/requirements.txt) is not set"
-        );
-        eprintln!("notice: skipping the recurrence oracle: ORACLE_VENV is not set");
-    }
-    python
-}
-
 #[test]
 fn thousands_of_rules_roll_as_python_dateutil_expands_them() {
-    let Some(python) = oracle_python() else {
+    let Some(python) = crate::helpers::oracle_python("the recurrence oracle") else {
         return;
     };
     let mut g = Gen(0x5EED_2026_1204);

@@ -21,17 +21,7 @@ async fn send(
     path: &str,
     body: Option<Value>,
 ) -> Value {
-    let res = app
-        .call(method.clone(), path, &s.access, body.as_ref())
-        .await;
-    let status = res.status();
-    let text = res.text().await.expect("body");
-    assert!(status.is_success(), "{method} {path}: {status} {text}");
-    if text.is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_str(&text).expect("json")
-    }
+    app.ok(s, method, path, body).await
 }
 
 async fn refused(

@@ -24,13 +24,7 @@ async fn send(
     path: &str,
     body: Option<Value>,
 ) -> Value {
-    let res = app
-        .call(method.clone(), path, &s.access, body.as_ref())
-        .await;
-    let status = res.status();
-    let body: Value = res.json().await.expect("json");
-    assert!(status.is_success(), "{method} {path}: {status} {body}");
-    body
+    app.ok(s, method, path, body).await
 }
 
 async fn create(app: &TestApp, s: &Session, body: Value) -> Value {
