@@ -38,6 +38,7 @@ const POOL_MAX: &str = "taskward_db_pool_max_connections";
 const DELIVERIES: &str = "taskward_reminder_deliveries_total";
 const LAG: &str = "taskward_reminder_lag_seconds";
 const QUEUE: &str = "taskward_reminder_queue";
+const ROUNDS: &str = "taskward_reminder_worker_rounds_total";
 
 /// Reminder lag buckets in seconds: 100 ms to a day.
 const LAG_BUCKETS: &[f64] = &[
@@ -92,6 +93,11 @@ impl Metrics {
             DELIVERIES,
             None,
             "Reminder and test deliveries by channel kind and outcome (delivered, retrying, failed, missed)",
+        );
+        describe(
+            ROUNDS,
+            None,
+            "Times the reminder worker woke to look at the queue (a timer or a write; never a polling loop)",
         );
         recorder.describe_histogram(
             LAG.into(),
@@ -155,6 +161,13 @@ impl Metrics {
                 .register_histogram(&Key::from_name(LAG), &META)
                 .record(seconds);
         }
+    }
+
+    /// Counts a round of the reminder worker.
+    pub fn reminder_round(&self) {
+        self.recorder
+            .register_counter(&Key::from_name(ROUNDS), &META)
+            .increment(1);
     }
 
     /// The depth of the reminder queue: fires due, deliveries not yet final.

@@ -103,6 +103,7 @@ impl Worker {
     /// Fans out the due reminders, then sends the due deliveries, each until none is
     /// left; whether it did anything.
     pub async fn round(&self) -> StoreResult<bool> {
+        self.metrics.reminder_round();
         let mut worked = false;
         while self.fan_out().await? {
             worked = true;

@@ -298,9 +298,66 @@ async fn the_test_button_and_a_receiver_that_fails_twice(db: TestDb) {
     }
 }
 
+/// The worker's rounds, from the metrics.
+async fn rounds(app: &TestApp) -> u64 {
+    let metrics = app.get("/metrics").await.text().await.expect("metrics");
+    metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("taskward_reminder_worker_rounds_total "))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or(0)
+}
+
+/// No polling: an idle node's worker sleeps; a task without reminders does not wake it,
+/// one with a reminder does, once, and it sleeps again until that reminder's time.
+async fn an_idle_worker_sleeps_until_something_is_due(db: TestDb) {
+    let mut config = db.config();
+    config.metrics = true;
+    let app = TestApp::spawn_with(db, config).await;
+    let s = app.signup("ada@example.com", PASSWORD).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let idle = rounds(&app).await;
+    assert!(idle >= 1, "the first round at start");
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(rounds(&app).await, idle, "asleep while nothing is due");
+    send(
+        &app,
+        &s,
+        Method::POST,
+        "/api/tasks",
+        Some(json!({"title": "No reminder"})),
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(
+        rounds(&app).await,
+        idle,
+        "a task without reminders does not wake it"
+    );
+    let later = OffsetDateTime::now_utc() + time::Duration::hours(1);
+    send(
+        &app,
+        &s,
+        Method::POST,
+        "/api/tasks",
+        Some(json!({"title": "Later", "reminders": [{"at": stamp(later)}]})),
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let woken = rounds(&app).await;
+    assert!(woken > idle, "a reminder written wakes it");
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(
+        rounds(&app).await,
+        woken,
+        "and it sleeps until the reminder's time"
+    );
+}
+
 on_both_databases!(
     one_reminder_reaches_every_channel_once,
     the_test_button_and_a_receiver_that_fails_twice,
+    an_idle_worker_sleeps_until_something_is_due,
 );
 
 /// The webhook deliveries received per task id.
