@@ -29,6 +29,7 @@ mod receivers;
 mod recurrence_oracle;
 mod reminders;
 mod reminders_delivery;
+mod reminders_late;
 mod sessionless;
 mod sharing;
 mod store;
