@@ -105,6 +105,47 @@ pub trait NotifyStore: Send + Sync + 'static {
 /// The name of the PostgreSQL channel that wakes the workers.
 pub(super) const WAKE_CHANNEL: &str = "taskward_reminders";
 
+/// `FOR UPDATE SKIP LOCKED` on PostgreSQL: a claim passes over the rows another node is
+/// claiming. SQLite has one writer and needs nothing.
+pub(super) const SKIP_LOCKED: &str = "FOR UPDATE SKIP LOCKED";
+
+/// Claims due fires; binds claim, until, now, limit; `lock` is [`SKIP_LOCKED`] or empty.
+pub(super) fn fires_claim_sql(p: [&str; 4], lock: &str) -> String {
+    let [claim, until, now, limit] = p;
+    format!(
+        "UPDATE reminder_fires SET claim = {claim}, claimed_until = {until}
+         WHERE id IN (SELECT id FROM reminder_fires
+                      WHERE fire_at <= {now} AND (claimed_until IS NULL OR claimed_until < {now})
+                      ORDER BY fire_at LIMIT {limit} {lock})
+         RETURNING id, task_id, user_id, reminder, fire_at"
+    )
+}
+
+/// Claims due deliveries, counting the attempt; binds until, now, limit; returns the
+/// delivery's id, attempt, due time and payload (named for PostgreSQL's join).
+pub(super) fn deliveries_claim_sql(p: [&str; 3], lock: &str) -> String {
+    let [until, now, limit] = p;
+    format!(
+        "UPDATE deliveries SET claimed_until = {until}, attempts = attempts + 1
+         WHERE id IN (SELECT id FROM deliveries
+                      WHERE next_attempt_at <= {now}
+                        AND (claimed_until IS NULL OR claimed_until < {now})
+                      ORDER BY next_attempt_at LIMIT {limit} {lock})
+         RETURNING id AS delivery_id, channel_id AS via, attempts AS attempt, scheduled_at, payload"
+    )
+}
+
+/// Records an attempt's end unless a later attempt started; binds status, last_error,
+/// next_attempt_at, delivered_at, id, attempt.
+pub(super) fn settle_sql(p: [&str; 6]) -> String {
+    let [status, error, next, delivered, id, attempt] = p;
+    format!(
+        "UPDATE deliveries SET status = {status}, last_error = {error}, next_attempt_at = {next},
+             delivered_at = {delivered}, claimed_until = NULL
+         WHERE id = {id} AND attempts = {attempt}"
+    )
+}
+
 /// The stored form of a reminder of a fire.
 pub(super) fn reminder_text(r: &Reminder) -> String {
     serde_json::to_string(r).unwrap_or_default()

@@ -412,3 +412,34 @@ pub fn oracle_python(what: &str) -> Option<std::path::PathBuf> {
     }
     python
 }
+
+/// A pending task of `user` in their inbox with one reminder `at`, its fire worked out as
+/// if the task was written at `written` (for the store-level reminder tests).
+pub fn task_reminding(
+    user: uuid::Uuid,
+    at: time::OffsetDateTime,
+    written: time::OffsetDateTime,
+) -> taskward::tasks::model::Task {
+    use taskward::tasks::reminders::{Reminder, Reminders};
+    let mut reminders = Reminders::set(vec![Reminder::At(at)], user);
+    reminders.schedule(None, None, false, &jiff::tz::TimeZone::UTC, written);
+    taskward::tasks::model::Task {
+        id: uuid::Uuid::now_v7(),
+        user_id: user,
+        list_id: user,
+        title: "Stand up".into(),
+        description: String::new(),
+        completed: false,
+        priority: taskward::tasks::model::Priority::Medium,
+        due_at: None,
+        due_date: None,
+        due_key: None,
+        tags: vec![],
+        recurrence: None,
+        reminders,
+        created_at: written,
+        updated_at: written,
+        completed_at: None,
+        version: 1,
+    }
+}

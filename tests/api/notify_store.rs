@@ -10,7 +10,7 @@ use taskward::notify::model::{
     Channel, ChannelKind, DeliveryStatus, Message, NewDelivery, Outcome,
 };
 use taskward::store::{DynStore, NewUser};
-use taskward::tasks::model::{Priority, Task};
+use taskward::tasks::model::Task;
 use taskward::tasks::reminders::{Reminder, Reminders};
 use taskward::timestamp::truncate_to_micros;
 use time::{Duration, OffsetDateTime};
@@ -39,29 +39,8 @@ async fn user(store: &DynStore) -> Uuid {
     id
 }
 
-/// A task of `user` with one reminder at `at`, its fire worked out at `written`.
 fn task(user: Uuid, at: OffsetDateTime, written: OffsetDateTime) -> Task {
-    let mut reminders = Reminders::set(vec![Reminder::At(at)], user);
-    reminders.schedule(None, None, false, &jiff::tz::TimeZone::UTC, written);
-    Task {
-        id: Uuid::now_v7(),
-        user_id: user,
-        list_id: user,
-        title: "Stand up".into(),
-        description: String::new(),
-        completed: false,
-        priority: Priority::Medium,
-        due_at: None,
-        due_date: None,
-        due_key: None,
-        tags: vec![],
-        recurrence: None,
-        reminders,
-        created_at: written,
-        updated_at: written,
-        completed_at: None,
-        version: 1,
-    }
+    crate::helpers::task_reminding(user, at, written)
 }
 
 fn channel(user: Uuid) -> Channel {

@@ -287,7 +287,15 @@ async fn the_test_button_and_a_receiver_that_fails_twice(db: TestDb) {
     assert_eq!(list[0]["task_id"], Value::Null);
 
     // The metrics count each attempt by its outcome, and the lag of the delivered one.
-    let metrics = app.get("/metrics").await.text().await.expect("metrics");
+    // The round records the queue's depth just after the outcome: read until it has.
+    let mut metrics = String::new();
+    for _ in 0..50 {
+        metrics = app.get("/metrics").await.text().await.expect("metrics");
+        if metrics.contains(r#"taskward_reminder_queue{queue="deliveries"} 0"#) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     for line in [
         r#"taskward_reminder_deliveries_total{channel="webhook",outcome="retrying"} 2"#,
         r#"taskward_reminder_deliveries_total{channel="webhook",outcome="delivered"} 1"#,

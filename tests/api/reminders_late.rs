@@ -10,8 +10,6 @@ use taskward::notify::Worker;
 use taskward::notify::model::{Channel, ChannelKind, DeliveryStatus};
 use taskward::notify::send::Senders;
 use taskward::store::{DynStore, NewUser};
-use taskward::tasks::model::{Priority, Task};
-use taskward::tasks::reminders::{Reminder, Reminders};
 use taskward::timestamp::truncate_to_micros;
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
@@ -30,27 +28,7 @@ async fn task_written_at(
     at: OffsetDateTime,
     written: OffsetDateTime,
 ) -> Uuid {
-    let mut reminders = Reminders::set(vec![Reminder::At(at)], user);
-    reminders.schedule(None, None, false, &jiff::tz::TimeZone::UTC, written);
-    let task = Task {
-        id: Uuid::now_v7(),
-        user_id: user,
-        list_id: user,
-        title: "Water the plants".into(),
-        description: String::new(),
-        completed: false,
-        priority: Priority::Medium,
-        due_at: None,
-        due_date: None,
-        due_key: None,
-        tags: vec![],
-        recurrence: None,
-        reminders,
-        created_at: written,
-        updated_at: written,
-        completed_at: None,
-        version: 1,
-    };
+    let task = crate::helpers::task_reminding(user, at, written);
     assert!(store.task_insert(user, &task).await.expect("insert"));
     task.id
 }

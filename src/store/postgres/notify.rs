@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use sqlx::postgres::{PgListener, PgRow};
-use sqlx::{Postgres, Row, Transaction};
+use sqlx::{AssertSqlSafe, Postgres, Row, Transaction};
 use time::OffsetDateTime;
 use tokio::sync::Notify;
 use uuid::Uuid;
@@ -16,7 +16,10 @@ use super::PgStore;
 use crate::notify::model::{
     Channel, ChannelKind, Claimed, Delivery, DeliveryStatus, Message, NewDelivery, Settled,
 };
-use crate::store::notify::{DueFire, WAKE_CHANNEL, read_reminder};
+use crate::store::notify::{
+    DueFire, SKIP_LOCKED, WAKE_CHANNEL, deliveries_claim_sql, fires_claim_sql, read_reminder,
+    settle_sql,
+};
 use crate::store::{NotifyStore, StoreError, StoreResult};
 
 fn decode<T>(column: &str, v: Option<T>, text: &str) -> Result<T, sqlx::Error> {
@@ -195,19 +198,14 @@ impl NotifyStore for PgStore {
         until: OffsetDateTime,
         limit: u32,
     ) -> StoreResult<Vec<DueFire>> {
-        let rows = sqlx::query(
-            "UPDATE reminder_fires SET claim = $1, claimed_until = $2
-             WHERE id IN (SELECT id FROM reminder_fires
-                          WHERE fire_at <= $3 AND (claimed_until IS NULL OR claimed_until < $3)
-                          ORDER BY fire_at LIMIT $4 FOR UPDATE SKIP LOCKED)
-             RETURNING id, task_id, user_id, reminder, fire_at",
-        )
-        .bind(claim)
-        .bind(until)
-        .bind(now)
-        .bind(i64::from(limit))
-        .fetch_all(&self.pool)
-        .await?;
+        let sql = fires_claim_sql(["$1", "$2", "$3", "$4"], SKIP_LOCKED);
+        let rows = sqlx::query(AssertSqlSafe(sql))
+            .bind(claim)
+            .bind(until)
+            .bind(now)
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await?;
         rows.iter()
             .map(|r| {
                 let reminder: String = r.try_get("reminder")?;
@@ -252,21 +250,17 @@ impl NotifyStore for PgStore {
         until: OffsetDateTime,
         limit: u32,
     ) -> StoreResult<Vec<Claimed>> {
-        let rows = sqlx::query(
-            "WITH claimed AS (
-                 UPDATE deliveries SET claimed_until = $1, attempts = attempts + 1
-                 WHERE id IN (SELECT id FROM deliveries
-                              WHERE next_attempt_at <= $2
-                                AND (claimed_until IS NULL OR claimed_until < $2)
-                              ORDER BY next_attempt_at LIMIT $3 FOR UPDATE SKIP LOCKED)
-                 RETURNING id AS delivery_id, channel_id AS via, attempts AS attempt, scheduled_at, payload)
+        let sql = format!(
+            "WITH claimed AS ({})
              SELECT claimed.*, c.* FROM claimed JOIN notification_channels c ON c.id = claimed.via",
-        )
-        .bind(until)
-        .bind(now)
-        .bind(i64::from(limit))
-        .fetch_all(&self.pool)
-        .await?;
+            deliveries_claim_sql(["$1", "$2", "$3"], SKIP_LOCKED)
+        );
+        let rows = sqlx::query(AssertSqlSafe(sql))
+            .bind(until)
+            .bind(now)
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await?;
         rows.iter()
             .map(|r| {
                 let payload: String = r.try_get("payload")?;
@@ -284,11 +278,9 @@ impl NotifyStore for PgStore {
     }
 
     async fn delivery_settle(&self, id: Uuid, attempt: i64, s: &Settled) -> StoreResult<()> {
-        sqlx::query(
-            "UPDATE deliveries SET status = $1, last_error = $2, next_attempt_at = $3,
-                 delivered_at = $4, claimed_until = NULL
-             WHERE id = $5 AND attempts = $6",
-        )
+        sqlx::query(AssertSqlSafe(settle_sql([
+            "$1", "$2", "$3", "$4", "$5", "$6",
+        ])))
         .bind(s.status.name())
         .bind(&s.last_error)
         .bind(s.next_attempt_at)

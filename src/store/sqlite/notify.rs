@@ -13,7 +13,9 @@ use super::SqliteStore;
 use crate::notify::model::{
     Channel, ChannelKind, Claimed, Delivery, DeliveryStatus, Message, NewDelivery, Settled,
 };
-use crate::store::notify::{DueFire, read_reminder};
+use crate::store::notify::{
+    DueFire, deliveries_claim_sql, fires_claim_sql, read_reminder, settle_sql,
+};
 use crate::store::{NotifyStore, StoreResult};
 use crate::timestamp::{from_micros, to_micros};
 
@@ -195,18 +197,14 @@ impl NotifyStore for SqliteStore {
         let rows: Vec<(i64, Uuid, Uuid, String, i64)> = self
             .writer
             .run(move |c| {
-                Ok(c.prepare_cached(
-                    "UPDATE reminder_fires SET claim = ?1, claimed_until = ?2
-                     WHERE id IN (SELECT id FROM reminder_fires
-                                  WHERE fire_at <= ?3 AND (claimed_until IS NULL OR claimed_until < ?3)
-                                  ORDER BY fire_at LIMIT ?4)
-                     RETURNING id, task_id, user_id, reminder, fire_at",
-                )?
-                .query_map(
-                    params![claim, to_micros(until), to_micros(now), limit],
-                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
-                )?
-                .collect::<rusqlite::Result<_>>()?)
+                Ok(
+                    c.prepare_cached(&fires_claim_sql(["?1", "?2", "?3", "?4"], ""))?
+                        .query_map(
+                            params![claim, to_micros(until), to_micros(now), limit],
+                            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+                        )?
+                        .collect::<rusqlite::Result<_>>()?,
+                )
             })
             .await?;
         rows.into_iter()
@@ -269,28 +267,20 @@ impl NotifyStore for SqliteStore {
         self.writer
             .run(move |c| {
                 let tx = c.savepoint()?;
-                let claimed: Vec<(Uuid, i64, i64, String)> = tx
-                    .prepare_cached(
-                        "UPDATE deliveries SET claimed_until = ?1, attempts = attempts + 1
-                         WHERE id IN (SELECT id FROM deliveries
-                                      WHERE next_attempt_at <= ?2
-                                        AND (claimed_until IS NULL OR claimed_until < ?2)
-                                      ORDER BY next_attempt_at LIMIT ?3)
-                         RETURNING id, attempts, scheduled_at, payload",
-                    )?
+                let claimed: Vec<(Uuid, Uuid, i64, i64, String)> = tx
+                    .prepare_cached(&deliveries_claim_sql(["?1", "?2", "?3"], ""))?
                     .query_map(params![to_micros(until), to_micros(now), limit], |r| {
-                        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+                        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
                     })?
                     .collect::<rusqlite::Result<_>>()?;
                 let mut out = Vec::with_capacity(claimed.len());
                 {
                     let sql = format!(
-                        "SELECT {CHANNEL_COLUMNS} FROM notification_channels
-                         WHERE id = (SELECT channel_id FROM deliveries WHERE id = ?1)"
+                        "SELECT {CHANNEL_COLUMNS} FROM notification_channels WHERE id = ?1"
                     );
                     let mut stmt = tx.prepare_cached(&sql)?;
-                    for (id, attempt, scheduled_at, payload) in claimed {
-                        let channel = stmt.query_row([id], |r| channel_from(r, 0))?;
+                    for (id, via, attempt, scheduled_at, payload) in claimed {
+                        let channel = stmt.query_row([via], |r| channel_from(r, 0))?;
                         let message: Message = serde_json::from_str(&payload).map_err(|e| {
                             rusqlite::Error::FromSqlConversionFailure(
                                 3,
@@ -317,19 +307,15 @@ impl NotifyStore for SqliteStore {
         let s = s.clone();
         self.writer
             .run(move |c| {
-                c.prepare_cached(
-                    "UPDATE deliveries SET status = ?1, last_error = ?2, next_attempt_at = ?3,
-                         delivered_at = ?4, claimed_until = NULL
-                     WHERE id = ?5 AND attempts = ?6",
-                )?
-                .execute(params![
-                    s.status.name(),
-                    s.last_error,
-                    s.next_attempt_at.map(to_micros),
-                    s.delivered_at.map(to_micros),
-                    id,
-                    attempt,
-                ])?;
+                c.prepare_cached(&settle_sql(["?1", "?2", "?3", "?4", "?5", "?6"]))?
+                    .execute(params![
+                        s.status.name(),
+                        s.last_error,
+                        s.next_attempt_at.map(to_micros),
+                        s.delivered_at.map(to_micros),
+                        id,
+                        attempt,
+                    ])?;
                 Ok(())
             })
             .await
