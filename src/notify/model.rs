@@ -138,7 +138,14 @@ pub struct Delivery {
     pub scheduled_at: OffsetDateTime,
     /// When it was accepted.
     pub delivered_at: Option<OffsetDateTime>,
+    /// What it said: the task's title when the reminder went out, or the test's title.
+    pub title: String,
+    /// Whether it is a test notification rather than a reminder of a task.
+    pub test: bool,
 }
+
+/// The webhook event type of a test notification.
+pub const TEST_EVENT: &str = "notification.test";
 
 /// What a delivery sends, fixed when it is made so that every attempt sends the same.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -151,6 +158,22 @@ pub struct Message {
     pub link: Option<String>,
     /// The webhook's JSON body (`{"type", "timestamp", "data"}`).
     pub event: serde_json::Value,
+}
+
+impl Message {
+    /// Whether it is a test notification.
+    pub fn is_test(&self) -> bool {
+        self.event["type"] == TEST_EVENT
+    }
+
+    /// The title and whether it is a test, of the stored message `text` (empty and
+    /// `false` for a text that does not read).
+    pub fn about(text: &str) -> (String, bool) {
+        serde_json::from_str::<Self>(text).map_or((String::new(), false), |m| {
+            let test = m.is_test();
+            (m.title, test)
+        })
+    }
 }
 
 /// A new delivery.
@@ -302,6 +325,26 @@ mod tests {
             (s.status, s.delivered_at),
             (DeliveryStatus::Delivered, Some(late))
         );
+    }
+
+    #[test]
+    fn a_stored_message_says_what_it_was_about() {
+        let message = |kind: &str| Message {
+            title: "Stand up".into(),
+            text: String::new(),
+            link: None,
+            event: serde_json::json!({"type": kind}),
+        };
+        let text = |m: &Message| serde_json::to_string(m).expect("json");
+        assert_eq!(
+            Message::about(&text(&message("task.reminder"))),
+            ("Stand up".to_owned(), false)
+        );
+        assert_eq!(
+            Message::about(&text(&message(TEST_EVENT))),
+            ("Stand up".to_owned(), true)
+        );
+        assert_eq!(Message::about("not json"), (String::new(), false));
     }
 
     #[test]

@@ -10,7 +10,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::model::{
-    Channel, ChannelKind, Delivery, DeliveryStatus, MAX_CHANNELS, Message, NewDelivery,
+    Channel, ChannelKind, Delivery, DeliveryStatus, MAX_CHANNELS, Message, NewDelivery, TEST_EVENT,
 };
 use super::send::Senders;
 use crate::auth::model::Email;
@@ -184,7 +184,7 @@ impl Notifications {
                 ),
                 link: None,
                 event: json!({
-                    "type": "notification.test",
+                    "type": TEST_EVENT,
                     "timestamp": stamp,
                     "data": {"channel_id": channel.id},
                 }),
@@ -194,6 +194,8 @@ impl Notifications {
             .deliveries_insert(std::slice::from_ref(&delivery))
             .await?;
         Ok(Delivery {
+            title: delivery.message.title,
+            test: true,
             id: delivery.id,
             channel_id: channel.id,
             task_id: None,

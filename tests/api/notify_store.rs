@@ -175,6 +175,11 @@ async fn fires_are_claimed_once_and_a_lost_lease_is_taken_over(db: TestDb) {
     let listed = store.deliveries_of(ada, None, 100).await.expect("list");
     assert_eq!(listed.len(), 30);
     assert!(listed.windows(2).all(|w| w[0].id > w[1].id), "newest first");
+    assert_eq!(
+        (listed[0].title.as_str(), listed[0].test),
+        ("Stand up", false),
+        "what each one said, read back from its message"
+    );
     let page = store
         .deliveries_of(ada, Some(listed[9].id), 5)
         .await

@@ -45,6 +45,7 @@ fn channel_from(row: &PgRow) -> Result<Channel, sqlx::Error> {
 
 fn delivery_from(row: &PgRow) -> Result<Delivery, sqlx::Error> {
     let status: String = row.try_get("status")?;
+    let (title, test) = Message::about(row.try_get("payload")?);
     Ok(Delivery {
         id: row.try_get("id")?,
         channel_id: row.try_get("channel_id")?,
@@ -54,6 +55,8 @@ fn delivery_from(row: &PgRow) -> Result<Delivery, sqlx::Error> {
         last_error: row.try_get("last_error")?,
         scheduled_at: row.try_get("scheduled_at")?,
         delivered_at: row.try_get("delivered_at")?,
+        title,
+        test,
     })
 }
 
@@ -171,7 +174,8 @@ impl NotifyStore for PgStore {
         limit: u32,
     ) -> StoreResult<Vec<Delivery>> {
         let rows = sqlx::query(
-            "SELECT id, channel_id, task_id, status, attempts, last_error, scheduled_at, delivered_at
+            "SELECT id, channel_id, task_id, status, attempts, last_error, scheduled_at, delivered_at,
+                    payload
              FROM deliveries WHERE user_id = $1 AND ($2::uuid IS NULL OR id < $2)
              ORDER BY id DESC LIMIT $3",
         )

@@ -48,6 +48,7 @@ fn channel_from(row: &Row<'_>, at: usize) -> rusqlite::Result<Channel> {
 
 fn delivery_from(row: &Row<'_>) -> rusqlite::Result<Delivery> {
     let status: String = row.get(3)?;
+    let (title, test) = Message::about(&row.get::<_, String>(8)?);
     Ok(Delivery {
         id: row.get(0)?,
         channel_id: row.get(1)?,
@@ -57,6 +58,8 @@ fn delivery_from(row: &Row<'_>) -> rusqlite::Result<Delivery> {
         last_error: row.get(5)?,
         scheduled_at: from_micros(row.get(6)?),
         delivered_at: row.get::<_, Option<i64>>(7)?.map(from_micros),
+        title,
+        test,
     })
 }
 
@@ -163,7 +166,8 @@ impl NotifyStore for SqliteStore {
         self.reader
             .read(move |c| {
                 Ok(c.prepare_cached(
-                    "SELECT id, channel_id, task_id, status, attempts, last_error, scheduled_at, delivered_at
+                    "SELECT id, channel_id, task_id, status, attempts, last_error, scheduled_at, delivered_at,
+                            payload
                      FROM deliveries WHERE user_id = ?1 AND (?2 IS NULL OR id < ?2)
                      ORDER BY id DESC LIMIT ?3",
                 )?
