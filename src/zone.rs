@@ -52,6 +52,15 @@ pub fn from_timestamp(at: jiff::Timestamp) -> Option<OffsetDateTime> {
     OffsetDateTime::from_unix_timestamp_nanos(at.as_nanosecond()).ok()
 }
 
+/// The instant of the wall-clock time `local` in `zone` (the earlier of two in a
+/// daylight-saving fold, the later side of a gap), if the API can represent it.
+pub fn local_instant(
+    zone: &jiff::tz::TimeZone,
+    local: jiff::civil::DateTime,
+) -> Option<OffsetDateTime> {
+    zone.to_timestamp(local).ok().and_then(from_timestamp)
+}
+
 /// A date as jiff's; `None` outside jiff's years (-9999 to 9999).
 pub fn to_civil(date: Date) -> Option<jiff::civil::Date> {
     let year = i16::try_from(date.year()).ok()?;

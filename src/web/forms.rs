@@ -75,6 +75,14 @@ impl Errors {
             .map(|e| sentence(&e.field, &e.message))
     }
 
+    /// The message for exactly `field` (not its parts, `field[0]`), if it has one.
+    pub fn only(&self, field: &str) -> Option<String> {
+        self.0
+            .iter()
+            .find(|e| e.field == field)
+            .map(|e| sentence(&e.field, &e.message))
+    }
+
     /// Whether there is any error.
     pub fn any(&self) -> bool {
         !self.0.is_empty()
@@ -96,6 +104,7 @@ fn sentence(field: &str, message: &str) -> String {
         "description" => "The description",
         "tags" => "Tags",
         "due" => "The due date",
+        "reminders" => "The reminder",
         "email" => "The email",
         "name" => "The name",
         "timezone" => "The time zone",

@@ -6,6 +6,7 @@ mod back;
 mod lists;
 mod quick;
 mod quick_box;
+mod reminder_form;
 mod repeat_form;
 mod task_edit;
 mod task_form;

@@ -11,7 +11,7 @@ use axum::routing::{get, post};
 use uuid::Uuid;
 
 use super::repeat_form::{DAYS, REPEATS};
-use super::task_form::{Opt, TaskForm, options};
+use super::task_form::{Opt, TaskForm, field_errors, options};
 use super::task_row::Clock;
 use super::tasks::{PRIORITIES, list_url};
 use super::{Chrome, IdPath as TaskPath, param};
@@ -122,19 +122,20 @@ async fn tasks_update(
     CsrfForm { visitor, form }: CsrfForm<TaskForm>,
 ) -> Result<Response, WebError> {
     let clock = Clock::of(&state, &signed_in).await?;
-    match form.parse(&clock.zone) {
-        Ok(fields) => {
-            state
-                .tasks
-                .replace(signed_in.user.id, id, fields, None)
-                .await?;
-            visitor.flash("task-saved");
-            Ok(see_other(&list_url(&form.back)))
-        }
-        Err(errors) => {
-            let page =
-                EditPage::new(&state, &signed_in, &visitor, &clock, id, form, errors).await?;
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
-        }
-    }
+    let errors = match form.parse(&clock.zone, clock.now) {
+        Ok(fields) => match state
+            .tasks
+            .replace(signed_in.user.id, id, fields, None)
+            .await
+        {
+            Ok(_) => {
+                visitor.flash("task-saved");
+                return Ok(see_other(&list_url(&form.back)));
+            }
+            Err(e) => field_errors(e)?,
+        },
+        Err(errors) => errors,
+    };
+    let page = EditPage::new(&state, &signed_in, &visitor, &clock, id, form, errors).await?;
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
 }

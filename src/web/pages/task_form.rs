@@ -3,14 +3,17 @@
 
 use jiff::tz::TimeZone;
 use serde::Deserialize;
+use time::OffsetDateTime;
 use uuid::Uuid;
 
+use super::reminder_form::ReminderForm;
 use super::repeat_form::RepeatForm;
-use crate::error::FieldError;
+use crate::error::{AppError, FieldError};
 use crate::tasks::model::{Description, Priority, Tags, Task, TaskFields, TaskTitle};
 use crate::timestamp::{format_day, parse_day};
+use crate::web::error::WebError;
 use crate::web::forms::Errors;
-use crate::zone::{from_timestamp, to_civil, to_timestamp};
+use crate::zone::{local_instant, to_civil, to_timestamp};
 
 /// The fields of the add and edit forms, as typed.
 #[derive(Deserialize, Default, Clone)]
@@ -31,6 +34,9 @@ pub struct TaskForm {
     /// How it repeats.
     #[serde(flatten)]
     pub repeat: RepeatForm,
+    /// When to be reminded.
+    #[serde(flatten)]
+    pub remind: ReminderForm,
     /// The list's query string, to come back to the same filters and page.
     #[serde(default)]
     pub back: String,
@@ -61,6 +67,7 @@ impl TaskForm {
             due_time,
             tags: task.tags.join(", "),
             repeat: RepeatForm::from_spec(task.recurrence.as_ref().map(|r| &r.spec)),
+            remind: ReminderForm::from_reminders(&task.reminders.items, zone),
             back,
             list_id: String::new(),
         }
@@ -85,14 +92,13 @@ impl TaskForm {
             .or_else(|_| jiff::civil::Time::strptime("%H:%M:%S", time))
             .map_err(|_| FieldError::new("due_time", "must be a time such as 09:30"))?;
         to_civil(day)
-            .and_then(|d| zone.to_timestamp(d.to_datetime(wall)).ok())
-            .and_then(from_timestamp)
+            .and_then(|d| local_instant(zone, d.to_datetime(wall)))
             .map(|at| (Some(at), None))
             .ok_or_else(|| FieldError::new("due", "must be a date from year 1 to 9999"))
     }
 
-    /// Validates the form for a user in `zone`.
-    pub fn parse(&self, zone: &TimeZone) -> Result<TaskFields, Errors> {
+    /// Validates the form for a user in `zone` at `now` (a new reminder may not be past).
+    pub fn parse(&self, zone: &TimeZone, now: OffsetDateTime) -> Result<TaskFields, Errors> {
         let mut errors = Errors::default();
         let title = TaskTitle::parse(&self.title)
             .map_err(|e| errors.0.push(e))
@@ -108,6 +114,11 @@ impl TaskForm {
         };
         let due = self.due(zone).map_err(|e| errors.0.push(e)).ok();
         let recurrence = self.repeat.parse().map_err(|e| errors.0.push(e)).ok();
+        let reminders = self
+            .remind
+            .parse(zone, now)
+            .map_err(|e| errors.0.extend(e))
+            .ok();
         let raw_tags: Vec<String> = self
             .tags
             .split(',')
@@ -126,10 +137,25 @@ impl TaskForm {
         if matches!((&recurrence, &due), (Some(Some(_)), Some((None, None)))) {
             errors.add("due", "a task that repeats needs a due date");
         }
+        if self.remind.asks_before() && matches!(due, Some((None, None))) {
+            errors.add(
+                "reminders",
+                "A reminder before the due needs a due date: give one, or choose “At a date and time”.",
+            );
+        }
         if !errors.0.is_empty() {
             return Err(errors);
         }
-        match (title, description, priority, due, tags, list_id, recurrence) {
+        match (
+            title,
+            description,
+            priority,
+            due,
+            tags,
+            list_id,
+            recurrence,
+            reminders,
+        ) {
             (
                 Some(title),
                 Some(description),
@@ -138,6 +164,7 @@ impl TaskForm {
                 Some(tags),
                 Some(list_id),
                 Some(recurrence),
+                Some(reminders),
             ) => Ok(TaskFields {
                 title,
                 description,
@@ -146,12 +173,21 @@ impl TaskForm {
                 due_date,
                 tags,
                 recurrence,
-                reminders: None,
+                reminders: Some(reminders),
                 completed: None,
                 list_id,
             }),
             _ => Err(errors),
         }
+    }
+}
+
+/// The field errors of a service's refusal (`422`), to show on the form again; any
+/// other failure is an error page.
+pub fn field_errors(e: AppError) -> Result<Errors, WebError> {
+    match e {
+        AppError::Validation(fields) => Ok(Errors(fields)),
+        other => Err(WebError(other)),
     }
 }
 
@@ -179,6 +215,7 @@ pub fn options(list: &[(&'static str, &'static str)], current: &str) -> Vec<Opt>
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tasks::reminders::Reminder;
     use time::macros::datetime;
 
     fn form(due: &str, tags: &str) -> TaskForm {
@@ -190,13 +227,15 @@ mod tests {
         }
     }
 
+    const NOW: OffsetDateTime = datetime!(2026-06-01 12:00 UTC);
+
     fn utc() -> TimeZone {
         TimeZone::UTC
     }
 
     #[test]
     fn a_due_day_is_an_all_day_due() {
-        let fields = form("2026-11-25", "").parse(&utc()).expect("valid");
+        let fields = form("2026-11-25", "").parse(&utc(), NOW).expect("valid");
         assert_eq!(fields.due_date, Some(time::macros::date!(2026 - 11 - 25)));
         assert_eq!(fields.due_at, None);
         assert_eq!(fields.title.as_str(), "Buy milk");
@@ -208,15 +247,20 @@ mod tests {
         let berlin = TimeZone::get("Europe/Berlin").expect("zone");
         let mut f = form("2026-07-01", "");
         f.due_time = "09:30".into();
-        let fields = f.parse(&berlin).expect("valid");
+        let fields = f.parse(&berlin, NOW).expect("valid");
         assert_eq!(fields.due_at, Some(datetime!(2026-07-01 07:30 UTC)));
         assert_eq!(fields.due_date, None);
         f.due = String::new();
-        assert!(f.parse(&berlin).expect_err("no date").get("due").is_some());
+        assert!(
+            f.parse(&berlin, NOW)
+                .expect_err("no date")
+                .get("due")
+                .is_some()
+        );
         f.due = "2026-07-01".into();
         f.due_time = "half past nine".into();
         assert!(
-            f.parse(&berlin)
+            f.parse(&berlin, NOW)
                 .expect_err("bad time")
                 .get("due_time")
                 .is_some()
@@ -227,9 +271,14 @@ mod tests {
     fn a_repeating_task_needs_a_due() {
         let mut f = form("", "");
         f.repeat.repeat = "daily".into();
-        assert!(f.parse(&utc()).expect_err("no due").get("due").is_some());
+        assert!(
+            f.parse(&utc(), NOW)
+                .expect_err("no due")
+                .get("due")
+                .is_some()
+        );
         f.due = "2026-07-01".into();
-        let fields = f.parse(&utc()).expect("valid");
+        let fields = f.parse(&utc(), NOW).expect("valid");
         assert_eq!(
             fields.recurrence.map(|r| r.rule.to_string()),
             Some("FREQ=DAILY".to_owned())
@@ -237,13 +286,31 @@ mod tests {
     }
 
     #[test]
+    fn reminders_replace_the_tasks_and_one_before_the_due_needs_a_due() {
+        let mut f = form("", "");
+        let fields = f.parse(&utc(), NOW).expect("valid");
+        assert_eq!(fields.reminders, Some(vec![]), "the form always says");
+        f.remind.remind_0 = "PT30M".into();
+        let errors = f.parse(&utc(), NOW).expect_err("no due");
+        assert!(errors.get("reminders").is_some(), "{errors:?}");
+        f.due = "2026-07-01".into();
+        let fields = f.parse(&utc(), NOW).expect("valid");
+        assert_eq!(
+            fields.reminders,
+            Some(vec![Reminder::Before("PT30M".into())])
+        );
+    }
+
+    #[test]
     fn tags_are_split_on_commas_and_errors_name_the_fields() {
-        let fields = form("", " Work,, home ,work").parse(&utc()).expect("valid");
+        let fields = form("", " Work,, home ,work")
+            .parse(&utc(), NOW)
+            .expect("valid");
         assert_eq!(fields.tags.as_slice(), ["work", "home"]);
         let mut bad = form("tomorrow", &"x".repeat(40));
         bad.title = "  ".into();
         bad.priority = "urgent".into();
-        let errors = bad.parse(&utc()).expect_err("invalid");
+        let errors = bad.parse(&utc(), NOW).expect_err("invalid");
         for field in ["title", "due", "priority", "tags"] {
             assert!(errors.get(field).is_some(), "{field}: {errors:?}");
         }

@@ -1,13 +1,15 @@
 //! A task as the pages list it (`templates/task_row.html`): its due said in the user's
-//! zone, overdue or not, and how it repeats; and the user's [`Clock`] every page that
-//! shows dues reads once.
+//! zone, overdue or not, how it repeats and when it reminds; and the user's [`Clock`]
+//! every page that shows dues reads once.
 
 use jiff::tz::TimeZone;
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
+use super::reminder_form::describe_before;
 use crate::state::AppState;
 use crate::tasks::model::Task;
+use crate::tasks::reminders::Reminder;
 use crate::web::error::WebError;
 use crate::web::session::SignedIn;
 use crate::zone::{from_civil, to_civil, to_timestamp};
@@ -27,13 +29,18 @@ pub struct Clock {
 impl Clock {
     /// The signed-in user's clock (one read of their account).
     pub async fn of(state: &AppState, signed_in: &SignedIn) -> Result<Self, WebError> {
-        let now = OffsetDateTime::now_utc();
         let name = state.accounts.me(signed_in.user).await?.timezone;
-        Ok(Self {
+        Ok(Self::in_zone(&name))
+    }
+
+    /// The clock of a user in the zone `name`, now.
+    pub fn in_zone(name: &str) -> Self {
+        let now = OffsetDateTime::now_utc();
+        Self {
             now,
-            zone: crate::zone::zone(&name),
-            today: crate::zone::today(&name, now),
-        })
+            zone: crate::zone::zone(name),
+            today: crate::zone::today(name, now),
+        }
     }
 
     /// An instant in words, in the user's zone: "Fri 4 Dec 2026, 09:00".
@@ -62,6 +69,14 @@ impl Clock {
         }
     }
 
+    /// A reminder in words: "30 minutes before", "at Fri 4 Dec 2026, 09:00".
+    pub fn reminder(&self, r: &Reminder) -> String {
+        match r {
+            Reminder::Before(text) => describe_before(text),
+            Reminder::At(at) => format!("at {}", self.instant(*at)),
+        }
+    }
+
     /// `task` as a row.
     pub fn row(&self, task: Task) -> TaskRow {
         TaskRow::new(task, self)
@@ -80,6 +95,8 @@ pub struct TaskRow {
     pub overdue: bool,
     /// How it repeats, in words.
     pub repeats: Option<String>,
+    /// Its reminders, when it has any.
+    pub reminds: Option<Bell>,
     pub tags: Vec<String>,
     /// The version shown, sent back by the row's forms.
     pub version: i64,
@@ -98,12 +115,38 @@ impl TaskRow {
             overdue: !task.completed && overdue,
             due: clock.due(task.due_at, task.due_date),
             repeats: task.recurrence.map(|r| r.spec.rule.describe()),
+            reminds: Bell::of(&task.reminders.items, clock),
             title: task.title,
             description: task.description,
             completed: task.completed,
             priority: task.priority.as_str(),
             tags: task.tags,
             version: task.version,
+        }
+    }
+}
+
+/// The reminders of a row: the bell's short text and the whole in words.
+pub struct Bell {
+    /// The one reminder ("30 minutes before"), or how many there are.
+    pub short: String,
+    /// "Reminders: 30 minutes before; 1 day before".
+    pub full: String,
+}
+
+impl Bell {
+    fn of(reminders: &[Reminder], clock: &Clock) -> Option<Self> {
+        let words: Vec<String> = reminders.iter().map(|r| clock.reminder(r)).collect();
+        match words.as_slice() {
+            [] => None,
+            [one] => Some(Self {
+                short: one.clone(),
+                full: format!("Reminder: {one}"),
+            }),
+            many => Some(Self {
+                short: many.len().to_string(),
+                full: format!("Reminders: {}", many.join("; ")),
+            }),
         }
     }
 }

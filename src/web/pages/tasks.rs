@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use super::quick_box::QuickBox;
 use super::repeat_form::{DAYS, REPEATS};
-use super::task_form::{Opt, TaskForm, options};
+use super::task_form::{Opt, TaskForm, field_errors, options};
 use super::task_row::{Clock, TaskRow};
 use super::{Chrome, IdPath as TaskPath, param};
 use crate::error::AppError;
@@ -324,18 +324,20 @@ async fn tasks_create(
     signed_in: SignedIn,
     CsrfForm { visitor, form }: CsrfForm<TaskForm>,
 ) -> Result<Response, WebError> {
-    match form.parse(&Clock::of(&state, &signed_in).await?.zone) {
-        Ok(fields) => {
-            state.tasks.create(signed_in.user.id, fields).await?;
-            visitor.flash("task-added");
-            Ok(see_other(&list_url(&form.back)))
-        }
-        Err(errors) => {
-            let back = form.back.clone();
-            let page = render_list(&state, &signed_in, Some(&back), form, errors).await?;
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
-        }
-    }
+    let clock = Clock::of(&state, &signed_in).await?;
+    let errors = match form.parse(&clock.zone, clock.now) {
+        Ok(fields) => match state.tasks.create(signed_in.user.id, fields).await {
+            Ok(_) => {
+                visitor.flash("task-added");
+                return Ok(see_other(&list_url(&form.back)));
+            }
+            Err(e) => field_errors(e)?,
+        },
+        Err(errors) => errors,
+    };
+    let back = form.back.clone();
+    let page = render_list(&state, &signed_in, Some(&back), form, errors).await?;
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
 }
 
 #[derive(Deserialize)]
