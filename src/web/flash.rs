@@ -26,6 +26,9 @@ pub fn message(code: &str) -> Option<&'static str> {
         "list-shared" => "Shared. The person sees the list once they sign in with that email.",
         "member-removed" => "Removed from the list.",
         "list-left" => "You have left the list.",
+        "channel-added" => "Channel added: your reminders go there too.",
+        "channel-deleted" => "Channel deleted.",
+        "test-sent" => "A test notification is on its way; see its delivery below.",
         "welcome" => "Welcome to Taskward! Add your first task below.",
         _ => return None,
     })

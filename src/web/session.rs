@@ -383,6 +383,8 @@ impl FromRequestParts<AppState> for SignedIn {
                 .map_or("/".to_owned(), |p| p.as_str().to_owned())
         } else if parts.uri.path().starts_with("/account") {
             "/account".to_owned()
+        } else if parts.uri.path().starts_with("/notifications") {
+            "/notifications".to_owned()
         } else {
             "/tasks".to_owned()
         };

@@ -4,6 +4,7 @@ mod account;
 mod auth;
 mod back;
 mod lists;
+mod notifications;
 mod quick;
 mod quick_box;
 mod reminder_form;
@@ -35,6 +36,7 @@ pub fn router() -> Router<AppState> {
         .merge(quick::router())
         .merge(lists::router())
         .merge(account::router())
+        .merge(notifications::router())
 }
 
 /// What the layout needs: the CSRF token of the header's sign-out form, whether to show
@@ -46,7 +48,8 @@ pub struct Chrome {
     pub signed_in: bool,
     /// A notice from the previous request.
     pub notice: Option<&'static str>,
-    /// Which navigation entry is current (`today`, `upcoming`, `tasks`, `account`, ``).
+    /// Which navigation entry is current (`today`, `upcoming`, `tasks`, `lists`,
+    /// `notifications`, `account`, ``).
     pub current: &'static str,
     /// Appended to asset URLs.
     pub version: u64,
