@@ -8,6 +8,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { chromium } = require('playwright-core');
 const { sharing } = require('./lists');
+const { reminders } = require('./reminders');
 const { today } = require('./today');
 
 const BASE = process.env.BASE_URL;
@@ -384,6 +385,7 @@ const scenarios = {
   expiry,
   sharing: (b) => sharing(b, { open, signUp, addTask, task, titles, pathOf, shot }),
   today: (b) => today(b, { open, signUp, task, titles, pathOf, shot, day, PASSWORD }),
+  reminders: (b) => reminders(b, { open, signUp, task, shot, day, PASSWORD }),
 };
 
 // A hung browser must not hang `cargo test`.

@@ -136,6 +136,22 @@ async fn quick_add_today_and_upcoming_work_in_a_browser_with_and_without_javascr
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reminders_are_set_in_the_form_and_a_test_notification_is_delivered_in_a_browser() {
+    if !browser_available() {
+        return;
+    }
+    let _one = ONE_BROWSER.lock().await;
+    let db = TestDb::sqlite();
+    let mut config = db.config();
+    // A webhook to 127.0.0.1 may be added (it fails to send: nothing listens on port 9).
+    config.notify.outbound_allow_hosts =
+        taskward::outbound::OutboundPolicy::parse("127.0.0.1").expect("policy");
+    let app = TestApp::spawn_with(db, config).await;
+    run_scenario(&app, "reminders", &screenshots()).await;
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn signing_out_everywhere_ends_the_session_in_another_browser() {
     if !browser_available() {
         return;
