@@ -431,3 +431,40 @@ async fn bad_input_on_pages_is_a_page_never_a_server_error() {
     assert_eq!(res.status(), 404);
     app.stop().await;
 }
+
+/// Right-to-left text keeps its punctuation on its own side: every user text (titles,
+/// descriptions, tags, list names, and the fields they are typed in) has `dir="auto"`.
+#[tokio::test]
+async fn user_text_takes_its_own_direction() {
+    let app = TestApp::spawn(TestDb::sqlite()).await;
+    let mut browser = Browser::new(&app);
+    browser.sign_up("rtl@example.com").await;
+    let token = browser.csrf("/tasks").await;
+    let me = app.url("");
+    let title = "שלום, עולם!";
+    let res = browser
+        .post(
+            "/tasks",
+            &[
+                ("csrf", &token),
+                ("title", title),
+                ("description", "מה שלומך?"),
+                ("tags", "עבודה"),
+            ],
+            Some(&me),
+        )
+        .await;
+    assert!(res.status().is_redirection(), "{}", res.status());
+    let page = browser.get("/tasks").await.text().await.expect("page");
+    for shown in [
+        format!(r#"<p class="task-title" dir="auto">{title}</p>"#),
+        r#"<p class="task-desc" dir="auto">מה שלומך?</p>"#.to_owned(),
+        r#"<a class="tag" dir="auto" href="#.to_owned(),
+        r#"<span class="list-name" dir="auto">"#.to_owned(),
+        r#"<input id="quick-text" name="text" type="text" dir="auto""#.to_owned(),
+    ] {
+        assert!(page.contains(&shown), "{shown} in:\n{page}");
+    }
+    assert!(page.contains(r#"<input id="title" name="title" type="text" dir="auto""#));
+    assert!(page.contains(r#"<textarea id="description" name="description" dir="auto""#));
+}

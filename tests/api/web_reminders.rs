@@ -427,7 +427,11 @@ async fn the_notifications_page_adds_tests_and_deletes_channels(db: TestDb) {
         p.contains("status-delivered") && p.contains("status-retrying")
     })
     .await;
-    assert_eq!(page.matches("<td>Test</td>").count(), 2, "{page}");
+    assert_eq!(
+        page.matches(r#"<td dir="auto">Test</td>"#).count(),
+        2,
+        "{page}"
+    );
     assert!(page.contains("Email: cy@example.com"), "{page}");
     assert!(page.contains("Failed, will try again"), "{page}");
 

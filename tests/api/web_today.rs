@@ -63,7 +63,7 @@ fn section<'h>(html: &'h str, id: &str) -> Option<&'h str> {
 
 /// The task titles in `html`, in order.
 fn titles(html: &str) -> Vec<&str> {
-    html.split(r#"<p class="task-title">"#)
+    html.split(r#"<p class="task-title" dir="auto">"#)
         .skip(1)
         .filter_map(|s| s.split("</p>").next())
         .collect()
