@@ -45,11 +45,6 @@ impl Senders {
         self.retry_after
     }
 
-    /// What the operator allows outbound requests to reach.
-    pub fn policy(&self) -> &OutboundPolicy {
-        &self.policy
-    }
-
     /// Whether mail only goes to the log.
     pub fn mail_is_logged_only(&self) -> bool {
         self.mailer.is_logging_only()

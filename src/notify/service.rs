@@ -15,7 +15,6 @@ use super::model::{
 use super::send::Senders;
 use crate::auth::model::Email;
 use crate::error::{AppError, AppResult, FieldError};
-use crate::outbound::OutboundPolicy;
 use crate::store::{NotifyStore, UserStore};
 use crate::timestamp::now;
 
@@ -66,11 +65,6 @@ impl Notifications {
     /// The senders, for the worker.
     pub fn senders(&self) -> &Senders {
         &self.senders
-    }
-
-    /// What the operator allows outbound requests to reach.
-    pub fn policy(&self) -> &OutboundPolicy {
-        self.senders.policy()
     }
 
     /// Whether mail only goes to the log (no `SMTP_URL`).

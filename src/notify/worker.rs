@@ -109,10 +109,8 @@ impl Worker {
             worked = true;
         }
         loop {
-            let claimed = self
-                .queue
-                .deliveries_claim(now(), now() + LEASE, BATCH)
-                .await?;
+            let at = now();
+            let claimed = self.queue.deliveries_claim(at, at + LEASE, BATCH).await?;
             if claimed.is_empty() {
                 break;
             }
