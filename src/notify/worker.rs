@@ -20,6 +20,7 @@ use super::send::Senders;
 use crate::metrics::Metrics;
 use crate::store::{DueFire, NotifyStore, StoreResult, TaskStore, UserStore};
 use crate::tasks::model::Task;
+use crate::tasks::undo::SWEEP_AFTER;
 use crate::timestamp::now;
 
 /// How long a claim holds a row: longer than any one send (5 s for HTTP, 10 s for mail).
@@ -71,6 +72,7 @@ impl Worker {
                     AFTER_ERROR
                 }
             };
+            let wait = wait.min(self.sweep().await);
             tokio::select! {
                 () = tokio::time::sleep(wait) => {}
                 () = signal.notified() => {}
@@ -98,6 +100,23 @@ impl Worker {
             };
         }
         Duration::try_from(until).map_or(MAX_SLEEP, |d| d.min(MAX_SLEEP))
+    }
+
+    /// Sweeps the trash of the tasks deleted longer ago than the undo window and a
+    /// minute (every node does; a delete of what is already gone is harmless); how long
+    /// until the oldest entry left is due for it.
+    async fn sweep(&self) -> Duration {
+        let at = now();
+        match self.tasks.task_trash_sweep(at - SWEEP_AFTER).await {
+            Ok(None) => MAX_SLEEP,
+            Ok(Some(oldest)) => Duration::try_from(oldest + SWEEP_AFTER - at)
+                .map_or(Duration::ZERO, |d| d.min(MAX_SLEEP))
+                .max(Duration::from_secs(1)),
+            Err(e) => {
+                tracing::warn!(error = %e, "sweeping deleted tasks failed; trying again in 5 s");
+                AFTER_ERROR
+            }
+        }
     }
 
     /// Fans out the due reminders, then sends the due deliveries, each until none is

@@ -23,6 +23,7 @@ mod sessions;
 mod sql_param;
 mod sqlite;
 mod tasks;
+mod trash;
 mod users;
 
 use std::sync::Arc;
@@ -40,7 +41,7 @@ pub use notify::{DueFire, NotifyStore};
 pub use postgres::PgStore;
 pub use sessions::{NewSession, Rotation, SessionRecord, SessionStore};
 pub use sqlite::SqliteStore;
-pub use tasks::{TaskPage, TaskStore};
+pub use tasks::{History, Restore, TaskPage, TaskStore};
 pub use users::{NewUser, TokenCutoff, UserRecord, UserStore};
 
 /// Everything Taskward keeps: every resource trait. Implemented for SQLite and PostgreSQL;

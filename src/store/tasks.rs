@@ -1,6 +1,7 @@
 //! Tasks, their tags, and the list query.
 
 use async_trait::async_trait;
+use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::StoreResult;
@@ -29,14 +30,14 @@ pub trait TaskStore: Send + Sync + 'static {
 
     /// Writes `task` (fields, list, version) over the stored row if that row still has
     /// `expected_version` and `actor` may write in the list it is in and in `task`'s,
-    /// recording `occurrence` (a completed occurrence of a recurring task) in the same
-    /// transaction; `false` otherwise.
+    /// changing its history as `history` says in the same transaction; `false` (and
+    /// nothing written) otherwise.
     async fn task_update(
         &self,
         actor: Uuid,
         task: &Task,
         expected_version: i64,
-        occurrence: Option<&Occurrence>,
+        history: History<'_>,
     ) -> StoreResult<bool>;
 
     /// The recorded occurrences of task `id`, newest first (the caller has checked that
@@ -44,13 +45,62 @@ pub trait TaskStore: Send + Sync + 'static {
     async fn task_history(&self, id: Uuid) -> StoreResult<Vec<Occurrence>>;
 
     /// Deletes task `id` if it still has `expected_version` and `actor` may write in its
-    /// list.
-    async fn task_delete(&self, actor: Uuid, id: Uuid, expected_version: i64) -> StoreResult<bool>;
+    /// list: moves it, with its history, its fires still ahead and the links of its
+    /// deliveries, into the trash as deleted by `actor` at `at` (`store/trash.rs`).
+    async fn task_delete(
+        &self,
+        actor: Uuid,
+        id: Uuid,
+        expected_version: i64,
+        at: OffsetDateTime,
+    ) -> StoreResult<bool>;
+
+    /// Puts task `id` back from the trash, exactly as it was, if `actor` deleted it at
+    /// `since` or later and may still write in its list (which must still exist).
+    async fn task_restore(
+        &self,
+        actor: Uuid,
+        id: Uuid,
+        since: OffsetDateTime,
+    ) -> StoreResult<Restore>;
+
+    /// Removes the trash entries deleted before `before`; when the oldest left was
+    /// deleted. Safe to run on every node at once.
+    async fn task_trash_sweep(&self, before: OffsetDateTime)
+    -> StoreResult<Option<OffsetDateTime>>;
 
     /// One page of the tasks of every list `user_id` sees, or of `query.list` alone (up
     /// to `limit + 1` rows, to tell whether more follow), and the number of all matches;
     /// `None` when `query.list` is a list the user does not see.
     async fn task_list(&self, user_id: Uuid, query: &ListQuery) -> StoreResult<Option<TaskPage>>;
+}
+
+/// What restoring a deleted task came to.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Restore {
+    /// Back in its list, as it was.
+    Restored(Box<Task>),
+    /// Nothing in the trash under this id deleted by this user (never, someone else's,
+    /// already restored, or swept).
+    NotFound,
+    /// Deleted longer ago than the undo window.
+    Expired,
+    /// Its list was deleted meanwhile.
+    NoList,
+    /// The user may no longer write in its list.
+    NoAccess,
+}
+
+/// What a task's write does to its history.
+#[derive(Debug, Clone, Copy)]
+pub enum History<'a> {
+    /// Nothing.
+    Keep,
+    /// Records a completed occurrence of a recurring task.
+    Record(&'a Occurrence),
+    /// Undoes a completion: removes the newest occurrence, which must have been completed
+    /// at this instant (else nothing is written).
+    Unrecord(OffsetDateTime),
 }
 
 /// Up to `limit + 1` tasks of the list, and the number of all matches.
@@ -96,15 +146,16 @@ pub(super) fn fire_insert_sql(p: [&str; 4]) -> String {
 /// The history of the task bound at `id`, newest first.
 pub(super) fn history_sql(id: &str) -> String {
     format!(
-        "SELECT due_at, due_date, completed_at, completed_by FROM task_occurrences WHERE task_id = {id} ORDER BY completed_at DESC, id DESC"
+        "SELECT due_at, due_date, completed_at, completed_by, series_index FROM task_occurrences WHERE task_id = {id} ORDER BY completed_at DESC, id DESC"
     )
 }
 
-/// Records an occurrence; binds task, due_at, due_date, completed_at, completed_by.
-pub(super) fn record_sql(p: [&str; 5]) -> String {
-    let [task, at, date, done, by] = p;
+/// Records an occurrence; binds task, due_at, due_date, completed_at, completed_by,
+/// series_index.
+pub(super) fn record_sql(p: [&str; 6]) -> String {
+    let [task, at, date, done, by, index] = p;
     format!(
-        "INSERT INTO task_occurrences (task_id, due_at, due_date, completed_at, completed_by) VALUES ({task}, {at}, {date}, {done}, {by})"
+        "INSERT INTO task_occurrences (task_id, due_at, due_date, completed_at, completed_by, series_index) VALUES ({task}, {at}, {date}, {done}, {by}, {index})"
     )
 }
 

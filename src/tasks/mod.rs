@@ -17,6 +17,7 @@ pub mod recurring;
 mod remind;
 pub mod reminders;
 pub mod service;
+pub mod undo;
 
 #[cfg(test)]
 mod props;

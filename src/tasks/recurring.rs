@@ -129,6 +129,7 @@ pub fn complete(
         due_date: task.due_date,
         completed_at: now,
         completed_by: by,
+        index: task.recurrence.as_ref().map(|r| r.index),
     };
     if advance(task, zone, to_timestamp(now)) {
         task.set_completed(false, now);

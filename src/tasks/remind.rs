@@ -1,6 +1,6 @@
 //! Reminders on the task service: after a change, when each of a task's reminders fires
 //! (API-2.md section 3), worked out in the zone of the user who writes it, so that the
-//! store puts the fires in place in the same write.
+//! store puts the fires in place in the same write; and the rest that follows a change.
 
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -10,6 +10,23 @@ use super::model::Task;
 use crate::error::{AppError, AppResult, FieldError};
 
 impl Tasks {
+    /// What follows a change from `current` to `next`: due key, fires, time, version.
+    pub(super) async fn follow(
+        &self,
+        user_id: Uuid,
+        zone: &mut Option<String>,
+        next: &mut Task,
+        current: &Task,
+        now: OffsetDateTime,
+    ) -> AppResult<()> {
+        self.set_due_key(user_id, zone, next, Some(current)).await?;
+        self.schedule_reminders(user_id, zone, next, Some(current), now)
+            .await?;
+        next.updated_at = now;
+        next.version = current.version + 1;
+        Ok(())
+    }
+
     /// Works out `task`'s fires after a change by `user_id` from `before` (`None`: a new
     /// task): `422` when the change sets a reminder before the due of a task without
     /// one; a recurring task rolled on to its next occurrence takes its `at` reminders

@@ -18,7 +18,7 @@ use super::reminders::Reminders;
 use crate::error::{AppError, AppResult};
 use crate::lists::model::Role;
 use crate::precondition::Precondition;
-use crate::store::{TaskStore, UserStore};
+use crate::store::{History, TaskStore, UserStore};
 use crate::timestamp::now;
 
 /// Attempts of a change before giving up on a task that keeps changing under it.
@@ -35,11 +35,11 @@ pub struct Page {
     pub next: Option<String>,
 }
 
-fn not_found() -> AppError {
+pub(super) fn not_found() -> AppError {
     AppError::NotFound("there is no task with this id".into())
 }
 
-fn stale() -> AppError {
+pub(super) fn stale() -> AppError {
     AppError::PreconditionFailed(
         "the task has changed since you read it (If-Match does not match its ETag); read it again"
             .into(),
@@ -145,7 +145,7 @@ impl Tasks {
 
     /// `task.due_key` for its due: `due_at`, or the start of `due_date` in the zone of
     /// `user_id`, who sets it (kept from `before` when the date did not change).
-    async fn set_due_key(
+    pub(super) async fn set_due_key(
         &self,
         user_id: Uuid,
         zone: &mut Option<String>,
@@ -255,7 +255,7 @@ impl Tasks {
 
     /// A task `user_id` may change, as it is now, if it meets `precondition`: `404` when
     /// they do not see it, `403` when they only view it, `412` when it moved on.
-    async fn current(
+    pub(super) async fn current(
         &self,
         user_id: Uuid,
         id: Uuid,
@@ -309,15 +309,12 @@ impl Tasks {
             let occurrence = self
                 .settle(user_id, &mut zone, &mut next, Some(&current), now)
                 .await?;
-            self.set_due_key(user_id, &mut zone, &mut next, Some(&current))
+            self.follow(user_id, &mut zone, &mut next, &current, now)
                 .await?;
-            self.schedule_reminders(user_id, &mut zone, &mut next, Some(&current), now)
-                .await?;
-            next.updated_at = now;
-            next.version = current.version + 1;
+            let history = occurrence.as_ref().map_or(History::Keep, History::Record);
             if self
                 .store
-                .task_update(user_id, &next, current.version, occurrence.as_ref())
+                .task_update(user_id, &next, current.version, history)
                 .await?
             {
                 return Ok(next);
@@ -431,7 +428,9 @@ impl Tasks {
         .await
     }
 
-    /// Deletes a task of a list the user may write in.
+    /// Deletes a task of a list the user may write in: it is gone for every reader at
+    /// once, and `user_id` may restore it for [`super::undo::UNDO_WINDOW`]
+    /// ([`Tasks::restore`]).
     pub async fn delete(
         &self,
         user_id: Uuid,
@@ -440,7 +439,11 @@ impl Tasks {
     ) -> AppResult<()> {
         for _ in 0..ATTEMPTS {
             let current = self.current(user_id, id, precondition).await?;
-            if self.store.task_delete(user_id, id, current.version).await? {
+            if self
+                .store
+                .task_delete(user_id, id, current.version, now())
+                .await?
+            {
                 return Ok(());
             }
             if precondition.is_some() {

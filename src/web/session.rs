@@ -41,7 +41,7 @@ pub struct Visitor {
     /// The session.
     pub session: SessionState,
     csrf_cookie: String,
-    notice: Option<&'static str>,
+    notice: Option<flash::Notice>,
     ctx: Arc<RequestCtx>,
     policy: CookiePolicy,
 }
@@ -71,7 +71,7 @@ impl Visitor {
     }
 
     /// The notice to show once ("Task added"), from the previous request.
-    pub fn notice(&self) -> Option<&'static str> {
+    pub fn notice(&self) -> Option<flash::Notice> {
         self.notice
     }
 
@@ -80,6 +80,12 @@ impl Visitor {
         if let Some(v) = self.policy.set(FLASH, code, Some(Duration::from_secs(60))) {
             self.ctx.push(v);
         }
+    }
+
+    /// Shows the notice of `undo` ("Task deleted.") with its Undo button on the next
+    /// page the browser loads.
+    pub fn flash_undo(&self, undo: flash::Undo) {
+        self.flash(&flash::undo_value(undo));
     }
 
     /// Starts a session in this browser.
@@ -105,7 +111,7 @@ impl Visitor {
 struct RequestCtx {
     set_cookies: Mutex<Vec<HeaderValue>>,
     clear_flash: Mutex<Option<HeaderValue>>,
-    visitor: tokio::sync::OnceCell<(SessionState, String, Option<&'static str>)>,
+    visitor: tokio::sync::OnceCell<(SessionState, String, Option<flash::Notice>)>,
     renewals: Arc<Renewals>,
 }
 
@@ -276,7 +282,7 @@ async fn resolve(
     headers: &HeaderMap,
     ctx: &RequestCtx,
     policy: CookiePolicy,
-) -> Result<(SessionState, String, Option<&'static str>), AppError> {
+) -> Result<(SessionState, String, Option<flash::Notice>), AppError> {
     let csrf_cookie = match policy.get(headers, CSRF).filter(|v| v.len() == 43) {
         Some(v) => v.to_owned(),
         None => {
@@ -288,7 +294,7 @@ async fn resolve(
             v
         }
     };
-    let notice = policy.get(headers, FLASH).and_then(flash::message);
+    let notice = policy.get(headers, FLASH).and_then(flash::read);
     if policy.get(headers, FLASH).is_some()
         && let Ok(mut clear) = ctx.clear_flash.lock()
     {

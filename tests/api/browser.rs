@@ -136,6 +136,17 @@ async fn quick_add_today_and_upcoming_work_in_a_browser_with_and_without_javascr
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deleted_task_comes_back_with_undo_without_javascript() {
+    if !browser_available() {
+        return;
+    }
+    let _one = ONE_BROWSER.lock().await;
+    let app = TestApp::spawn(TestDb::sqlite()).await;
+    run_scenario(&app, "undo", &screenshots()).await;
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reminders_are_set_in_the_form_and_a_test_notification_is_delivered_in_a_browser() {
     if !browser_available() {
         return;

@@ -44,3 +44,5 @@ mod web_reminders;
 mod web_repeat;
 mod web_session;
 mod web_today;
+mod web_undo;
+mod web_undo_done;

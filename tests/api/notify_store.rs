@@ -9,7 +9,7 @@ use serde_json::json;
 use taskward::notify::model::{
     Channel, ChannelKind, DeliveryStatus, Message, NewDelivery, Outcome,
 };
-use taskward::store::{DynStore, NewUser};
+use taskward::store::{DynStore, History, NewUser};
 use taskward::tasks::model::Task;
 use taskward::tasks::reminders::{Reminder, Reminders};
 use taskward::timestamp::truncate_to_micros;
@@ -209,7 +209,12 @@ async fn rewriting_a_task_replaces_the_fires_ahead_and_keeps_those_due(db: TestD
         .schedule(None, None, false, &jiff::tz::TimeZone::UTC, rewritten);
     t.updated_at = rewritten;
     t.version = 2;
-    assert!(store.task_update(ada, &t, 1, None).await.expect("update"));
+    assert!(
+        store
+            .task_update(ada, &t, 1, History::Keep)
+            .await
+            .expect("update")
+    );
     let due = store
         .fires_claim(
             Uuid::now_v7(),
@@ -239,7 +244,12 @@ async fn rewriting_a_task_replaces_the_fires_ahead_and_keeps_those_due(db: TestD
     u.version = 2;
     u.reminders
         .schedule(None, None, true, &jiff::tz::TimeZone::UTC, u.updated_at);
-    assert!(store.task_update(ada, &u, 1, None).await.expect("complete"));
+    assert!(
+        store
+            .task_update(ada, &u, 1, History::Keep)
+            .await
+            .expect("complete")
+    );
     assert!(
         store
             .fires_claim(Uuid::now_v7(), later, later + Duration::seconds(30), 10)

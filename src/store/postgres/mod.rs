@@ -12,7 +12,9 @@ mod limits;
 mod lists;
 mod notify;
 mod sessions;
+mod task_rows;
 mod tasks;
+mod trash;
 mod users;
 
 use std::str::FromStr;

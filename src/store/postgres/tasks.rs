@@ -1,96 +1,32 @@
 //! The task half of the PostgreSQL store: rows, tags, and the list.
 
 use async_trait::async_trait;
-use sqlx::postgres::{PgArguments, PgRow};
+use sqlx::postgres::PgArguments;
 use sqlx::{AssertSqlSafe, PgConnection, Postgres, Row};
+use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::PgStore;
+use super::task_rows::{
+    TASK_COLUMNS, occurrence_from_row, role_from_row, task_from_row, write_tags,
+};
 use crate::lists::model::Role;
 use crate::store::access;
 use crate::store::list_sql::{self, Dialect, Param};
 use crate::store::notify::{WAKE_CHANNEL, reminder_text};
+use crate::store::tasks::{History, Restore};
 use crate::store::tasks::{
-    TaskPage, fire_insert_sql, fires_clear_sql, history_sql, list_role_sql, may_write,
-    read_recurrence, read_reminders, record_sql, recurrence_text, reminders_text,
-    task_with_role_sql,
+    TaskPage, fire_insert_sql, fires_clear_sql, history_sql, list_role_sql, may_write, record_sql,
+    recurrence_text, reminders_text, task_with_role_sql,
 };
+use crate::store::trash::unrecord_sql;
 use crate::store::{StoreResult, TaskStore};
-use crate::tasks::model::{Priority, Task};
+use crate::tasks::model::Task;
 use crate::tasks::query::ListQuery;
 use crate::tasks::recurring::Occurrence;
 
-const TASK_COLUMNS: &str = "t.id, t.user_id, t.list_id, t.title, t.description, t.completed, t.priority, t.due_at, t.tags, t.created_at, t.updated_at, t.completed_at, t.version, t.due_date, t.due_key, t.recurrence, t.reminders";
-
 /// The list's columns: the task's, and the title key its branches are ordered by again.
 const LIST_COLUMNS: &str = "t.id, t.user_id, t.list_id, t.title, t.description, t.completed, t.priority, t.due_at, t.tags, t.created_at, t.updated_at, t.completed_at, t.version, t.due_date, t.due_key, t.recurrence, t.reminders, t.title_lower";
-
-fn role_from_row(row: &PgRow) -> Result<Role, sqlx::Error> {
-    let role: String = row.try_get("role")?;
-    Role::from_name(&role).ok_or_else(|| sqlx::Error::ColumnDecode {
-        index: "role".into(),
-        source: format!("unknown role `{role}`").into(),
-    })
-}
-
-fn task_from_row(row: &PgRow) -> Result<Task, sqlx::Error> {
-    Ok(Task {
-        id: row.try_get("id")?,
-        user_id: row.try_get("user_id")?,
-        list_id: row.try_get("list_id")?,
-        title: row.try_get("title")?,
-        description: row.try_get("description")?,
-        completed: row.try_get("completed")?,
-        priority: Priority::from_rank(i64::from(row.try_get::<i16, _>("priority")?)),
-        due_at: row.try_get("due_at")?,
-        tags: row.try_get("tags")?,
-        created_at: row.try_get("created_at")?,
-        updated_at: row.try_get("updated_at")?,
-        completed_at: row.try_get("completed_at")?,
-        version: row.try_get("version")?,
-        due_date: row.try_get("due_date")?,
-        due_key: row.try_get("due_key")?,
-        recurrence: read_recurrence(row.try_get("recurrence")?).map_err(|e| {
-            sqlx::Error::ColumnDecode {
-                index: "recurrence".into(),
-                source: e.into(),
-            }
-        })?,
-        reminders: read_reminders(row.try_get("reminders")?).map_err(|e| {
-            sqlx::Error::ColumnDecode {
-                index: "reminders".into(),
-                source: e.into(),
-            }
-        })?,
-    })
-}
-
-fn occurrence_from_row(row: &PgRow) -> Result<Occurrence, sqlx::Error> {
-    Ok(Occurrence {
-        due_at: row.try_get("due_at")?,
-        due_date: row.try_get("due_date")?,
-        completed_at: row.try_get("completed_at")?,
-        completed_by: row.try_get("completed_by")?,
-    })
-}
-
-async fn write_tags(conn: &mut PgConnection, task: &Task) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM task_tags WHERE task_id = $1")
-        .bind(task.id)
-        .execute(&mut *conn)
-        .await?;
-    if !task.tags.is_empty() {
-        sqlx::query(
-            "INSERT INTO task_tags (list_id, tag, task_id) SELECT $1, tag, $2 FROM UNNEST($3::text[]) AS tag",
-        )
-        .bind(task.list_id)
-        .bind(task.id)
-        .bind(&task.tags)
-        .execute(&mut *conn)
-        .await?;
-    }
-    Ok(())
-}
 
 fn bind_param<'q>(
     q: sqlx::query::Query<'q, Postgres, PgArguments>,
@@ -158,7 +94,7 @@ pub(super) async fn insert_task_row(
 
 /// Puts the task's fires in place of those still ahead, when the service worked them
 /// out, waking every node's worker at commit when there are any; whether there are.
-async fn write_fires(conn: &mut PgConnection, task: &Task) -> Result<bool, sqlx::Error> {
+pub(super) async fn write_fires(conn: &mut PgConnection, task: &Task) -> Result<bool, sqlx::Error> {
     let Some(fires) = &task.reminders.fires else {
         return Ok(false);
     };
@@ -186,6 +122,54 @@ async fn write_fires(conn: &mut PgConnection, task: &Task) -> Result<bool, sqlx:
     Ok(!fires.is_empty())
 }
 
+/// Writes `task` over the stored row if it still has `expected_version` and `actor` may
+/// write in the list it is in and in `task`'s; `None` when not, else whether fires were
+/// written. Part of the caller's transaction.
+async fn update_row(
+    conn: &mut PgConnection,
+    actor: Uuid,
+    task: &Task,
+    expected_version: i64,
+) -> Result<Option<bool>, sqlx::Error> {
+    // Both lists checked in the statement: the one the task is in, and the one it goes
+    // to (the same unless it moves).
+    let done = sqlx::query(AssertSqlSafe(format!(
+        "UPDATE tasks SET title = $1, description = $2, title_lower = $3, description_lower = $4,
+             completed = $5, priority = $6, due_at = $7, tags = $8, updated_at = $9,
+             completed_at = $10, version = $11, list_id = $12, due_date = $16, due_key = $17,
+             recurrence = $18, reminders = $19
+         WHERE id = $13 AND version = $14 AND {} AND {}",
+        may_write("$15", "list_id"),
+        may_write("$15", "$12")
+    )))
+    .bind(&task.title)
+    .bind(&task.description)
+    .bind(task.title.to_lowercase())
+    .bind(task.description.to_lowercase())
+    .bind(task.completed)
+    .bind(task.priority.rank())
+    .bind(task.due_at)
+    .bind(&task.tags)
+    .bind(task.updated_at)
+    .bind(task.completed_at)
+    .bind(task.version)
+    .bind(task.list_id)
+    .bind(task.id)
+    .bind(expected_version)
+    .bind(actor)
+    .bind(task.due_date)
+    .bind(task.due_key)
+    .bind(recurrence_text(task))
+    .bind(reminders_text(task))
+    .execute(&mut *conn)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Ok(None);
+    }
+    write_tags(conn, task).await?;
+    write_fires(conn, task).await.map(Some)
+}
+
 #[async_trait]
 impl TaskStore for PgStore {
     async fn task_insert(&self, actor: Uuid, task: &Task) -> StoreResult<bool> {
@@ -206,56 +190,39 @@ impl TaskStore for PgStore {
         actor: Uuid,
         task: &Task,
         expected_version: i64,
-        occurrence: Option<&Occurrence>,
+        history: History<'_>,
     ) -> StoreResult<bool> {
         let mut tx = self.pool.begin().await?;
-        // Both lists checked in the statement: the one the task is in, and the one it
-        // goes to (the same unless it moves).
-        let done = sqlx::query(AssertSqlSafe(format!(
-            "UPDATE tasks SET title = $1, description = $2, title_lower = $3, description_lower = $4,
-                 completed = $5, priority = $6, due_at = $7, tags = $8, updated_at = $9,
-                 completed_at = $10, version = $11, list_id = $12, due_date = $16, due_key = $17,
-                 recurrence = $18, reminders = $19
-             WHERE id = $13 AND version = $14 AND {} AND {}",
-            may_write("$15", "list_id"),
-            may_write("$15", "$12")
-        )))
-        .bind(&task.title)
-        .bind(&task.description)
-        .bind(task.title.to_lowercase())
-        .bind(task.description.to_lowercase())
-        .bind(task.completed)
-        .bind(task.priority.rank())
-        .bind(task.due_at)
-        .bind(&task.tags)
-        .bind(task.updated_at)
-        .bind(task.completed_at)
-        .bind(task.version)
-        .bind(task.list_id)
-        .bind(task.id)
-        .bind(expected_version)
-        .bind(actor)
-        .bind(task.due_date)
-        .bind(task.due_key)
-        .bind(recurrence_text(task))
-        .bind(reminders_text(task))
-        .execute(&mut *tx)
-        .await?;
-        if done.rows_affected() == 0 {
+        let Some(wake) = update_row(&mut tx, actor, task, expected_version).await? else {
             return Ok(false);
-        }
-        if let Some(o) = occurrence {
-            sqlx::query(AssertSqlSafe(record_sql(["$1", "$2", "$3", "$4", "$5"])))
+        };
+        match history {
+            History::Keep => {}
+            History::Record(o) => {
+                sqlx::query(AssertSqlSafe(record_sql([
+                    "$1", "$2", "$3", "$4", "$5", "$6",
+                ])))
                 .bind(task.id)
                 .bind(o.due_at)
                 .bind(o.due_date)
                 .bind(o.completed_at)
                 .bind(o.completed_by)
+                .bind(o.index.and_then(|i| i32::try_from(i).ok()))
                 .execute(&mut *tx)
                 .await?;
+            }
+            History::Unrecord(at) => {
+                let removed = sqlx::query(AssertSqlSafe(unrecord_sql("$1", "$2")))
+                    .bind(task.id)
+                    .bind(at)
+                    .execute(&mut *tx)
+                    .await?;
+                if removed.rows_affected() == 0 {
+                    // Dropping the transaction rolls the update back.
+                    return Ok(false);
+                }
+            }
         }
-        write_tags(&mut tx, task).await?;
-        let wake = write_fires(&mut tx, task).await?;
         tx.commit().await?;
         if wake {
             self.signal.notify_one();
@@ -295,17 +262,39 @@ impl TaskStore for PgStore {
         Ok(row.as_ref().map(role_from_row).transpose()?)
     }
 
-    async fn task_delete(&self, actor: Uuid, id: Uuid, expected_version: i64) -> StoreResult<bool> {
-        let done = sqlx::query(AssertSqlSafe(format!(
-            "DELETE FROM tasks WHERE id = $1 AND version = $2 AND {}",
-            may_write("$3", "list_id")
-        )))
-        .bind(id)
-        .bind(expected_version)
-        .bind(actor)
-        .execute(&self.pool)
-        .await?;
-        Ok(done.rows_affected() > 0)
+    async fn task_delete(
+        &self,
+        actor: Uuid,
+        id: Uuid,
+        expected_version: i64,
+        at: OffsetDateTime,
+    ) -> StoreResult<bool> {
+        let done = super::trash::delete(&self.pool, actor, id, expected_version, at).await?;
+        if done {
+            // The worker's next sleep takes the sweep of this entry into account.
+            self.signal.notify_one();
+        }
+        Ok(done)
+    }
+
+    async fn task_restore(
+        &self,
+        actor: Uuid,
+        id: Uuid,
+        since: OffsetDateTime,
+    ) -> StoreResult<Restore> {
+        let (restore, wake) = super::trash::restore(&self.pool, actor, id, since).await?;
+        if wake {
+            self.signal.notify_one();
+        }
+        Ok(restore)
+    }
+
+    async fn task_trash_sweep(
+        &self,
+        before: OffsetDateTime,
+    ) -> StoreResult<Option<OffsetDateTime>> {
+        super::trash::sweep(&self.pool, before).await
     }
 
     async fn task_list(&self, user_id: Uuid, q: &ListQuery) -> StoreResult<Option<TaskPage>> {

@@ -40,7 +40,9 @@ mod notify;
 mod open;
 mod readers;
 mod sessions;
+mod task_rows;
 mod tasks;
+mod trash;
 mod users;
 mod writer;
 

@@ -2,27 +2,29 @@
 
 use async_trait::async_trait;
 use rusqlite::types::Value;
-use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
+use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
 use uuid::Uuid;
 
 use super::SqliteStore;
+use super::task_rows::{
+    TASK_COLUMNS, day, insert_tags, occurrence_from_row, role_from_row, tags_json, task_from_row,
+};
 use crate::lists::model::Role;
 use crate::store::access;
 use crate::store::list_sql::{self, Dialect, Param};
 use crate::store::notify::reminder_text;
+use crate::store::tasks::{History, Restore};
 use crate::store::tasks::{
-    TaskPage, fire_insert_sql, fires_clear_sql, history_sql, list_role_sql, may_write,
-    read_recurrence, read_reminders, record_sql, recurrence_text, reminders_text,
-    task_with_role_sql,
+    TaskPage, fire_insert_sql, fires_clear_sql, history_sql, list_role_sql, may_write, record_sql,
+    recurrence_text, reminders_text, task_with_role_sql,
 };
+use crate::store::trash::unrecord_sql;
 use crate::store::{StoreResult, TaskStore};
-use crate::tasks::model::{Priority, Task};
+use crate::tasks::model::Task;
 use crate::tasks::query::ListQuery;
 use crate::tasks::recurring::Occurrence;
-use crate::timestamp::{from_micros, to_micros};
-use time::Date;
-
-const TASK_COLUMNS: &str = "t.id, t.user_id, t.list_id, t.title, t.description, t.completed, t.priority, t.due_at, t.tags, t.created_at, t.updated_at, t.completed_at, t.version, t.due_date, t.due_key, t.recurrence, t.reminders";
+use crate::timestamp::to_micros;
+use time::OffsetDateTime;
 
 /// The list's columns: the task's, and the title key its branches are ordered by again.
 const LIST_COLUMNS: &str = "t.id, t.user_id, t.list_id, t.title, t.description, t.completed, t.priority, t.due_at, t.tags, t.created_at, t.updated_at, t.completed_at, t.version, t.due_date, t.due_key, t.recurrence, t.reminders, t.title_lower";
@@ -32,92 +34,6 @@ const TOTAL_COLUMN: usize = 18;
 
 /// Where a task with its role has the role: after the task columns.
 const ROLE_COLUMN: usize = 17;
-
-/// An all-day due as stored: its Julian day number.
-fn day(date: Option<Date>) -> Option<i32> {
-    date.map(Date::to_julian_day)
-}
-
-/// A stored Julian day number in column `i`, read back.
-fn read_day(row: &Row<'_>, i: usize) -> rusqlite::Result<Option<Date>> {
-    row.get::<_, Option<i32>>(i)?
-        .map(|d| {
-            Date::from_julian_day(d).map_err(|e| {
-                rusqlite::Error::FromSqlConversionFailure(
-                    i,
-                    rusqlite::types::Type::Integer,
-                    Box::new(e),
-                )
-            })
-        })
-        .transpose()
-}
-
-fn task_from_row(row: &Row<'_>) -> rusqlite::Result<Task> {
-    let tags: String = row.get(8)?;
-    Ok(Task {
-        id: row.get(0)?,
-        user_id: row.get(1)?,
-        list_id: row.get(2)?,
-        title: row.get(3)?,
-        description: row.get(4)?,
-        completed: row.get(5)?,
-        priority: Priority::from_rank(row.get(6)?),
-        due_at: row.get::<_, Option<i64>>(7)?.map(from_micros),
-        tags: serde_json::from_str(&tags).map_err(|e| {
-            rusqlite::Error::FromSqlConversionFailure(8, rusqlite::types::Type::Text, Box::new(e))
-        })?,
-        created_at: from_micros(row.get(9)?),
-        updated_at: from_micros(row.get(10)?),
-        completed_at: row.get::<_, Option<i64>>(11)?.map(from_micros),
-        version: row.get(12)?,
-        due_date: read_day(row, 13)?,
-        due_key: row.get::<_, Option<i64>>(14)?.map(from_micros),
-        recurrence: read_recurrence(row.get(15)?).map_err(|e| {
-            rusqlite::Error::FromSqlConversionFailure(15, rusqlite::types::Type::Text, e.into())
-        })?,
-        reminders: read_reminders(row.get(16)?).map_err(|e| {
-            rusqlite::Error::FromSqlConversionFailure(16, rusqlite::types::Type::Text, e.into())
-        })?,
-    })
-}
-
-fn occurrence_from_row(row: &Row<'_>) -> rusqlite::Result<Occurrence> {
-    Ok(Occurrence {
-        due_at: row.get::<_, Option<i64>>(0)?.map(from_micros),
-        due_date: read_day(row, 1)?,
-        completed_at: from_micros(row.get(2)?),
-        completed_by: row.get(3)?,
-    })
-}
-
-fn role_from_row(row: &Row<'_>, i: usize) -> rusqlite::Result<Role> {
-    let role: String = row.get(i)?;
-    Role::from_name(&role).ok_or_else(|| {
-        rusqlite::Error::FromSqlConversionFailure(
-            i,
-            rusqlite::types::Type::Text,
-            format!("unknown role `{role}`").into(),
-        )
-    })
-}
-
-fn tags_json(task: &Task) -> String {
-    serde_json::to_string(&task.tags).unwrap_or_else(|_| "[]".into())
-}
-
-/// Adds the index rows of a task's tags (the `tags` column holds them for display).
-fn insert_tags(conn: &Connection, task: &Task) -> rusqlite::Result<()> {
-    if task.tags.is_empty() {
-        return Ok(());
-    }
-    let mut stmt =
-        conn.prepare_cached("INSERT INTO task_tags (list_id, tag, task_id) VALUES (?1, ?2, ?3)")?;
-    for tag in &task.tags {
-        stmt.execute(params![task.list_id, tag, task.id])?;
-    }
-    Ok(())
-}
 
 fn value(p: &Param) -> Value {
     match p {
@@ -197,6 +113,69 @@ fn can_write(conn: &Connection, actor: Uuid, list: Uuid) -> rusqlite::Result<boo
         .query_row(params![actor, list], |r| r.get(0))
 }
 
+/// Writes `task` over the stored row if it still has `expected_version` and `actor` may
+/// write in its list and in `task`'s; `None` when not, else whether fires were written
+/// (to wake the worker). The caller's savepoint makes it one write with what follows.
+fn update_row(
+    tx: &Connection,
+    actor: Uuid,
+    task: &Task,
+    expected_version: i64,
+) -> rusqlite::Result<Option<bool>> {
+    let tags = tags_json(task);
+    // The stored list and tags, read in the same transaction, where the actor may write:
+    // the tag index is rewritten only when they change (a toggle or a title edit leaves
+    // it alone).
+    let old: Option<(Uuid, String)> = tx
+        .prepare_cached(&format!(
+            "SELECT list_id, tags FROM tasks WHERE id = ?1 AND version = ?2 AND {}",
+            may_write("?3", "list_id")
+        ))?
+        .query_row(params![task.id, expected_version, actor], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .optional()?;
+    let Some((old_list, old_tags)) = old else {
+        return Ok(None);
+    };
+    if old_list != task.list_id && !can_write(tx, actor, task.list_id)? {
+        return Ok(None);
+    }
+    tx.prepare_cached(
+        "UPDATE tasks SET title = ?1, description = ?2, title_lower = ?3,
+             description_lower = ?4, completed = ?5, priority = ?6, due_at = ?7,
+             tags = ?8, updated_at = ?9, completed_at = ?10, version = ?11,
+             list_id = ?12, due_date = ?14, due_key = ?15, recurrence = ?16,
+             reminders = ?17
+         WHERE id = ?13",
+    )?
+    .execute(params![
+        task.title,
+        task.description,
+        task.title.to_lowercase(),
+        task.description.to_lowercase(),
+        task.completed,
+        i64::from(task.priority.rank()),
+        task.due_at.map(to_micros),
+        tags,
+        to_micros(task.updated_at),
+        task.completed_at.map(to_micros),
+        task.version,
+        task.list_id,
+        task.id,
+        day(task.due_date),
+        task.due_key.map(to_micros),
+        recurrence_text(task),
+        reminders_text(task),
+    ])?;
+    if old_tags != tags || old_list != task.list_id {
+        tx.prepare_cached("DELETE FROM task_tags WHERE task_id = ?1")?
+            .execute([task.id])?;
+        insert_tags(tx, task)?;
+    }
+    write_fires(tx, task).map(Some)
+}
+
 #[async_trait]
 impl TaskStore for SqliteStore {
     async fn task_insert(&self, actor: Uuid, task: &Task) -> StoreResult<bool> {
@@ -225,76 +204,41 @@ impl TaskStore for SqliteStore {
         actor: Uuid,
         task: &Task,
         expected_version: i64,
-        occurrence: Option<&Occurrence>,
+        history: History<'_>,
     ) -> StoreResult<bool> {
         let task = task.clone();
-        let occurrence = occurrence.cloned();
+        let (recorded, unrecord) = match history {
+            History::Keep => (None, None),
+            History::Record(o) => (Some(o.clone()), None),
+            History::Unrecord(at) => (None, Some(at)),
+        };
         let (done, wake) = self
             .writer
             .run(move |c| {
                 let tx = c.savepoint()?;
-                let tags = tags_json(&task);
-                // The stored list and tags, read in the same transaction, where the actor
-                // may write: the tag index is rewritten only when they change (a toggle or
-                // a title edit leaves it alone).
-                let old: Option<(Uuid, String)> = tx
-                    .prepare_cached(&format!(
-                        "SELECT list_id, tags FROM tasks WHERE id = ?1 AND version = ?2 AND {}",
-                        may_write("?3", "list_id")
-                    ))?
-                    .query_row(params![task.id, expected_version, actor], |r| {
-                        Ok((r.get(0)?, r.get(1)?))
-                    })
-                    .optional()?;
-                let Some((old_list, old_tags)) = old else {
+                let Some(wake) = update_row(&tx, actor, &task, expected_version)? else {
                     return Ok((false, false));
                 };
-                if old_list != task.list_id && !can_write(&tx, actor, task.list_id)? {
-                    return Ok((false, false));
-                }
-                tx.prepare_cached(
-                    "UPDATE tasks SET title = ?1, description = ?2, title_lower = ?3,
-                         description_lower = ?4, completed = ?5, priority = ?6, due_at = ?7,
-                         tags = ?8, updated_at = ?9, completed_at = ?10, version = ?11,
-                         list_id = ?12, due_date = ?14, due_key = ?15, recurrence = ?16,
-                         reminders = ?17
-                     WHERE id = ?13",
-                )?
-                .execute(params![
-                    task.title,
-                    task.description,
-                    task.title.to_lowercase(),
-                    task.description.to_lowercase(),
-                    task.completed,
-                    i64::from(task.priority.rank()),
-                    task.due_at.map(to_micros),
-                    tags,
-                    to_micros(task.updated_at),
-                    task.completed_at.map(to_micros),
-                    task.version,
-                    task.list_id,
-                    task.id,
-                    day(task.due_date),
-                    task.due_key.map(to_micros),
-                    recurrence_text(&task),
-                    reminders_text(&task),
-                ])?;
-                if let Some(o) = &occurrence {
-                    tx.prepare_cached(&record_sql(["?1", "?2", "?3", "?4", "?5"]))?
+                if let Some(o) = &recorded {
+                    tx.prepare_cached(&record_sql(["?1", "?2", "?3", "?4", "?5", "?6"]))?
                         .execute(params![
                             task.id,
                             o.due_at.map(to_micros),
                             day(o.due_date),
                             to_micros(o.completed_at),
                             o.completed_by,
+                            o.index,
                         ])?;
                 }
-                if old_tags != tags || old_list != task.list_id {
-                    tx.prepare_cached("DELETE FROM task_tags WHERE task_id = ?1")?
-                        .execute([task.id])?;
-                    insert_tags(&tx, &task)?;
+                if let Some(at) = unrecord {
+                    let removed = tx
+                        .prepare_cached(&unrecord_sql("?1", "?2"))?
+                        .execute(params![task.id, to_micros(at)])?;
+                    if removed == 0 {
+                        // Dropping the savepoint rolls the update back.
+                        return Ok((false, false));
+                    }
                 }
-                let wake = write_fires(&tx, &task)?;
                 tx.commit()?;
                 Ok((true, wake))
             })
@@ -338,18 +282,46 @@ impl TaskStore for SqliteStore {
             .await
     }
 
-    async fn task_delete(&self, actor: Uuid, id: Uuid, expected_version: i64) -> StoreResult<bool> {
+    async fn task_delete(
+        &self,
+        actor: Uuid,
+        id: Uuid,
+        expected_version: i64,
+        at: OffsetDateTime,
+    ) -> StoreResult<bool> {
+        let done = self
+            .writer
+            .run(move |c| super::trash::delete(c, actor, id, expected_version, at))
+            .await?;
+        if done {
+            // The worker's next sleep takes the sweep of this entry into account.
+            self.signal.notify_one();
+        }
+        Ok(done)
+    }
+
+    async fn task_restore(
+        &self,
+        actor: Uuid,
+        id: Uuid,
+        since: OffsetDateTime,
+    ) -> StoreResult<Restore> {
+        let (restore, wake) = self
+            .writer
+            .run(move |c| super::trash::restore(c, actor, id, since))
+            .await?;
+        if wake {
+            self.signal.notify_one();
+        }
+        Ok(restore)
+    }
+
+    async fn task_trash_sweep(
+        &self,
+        before: OffsetDateTime,
+    ) -> StoreResult<Option<OffsetDateTime>> {
         self.writer
-            .run(move |c| {
-                let sql = format!(
-                    "DELETE FROM tasks WHERE id = ?1 AND version = ?2 AND {}",
-                    may_write("?3", "list_id")
-                );
-                let done = c
-                    .prepare_cached(&sql)?
-                    .execute(params![id, expected_version, actor])?;
-                Ok(done > 0)
-            })
+            .run(move |c| super::trash::sweep(c, before))
             .await
     }
 

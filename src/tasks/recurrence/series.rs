@@ -89,6 +89,9 @@ pub struct Occurrence {
     pub completed_at: OffsetDateTime,
     /// Who completed it.
     pub completed_by: Uuid,
+    /// Its number in the series (`None` when recorded before this was kept), where
+    /// undoing the completion puts the series back.
+    pub index: Option<u32>,
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@ mod repeat_form;
 mod task_edit;
 mod task_form;
 mod task_row;
+mod task_undo;
 mod tasks;
 mod today;
 
@@ -20,6 +21,7 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use uuid::Uuid;
 
+use super::flash::Undo;
 use super::session::{SessionState, Visitor};
 use crate::error::AppError;
 use crate::http::path;
@@ -31,6 +33,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .merge(auth::router())
         .merge(tasks::router())
+        .merge(task_undo::router())
         .merge(task_edit::router())
         .merge(today::router())
         .merge(quick::router())
@@ -48,6 +51,8 @@ pub struct Chrome {
     pub signed_in: bool,
     /// A notice from the previous request.
     pub notice: Option<&'static str>,
+    /// The notice's Undo button, when it has one.
+    pub undo: Option<UndoButton>,
     /// Which navigation entry is current (`today`, `upcoming`, `tasks`, `lists`,
     /// `notifications`, `account`, ``).
     pub current: &'static str,
@@ -61,10 +66,48 @@ impl Chrome {
         Self {
             csrf: visitor.csrf_token(state),
             signed_in: matches!(visitor.session, SessionState::SignedIn(_)),
-            notice: visitor.notice(),
+            notice: visitor.notice().map(|n| n.text),
+            undo: visitor.notice().and_then(|n| n.undo).map(UndoButton::new),
             current,
             version: super::ASSET_VERSION,
         }
+    }
+}
+
+/// The Undo button of a notice: a form that posts to `action`.
+pub struct UndoButton {
+    /// Where the form posts.
+    pub action: String,
+    /// The version the change left the task at, when the undo needs it.
+    pub version: Option<i64>,
+    /// The rest of the button's accessible name, after "Undo".
+    pub what: &'static str,
+    /// The list view to come back to (the page's `back`), set by pages that list tasks.
+    pub back: String,
+}
+
+impl UndoButton {
+    fn new(undo: Undo) -> Self {
+        let (action, version, what) = match undo {
+            Undo::Delete(id) => (format!("/tasks/{id}/restore"), None, "the delete"),
+            Undo::Done(id, v) => (format!("/tasks/{id}/undo-done"), Some(v), "marking as done"),
+        };
+        Self {
+            action,
+            version,
+            what,
+            back: String::new(),
+        }
+    }
+}
+
+impl Chrome {
+    /// Makes the notice's Undo come back to the list view `back` (a page's `back`).
+    pub fn with_undo_back(mut self, back: &str) -> Self {
+        if let Some(undo) = &mut self.undo {
+            back.clone_into(&mut undo.back);
+        }
+        self
     }
 }
 

@@ -1,5 +1,5 @@
 //! The tasks pages: the filtered, paged list with the add form, the edit page, the delete
-//! confirmation, and the done toggle.
+//! (at once, with Undo; the confirmation page stays for old links), and the done toggle.
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -20,8 +20,10 @@ use crate::error::AppError;
 use crate::lists::model::{List, Role};
 use crate::precondition::Precondition;
 use crate::state::AppState;
+use crate::tasks::model::Task;
 use crate::tasks::query::ListQuery;
 use crate::web::error::WebError;
+use crate::web::flash::Undo;
 use crate::web::forms::{CsrfForm, Errors};
 use crate::web::see_other;
 use crate::web::session::SignedIn;
@@ -265,7 +267,7 @@ pub(super) async fn render_list(
     };
     let quick = QuickBox::new(&wanted, &filters.list);
     Ok(TasksPage {
-        chrome: Chrome::new(state, &signed_in.visitor, "tasks"),
+        chrome: Chrome::new(state, &signed_in.visitor, "tasks").with_undo_back(&wanted),
         status_opts: options(
             STATUSES,
             if filters.status.is_empty() {
@@ -360,19 +362,18 @@ fn shown_version(raw: &str) -> Option<Precondition> {
         .map(|v| Precondition::Versions(vec![v]))
 }
 
-/// Runs a row's change; a task that changed since the page was shown is left alone, with
-/// a notice instead of an error page.
+/// Runs a row's change; a task that changed since the page was shown is left alone, and
+/// one that is gone (deleted, or no longer shared: a stale tab) is not an error page:
+/// either answers with the notice to show instead.
 async fn row_change(
-    visitor: &crate::web::session::Visitor,
-    change: impl std::future::Future<Output = Result<crate::tasks::model::Task, AppError>>,
-    done: &'static str,
-) -> Result<(), WebError> {
+    change: impl std::future::Future<Output = Result<Task, AppError>>,
+) -> Result<Result<Task, &'static str>, WebError> {
     match change.await {
-        Ok(_) => visitor.flash(done),
-        Err(AppError::PreconditionFailed(_)) => visitor.flash("task-stale"),
-        Err(e) => return Err(e.into()),
+        Ok(task) => Ok(Ok(task)),
+        Err(AppError::PreconditionFailed(_)) => Ok(Err("task-stale")),
+        Err(AppError::NotFound(_)) => Ok(Err("task-gone")),
+        Err(e) => Err(e.into()),
     }
-    Ok(())
 }
 
 async fn tasks_toggle(
@@ -391,12 +392,12 @@ async fn tasks_toggle(
         Some(completed),
         precondition.as_ref(),
     );
-    let done = if completed {
-        "task-done"
-    } else {
-        "task-undone"
-    };
-    row_change(&visitor, change, done).await?;
+    match row_change(change).await? {
+        // Completing answers with an Undo, bound to the version it left the task at.
+        Ok(task) if completed => visitor.flash_undo(Undo::Done(id, task.version)),
+        Ok(_) => visitor.flash("task-undone"),
+        Err(notice) => visitor.flash(notice),
+    }
     Ok(see_other(&list_url(&form.back)))
 }
 
@@ -410,7 +411,11 @@ async fn tasks_skip(
     let change = state
         .tasks
         .skip(signed_in.user.id, id, precondition.as_ref());
-    row_change(&visitor, change, "task-skipped").await?;
+    visitor.flash(
+        row_change(change)
+            .await?
+            .map_or_else(|n| n, |_| "task-skipped"),
+    );
     Ok(see_other(&list_url(&form.back)))
 }
 
@@ -442,22 +447,29 @@ async fn tasks_delete_page(
     .into_response())
 }
 
+/// A row's (or a notice's) form: where to come back to, and a version when it has one.
 #[derive(Deserialize)]
-struct BackForm {
+pub(super) struct BackForm {
     #[serde(default)]
-    back: String,
-    /// The version of the task the page showed, when the form sends one.
+    pub(super) back: String,
+    /// The version of the task the page showed (or the change left), when the form
+    /// sends one.
     #[serde(default)]
-    version: String,
+    pub(super) version: String,
 }
 
+/// Deletes at once, answering with an Undo (the task stays restorable for a while);
+/// a task already gone answers with a notice.
 async fn tasks_delete(
     State(state): State<AppState>,
     signed_in: SignedIn,
     TaskPath(id): TaskPath,
     CsrfForm { visitor, form }: CsrfForm<BackForm>,
 ) -> Result<Response, WebError> {
-    state.tasks.delete(signed_in.user.id, id, None).await?;
-    visitor.flash("task-deleted");
+    match state.tasks.delete(signed_in.user.id, id, None).await {
+        Ok(()) => visitor.flash_undo(Undo::Delete(id)),
+        Err(AppError::NotFound(_)) => visitor.flash("task-gone"),
+        Err(e) => return Err(e.into()),
+    }
     Ok(see_other(&list_url(&form.back)))
 }

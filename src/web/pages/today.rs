@@ -81,7 +81,7 @@ pub async fn today_page(state: &AppState, signed_in: &SignedIn) -> Result<TodayP
     // A timed task due earlier today is overdue already: it is shown there only.
     let seen: HashSet<_> = overdue.iter().map(|t| t.id).collect();
     Ok(TodayPage {
-        chrome: Chrome::new(state, &signed_in.visitor, "today"),
+        chrome: Chrome::new(state, &signed_in.visitor, "today").with_undo_back(TODAY),
         quick: QuickBox::new(TODAY, ""),
         back: TODAY,
         date: long_date(clock.today),
@@ -163,7 +163,7 @@ pub async fn upcoming_page(
         }
     }
     Ok(UpcomingPage {
-        chrome: Chrome::new(state, &signed_in.visitor, "upcoming"),
+        chrome: Chrome::new(state, &signed_in.visitor, "upcoming").with_undo_back(UPCOMING),
         quick: QuickBox::new(UPCOMING, ""),
         back: UPCOMING,
         empty: days.iter().all(|d| d.tasks.is_empty()),
