@@ -6,11 +6,15 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request, State};
-use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
+use axum::http::{
+    Extensions, HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Version, header,
+};
 use axum::middleware::{Next, from_fn, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
+use tower_http::compression::predicate::{NotForContentType, Predicate, SizeAbove};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
@@ -47,6 +51,14 @@ pub fn with_middleware(routes: Router, config: &Config, metrics: Option<Arc<Metr
                 .on_response(log_response)
                 .on_failure(()),
         )
+        // Only GET and HEAD answers may be compressed (see `compression`).
+        .map_request(|mut req: Request| {
+            if !matches!(*req.method(), Method::GET | Method::HEAD) {
+                req.headers_mut().remove(header::ACCEPT_ENCODING);
+            }
+            req
+        })
+        .layer(compression())
         .layer(from_fn_with_state(config.is_https(), security_headers))
         .layer(CatchPanicLayer::custom(|_| {
             AppError::Internal("a handler panicked".into()).into_response()
@@ -71,7 +83,7 @@ fn request_span(req: &Request) -> Span {
     tracing::info_span!("request", id = %id, method = %req.method(), path = %req.uri().path())
 }
 
-fn log_response(res: &Response, latency: Duration, _span: &Span) {
+fn log_response<B>(res: &axum::http::Response<B>, latency: Duration, _span: &Span) {
     let status = res.status().as_u16();
     let ms = latency.as_secs_f64() * 1000.0;
     if status >= 500 {
@@ -79,6 +91,31 @@ fn log_response(res: &Response, latency: Duration, _span: &Span) {
     } else {
         tracing::info!(status, latency_ms = ms, "served");
     }
+}
+
+/// br or gzip, when the client asks for it (`Accept-Encoding`), for bodies of 1 KiB or
+/// more that are not images (but SVG) or event streams, and never for a response that
+/// carries an `ETag`: that tag is strong and names the bytes the API sends, so `If-Match`
+/// and `If-None-Match` keep comparing it unchanged (the API's single resources are small
+/// anyway; its lists and every page are compressed). POST, PUT, PATCH and DELETE answers
+/// are not compressed (their `Accept-Encoding` is removed before this layer): a page
+/// answering a form may show a secret once (a webhook's), which must not sit next to
+/// attacker-chosen text in a compressed body (BREACH), and tower-http turns a response
+/// into `406` when the client refuses every encoding, which must not happen after a
+/// change was made.
+fn compression() -> CompressionLayer<impl Predicate> {
+    let no_etag = |_: StatusCode, _: Version, headers: &HeaderMap, _: &Extensions| {
+        !headers.contains_key(header::ETAG)
+    };
+    CompressionLayer::new()
+        .no_deflate()
+        .no_zstd()
+        .compress_when(
+            SizeAbove::new(1024)
+                .and(NotForContentType::IMAGES)
+                .and(NotForContentType::SSE)
+                .and(no_etag),
+        )
 }
 
 fn cors(config: &Config) -> Option<CorsLayer> {

@@ -39,17 +39,37 @@ fn mac(key: &[u8; 32], cookie: &str, session: Option<Uuid>) -> HmacSha256 {
 }
 
 /// The hidden-field token for a page rendered with `cookie` in `session` (`None` before
-/// sign-in).
+/// sign-in): a fresh random mask and the MAC XORed with it, so the token differs on every
+/// page. Pages are compressed, and a secret that is the same in every response next to
+/// text an attacker chooses (a search) would leak through the compressed length (BREACH);
+/// a masked token never repeats.
 pub fn token(key: &[u8; 32], cookie: &str, session: Option<Uuid>) -> String {
-    URL_SAFE_NO_PAD.encode(mac(key, cookie, session).finalize().into_bytes())
+    let mac = mac(key, cookie, session).finalize().into_bytes();
+    let mut mask = [0u8; 32];
+    if getrandom::fill(&mut mask).is_err() {
+        // No randomness: the bare MAC, which `verify` accepts as well.
+        return URL_SAFE_NO_PAD.encode(mac);
+    }
+    let masked = mask.iter().zip(mac.iter()).map(|(m, b)| m ^ b);
+    let out: Vec<u8> = mask.iter().copied().chain(masked).collect();
+    URL_SAFE_NO_PAD.encode(out)
 }
 
-/// Whether `submitted` is the token for `cookie` and `session` (constant-time compare).
+/// Whether `submitted` is a token for `cookie` and `session`, masked (64 bytes) or bare
+/// (32, as pages rendered before masking carried); the comparison is constant-time.
 pub fn verify(key: &[u8; 32], cookie: &str, session: Option<Uuid>, submitted: &str) -> bool {
     let Ok(bytes) = URL_SAFE_NO_PAD.decode(submitted.trim()) else {
         return false;
     };
-    mac(key, cookie, session).verify_slice(&bytes).is_ok()
+    let bare: Vec<u8> = match bytes.len() {
+        64 => bytes[..32]
+            .iter()
+            .zip(&bytes[32..])
+            .map(|(m, x)| m ^ x)
+            .collect(),
+        _ => bytes,
+    };
+    mac(key, cookie, session).verify_slice(&bare).is_ok()
 }
 
 /// Whether a state-changing request comes from our own pages, judged by `Origin`, else
@@ -106,6 +126,24 @@ mod tests {
         assert!(!verify(&[8; 32], "cookie", Some(sid), &t));
         assert!(!verify(&KEY, "cookie", Some(sid), "not base64!"));
         assert!(!verify(&KEY, "cookie", Some(sid), ""));
+    }
+
+    #[test]
+    fn tokens_are_masked_afresh_and_the_bare_mac_still_verifies() {
+        let sid = Uuid::now_v7();
+        let (a, b) = (token(&KEY, "c", Some(sid)), token(&KEY, "c", Some(sid)));
+        assert_ne!(a, b, "a new mask on every page");
+        assert!(verify(&KEY, "c", Some(sid), &a) && verify(&KEY, "c", Some(sid), &b));
+        let bare = URL_SAFE_NO_PAD.encode(mac(&KEY, "c", Some(sid)).finalize().into_bytes());
+        assert!(verify(&KEY, "c", Some(sid), &bare));
+        let mut tampered = URL_SAFE_NO_PAD.decode(&a).expect("base64");
+        tampered[40] ^= 1;
+        assert!(!verify(
+            &KEY,
+            "c",
+            Some(sid),
+            &URL_SAFE_NO_PAD.encode(tampered)
+        ));
     }
 
     fn headers(pairs: &[(header::HeaderName, &'static str)]) -> HeaderMap {

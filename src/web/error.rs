@@ -18,8 +18,8 @@ pub struct ErrorPage {
     pub title: String,
     /// One or two sentences.
     pub message: String,
-    /// Appended to asset URLs.
-    pub version: u64,
+    /// The URLs of the stylesheet and icon.
+    pub assets: super::assets::AssetUrls,
 }
 
 /// Renders an error page with the page security headers.
@@ -28,7 +28,7 @@ pub fn page(status: StatusCode, title: &str, message: &str) -> Response {
         status: status.as_u16(),
         title: title.to_owned(),
         message: message.to_owned(),
-        version: super::ASSET_VERSION,
+        assets: super::assets::URLS,
     };
     with_page_headers((status, body).into_response())
 }

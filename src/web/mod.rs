@@ -3,6 +3,7 @@
 //!
 //! Decisions and their reasons are in `docs/web.md`.
 
+pub mod assets;
 pub mod cookies;
 pub mod csrf;
 pub mod error;
@@ -17,7 +18,6 @@ use axum::Router;
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::middleware::from_fn;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 
 use crate::state::AppState;
 
@@ -27,53 +27,13 @@ pub const PAGE_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'se
     img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; \
     object-src 'none'";
 
-const CSS: &str = include_str!("../../static/app.css");
-const FAVICON: &str = include_str!("../../static/favicon.svg");
-
-/// Version of the assets: a hash of their contents, put into their URLs so that they can
-/// be cached for a year and still change the moment a new build changes them.
-pub const ASSET_VERSION: u64 = fnv1a(CSS.as_bytes()) ^ fnv1a(FAVICON.as_bytes()).rotate_left(1);
-
-/// FNV-1a, at compile time.
-const fn fnv1a(bytes: &[u8]) -> u64 {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    let mut i = 0;
-    while i < bytes.len() {
-        hash ^= bytes[i] as u64;
-        hash = hash.wrapping_mul(0x0100_0000_01b3);
-        i += 1;
-    }
-    hash
-}
-
 /// The page routes and the embedded assets.
 pub fn router() -> Router<AppState> {
     let renewals = Arc::new(session::Renewals::default());
     let pages = pages::router().layer(from_fn(move |req, next| {
         session::layer(renewals.clone(), req, next)
     }));
-    Router::new()
-        .route(
-            "/static/app.css",
-            get(|| async { asset(CSS, "text/css; charset=utf-8") }),
-        )
-        .route(
-            "/static/favicon.svg",
-            get(|| async { asset(FAVICON, "image/svg+xml") }),
-        )
-        .merge(pages)
-}
-
-/// An embedded asset. URLs carry `?v=<version>`, so a year of caching is safe.
-fn asset(body: &'static str, content_type: &'static str) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, content_type),
-            (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
-        ],
-        body,
-    )
-        .into_response()
+    Router::new().merge(assets::router()).merge(pages)
 }
 
 /// Adds the page security headers (API.md "Web pages") unless the response has its own.

@@ -40,6 +40,7 @@ mod tasks_recurring;
 mod tokens;
 mod upgrade;
 mod web;
+mod web_assets;
 mod web_reminders;
 mod web_repeat;
 mod web_session;

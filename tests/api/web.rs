@@ -356,7 +356,14 @@ async fn pages_send_a_strict_content_security_policy_and_are_not_cached() {
     assert_eq!(h["x-content-type-options"], "nosniff");
     assert_eq!(h["referrer-policy"], "same-origin");
     assert_eq!(h["cache-control"], "no-store");
-    let res = browser.get("/static/app.css?v=1").await;
+    let page = res.text().await.expect("page");
+    let css = page
+        .split(r#"rel="stylesheet" href=""#)
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("a stylesheet link")
+        .to_owned();
+    let res = browser.get(&css).await;
     assert_eq!(res.status(), 200);
     assert!(
         res.headers()["cache-control"]

@@ -21,6 +21,7 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use uuid::Uuid;
 
+use super::assets::AssetUrls;
 use super::flash::Undo;
 use super::session::{SessionState, Visitor};
 use crate::error::AppError;
@@ -43,7 +44,7 @@ pub fn router() -> Router<AppState> {
 }
 
 /// What the layout needs: the CSRF token of the header's sign-out form, whether to show
-/// the navigation, the one-shot notice, and the asset version.
+/// the navigation, the one-shot notice, and the asset URLs.
 pub struct Chrome {
     /// CSRF token for every form on the page.
     pub csrf: String,
@@ -56,8 +57,8 @@ pub struct Chrome {
     /// Which navigation entry is current (`today`, `upcoming`, `tasks`, `lists`,
     /// `notifications`, `account`, ``).
     pub current: &'static str,
-    /// Appended to asset URLs.
-    pub version: u64,
+    /// The URLs of the stylesheet, script and icon.
+    pub assets: AssetUrls,
 }
 
 impl Chrome {
@@ -69,7 +70,7 @@ impl Chrome {
             notice: visitor.notice().map(|n| n.text),
             undo: visitor.notice().and_then(|n| n.undo).map(UndoButton::new),
             current,
-            version: super::ASSET_VERSION,
+            assets: super::assets::URLS,
         }
     }
 }

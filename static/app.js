@@ -1,0 +1,2 @@
+// Taskward's optional script: progressive enhancement over the plain forms (docs/web.md).
+'use strict';
