@@ -60,7 +60,7 @@ async function sharing(browser, h) {
   assert.match(await bob.page.locator('.list-about').textContent(), /Shared with ada-lists@example\.com · you are editor/);
   await h.addTask(bob.page, { title: 'Bread' });
   await h.task(bob.page, 'Milk').getByRole('button', { name: 'Mark “Milk” as done' }).click();
-  await bob.page.waitForLoadState();
+  await h.settle(bob.page);
   await h.shot(bob.page, 'list-shared');
 
   // Ada sees Bob's work, and Bob now active in the member list.
@@ -85,7 +85,7 @@ async function sharing(browser, h) {
   await bob.page.goto(listUrl);
   assert.equal(await bob.page.locator('h1').textContent(), 'Weekly shop');
   await h.task(bob.page, 'Eggs').getByRole('button', { name: 'Mark “Eggs” as done' }).click();
-  await bob.page.waitForLoadState();
+  await h.settle(bob.page);
   assert.match(await bob.page.locator('h1').textContent(), /not allowed|Forbidden/i);
 
   // Bob leaves: the list is gone from his sidebar and its page is not found.

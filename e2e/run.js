@@ -9,6 +9,7 @@ const path = require('node:path');
 const { chromium } = require('playwright-core');
 const { sharing } = require('./lists');
 const { reminders } = require('./reminders');
+const { script, settle } = require('./script');
 const { today } = require('./today');
 const { undo } = require('./undo');
 
@@ -83,7 +84,7 @@ async function addTask(page, { title, priority, due, tags, notes }) {
   if (tags) await form.getByLabel('Tags').fill(tags);
   if (notes) await form.getByLabel('Notes').fill(notes);
   await form.getByRole('button', { name: 'Add task' }).click();
-  await page.waitForLoadState();
+  await settle(page);
 }
 
 const task = (page, title) => page.locator('li.task', { has: page.locator('.task-title', { hasText: title }) });
@@ -160,22 +161,25 @@ async function mainFlow(browser, { js }) {
     await page.emulateMedia({ colorScheme: 'light' });
   }
 
-  // Edit.
+  // Edit: with JavaScript in the task's row, without it on its own page.
   await task(page, 'Write report').getByRole('link', { name: /Edit/ }).click();
-  assert.match(new URL(page.url()).pathname, /^\/tasks\/[0-9a-f-]+\/edit$/);
-  assert.equal(await page.getByLabel('Title').inputValue(), 'Write report');
-  assert.equal(await page.getByLabel('Due date').inputValue(), day(5));
+  await settle(page);
+  const editor = js ? task(page, 'Write report').locator('.inplace') : page.locator('main');
+  if (!js) assert.match(new URL(page.url()).pathname, /^\/tasks\/[0-9a-f-]+\/edit$/);
+  assert.equal(await editor.getByLabel('Title').inputValue(), 'Write report');
+  assert.equal(await editor.getByLabel('Due date').inputValue(), day(5));
   await shot(page, 'task-edit');
-  await page.getByLabel('Title').fill('Write the report');
-  await page.getByLabel('Priority').selectOption('high');
-  await page.getByRole('button', { name: 'Save changes' }).click();
+  await editor.getByLabel('Title').fill('Write the report');
+  await editor.getByLabel('Priority').selectOption('high');
+  await editor.getByRole('button', { name: 'Save changes' }).click();
   await page.waitForURL('**/tasks');
+  await settle(page);
   assert.equal(await page.locator('.notice').textContent(), 'Task saved.');
   assert.match(await task(page, 'Write the report').getAttribute('class'), /prio-high/);
 
   // Toggle done: done tasks are hidden until "Show completed".
   await task(page, 'Buy milk').getByRole('button', { name: 'Mark “Buy milk” as done' }).click();
-  await page.waitForLoadState();
+  await settle(page);
   assert.match(await page.locator('.notice').textContent(), /^Marked as done\.\s*Undo marking as done\s*$/);
   assert.deepEqual(await titles(page), ['<script>alert(1)</script>', 'Write the report']);
   await page.getByRole('link', { name: 'Show completed' }).click();
@@ -196,7 +200,7 @@ async function mainFlow(browser, { js }) {
   await page.waitForURL(/status=completed/);
   assert.deepEqual(await titles(page), ['Buy milk']);
   await task(page, 'Buy milk').getByRole('button', { name: 'Mark “Buy milk” as not done' }).click();
-  await page.waitForLoadState();
+  await settle(page);
   // Back to the same filters: the task is no longer done, so the list is empty.
   assert.match(pathOf(page), /status=completed/);
   await page.getByText('No tasks match these filters.').waitFor();
@@ -226,6 +230,7 @@ async function mainFlow(browser, { js }) {
   await page.goto('/tasks');
   await task(page, '<script>').getByRole('button', { name: /Delete/ }).click();
   await page.waitForURL('**/tasks');
+  await settle(page);
   assert.match(await page.locator('.notice').textContent(), /^Task deleted\.\s*Undo the delete\s*$/);
   assert.deepEqual(await titles(page), ['Write the report', 'Buy milk']);
 
@@ -233,7 +238,7 @@ async function mainFlow(browser, { js }) {
   for (let i = 1; i <= 23; i += 1) {
     await page.locator('form.task-form').getByLabel('Title').fill(`Chore ${String(i).padStart(2, '0')}`);
     await page.locator('form.task-form').getByRole('button', { name: 'Add task' }).click();
-    await page.waitForLoadState();
+    await settle(page);
   }
   await page.goto('/tasks?sort=title');
   assert.equal(await page.locator('li.task').count(), 20);
@@ -378,10 +383,11 @@ const scenarios = {
   nojs: (b) => mainFlow(b, { js: false }),
   everywhere,
   expiry,
-  sharing: (b) => sharing(b, { open, signUp, addTask, task, titles, pathOf, shot }),
+  sharing: (b) => sharing(b, { open, signUp, addTask, task, titles, pathOf, shot, settle }),
   today: (b) => today(b, { open, signUp, task, titles, pathOf, shot, day, PASSWORD }),
-  reminders: (b) => reminders(b, { open, signUp, task, shot, day, PASSWORD }),
+  reminders: (b) => reminders(b, { open, signUp, task, shot, day, settle, PASSWORD }),
   undo: (b) => undo(b, { open, signUp, addTask, task, titles, shot }),
+  script: (b) => script(b, { open, signUp, task, titles, pathOf }),
 };
 
 // A hung browser must not hang `cargo test`.

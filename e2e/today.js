@@ -4,12 +4,13 @@
 'use strict';
 
 const assert = require('node:assert/strict');
+const { settle } = require('./script');
 
 async function quickAdd(page, text) {
   const form = page.getByRole('form', { name: 'Quick add a task' });
   await form.getByLabel('Quick add', { exact: true }).fill(text);
   await form.getByRole('button', { name: 'Add', exact: true }).click();
-  await page.waitForLoadState();
+  await settle(page);
 }
 
 /** The task titles of the section with `id` (a heading's section on Today or Upcoming). */
@@ -55,6 +56,7 @@ async function today(browser, h) {
   await page.goto('/today');
   await h.task(page, 'Water the plants').getByRole('button', { name: 'Mark “Water the plants” as done' }).click();
   await page.waitForURL('**/today');
+  await settle(page);
   assert.match(await page.locator('.notice').textContent(), /^Marked as done\./);
   await page.getByText('Nothing due today.').waitFor();
   assert.deepEqual(await h.titles(page), []);

@@ -193,3 +193,14 @@ async fn an_expired_session_renews_silently_then_asks_to_sign_in_again() {
     run_scenario(&app, "expiry", &env).await;
     app.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_script_acts_in_place_and_keeps_focus_and_scroll() {
+    if !browser_available() {
+        return;
+    }
+    let _one = ONE_BROWSER.lock().await;
+    let app = TestApp::spawn(TestDb::sqlite()).await;
+    run_scenario(&app, "script", &[]).await;
+    app.stop().await;
+}
