@@ -1,6 +1,6 @@
 // The optional script (static/app.js) with JavaScript on: actions in place without a
-// page load, scroll and focus kept, editing and deleting in place, and no
-// Content-Security-Policy violation on the way.
+// page load, scroll and focus kept, editing and deleting in place, the keyboard
+// shortcuts and their help, and no Content-Security-Policy violation on the way.
 // Loaded by run.js, which passes its helpers.
 'use strict';
 
@@ -121,6 +121,65 @@ async function script(browser, h) {
   assert.ok(Math.abs(await tick('Filler 04', true)) <= 1, 'scroll position unchanged');
   await tick('Filler 03', false);
 
+  // Keyboard: j/k move over the rows, x ticks, e edits (Escape cancels), ? helps.
+  await page.goto('/tasks?status=all&sort=title');
+  await mark(page);
+  const order = await h.titles(page);
+  await page.keyboard.press('j');
+  assert.equal((await active(page)).row, order[0]);
+  assert.ok((await active(page)).isRow, 'the row itself has focus');
+  await page.keyboard.press('j');
+  await page.keyboard.press('j');
+  assert.equal((await active(page)).row, order[2]);
+  await page.keyboard.press('k');
+  assert.equal((await active(page)).row, order[1]);
+  await page.keyboard.press('x');
+  await settle(page);
+  assert.match(await h.task(page, order[1]).getAttribute('class'), /\bdone\b/);
+  assert.equal((await active(page)).row, order[1], 'focus stays on the row after x');
+  await page.keyboard.press('x');
+  await settle(page);
+  assert.doesNotMatch(await h.task(page, order[1]).getAttribute('class'), /\bdone\b/);
+  // With Ctrl held, x is not ours.
+  await page.keyboard.press('Control+x');
+  await page.waitForTimeout(200);
+  assert.doesNotMatch(await h.task(page, order[1]).getAttribute('class'), /\bdone\b/);
+  await page.keyboard.press('e');
+  await settle(page);
+  const editor = h.task(page, order[1]).locator('.inplace');
+  await editor.waitFor();
+  assert.equal((await active(page)).name, 'title', 'focus in the title');
+  assert.equal(await editor.getByLabel('Title').inputValue(), order[1]);
+  await page.keyboard.press('Escape');
+  assert.equal(await editor.count(), 0, 'Escape cancels');
+  assert.equal((await active(page)).row, order[1]);
+  await page.keyboard.press('?');
+  const help = page.locator('dialog#keys-help');
+  await help.waitFor();
+  assert.match(await help.textContent(), /quick-add box/);
+  await page.keyboard.press('Escape');
+  await help.waitFor({ state: 'hidden' });
+  assert.equal((await active(page)).row, order[1], 'focus back where it was');
+  await page.keyboard.press('?');
+  await help.getByRole('button', { name: 'Close' }).click();
+  await help.waitFor({ state: 'hidden' });
+  await page.keyboard.press('q');
+  assert.equal((await active(page)).id, 'quick-text');
+  // Typing in a field types: no shortcut fires.
+  await page.keyboard.type('jkx?e/q');
+  assert.equal(await page.locator('#quick-text').inputValue(), 'jkx?e/q');
+  assert.equal(await help.isVisible(), false);
+  assert.equal((await active(page)).id, 'quick-text');
+  await page.locator('#quick-text').fill('');
+  await page.evaluate(() => document.activeElement.blur());
+  await page.keyboard.press('/');
+  assert.equal((await active(page)).id, 'f-q', '/ goes to the search');
+  assert.equal(await page.locator('#f-q').inputValue(), '', 'the slash is not typed');
+  await page.keyboard.type('x');
+  assert.equal(await page.locator('#f-q').inputValue(), 'x');
+  await page.locator('#f-q').fill('');
+  assert.ok(await marked(page), 'no page load for any shortcut');
+
   // Delete in place: the row goes, focus moves to the next one (or the Undo).
   await page.goto('/tasks?sort=title');
   await mark(page);
@@ -164,6 +223,11 @@ async function script(browser, h) {
   assert.equal(await page.locator('.inplace').count(), 0);
   assert.equal((await active(page)).row, 'Gamma, edited', 'focus on the saved row');
   assert.equal(h.pathOf(page), '/tasks?sort=title');
+
+  // The help page, for everyone, from the footer.
+  await page.getByRole('contentinfo').getByRole('link', { name: 'Keyboard shortcuts' }).click();
+  await page.waitForURL('**/help/keys');
+  await page.getByRole('heading', { level: 1, name: 'Keyboard shortcuts' }).waitFor();
 
   assert.deepEqual(problems, [], 'no CSP violation, page error or console error');
   assert.deepEqual(page.dialogs, []);

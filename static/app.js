@@ -2,7 +2,7 @@
 // that works without it. With it, the task forms are sent with fetch and the page the
 // server answers with (after its redirect) is swapped into <main> in place: no reload,
 // the scroll position kept, focus put back where the user was. Anything unexpected falls
-// back to the normal form submission.
+// back to the normal form submission. Plus keyboard shortcuts and their help dialog.
 (function () {
   'use strict';
   if (!window.fetch || !window.DOMParser || !window.URLSearchParams || !window.FormData) return;
@@ -348,6 +348,15 @@
     }
   }
 
+  function inPlaceLink(row, kind) {
+    var links = row.querySelectorAll('a[href]');
+    for (var i = 0; i < links.length; i += 1) {
+      var m = IN_PLACE.exec(pathOf(links[i].getAttribute('href')).pathname);
+      if (m && m[2] === kind) return links[i];
+    }
+    return null;
+  }
+
   document.addEventListener('click', function (e) {
     if (e.defaultPrevented || e.button !== 0 || e.ctrlKey || e.metaKey || e.shiftKey || e.altKey) return;
     var a = e.target.closest && e.target.closest('main a[href]');
@@ -366,10 +375,89 @@
     inPlace(row, url);
   });
 
+  // ---- Keyboard shortcuts -----------------------------------------------------------
+
+  function typing(el) {
+    return !!el && (el.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(el.tagName));
+  }
+
+  function moveRow(step) {
+    var all = rows();
+    if (!all.length) return false;
+    var at = all.indexOf(currentRow());
+    var to = at < 0 ? (step > 0 ? 0 : all.length - 1) : Math.min(all.length - 1, Math.max(0, at + step));
+    return focusEl(all[to]);
+  }
+
+  function toggleRow() {
+    var row = currentRow();
+    var button = row && row.querySelector('form[action$="/toggle"] button');
+    if (!button) return false;
+    if (button.form.requestSubmit) button.form.requestSubmit(button);
+    else button.click();
+    return true;
+  }
+
+  function editRow() {
+    var row = currentRow();
+    var link = row && !row.querySelector('.inplace') && inPlaceLink(row, 'edit');
+    if (!link) return false;
+    inPlace(row, pathOf(link.getAttribute('href')));
+    return true;
+  }
+
+  function search() {
+    var field = document.querySelector('#f-q') ||
+      document.querySelector('main form[role="search"] input:not([type="hidden"])');
+    if (!field) return false;
+    for (var d = field.closest('details'); d; d = d.parentElement.closest('details')) d.open = true;
+    if (!focusEl(field)) return false;
+    field.select();
+    return true;
+  }
+
+  var opener = null;
+
+  function help() {
+    var dialog = document.getElementById('keys-help');
+    if (!dialog || !dialog.showModal) {
+      location.assign('/help/keys');
+      return true;
+    }
+    if (dialog.open) return true;
+    opener = document.activeElement;
+    dialog.showModal();
+    return true;
+  }
+
+  document.addEventListener('close', function (e) {
+    if (e.target.id !== 'keys-help') return;
+    // Browsers put focus back themselves; this is for those that leave it on <body>.
+    var lost = !document.activeElement || document.activeElement === document.body;
+    if (lost && opener && opener.isConnected) opener.focus();
+    opener = null;
+  }, true);
+
+  var KEYS = {
+    q: function () { return focusEl(quickInput()); },
+    '/': search,
+    j: function () { return moveRow(1); },
+    k: function () { return moveRow(-1); },
+    x: toggleRow,
+    e: editRow,
+    '?': help,
+  };
+
   document.addEventListener('keydown', function (e) {
-    if (e.key === 'Escape' && e.target.closest && e.target.closest('main .inplace')) {
+    if (e.defaultPrevented || e.isComposing || e.ctrlKey || e.altKey || e.metaKey) return;
+    var t = e.target;
+    if (e.key === 'Escape' && t.closest && t.closest('main .inplace')) {
       e.preventDefault();
       closeEditors(true);
+      return;
     }
+    if (typing(t) || document.querySelector('dialog[open]')) return;
+    var action = Object.prototype.hasOwnProperty.call(KEYS, e.key) && KEYS[e.key];
+    if (action && action()) e.preventDefault();
   });
 }());

@@ -195,7 +195,7 @@ async fn an_expired_session_renews_silently_then_asks_to_sign_in_again() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_script_acts_in_place_and_keeps_focus_and_scroll() {
+async fn the_script_acts_in_place_keeps_focus_and_scroll_and_answers_the_keyboard() {
     if !browser_available() {
         return;
     }

@@ -286,3 +286,38 @@ async fn assets_are_served_under_their_content_hash_and_cached_for_a_year() {
     }
     app.stop().await;
 }
+
+#[tokio::test]
+async fn the_keyboard_shortcuts_are_a_page_without_javascript_and_the_dialog_of_every_page() {
+    let app = TestApp::spawn(TestDb::sqlite()).await;
+    let mut browser = Browser::new(&app);
+    let keys = ["q", "/", "j", "k", "x", "e", "?"].map(|k| format!("<kbd>{k}</kbd>"));
+    let list = |html: &str| -> String {
+        let start = html.find(r#"<dl class="keys">"#).expect("the list of keys");
+        let end = start + html[start..].find("</dl>").expect("its end");
+        html[start..end].to_owned()
+    };
+    for signed_in in [false, true] {
+        if signed_in {
+            browser.sign_up("ada@example.com").await;
+        }
+        let res = browser.get("/help/keys").await;
+        assert_eq!(res.status(), 200, "signed in: {signed_in}");
+        assert_eq!(res.headers()["cache-control"], "no-store");
+        let html = res.text().await.expect("page");
+        assert!(html.contains(r#"<h1 id="keys-heading">Keyboard shortcuts</h1>"#));
+        for k in &keys {
+            assert!(list(&html).contains(k.as_str()), "{k}");
+        }
+        // Any other page links to it and carries the same list in its (closed) dialog.
+        let page = browser
+            .get(if signed_in { "/tasks" } else { "/signin" })
+            .await;
+        let page = page.text().await.expect("page");
+        assert!(page.contains(r#"<a href="/help/keys">Keyboard shortcuts</a>"#));
+        let dialog = &page[page.find(r#"<dialog id="keys-help""#).expect("the dialog")..];
+        assert!(!dialog.starts_with(r#"<dialog id="keys-help" open"#));
+        assert_eq!(list(dialog), list(&html));
+    }
+    app.stop().await;
+}

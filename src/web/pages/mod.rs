@@ -3,6 +3,7 @@
 mod account;
 mod auth;
 mod back;
+mod help;
 mod lists;
 mod notifications;
 mod quick;
@@ -41,6 +42,7 @@ pub fn router() -> Router<AppState> {
         .merge(lists::router())
         .merge(account::router())
         .merge(notifications::router())
+        .merge(help::router())
 }
 
 /// What the layout needs: the CSRF token of the header's sign-out form, whether to show
