@@ -80,7 +80,19 @@ async function script(browser, h) {
   for (const title of ['Alpha', 'Beta', 'Gamma']) assert.equal(await h.task(page, title).count(), 1);
   assert.equal(h.pathOf(page), '/tasks');
 
+  // The full add form: a folded section opened stays open, focus goes back to its title.
+  const addForm = page.locator('form.task-form');
+  await addForm.locator('summary', { hasText: 'Remind me' }).click();
+  await addForm.getByLabel('Title').fill('Delta');
+  await addForm.getByRole('button', { name: 'Add task' }).click();
+  await settle(page);
+  assert.ok(await marked(page), 'no page load after the add form');
+  assert.equal(await h.task(page, 'Delta').count(), 1);
+  assert.equal(await addForm.locator('details.reminders').getAttribute('open'), '');
+  assert.equal((await active(page)).name, 'title', 'focus in the add form');
+
   // Enough tasks to scroll; then tick one far down: it stays where it was, focused.
+  await page.locator('#quick-text').focus();
   for (let i = 1; i <= 14; i += 1) await quickAdd(page, `Filler ${String(i).padStart(2, '0')}`);
   assert.ok(await marked(page));
   await page.goto('/tasks?status=all');

@@ -201,10 +201,16 @@
     return { id: a.id, value: a.value, start: a.selectionStart, end: a.selectionEnd };
   }
 
+  // A folded section, known by its id or else its summary's words (the add form's "More").
+  function detailsKey(d) {
+    var summary = d.querySelector('summary');
+    return d.id ? '#' + d.id : summary ? summary.textContent.trim() : '';
+  }
+
   function openDetails() {
     return Array.prototype.filter.call(document.querySelectorAll('main details[open]'), function (d) {
-      return !!d.id;
-    }).map(function (d) { return d.id; });
+      return !d.closest('.inplace');
+    }).map(detailsKey).filter(Boolean);
   }
 
   async function swap(doc, next, ctx, job) {
@@ -241,9 +247,8 @@
     } else {
       cur.replaceChildren.apply(cur, nodes);
     }
-    open.forEach(function (id) {
-      var d = document.getElementById(id);
-      if (d && d.tagName === 'DETAILS') d.open = true;
+    Array.prototype.forEach.call(cur.querySelectorAll('details:not([open])'), function (d) {
+      if (open.indexOf(detailsKey(d)) >= 0) d.open = true;
     });
     restore(ctx, typed);
   }
