@@ -129,8 +129,12 @@ async function script(browser, h) {
   }
   await tick('Filler 03', true);
   assert.match(await page.locator('.notice').textContent(), /^Marked as done\./);
-  // The same notice again: the scroll position does not change at all.
+  // The same notice again: the scroll position does not change at all, and the notice
+  // is the same live region with new content (so screen readers announce it).
+  await page.locator('.notice').evaluate((n) => { n.probe = 'same element'; });
   assert.ok(Math.abs(await tick('Filler 04', true)) <= 1, 'scroll position unchanged');
+  assert.equal(await page.locator('.notice[role="status"]').evaluate((n) => n.probe), 'same element');
+  assert.match(await page.locator('.notice').textContent(), /^Marked as done\./);
   await tick('Filler 03', false);
 
   // Keyboard: j/k move over the rows, x ticks, e edits (Escape cancels), ? helps.
