@@ -137,6 +137,7 @@ async function makeState(base, h) {
     await ada('POST', '/api/tasks', { title: `Chore ${String(i).padStart(2, '0')}`, priority: 'low' });
   }
   await ada('POST', '/api/tasks', { title: 'Milk', list_id: groceries.id, tags: ['errands'] });
+  await ada('POST', '/api/tasks', { title: 'Throw out the old paint', due_date: h.day(9) });
   await ada('POST', '/api/tasks', {
     title: 'Pay the electricity bill', priority: 'high', due_date: h.day(-2), tags: ['home', 'money'],
     description: 'The account number is on the last letter.',
@@ -212,7 +213,15 @@ async function a11y(browser, h) {
   await visit(audit, page, '/no/such/page', 'not found, signed in', 404);
   await visit(audit, page, `/tasks/${'0'.repeat(8)}-0000-4000-8000-${'0'.repeat(12)}/edit`, 'task not found', 404);
 
-  // Confirmation pages, where they exist (Undo may replace some of them, issue 21 step 3).
+  // The notices with Undo (a task ticked off, a task deleted), then the old confirmation
+  // pages, where they still exist (Undo replaced some of them, issue 21 step 3).
+  await page.goto('/tasks');
+  await page.getByRole('button', { name: 'Mark “Milk” as done' }).click();
+  await page.getByRole('status').getByRole('button', { name: /^Undo/ }).waitFor();
+  await audit.check(page, 'tasks, done with Undo');
+  await page.getByRole('button', { name: 'Delete “Throw out the old paint”' }).click();
+  await page.getByRole('status').getByRole('button', { name: /^Undo/ }).waitFor();
+  await audit.check(page, 'tasks, deleted with Undo');
   for (const [path, name] of [
     [`/tasks/${s.report.id}/delete`, 'task delete confirmation'],
     [`/lists/${s.groceries.id}/delete`, 'list delete confirmation'],
