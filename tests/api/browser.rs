@@ -55,7 +55,7 @@ fn browser_available() -> bool {
 }
 
 /// Runs one scenario of `e2e/run.js` against `app` and fails with its output if it fails.
-/// (The script stops itself after 3 minutes, so a hung browser cannot hang the suite.)
+/// (The script stops itself after 3 minutes, 6 for axe, so a hung browser cannot hang the suite.)
 async fn run_scenario(app: &TestApp, scenario: &str, env: &[(&str, String)]) {
     let mut cmd = Command::new("node");
     cmd.arg("run.js")
@@ -159,6 +159,18 @@ async fn reminders_are_set_in_the_form_and_a_test_notification_is_delivered_in_a
         taskward::outbound::OutboundPolicy::parse("127.0.0.1").expect("policy");
     let app = TestApp::spawn_with(db, config).await;
     run_scenario(&app, "reminders", &screenshots()).await;
+    app.stop().await;
+}
+
+/// axe-core on every page, light and dark, desktop and phone (`e2e/a11y.js`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn axe_finds_no_accessibility_violations_on_any_page() {
+    if !browser_available() {
+        return;
+    }
+    let _one = ONE_BROWSER.lock().await;
+    let app = TestApp::spawn(TestDb::sqlite()).await;
+    run_scenario(&app, "a11y", &[]).await;
     app.stop().await;
 }
 
