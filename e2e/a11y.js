@@ -210,6 +210,12 @@ async function a11y(browser, h) {
   await visit(audit, page, `/tasks/${s.report.id}/edit`, 'task edit');
   await visit(audit, page, '/notifications', 'notifications');
   await visit(audit, page, '/account', 'account');
+  await visit(audit, page, '/help/keys', 'keyboard shortcuts');
+  await page.goto('/tasks');
+  await page.keyboard.press('?');
+  await page.waitForSelector('dialog[open]');
+  await audit.check(page, 'tasks, shortcuts dialog open');
+  await page.keyboard.press('Escape');
   await visit(audit, page, '/no/such/page', 'not found, signed in', 404);
   await visit(audit, page, `/tasks/${'0'.repeat(8)}-0000-4000-8000-${'0'.repeat(12)}/edit`, 'task not found', 404);
 
