@@ -124,6 +124,7 @@ fn key_column(key: SortKey, dialect: Dialect, a: &str) -> String {
         (SortKey::Priority, _) => format!("{a}.priority"),
         (SortKey::Title, Dialect::Sqlite) => format!("{a}.title_lower"),
         (SortKey::Title, Dialect::Postgres) => format!("{a}.title_lower COLLATE \"C\""),
+        (SortKey::Agenda, _) => format!("{a}.due_key"),
     }
 }
 
@@ -131,7 +132,7 @@ fn key_column(key: SortKey, dialect: Dialect, a: &str) -> String {
 struct Filters {
     /// Conditions on the task row alone.
     rows: Vec<String>,
-    /// The tag's placeholder, when filtering by tag.
+    /// The condition on `g.tag`, when filtering by tag.
     tag: Option<String>,
 }
 
@@ -149,7 +150,10 @@ impl Filters {
                 b.bind(Param::Int(i64::from(p.rank())))
             ));
         }
-        let tag = q.tag.as_ref().map(|tag| b.bind(Param::Text(tag.clone())));
+        let tag = q
+            .tag
+            .as_ref()
+            .map(|tag| tag_condition(b, tag, q.tag_prefix));
         if let Some(text) = &q.text {
             // A plain substring search on lower-cased copies: `%` and `_` mean themselves.
             let needle = b.bind(Param::Text(text.clone()));
@@ -181,35 +185,101 @@ impl Filters {
             // An uncorrelated IN: the planner can drive from the (list_id, tag) index when
             // the tag is rare, or probe it per row when it is common.
             w.push(format!(
-                "t.id IN (SELECT g.task_id FROM task_tags g WHERE g.list_id {lists} AND g.tag = {tag})"
+                "t.id IN (SELECT g.task_id FROM task_tags g WHERE g.list_id {lists} AND {tag})"
             ));
         }
         w
     }
 }
 
+/// The condition on a task's tag `g.tag`: equal to `tag`, or starting with it. A prefix
+/// is a range, `[tag, the next string that does not start with it)`, compared byte-wise
+/// (UTF-8 keeps the order of code points): SQLite's own order, and `COLLATE "C"` in
+/// PostgreSQL, whose default collation may not be byte-wise.
+fn tag_condition(b: &mut Builder, tag: &str, prefix: bool) -> String {
+    let start = b.bind(Param::Text(tag.to_owned()));
+    if !prefix {
+        return format!("g.tag = {start}");
+    }
+    let col = match b.dialect {
+        Dialect::Sqlite => "g.tag",
+        Dialect::Postgres => "g.tag COLLATE \"C\"",
+    };
+    match prefix_end(tag) {
+        Some(end) => {
+            let end = b.bind(Param::Text(end));
+            format!("{col} >= {start} AND {col} < {end}")
+        }
+        None => format!("{col} >= {start}"),
+    }
+}
+
+/// The first string after every string that starts with `prefix`: its last character
+/// that can be, counted one up (`wo` -> `wp`); `None` when there is none.
+pub(super) fn prefix_end(prefix: &str) -> Option<String> {
+    let mut chars: Vec<char> = prefix.chars().collect();
+    while let Some(last) = chars.pop() {
+        let next = (u32::from(last) + 1..=u32::from(char::MAX)).find_map(char::from_u32);
+        if let Some(next) = next {
+            chars.push(next);
+            return Some(chars.into_iter().collect());
+        }
+    }
+    None
+}
+
 /// "After the cursor" in the list's order: a greater (or smaller) key, or the same key
-/// and a greater (or smaller) id. Missing due dates sort after every date.
+/// and a greater (or smaller) id. Missing due dates sort after every date. Reading
+/// backward (`q.backward`), "before the cursor": every comparison turned round.
 fn after(b: &mut Builder, q: &ListQuery, cursor: &Cursor) -> String {
-    let op = if q.sort.descending { "<" } else { ">" };
+    let ascending = q.sort.descending == q.backward;
+    let op = if ascending { ">" } else { "<" };
     let id = b.bind(Param::Uuid(cursor.id));
     let col = key_column(q.sort.key, b.dialect, "t");
-    let value = match (&cursor.key, q.sort.key) {
+    let (due, rank) = match (&cursor.key, q.sort.key) {
+        (CursorKey::Agenda(due, rank), _) => (*due, *rank),
+        (CursorKey::Int(None), _) if q.backward => {
+            return format!("(t.due_key IS NOT NULL OR t.id {op} {id})");
+        }
         (CursorKey::Int(None), _) => {
             return format!("(t.due_key IS NULL AND t.id {op} {id})");
         }
-        (CursorKey::Int(Some(v)), SortKey::CreatedAt | SortKey::UpdatedAt | SortKey::DueAt) => {
-            b.bind(time_param(*v, b.dialect))
+        (key, _) => {
+            let value = match key {
+                CursorKey::Int(Some(v)) if q.sort.key != SortKey::Priority => {
+                    b.bind(time_param(*v, b.dialect))
+                }
+                CursorKey::Int(v) => b.bind(Param::Int(v.unwrap_or_default())),
+                CursorKey::Text(s) => b.bind(Param::Text(s.clone())),
+                CursorKey::Agenda(..) => unreachable!("matched above"),
+            };
+            // A row-value comparison, which both databases turn into an index range
+            // condition.
+            let strictly = format!("({col}, t.id) {op} ({value}, {id})");
+            return if q.sort.key == SortKey::DueAt && !q.backward {
+                format!("(t.due_key IS NULL OR {strictly})")
+            } else {
+                strictly
+            };
         }
-        (CursorKey::Int(Some(v)), _) => b.bind(Param::Int(*v)),
-        (CursorKey::Text(s), _) => b.bind(Param::Text(s.clone())),
     };
-    // A row-value comparison, which both databases turn into an index range condition.
-    let strictly = format!("({col}, t.id) {op} ({value}, {id})");
-    if q.sort.key == SortKey::DueAt {
-        format!("(t.due_key IS NULL OR {strictly})")
-    } else {
-        strictly
+    // The agenda: due ascending (none last), rank descending, id descending; its
+    // directions differ, so the comparison is spelled out.
+    let (rank_op, id_op) = if q.backward { (">", ">") } else { ("<", "<") };
+    let rank = b.bind(Param::Int(rank));
+    let tie =
+        format!("(t.priority {rank_op} {rank} OR (t.priority = {rank} AND t.id {id_op} {id}))");
+    match (due, q.backward) {
+        (None, false) => format!("(t.due_key IS NULL AND {tie})"),
+        (None, true) => format!("(t.due_key IS NOT NULL OR {tie})"),
+        (Some(v), false) => {
+            let v = b.bind(time_param(v, b.dialect));
+            format!("(t.due_key IS NULL OR t.due_key > {v} OR (t.due_key = {v} AND {tie}))")
+        }
+        (Some(v), true) => {
+            let v = b.bind(time_param(v, b.dialect));
+            format!("(t.due_key < {v} OR (t.due_key = {v} AND {tie}))")
+        }
     }
 }
 
@@ -217,19 +287,32 @@ fn after(b: &mut Builder, q: &ListQuery, cursor: &Cursor) -> String {
 /// table or subquery aliased `a`. Missing due dates come last in both directions: SQLite
 /// sorts NULL first, so ascending needs the `due_key IS NULL` key (an expression index);
 /// PostgreSQL sorts NULL last, so descending says `NULLS LAST` (served by a backward scan
-/// of a `NULLS FIRST` index).
+/// of a `NULLS FIRST` index). Reading backward turns every direction round.
 fn order_by(q: &ListQuery, dialect: Dialect, a: &str) -> String {
-    let desc = q.sort.descending;
-    let dir = if desc { "DESC" } else { "ASC" };
-    match (q.sort.key, dialect, desc) {
-        (SortKey::DueAt, Dialect::Sqlite, false) => {
-            format!("({a}.due_key IS NULL) ASC, {a}.due_key ASC, {a}.id ASC")
+    let desc = q.sort.descending != q.backward;
+    let (dir, rev) = if desc {
+        ("DESC", "ASC")
+    } else {
+        ("ASC", "DESC")
+    };
+    // Where the tasks without a due go: last, or first when reading backward.
+    let (nulls, none_last) = if q.backward {
+        ("FIRST", "DESC")
+    } else {
+        ("LAST", "ASC")
+    };
+    match (q.sort.key, dialect) {
+        (SortKey::Agenda, _) => format!(
+            "({a}.due_key IS NULL) {none_last}, {a}.due_key {dir}, {a}.priority {rev}, {a}.id {rev}"
+        ),
+        (SortKey::DueAt, Dialect::Sqlite) if desc == q.backward => {
+            format!("({a}.due_key IS NULL) {none_last}, {a}.due_key {dir}, {a}.id {dir}")
         }
-        (SortKey::DueAt, Dialect::Sqlite, true) => format!("{a}.due_key DESC, {a}.id DESC"),
-        (SortKey::DueAt, Dialect::Postgres, _) => {
-            format!("{a}.due_key {dir} NULLS LAST, {a}.id {dir}")
+        (SortKey::DueAt, Dialect::Sqlite) => format!("{a}.due_key {dir}, {a}.id {dir}"),
+        (SortKey::DueAt, Dialect::Postgres) => {
+            format!("{a}.due_key {dir} NULLS {nulls}, {a}.id {dir}")
         }
-        (key, _, _) => format!("{} {dir}, {a}.id {dir}", key_column(key, dialect, a)),
+        (key, _) => format!("{} {dir}, {a}.id {dir}", key_column(key, dialect, a)),
     }
 }
 
@@ -304,117 +387,5 @@ pub fn build(dialect: Dialect, columns: &str, lists: &[Uuid], q: &ListQuery) -> 
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::tasks::order::Sort;
-
-    #[test]
-    fn every_statement_is_scoped_to_the_lists_given() {
-        let (a, b) = (Uuid::now_v7(), Uuid::now_v7());
-        let q = ListQuery::parse("q=x&tag=y&status=pending").expect("valid");
-        for dialect in [Dialect::Sqlite, Dialect::Postgres] {
-            let one = build(dialect, "t.id", &[a], &q);
-            let p = if dialect == Dialect::Sqlite { "?" } else { "$" };
-            assert!(
-                one.page().contains(&format!("WHERE t.list_id = {p}1 AND")),
-                "{}",
-                one.page()
-            );
-            assert!(
-                one.page().contains(&format!("g.list_id = {p}1 AND g.tag")),
-                "{}",
-                one.page()
-            );
-            assert_eq!(one.page_params[0], Param::Uuid(a));
-            let two = build(dialect, "t.id", &[a, b], &q);
-            let page = two.page();
-            assert_eq!(page.matches(" UNION ALL ").count(), 1, "{page}");
-            assert!(
-                page.contains(&format!("WHERE t.list_id = {p}1 AND")),
-                "{page}"
-            );
-            assert!(
-                page.contains(&format!("WHERE t.list_id = {p}2 AND")),
-                "{page}"
-            );
-            assert!(
-                two.count()
-                    .contains(&format!("WHERE t.list_id IN ({p}1, {p}2) AND")),
-                "{}",
-                two.count()
-            );
-            assert!(
-                two.page_with_total().contains(&format!(
-                    "(SELECT COUNT(*) FROM tasks t WHERE t.list_id IN ({p}1, {p}2) AND"
-                )),
-                "{}",
-                two.page_with_total()
-            );
-            assert_eq!(two.count_params()[..2], [Param::Uuid(a), Param::Uuid(b)]);
-        }
-    }
-
-    #[test]
-    fn many_lists_are_read_by_one_sorted_statement() {
-        let lists: Vec<Uuid> = (0..=MAX_BRANCHES).map(|_| Uuid::now_v7()).collect();
-        let sql = build(Dialect::Sqlite, "t.id", &lists, &ListQuery::default());
-        assert!(!sql.page().contains("UNION ALL"), "{}", sql.page());
-        assert!(
-            sql.page().contains("t.list_id IN (?1, ?2, "),
-            "{}",
-            sql.page()
-        );
-        let sql = build(
-            Dialect::Sqlite,
-            "t.id",
-            &lists[..MAX_BRANCHES],
-            &ListQuery::default(),
-        );
-        assert_eq!(sql.page().matches("UNION ALL").count(), MAX_BRANCHES - 1);
-    }
-
-    #[test]
-    fn placeholders_follow_the_dialect_and_the_limit_fetches_one_more() {
-        let mut q = ListQuery::parse("sort=title&limit=10").expect("valid");
-        q.cursor = Some(Cursor {
-            key: CursorKey::Text("m".into()),
-            id: Uuid::now_v7(),
-        });
-        q.sort = Sort::parse("title").expect("valid");
-        let pg = build(Dialect::Postgres, "t.id", &[Uuid::now_v7()], &q);
-        assert!(
-            pg.page()
-                .contains("(t.title_lower COLLATE \"C\", t.id) > ($3, $2)"),
-            "{}",
-            pg.page()
-        );
-        assert!(pg.page().ends_with("LIMIT $4"), "{}", pg.page());
-        assert_eq!(pg.page_params.last(), Some(&Param::Int(11)));
-        let lite = build(Dialect::Sqlite, "t.id", &[Uuid::now_v7()], &q);
-        assert!(
-            lite.page().contains("(t.title_lower, t.id) > (?3, ?2)"),
-            "{}",
-            lite.page()
-        );
-        assert!(lite.page().ends_with("LIMIT 11"), "{}", lite.page());
-        assert_eq!(lite.page_params.len(), 3, "no parameter for the limit");
-        // The count binds only the list's and the filters' placeholders, the first of the
-        // page's.
-        assert_eq!(pg.count_params(), &pg.page_params[..1]);
-        assert!(pg.count().ends_with("t.list_id = $1"), "{}", pg.count());
-        assert_eq!(lite.count_params().len(), 1);
-        // Branches are ordered again, outside, by the same key.
-        let two = build(
-            Dialect::Postgres,
-            "t.id",
-            &[Uuid::now_v7(), Uuid::now_v7()],
-            &q,
-        );
-        assert!(
-            two.page()
-                .ends_with("u ORDER BY u.title_lower COLLATE \"C\" ASC, u.id ASC LIMIT $5"),
-            "{}",
-            two.page()
-        );
-    }
-}
+#[path = "list_sql_tests.rs"]
+mod tests;

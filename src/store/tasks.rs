@@ -73,6 +73,19 @@ pub trait TaskStore: Send + Sync + 'static {
     /// to `limit + 1` rows, to tell whether more follow), and the number of all matches;
     /// `None` when `query.list` is a list the user does not see.
     async fn task_list(&self, user_id: Uuid, query: &ListQuery) -> StoreResult<Option<TaskPage>>;
+
+    /// The different tags on the tasks of every list `user_id` sees, in order, at most
+    /// `limit` (read from the `(list_id, tag)` index, list by list).
+    async fn task_tag_names(&self, user_id: Uuid, limit: u32) -> StoreResult<Vec<String>>;
+}
+
+/// The statement of [`TaskStore::task_tag_names`], the user bound at `user` and the
+/// limit at `limit`.
+pub(super) fn tag_names_sql(user: &str, limit: &str) -> String {
+    format!(
+        "SELECT DISTINCT g.tag FROM task_tags g WHERE g.list_id IN ({}) ORDER BY g.tag LIMIT {limit}",
+        super::access::readable(user)
+    )
 }
 
 /// What restoring a deleted task came to.

@@ -9,6 +9,7 @@ pub mod due;
 mod history;
 pub mod model;
 pub mod order;
+pub mod page;
 pub mod query;
 pub mod quick;
 pub mod quick_add;
@@ -22,4 +23,5 @@ pub mod undo;
 #[cfg(test)]
 mod props;
 
-pub use service::{Page, Tasks};
+pub use page::Page;
+pub use service::Tasks;

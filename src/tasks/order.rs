@@ -38,6 +38,10 @@ pub enum SortKey {
     Priority,
     /// Title, case-insensitive.
     Title,
+    /// The web app's default: by due (overdue first, tasks without a due last), then
+    /// high priority first, then newest first. Not offered by the API (it is not in
+    /// [`SORT_KEYS`], so [`Sort::parse`] refuses it); always ascending.
+    Agenda,
 }
 
 /// A sort order: key and direction; ties are broken by id in the same direction.
@@ -77,6 +81,12 @@ const SORT_KEYS: [(SortKey, &str); 5] = [
 ];
 
 impl Sort {
+    /// The web app's default order ([`SortKey::Agenda`]).
+    pub const AGENDA: Self = Self {
+        key: SortKey::Agenda,
+        descending: false,
+    };
+
     /// Parses `created_at`, `-due_at`, ...
     pub fn parse(raw: &str) -> Result<Self, FieldError> {
         let (descending, name) = match raw.strip_prefix('-') {
@@ -98,6 +108,9 @@ impl Sort {
 
     /// The query-string form, `-created_at`.
     pub fn as_param(self) -> String {
+        if self.key == SortKey::Agenda {
+            return "agenda".to_owned();
+        }
         let name = SORT_KEYS
             .iter()
             .find(|(key, _)| *key == self.key)

@@ -30,6 +30,9 @@ pub enum CursorKey {
     Int(Option<i64>),
     /// Lower-cased titles.
     Text(String),
+    /// [`SortKey::Agenda`]'s: the due key (microseconds, `None` without a due) and the
+    /// priority's rank.
+    Agenda(Option<i64>, i64),
 }
 
 /// Where the next page starts: after this key and id in the list's order.
@@ -58,6 +61,9 @@ impl Cursor {
             SortKey::DueAt => CursorKey::Int(task.due_key.map(to_micros)),
             SortKey::Priority => CursorKey::Int(Some(i64::from(task.priority.rank()))),
             SortKey::Title => CursorKey::Text(task.title.to_lowercase()),
+            SortKey::Agenda => {
+                CursorKey::Agenda(task.due_key.map(to_micros), i64::from(task.priority.rank()))
+            }
         };
         Self { key, id: task.id }
     }
@@ -96,7 +102,8 @@ impl Cursor {
                 !t.chars().any(char::is_control) && t.chars().count() <= 3 * MAX_TITLE
             }
             (CursorKey::Int(None), SortKey::DueAt) => true,
-            (CursorKey::Int(Some(_)), k) => k != SortKey::Title,
+            (CursorKey::Agenda(_, rank), SortKey::Agenda) => (1..=3).contains(rank),
+            (CursorKey::Int(Some(_)), k) => !matches!(k, SortKey::Title | SortKey::Agenda),
             _ => false,
         };
         if !key_fits {
@@ -120,6 +127,9 @@ pub struct ListQuery {
     pub priority: Option<Priority>,
     /// Only tasks with this (normalised) tag.
     pub tag: Option<String>,
+    /// Whether `tag` is a prefix (`wo` finds `work`) rather than the whole tag; the web
+    /// app's filter sets it, the API's `tag=` stays exact.
+    pub tag_prefix: bool,
     /// Lower-cased substring of title or description; `%` and `_` are plain characters.
     pub text: Option<String>,
     /// Only tasks due strictly before this time.
@@ -136,6 +146,8 @@ pub struct ListQuery {
     pub limit: u32,
     /// Start after this position.
     pub cursor: Option<Cursor>,
+    /// Read the page that ends just before `cursor` instead (the web app's "Previous").
+    pub backward: bool,
 }
 
 /// The parameters of the list as the client sent them: text, not yet checked. The API

@@ -12,7 +12,8 @@ use uuid::Uuid;
 
 use super::due::{DueBounds, DueWindow};
 use super::model::{Task, TaskFields, TaskPatch};
-use super::query::{Cursor, ListQuery};
+use super::page::Page;
+use super::query::ListQuery;
 use super::recurring::{self, Occurrence};
 use super::reminders::Reminders;
 use crate::error::{AppError, AppResult};
@@ -23,17 +24,6 @@ use crate::timestamp::now;
 
 /// Attempts of a change before giving up on a task that keeps changing under it.
 const ATTEMPTS: usize = 5;
-
-/// A page of the list.
-#[derive(Debug)]
-pub struct Page {
-    /// The tasks, at most `limit`.
-    pub tasks: Vec<Task>,
-    /// All matches, on every page.
-    pub total: u64,
-    /// The cursor of the next page, when there is one.
-    pub next: Option<String>,
-}
 
 pub(super) fn not_found() -> AppError {
     AppError::NotFound("there is no task with this id".into())
@@ -453,6 +443,11 @@ impl Tasks {
         Err(busy())
     }
 
+    /// The tags on the tasks of every list the user sees, in order, at most `limit`.
+    pub async fn tag_names(&self, user_id: Uuid, limit: u32) -> AppResult<Vec<String>> {
+        Ok(self.store.task_tag_names(user_id, limit).await?)
+    }
+
     /// One page of the tasks of every list the user sees, or of `query.list`.
     pub async fn list(&self, user_id: Uuid, query: &ListQuery) -> AppResult<Page> {
         let resolved;
@@ -465,19 +460,10 @@ impl Tasks {
             }
             None => query,
         };
-        let (mut tasks, total) =
+        let (tasks, total) =
             self.store.task_list(user_id, query).await?.ok_or_else(|| {
                 AppError::NotFound("there is no list with this id (`list`)".into())
             })?;
-        let limit = query.limit as usize;
-        let next = if tasks.len() > limit {
-            tasks.truncate(limit);
-            tasks
-                .last()
-                .map(|last| Cursor::after(last, query.sort).encode(query.sort))
-        } else {
-            None
-        };
-        Ok(Page { tasks, total, next })
+        Ok(Page::of(tasks, total, query))
     }
 }

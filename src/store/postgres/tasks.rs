@@ -17,7 +17,7 @@ use crate::store::notify::{WAKE_CHANNEL, reminder_text};
 use crate::store::tasks::{History, Restore};
 use crate::store::tasks::{
     TaskPage, fire_insert_sql, fires_clear_sql, history_sql, list_role_sql, may_write, record_sql,
-    recurrence_text, reminders_text, task_with_role_sql,
+    recurrence_text, reminders_text, tag_names_sql, task_with_role_sql,
 };
 use crate::store::trash::unrecord_sql;
 use crate::store::{StoreResult, TaskStore};
@@ -339,5 +339,13 @@ impl TaskStore for PgStore {
             .map(task_from_row)
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Some((tasks, u64::try_from(total).unwrap_or(0))))
+    }
+
+    async fn task_tag_names(&self, user_id: Uuid, limit: u32) -> StoreResult<Vec<String>> {
+        Ok(sqlx::query_scalar(AssertSqlSafe(tag_names_sql("$1", "$2")))
+            .bind(user_id)
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await?)
     }
 }

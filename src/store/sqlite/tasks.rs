@@ -16,7 +16,7 @@ use crate::store::notify::reminder_text;
 use crate::store::tasks::{History, Restore};
 use crate::store::tasks::{
     TaskPage, fire_insert_sql, fires_clear_sql, history_sql, list_role_sql, may_write, record_sql,
-    recurrence_text, reminders_text, task_with_role_sql,
+    recurrence_text, reminders_text, tag_names_sql, task_with_role_sql,
 };
 use crate::store::trash::unrecord_sql;
 use crate::store::{StoreResult, TaskStore};
@@ -363,6 +363,18 @@ impl TaskStore for SqliteStore {
                     )?,
                 };
                 Ok(Some((tasks, u64::try_from(total).unwrap_or(0))))
+            })
+            .await
+    }
+
+    async fn task_tag_names(&self, user_id: Uuid, limit: u32) -> StoreResult<Vec<String>> {
+        self.reader
+            .read(move |c| {
+                let names = c
+                    .prepare_cached(&tag_names_sql("?1", "?2"))?
+                    .query_map(params![user_id, limit], |r| r.get(0))?
+                    .collect::<rusqlite::Result<_>>()?;
+                Ok(names)
             })
             .await
     }
