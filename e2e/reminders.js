@@ -24,6 +24,7 @@ async function reminders(browser, h) {
 
   // A task due in three days at 09:00, reminded 30 minutes before and the evening before.
   await page.goto('/tasks');
+  await page.locator('details.more-options > summary').click();
   const form = page.locator('form.task-form');
   await form.getByLabel('Title').fill('Dentist');
   await form.getByLabel('Due date').fill(h.day(3));

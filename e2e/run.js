@@ -13,6 +13,7 @@ const { reminders } = require('./reminders');
 const { script, settle } = require('./script');
 const { today } = require('./today');
 const { undo } = require('./undo');
+const { layout } = require('./layout');
 
 const BASE = process.env.BASE_URL;
 const SHOTS = process.env.SCREENSHOT_DIR || '';
@@ -77,7 +78,15 @@ async function signIn(page, email, password = PASSWORD) {
   await page.getByRole('button', { name: 'Sign in' }).click();
 }
 
+/** Opens a `<details>` (by its class) unless it is open. */
+async function unfold(page, cls) {
+  const details = page.locator(`details.${cls}`);
+  if ((await details.getAttribute('open')) === null) await details.locator(':scope > summary').click();
+}
+
+/** The whole task form, behind "More options" on the tasks page. */
 async function addTask(page, { title, priority, due, tags, notes }) {
+  await unfold(page, 'more-options');
   const form = page.locator('form.task-form');
   await form.getByLabel('Title').fill(title);
   if (priority) await form.getByLabel('Priority').selectOption(priority);
@@ -137,7 +146,8 @@ async function mainFlow(browser, { js }) {
   assert.equal(await page.locator('.notice').textContent(), 'Task added.');
   await addTask(page, { title: 'Write report', due: day(5), tags: 'work', notes: 'Quarterly numbers' });
   await addTask(page, { title: '<script>alert(1)</script>', priority: 'low' });
-  assert.deepEqual(await titles(page), ['<script>alert(1)</script>', 'Write report', 'Buy milk']);
+  // Overdue first, then by due, then the tasks without one.
+  assert.deepEqual(await titles(page), ['Buy milk', 'Write report', '<script>alert(1)</script>']);
   const milk = task(page, 'Buy milk');
   assert.match(await milk.getAttribute('class'), /overdue/);
   assert.match(await milk.getAttribute('class'), /prio-high/);
@@ -182,20 +192,22 @@ async function mainFlow(browser, { js }) {
   await task(page, 'Buy milk').getByRole('button', { name: 'Mark “Buy milk” as done' }).click();
   await settle(page);
   assert.match(await page.locator('.notice').textContent(), /^Marked as done\.\s*Undo marking as done\s*$/);
-  assert.deepEqual(await titles(page), ['<script>alert(1)</script>', 'Write the report']);
+  assert.deepEqual(await titles(page), ['Write the report', '<script>alert(1)</script>']);
   await page.getByRole('link', { name: 'Show completed' }).click();
   await page.waitForURL(/status=all/);
   assert.match(await task(page, 'Buy milk').getAttribute('class'), /\bdone\b/);
   assert.doesNotMatch(await task(page, 'Buy milk').getAttribute('class'), /overdue/);
   await page.getByRole('link', { name: 'Hide completed' }).click();
   await page.waitForURL((url) => !url.search.includes('status='));
-  assert.deepEqual(await titles(page), ['<script>alert(1)</script>', 'Write the report']);
+  assert.deepEqual(await titles(page), ['Write the report', '<script>alert(1)</script>']);
 
-  // Filters: status, priority, tag, text, sort.
+  // Filters: status, priority, tag, text, sort (all but the search folded under "Filter").
+  await unfold(page, 'filter-more');
   await page.getByLabel('Show').selectOption('pending');
   await page.getByRole('button', { name: 'Apply' }).click();
   await page.waitForURL(/status=pending/);
-  assert.deepEqual(await titles(page), ['<script>alert(1)</script>', 'Write the report']);
+  assert.deepEqual(await titles(page), ['Write the report', '<script>alert(1)</script>']);
+  await unfold(page, 'filter-more');
   await page.getByLabel('Show').selectOption('completed');
   await page.getByRole('button', { name: 'Apply' }).click();
   await page.waitForURL(/status=completed/);
@@ -206,14 +218,16 @@ async function mainFlow(browser, { js }) {
   assert.match(pathOf(page), /status=completed/);
   await page.getByText('No tasks match these filters.').waitFor();
   await page.goto('/tasks?priority=high');
-  assert.deepEqual(await titles(page), ['Write the report', 'Buy milk']);
+  assert.deepEqual(await titles(page), ['Buy milk', 'Write the report']);
   await page.goto('/tasks');
-  await page.getByLabel('Tag', { exact: true }).fill('work');
+  await unfold(page, 'filter-more');
+  await page.getByLabel('Tag', { exact: true }).fill('#wo');
   await page.getByRole('button', { name: 'Apply' }).click();
-  await page.waitForURL(/tag=work/);
+  await page.waitForURL(/tag=%23wo/);
   assert.deepEqual(await titles(page), ['Write the report']);
   await page.goto('/tasks');
   await page.getByLabel('Search').fill('QUARTERLY');
+  await unfold(page, 'filter-more');
   await page.getByLabel('Sort by').selectOption('title');
   await page.getByRole('button', { name: 'Apply' }).click();
   await page.waitForURL(/q=QUARTERLY/);
@@ -233,23 +247,24 @@ async function mainFlow(browser, { js }) {
   await page.waitForURL('**/tasks');
   await settle(page);
   assert.match(await page.locator('.notice').textContent(), /^Task deleted\.\s*Undo the delete\s*$/);
-  assert.deepEqual(await titles(page), ['Write the report', 'Buy milk']);
+  assert.deepEqual(await titles(page), ['Buy milk', 'Write the report']);
 
-  // Paging with the cursor: 25 tasks make two pages of 20.
+  // Paging with the cursor: 25 tasks make two pages of 20, there and back.
   for (let i = 1; i <= 23; i += 1) {
-    await page.locator('form.task-form').getByLabel('Title').fill(`Chore ${String(i).padStart(2, '0')}`);
-    await page.locator('form.task-form').getByRole('button', { name: 'Add task' }).click();
-    await settle(page);
+    await addTask(page, { title: `Chore ${String(i).padStart(2, '0')}` });
   }
   await page.goto('/tasks?sort=title');
   assert.equal(await page.locator('li.task').count(), 20);
-  await page.getByRole('link', { name: 'Next page »' }).click();
+  assert.equal(await page.locator('.pager .position').textContent(), '1–20 of 25');
+  await page.getByRole('link', { name: 'Next »' }).click();
   await page.waitForURL(/cursor=/);
   assert.deepEqual(await titles(page), ['Chore 20', 'Chore 21', 'Chore 22', 'Chore 23', 'Write the report']);
-  assert.equal(await page.getByRole('link', { name: 'Next page »' }).count(), 0);
-  await page.getByRole('link', { name: '« First page' }).click();
-  await page.waitForURL((u) => !u.search.includes('cursor'));
+  assert.equal(await page.locator('.pager .position').textContent(), '21–25 of 25');
+  assert.equal(await page.getByRole('link', { name: 'Next »' }).count(), 0);
+  await page.getByRole('link', { name: '« Previous' }).click();
+  await page.waitForURL(/before=/);
   assert.equal((await titles(page))[0], 'Buy milk');
+  assert.equal(await page.locator('.pager .position').textContent(), '1–20 of 25');
 
   // Account: rename, a wrong current password, a real change.
   await page.getByRole('link', { name: 'Account' }).click();
@@ -385,6 +400,7 @@ const scenarios = {
   everywhere,
   expiry,
   sharing: (b) => sharing(b, { open, signUp, addTask, task, titles, pathOf, shot, settle }),
+  layout: (b) => layout(b, { open, signUp, addTask, task, titles, day, settle, DESKTOP, PHONE }),
   today: (b) => today(b, { open, signUp, task, titles, pathOf, shot, day, PASSWORD }),
   reminders: (b) => reminders(b, { open, signUp, task, shot, day, settle, PASSWORD }),
   undo: (b) => undo(b, { open, signUp, addTask, task, titles, shot }),

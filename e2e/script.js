@@ -82,6 +82,7 @@ async function script(browser, h) {
 
   // The full add form: a folded section opened stays open, focus goes back to its title.
   const addForm = page.locator('form.task-form');
+  await page.locator('details.more-options > summary').click();
   await addForm.locator('summary', { hasText: 'Remind me' }).click();
   await addForm.getByLabel('Title').fill('Delta');
   await addForm.getByRole('button', { name: 'Add task' }).click();

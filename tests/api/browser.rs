@@ -147,6 +147,17 @@ async fn a_deleted_task_comes_back_with_undo_without_javascript() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tasks_come_first_on_a_laptop_and_a_phone_and_actions_land_where_they_were() {
+    if !browser_available() {
+        return;
+    }
+    let _one = ONE_BROWSER.lock().await;
+    let app = TestApp::spawn(TestDb::sqlite()).await;
+    run_scenario(&app, "layout", &[]).await;
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reminders_are_set_in_the_form_and_a_test_notification_is_delivered_in_a_browser() {
     if !browser_available() {
         return;

@@ -41,6 +41,7 @@ mod tokens;
 mod upgrade;
 mod web;
 mod web_assets;
+mod web_layout;
 mod web_reminders;
 mod web_repeat;
 mod web_session;

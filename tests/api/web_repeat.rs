@@ -87,7 +87,11 @@ async fn the_form_sets_a_time_and_a_repeat_and_shows_them_again(db: TestDb) {
             Some(&origin),
         )
         .await;
-    assert_eq!((res.status().as_u16(), location(&res)), (303, "/tasks"));
+    // Back to the row: the task rolled on and stays in the list.
+    assert_eq!(
+        (res.status().as_u16(), location(&res)),
+        (303, format!("/tasks#task-{id}").as_str())
+    );
     let rolled = &tasks(&app, &api.access, "").await[0];
     assert_eq!(rolled["completed"], false);
     assert_ne!(rolled["due_at"], task["due_at"]);
@@ -191,7 +195,8 @@ async fn a_double_click_on_a_recurring_task_completes_one_occurrence(db: TestDb)
     // The same form sent twice, as a double click does: one occurrence, one roll.
     let origin = app.url("");
     let csrf = browser.csrf("/tasks").await;
-    for _ in 0..2 {
+    // The first lands on the row; the second, which did nothing, at the top with a notice.
+    for to in [format!("/tasks#task-{id}"), "/tasks".to_owned()] {
         let res = browser
             .post(
                 &format!("/tasks/{id}/toggle"),
@@ -204,7 +209,7 @@ async fn a_double_click_on_a_recurring_task_completes_one_occurrence(db: TestDb)
                 Some(&origin),
             )
             .await;
-        assert_eq!((res.status().as_u16(), location(&res)), (303, "/tasks"));
+        assert_eq!((res.status().as_u16(), location(&res)), (303, to.as_str()));
     }
     let page = browser.get("/tasks").await.text().await.expect("page");
     assert!(

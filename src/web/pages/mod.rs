@@ -3,6 +3,7 @@
 mod account;
 mod auth;
 mod back;
+mod due_words;
 mod help;
 mod lists;
 mod notifications;
@@ -11,6 +12,7 @@ mod quick_box;
 mod reminder_form;
 mod repeat_form;
 mod task_edit;
+mod task_filters;
 mod task_form;
 mod task_row;
 mod task_undo;

@@ -13,8 +13,9 @@ use uuid::Uuid;
 
 use super::back::{TODAY, UPCOMING, own_view};
 use super::quick_box::QuickBox;
+use super::task_filters::bare_tag;
 use super::task_form::TaskForm;
-use super::tasks::{list_url, render_list};
+use super::tasks::{QUICK, list_url, render_list};
 use super::today::{today_page, upcoming_page};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::state::AppState;
@@ -63,13 +64,22 @@ async fn create(state: &AppState, user_id: Uuid, form: &QuickForm) -> AppResult<
         priority: understood.priority,
         due_at: understood.due_at,
         due_date: understood.due_date,
-        tags: Tags::parse(&understood.tags).map_err(invalid)?,
+        tags: Tags::parse(&bare_tags(understood.tags)).map_err(invalid)?,
         recurrence: understood.recurrence,
         reminders: None,
         completed: None,
         list_id: understood.list_id.or(default_list),
     };
     state.tasks.create(user_id, fields).await
+}
+
+/// Tags without the `#` they are typed with (`##urgent` is the tag `urgent`); a tag
+/// that was only `#`s is dropped.
+fn bare_tags(tags: Vec<String>) -> Vec<String> {
+    tags.iter()
+        .map(|t| bare_tag(t).to_owned())
+        .filter(|t| !t.is_empty())
+        .collect()
 }
 
 /// The sentence shown beside the box for a refusal.
@@ -97,7 +107,7 @@ async fn quick_add(
     let (status, error) = match create(&state, signed_in.user.id, &form).await {
         Ok(_) => {
             visitor.flash("task-added");
-            return Ok(see_other(&list_url(&form.back)));
+            return Ok(see_other(&format!("{}{QUICK}", list_url(&form.back))));
         }
         Err(AppError::Validation(errors)) => (StatusCode::UNPROCESSABLE_ENTITY, message(&errors)),
         // The page's own list is one the user only views.

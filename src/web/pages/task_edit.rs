@@ -13,7 +13,7 @@ use uuid::Uuid;
 use super::repeat_form::{DAYS, REPEATS};
 use super::task_form::{Opt, TaskForm, field_errors, options};
 use super::task_row::Clock;
-use super::tasks::{PRIORITIES, list_url};
+use super::tasks::{PRIORITIES, TAG_NAMES, list_url};
 use super::{Chrome, IdPath as TaskPath, param};
 use crate::state::AppState;
 use crate::web::error::WebError;
@@ -41,6 +41,8 @@ struct EditPage {
     cancel: String,
     /// The recorded occurrences of a recurring task, newest first.
     history: Vec<HistoryRow>,
+    /// The user's tags, offered by the tags field.
+    tag_names: Vec<String>,
 }
 
 /// One recorded occurrence, as the edit page lists it.
@@ -71,6 +73,7 @@ impl EditPage {
                 by_you: o.completed_by == signed_in.user.id,
             })
             .collect();
+        let tag_names = state.tasks.tag_names(signed_in.user.id, TAG_NAMES).await?;
         Ok(Self {
             chrome: Chrome::new(state, visitor, "tasks"),
             priority_opts: options(
@@ -88,6 +91,7 @@ impl EditPage {
             form,
             errors,
             history,
+            tag_names,
         })
     }
 }

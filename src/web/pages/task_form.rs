@@ -46,6 +46,21 @@ pub struct TaskForm {
 }
 
 impl TaskForm {
+    /// Whether anything was typed into it (a kept form, shown again open).
+    pub fn typed(&self) -> bool {
+        [
+            &self.title,
+            &self.description,
+            &self.due,
+            &self.due_time,
+            &self.tags,
+        ]
+        .iter()
+        .any(|v| !v.trim().is_empty())
+            || !self.repeat.repeat.is_empty()
+            || self.remind.count() > 0
+    }
+
     /// The form showing `task` to a user in `zone`.
     pub fn from_task(task: &Task, back: String, zone: &TimeZone) -> Self {
         let (due, due_time) = match (task.due_at, task.due_date) {
@@ -119,10 +134,11 @@ impl TaskForm {
             .parse(zone, now)
             .map_err(|e| errors.0.extend(e))
             .ok();
+        // `#work` is how tags are shown; the `#` is not part of the tag.
         let raw_tags: Vec<String> = self
             .tags
             .split(',')
-            .map(str::trim)
+            .map(|t| t.trim().trim_start_matches('#').trim())
             .filter(|t| !t.is_empty())
             .map(str::to_owned)
             .collect();

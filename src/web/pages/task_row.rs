@@ -6,7 +6,9 @@ use jiff::tz::TimeZone;
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
+use super::due_words::{Due, relative};
 use super::reminder_form::describe_before;
+use crate::lists::model::List;
 use crate::state::AppState;
 use crate::tasks::model::Task;
 use crate::tasks::reminders::Reminder;
@@ -60,6 +62,18 @@ impl Clock {
         }
     }
 
+    /// A task's due in a few words ("Tomorrow 09:00"; `overdue` when it is pending and
+    /// past), with the full date.
+    pub fn due_words(
+        &self,
+        due_at: Option<OffsetDateTime>,
+        due_date: Option<Date>,
+        overdue: bool,
+    ) -> Option<Due> {
+        let full = self.due(due_at, due_date)?;
+        relative(&self.zone, self.today, due_at, due_date, overdue, full)
+    }
+
     /// The user's date a task is due on: a timed task's instant in their zone, an all-day
     /// task's date.
     pub fn day_of(&self, task: &Task) -> Option<Date> {
@@ -90,8 +104,8 @@ pub struct TaskRow {
     pub description: String,
     pub completed: bool,
     pub priority: &'static str,
-    /// The due in words: "Fri 4 Dec 2026", with ", 09:00" for a timed task.
-    pub due: Option<String>,
+    /// The due in a few words ("Tomorrow 09:00"), with the full date.
+    pub due: Option<Due>,
     pub overdue: bool,
     /// How it repeats, in words.
     pub repeats: Option<String>,
@@ -100,6 +114,13 @@ pub struct TaskRow {
     pub tags: Vec<String>,
     /// The version shown, sent back by the row's forms.
     pub version: i64,
+    /// Its list.
+    pub list_id: Uuid,
+    /// Its list's name, for the chip ([`name_lists`]); none for the inbox.
+    pub list: Option<String>,
+    /// The row the page should land on after this one's done toggle ([`set_landings`]):
+    /// itself, or a neighbour when the toggle takes it out of the view.
+    pub land: Option<Uuid>,
 }
 
 impl TaskRow {
@@ -110,10 +131,11 @@ impl TaskRow {
             (None, Some(day)) => day < clock.today,
             (None, None) => false,
         };
+        let overdue = !task.completed && overdue;
         Self {
             id: task.id,
-            overdue: !task.completed && overdue,
-            due: clock.due(task.due_at, task.due_date),
+            overdue,
+            due: clock.due_words(task.due_at, task.due_date, overdue),
             repeats: task.recurrence.map(|r| r.spec.rule.describe()),
             reminds: Bell::of(&task.reminders.items, clock),
             title: task.title,
@@ -122,7 +144,61 @@ impl TaskRow {
             priority: task.priority.as_str(),
             tags: task.tags,
             version: task.version,
+            list_id: task.list_id,
+            list: None,
+            land: Some(task.id),
         }
+    }
+
+    /// Whether the row has anything to show after its title.
+    pub fn has_meta(&self) -> bool {
+        self.priority != "medium"
+            || self.due.is_some()
+            || self.list.is_some()
+            || self.reminds.is_some()
+            || self.repeats.is_some()
+            || !self.tags.is_empty()
+    }
+}
+
+/// Names the list of each row for its chip, from `lists` (the inbox stays unnamed).
+pub fn name_lists(rows: &mut [TaskRow], lists: &[List]) {
+    for row in rows {
+        row.list = lists
+            .iter()
+            .find(|l| l.id == row.list_id && !l.is_inbox)
+            .map(|l| l.name.clone());
+    }
+}
+
+/// Which tasks a view shows, by completion.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shown {
+    /// Only pending tasks: completing one (that does not repeat) takes it away.
+    Pending,
+    /// Only done tasks: reopening one takes it away.
+    Done,
+    /// Both: a toggled task stays.
+    Both,
+}
+
+/// Where each row's done toggle lands: the row itself while it stays in the view, else
+/// the row after it (or before it, for the last), so focus stays in the same place.
+pub fn set_landings(rows: &mut [TaskRow], shown: Shown) {
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+    for (i, row) in rows.iter_mut().enumerate() {
+        let leaves = match shown {
+            Shown::Pending => !row.completed && row.repeats.is_none(),
+            Shown::Done => row.completed,
+            Shown::Both => false,
+        };
+        row.land = if leaves {
+            ids.get(i + 1)
+                .or_else(|| i.checked_sub(1).and_then(|j| ids.get(j)))
+                .copied()
+        } else {
+            Some(row.id)
+        };
     }
 }
 

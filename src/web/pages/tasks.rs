@@ -13,8 +13,9 @@ use uuid::Uuid;
 
 use super::quick_box::QuickBox;
 use super::repeat_form::{DAYS, REPEATS};
+use super::task_filters::{Filters, Pager, Position};
 use super::task_form::{Opt, TaskForm, field_errors, options};
-use super::task_row::{Clock, TaskRow};
+use super::task_row::{Clock, TaskRow, name_lists, set_landings};
 use super::{Chrome, IdPath as TaskPath, param};
 use crate::error::AppError;
 use crate::lists::model::{List, Role};
@@ -28,9 +29,6 @@ use crate::web::forms::{CsrfForm, Errors};
 use crate::web::see_other;
 use crate::web::session::SignedIn;
 
-/// Tasks per page.
-const PAGE_SIZE: u32 = 20;
-
 /// The routes of this module.
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -43,123 +41,13 @@ pub fn router() -> Router<AppState> {
         )
 }
 
-/// Done tasks are hidden unless asked for: the default is `pending`.
-const STATUSES: &[(&str, &str)] = &[
-    ("pending", "To do"),
-    ("all", "To do and done"),
-    ("completed", "Done"),
-];
-const PRIORITY_FILTER: &[(&str, &str)] = &[
-    ("", "Any priority"),
-    ("high", "High"),
-    ("medium", "Medium"),
-    ("low", "Low"),
-];
 pub(super) const PRIORITIES: &[(&str, &str)] =
     &[("high", "High"), ("medium", "Medium"), ("low", "Low")];
-const SORTS: &[(&str, &str)] = &[
-    ("-created_at", "Newest first"),
-    ("created_at", "Oldest first"),
-    ("due_at", "Due date"),
-    ("-priority", "Priority"),
-    ("title", "Title A-Z"),
-    ("-updated_at", "Recently changed"),
-];
-
-/// The filter form's values, as typed.
-#[derive(Default)]
-struct Filters {
-    /// The list shown (empty: every list); the page's scope rather than a filter.
-    list: String,
-    status: String,
-    priority: String,
-    tag: String,
-    q: String,
-    sort: String,
-}
-
-impl Filters {
-    fn from_query(query: Option<&str>) -> Self {
-        let get = |name| param(query, name).unwrap_or_default();
-        Self {
-            list: get("list"),
-            status: get("status"),
-            priority: get("priority"),
-            tag: get("tag"),
-            q: get("q"),
-            sort: get("sort"),
-        }
-    }
-
-    /// Where "Clear" leads: the same list, unfiltered.
-    fn cleared(&self) -> String {
-        if self.list.is_empty() {
-            "/tasks".to_owned()
-        } else {
-            let list: String = url::form_urlencoded::byte_serialize(self.list.as_bytes()).collect();
-            format!("/tasks?list={list}")
-        }
-    }
-
-    fn any(&self) -> bool {
-        !(self.status.is_empty() || self.status == "pending")
-            || !self.priority.is_empty()
-            || !self.tag.is_empty()
-            || !self.q.is_empty()
-    }
-
-    /// Whether done tasks are shown.
-    fn shows_completed(&self) -> bool {
-        matches!(self.status.as_str(), "all" | "completed")
-    }
-
-    /// The same view with done tasks shown too, or hidden again.
-    fn completed_switch(&self) -> String {
-        let mut other = Filters {
-            list: self.list.clone(),
-            status: if self.shows_completed() {
-                String::new()
-            } else {
-                "all".to_owned()
-            },
-            priority: self.priority.clone(),
-            tag: self.tag.clone(),
-            q: self.q.clone(),
-            sort: self.sort.clone(),
-        };
-        if other.status.is_empty() && self.status == "completed" {
-            other.status = String::new();
-        }
-        list_url(&other.query())
-    }
-
-    /// The query string of these filters (no cursor), for links.
-    fn query(&self) -> String {
-        let mut out = url::form_urlencoded::Serializer::new(String::new());
-        for (k, v) in [
-            ("list", &self.list),
-            ("status", &self.status),
-            ("priority", &self.priority),
-            ("tag", &self.tag),
-            ("q", &self.q),
-            ("sort", &self.sort),
-        ] {
-            if !v.is_empty() {
-                out.append_pair(k, v);
-            }
-        }
-        out.finish()
-    }
-}
-
 /// The tasks page.
 #[derive(Template, WebTemplate)]
 #[template(path = "tasks.html")]
 pub(super) struct TasksPage {
     chrome: Chrome,
-    status_opts: Vec<Opt>,
-    priority_filter_opts: Vec<Opt>,
-    sort_opts: Vec<Opt>,
     priority_opts: Vec<Opt>,
     repeat_opts: Vec<Opt>,
     days: [(&'static str, &'static str, &'static str); 7],
@@ -167,10 +55,13 @@ pub(super) struct TasksPage {
     total: u64,
     filters: Filters,
     filter_error: Option<String>,
-    next_url: Option<String>,
-    first_url: Option<String>,
+    pager: Pager,
+    /// Whether this is a later page than the first.
+    paged: bool,
     form: TaskForm,
     errors: Errors,
+    /// Whether "More options" (the whole task form) is open: it holds errors or text.
+    more_open: bool,
     back: String,
     /// The lists of the sidebar (not archived).
     sidebar: Vec<List>,
@@ -180,9 +71,14 @@ pub(super) struct TasksPage {
     shared_with: Vec<String>,
     /// Pending tasks across the sidebar's lists.
     all_pending: u64,
+    /// The user's tags, offered by the tag fields.
+    tag_names: Vec<String>,
     /// The quick-add box.
     pub(super) quick: QuickBox,
 }
+
+/// The user's tags offered by the tag fields' `<datalist>`.
+pub(super) const TAG_NAMES: u32 = 200;
 
 /// Where the list with `back`'s filters lives. `back` came from our own query string;
 /// anything that would not survive as a header value falls back to the plain list.
@@ -208,32 +104,27 @@ pub(super) async fn render_list(
     errors: Errors,
 ) -> Result<TasksPage, WebError> {
     let filters = Filters::from_query(query);
-    let cursor = param(query, "cursor").unwrap_or_default();
-    let mut wanted = filters.query();
-    if !cursor.is_empty() {
-        let mut s = url::form_urlencoded::Serializer::new(wanted);
-        s.append_pair("cursor", &cursor);
-        wanted = s.finish();
+    let mut position = Position::from_query(query);
+    let (list_query, filter_error) = filters.list_query(&position);
+    let mut page = state.tasks.list(signed_in.user.id, &list_query).await?;
+    if list_query.cursor.is_none() {
+        position = Position::default();
+    } else if list_query.backward && page.prev.is_none() {
+        // Back at the start: the first page, whole, rather than what was before.
+        let first = ListQuery {
+            cursor: None,
+            backward: false,
+            ..list_query.clone()
+        };
+        page = state.tasks.list(signed_in.user.id, &first).await?;
+        position = Position::default();
     }
-    // Done tasks are hidden unless the filters ask for them.
-    let limit = if filters.status.is_empty() {
-        format!("limit={PAGE_SIZE}&status=pending")
-    } else {
-        format!("limit={PAGE_SIZE}")
+    let base = filters.query();
+    let wanted = match position.params() {
+        p if p.is_empty() => base.clone(),
+        p if base.is_empty() => p,
+        p => format!("{base}&{p}"),
     };
-    let (list_query, filter_error) = match ListQuery::parse(&format!("{wanted}&{limit}")) {
-        Ok(q) => (q, None),
-        Err(errors) => {
-            let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
-            let message = format!(
-                "Some filters were not understood ({}), so all tasks are shown.",
-                fields.join(", ")
-            );
-            let q = ListQuery::parse(&limit).map_err(|_| AppError::Internal("bad limit".into()))?;
-            (q, Some(message))
-        }
-    };
-    let page = state.tasks.list(signed_in.user.id, &list_query).await?;
     // The sidebar; listing the lists also turns shares made to this email active.
     let lists = state.lists.all(signed_in.user.id).await?;
     let current = list_query
@@ -251,56 +142,49 @@ pub(super) async fn render_list(
         None => Vec::new(),
     };
     let all_pending = lists.iter().map(|l| l.pending_count).sum();
-    let sidebar = lists.into_iter().filter(|l| !l.archived).collect();
     let clock = Clock::of(state, signed_in).await?;
-    let base = filters.query();
-    let sep = if base.is_empty() { "" } else { "&" };
-    let next_url = page.next.map(|c| {
-        let cursor: String = url::form_urlencoded::byte_serialize(c.as_bytes()).collect();
-        format!("/tasks?{base}{sep}cursor={cursor}")
-    });
-    let first_url = list_query.cursor.is_some().then(|| list_url(&base));
+    let mut tasks: Vec<TaskRow> = page.tasks.into_iter().map(|t| clock.row(t)).collect();
+    if current.is_none() {
+        name_lists(&mut tasks, &lists);
+    }
+    set_landings(&mut tasks, filters.shown());
+    let sidebar = lists.into_iter().filter(|l| !l.archived).collect();
+    let pager = Pager::new(
+        &base,
+        position.at,
+        tasks.len(),
+        page.total,
+        page.prev,
+        page.next,
+    );
     let form_priority = if form.priority.is_empty() {
         "medium"
     } else {
         form.priority.as_str()
     };
+    let more_open = !errors.0.is_empty() || form.typed();
     let quick = QuickBox::new(&wanted, &filters.list);
+    let tag_names = state.tasks.tag_names(signed_in.user.id, TAG_NAMES).await?;
     Ok(TasksPage {
         chrome: Chrome::new(state, &signed_in.visitor, "tasks").with_undo_back(&wanted),
-        status_opts: options(
-            STATUSES,
-            if filters.status.is_empty() {
-                "pending"
-            } else {
-                &filters.status
-            },
-        ),
-        priority_filter_opts: options(PRIORITY_FILTER, &filters.priority),
-        sort_opts: options(
-            SORTS,
-            if filters.sort.is_empty() {
-                "-created_at"
-            } else {
-                &filters.sort
-            },
-        ),
         priority_opts: options(PRIORITIES, form_priority),
         repeat_opts: options(REPEATS, &form.repeat.repeat),
         days: DAYS,
-        tasks: page.tasks.into_iter().map(|t| clock.row(t)).collect(),
+        tasks,
         total: page.total,
         filters,
         filter_error,
-        next_url,
-        first_url,
+        pager,
+        paged: position.cursor.is_some(),
         back: wanted,
+        more_open,
         form,
         errors,
         sidebar,
         current,
         shared_with,
         all_pending,
+        tag_names,
         quick,
     })
 }
@@ -331,7 +215,7 @@ async fn tasks_create(
         Ok(fields) => match state.tasks.create(signed_in.user.id, fields).await {
             Ok(_) => {
                 visitor.flash("task-added");
-                return Ok(see_other(&list_url(&form.back)));
+                return Ok(see_other(&format!("{}{QUICK}", list_url(&form.back))));
             }
             Err(e) => field_errors(e)?,
         },
@@ -351,7 +235,13 @@ struct ToggleForm {
     /// The version of the task the page showed.
     #[serde(default)]
     version: String,
+    /// The row to land on afterwards (this one, or the one that takes its place).
+    #[serde(default)]
+    land: String,
 }
+
+/// The fragment of a page that lands on the quick-add box, which the browser focuses.
+pub(super) const QUICK: &str = "#quick-text";
 
 /// The version a row's form was made from, as the precondition of its change: a second
 /// click on a page that is out of date (a recurring task already rolled on) does nothing.
@@ -392,13 +282,33 @@ async fn tasks_toggle(
         Some(completed),
         precondition.as_ref(),
     );
-    match row_change(change).await? {
+    let land = Uuid::parse_str(form.land.trim()).unwrap_or(id);
+    let row = match row_change(change).await? {
         // Completing answers with an Undo, bound to the version it left the task at.
-        Ok(task) if completed => visitor.flash_undo(Undo::Done(id, task.version)),
-        Ok(_) => visitor.flash("task-undone"),
-        Err(notice) => visitor.flash(notice),
+        Ok(task) if completed => {
+            visitor.flash_undo(Undo::Done(id, task.version));
+            Some(land)
+        }
+        Ok(_) => {
+            visitor.flash("task-undone");
+            Some(land)
+        }
+        Err(notice) => {
+            visitor.flash(notice);
+            None
+        }
+    };
+    Ok(see_other(&landing(&form.back, row)))
+}
+
+/// Where a row's action comes back to: the same view, at the row `row` (the task, or the
+/// one that took its place), which the browser scrolls to and focuses; at the top when
+/// the action did not happen (the notice says why).
+fn landing(back: &str, row: Option<Uuid>) -> String {
+    match row {
+        Some(id) => format!("{}#task-{id}", list_url(back)),
+        None => list_url(back),
     }
-    Ok(see_other(&list_url(&form.back)))
 }
 
 async fn tasks_skip(
@@ -411,12 +321,9 @@ async fn tasks_skip(
     let change = state
         .tasks
         .skip(signed_in.user.id, id, precondition.as_ref());
-    visitor.flash(
-        row_change(change)
-            .await?
-            .map_or_else(|n| n, |_| "task-skipped"),
-    );
-    Ok(see_other(&list_url(&form.back)))
+    let changed = row_change(change).await?;
+    visitor.flash(changed.as_ref().map_or_else(|n| *n, |_| "task-skipped"));
+    Ok(see_other(&landing(&form.back, changed.ok().map(|_| id))))
 }
 
 #[derive(Template, WebTemplate)]

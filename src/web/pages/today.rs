@@ -13,7 +13,7 @@ use time::{Date, Duration};
 use super::Chrome;
 use super::back::{TODAY, UPCOMING};
 use super::quick_box::QuickBox;
-use super::task_row::{Clock, TaskRow};
+use super::task_row::{Clock, Shown, TaskRow, name_lists, set_landings};
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::tasks::model::Task;
@@ -80,17 +80,28 @@ pub async fn today_page(state: &AppState, signed_in: &SignedIn) -> Result<TodayP
     let (today, more_today) = pending(state, signed_in, "today").await?;
     // A timed task due earlier today is overdue already: it is shown there only.
     let seen: HashSet<_> = overdue.iter().map(|t| t.id).collect();
+    let lists = state.lists.all(signed_in.user.id).await?;
+    let rows = |tasks: Vec<Task>| {
+        let mut rows: Vec<TaskRow> = tasks
+            .into_iter()
+            .filter(|t| !seen.contains(&t.id))
+            .map(|t| clock.row(t))
+            .collect();
+        name_lists(&mut rows, &lists);
+        set_landings(&mut rows, Shown::Pending);
+        rows
+    };
+    let today = rows(today);
+    let mut overdue: Vec<TaskRow> = overdue.into_iter().map(|t| clock.row(t)).collect();
+    name_lists(&mut overdue, &lists);
+    set_landings(&mut overdue, Shown::Pending);
     Ok(TodayPage {
         chrome: Chrome::new(state, &signed_in.visitor, "today").with_undo_back(TODAY),
         quick: QuickBox::new(TODAY, ""),
         back: TODAY,
         date: long_date(clock.today),
-        overdue: overdue.into_iter().map(|t| clock.row(t)).collect(),
-        today: today
-            .into_iter()
-            .filter(|t| !seen.contains(&t.id))
-            .map(|t| clock.row(t))
-            .collect(),
+        overdue,
+        today,
         more: more_overdue || more_today,
         all_url: ALL_BY_DUE,
     })
@@ -161,6 +172,11 @@ pub async fn upcoming_page(
         if let Some(day) = days.iter_mut().find(|d| Some(d.day) == local) {
             day.tasks.push(clock.row(task));
         }
+    }
+    let lists = state.lists.all(signed_in.user.id).await?;
+    for day in &mut days {
+        name_lists(&mut day.tasks, &lists);
+        set_landings(&mut day.tasks, Shown::Pending);
     }
     Ok(UpcomingPage {
         chrome: Chrome::new(state, &signed_in.visitor, "upcoming").with_undo_back(UPCOMING),
