@@ -171,7 +171,7 @@ async function a11y(browser, h) {
   // Signed out: sign-in, sign-up, their errors, a 404.
   await visit(audit, page, '/signin', 'sign-in');
   await h.signIn(page, 'nobody-a11y@example.com', 'wrong password');
-  await page.locator('#form-error').waitFor();
+  await page.locator('#errors').waitFor();
   await audit.check(page, 'sign-in, wrong password');
   await visit(audit, page, '/signup', 'sign-up');
   await page.getByLabel('Email').fill('not-an-email@nowhere');

@@ -9,6 +9,7 @@ const path = require('node:path');
 const { chromium } = require('playwright-core');
 const { a11y } = require('./a11y');
 const { sharing } = require('./lists');
+const { prg } = require('./prg');
 const { reminders } = require('./reminders');
 const { script, settle } = require('./script');
 const { today } = require('./today');
@@ -304,8 +305,9 @@ async function mainFlow(browser, { js }) {
 
   // A wrong password keeps the email, not the password; the right one lands on `next`.
   await signIn(page, email, PASSWORD);
-  await page.locator('#form-error').waitFor();
-  assert.equal(await page.locator('#form-error').textContent(), 'The email or password is wrong.');
+  await page.locator('#email-error').waitFor();
+  assert.equal(await page.locator('#email-error').textContent(), 'The email or password is wrong.');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'errors');
   assert.equal(await page.getByLabel('Email').inputValue(), email);
   assert.equal(await page.getByLabel('Password').inputValue(), '');
   await shot(page, 'signin-error');
@@ -406,6 +408,7 @@ const scenarios = {
   undo: (b) => undo(b, { open, signUp, addTask, task, titles, shot }),
   script: (b) => script(b, { open, signUp, task, titles, pathOf }),
   a11y: (b) => a11y(b, { open, signUp, signIn, day, PASSWORD }),
+  prg: (b) => prg(b, { open, signUp, titles, shot, unfold }),
 };
 
 (async () => {

@@ -17,6 +17,7 @@ pub mod config;
 pub mod error;
 pub mod http;
 pub mod import;
+pub mod kept;
 pub mod lists;
 pub mod metrics;
 pub mod notify;

@@ -13,6 +13,7 @@ use crate::auth::secret::{CsrfKey, resolve_secret};
 use crate::auth::token::Tokens;
 use crate::auth::{Accounts, Authenticator};
 use crate::config::Config;
+use crate::kept::KeptForms;
 use crate::lists::Lists;
 use crate::metrics::Metrics;
 use crate::notify::Notifications;
@@ -47,6 +48,8 @@ pub struct AppState {
     pub lists: Lists,
     /// Notification channels and deliveries (and what the reminder worker sends with).
     pub notifications: Notifications,
+    /// Forms the web app keeps for one read (post/redirect/get).
+    pub kept: KeptForms,
     /// The account service.
     pub accounts: Arc<Accounts>,
     /// Who is calling.
@@ -107,6 +110,7 @@ impl AppState {
             tasks: Tasks::new(store.clone(), store.clone()),
             notifications: Notifications::new(store.clone(), store.clone(), senders),
             lists: Lists::new(store.clone()),
+            kept: KeptForms::new(store.clone()),
             accounts: Arc::new(accounts),
             authenticator: Arc::new(authenticator),
             metrics,

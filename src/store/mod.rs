@@ -1,5 +1,5 @@
 //! Storage: one trait per resource ([`UserStore`], [`SessionStore`], [`IdentityStore`],
-//! [`TaskStore`], [`ImportStore`], [`LimitStore`], [`ListStore`], [`NotifyStore`]) and one for the database itself ([`Database`]), each
+//! [`TaskStore`], [`ImportStore`], [`LimitStore`], [`ListStore`], [`NotifyStore`], [`KeptStore`]) and one for the database itself ([`Database`]), each
 //! implemented for SQLite and PostgreSQL in a file per resource. [`Store`] is all of them;
 //! a service holds only the traits it needs (`Arc<dyn TaskStore>`, ...), upcast from the
 //! one [`DynStore`] the app opens. The back end is chosen by the scheme of `DATABASE_URL`.
@@ -14,6 +14,7 @@ mod due_sql;
 mod error;
 mod identities;
 mod import;
+pub mod kept;
 mod limits;
 pub mod list_sql;
 mod lists;
@@ -35,6 +36,7 @@ pub use database::{Backend, Database};
 pub use error::{StoreError, StoreResult};
 pub use identities::{IdentityStore, LinkOutcome, LinkedUser};
 pub use import::{ImportBatch, ImportCounts, ImportStore};
+pub use kept::{KeptStore, NewKept};
 pub use limits::{Hit, LimitStore};
 pub use lists::{ListStore, NewList};
 pub use notify::{DueFire, NotifyStore};
@@ -56,6 +58,7 @@ pub trait Store:
     + LimitStore
     + ListStore
     + NotifyStore
+    + KeptStore
 {
 }
 
@@ -69,6 +72,7 @@ impl<T> Store for T where
         + LimitStore
         + ListStore
         + NotifyStore
+        + KeptStore
 {
 }
 

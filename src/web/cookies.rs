@@ -19,6 +19,8 @@ pub const REFRESH: &str = "taskward_refresh";
 pub const CSRF: &str = "taskward_csrf";
 /// A one-shot notice code shown on the next page ("Task added").
 pub const FLASH: &str = "taskward_flash";
+/// The random ids of forms kept for one read (a refused form, post/redirect/get).
+pub const KEPT: &str = "taskward_kept";
 
 /// Extra time the refresh cookie outlives its token, so that the server (not the browser)
 /// notices the end of a session and can tell the user it expired.

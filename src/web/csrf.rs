@@ -20,6 +20,9 @@ use crate::config::Config;
 
 type HmacSha256 = Hmac<Sha256>;
 
+/// Name of the hidden field of every form that carries the CSRF token.
+pub const CSRF_FIELD: &str = "csrf";
+
 /// A new random cookie value (256 bits, base64url).
 pub fn new_cookie_value() -> Option<String> {
     let mut bytes = [0u8; 32];

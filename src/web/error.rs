@@ -42,6 +42,15 @@ pub fn not_found() -> Response {
     )
 }
 
+/// The page for a form that cannot be read.
+pub fn unreadable() -> Response {
+    page(
+        StatusCode::BAD_REQUEST,
+        "This form could not be read",
+        "Go back, reload the page and try again.",
+    )
+}
+
 /// The page for a refused cross-site or stale form.
 pub fn forbidden_form() -> Response {
     page(

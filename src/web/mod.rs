@@ -7,9 +7,12 @@ pub mod assets;
 pub mod cookies;
 pub mod csrf;
 pub mod error;
+pub mod field_errors;
 pub mod flash;
 pub mod forms;
+pub mod kept;
 mod pages;
+mod renewals;
 pub mod session;
 
 use std::sync::Arc;
@@ -29,7 +32,7 @@ pub const PAGE_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'se
 
 /// The page routes and the embedded assets.
 pub fn router() -> Router<AppState> {
-    let renewals = Arc::new(session::Renewals::default());
+    let renewals = Arc::new(renewals::Renewals::default());
     let pages = pages::router().layer(from_fn(move |req, next| {
         session::layer(renewals.clone(), req, next)
     }));

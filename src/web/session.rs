@@ -1,28 +1,26 @@
 //! The browser session: who is visiting (resolved once per request from the cookies),
 //! silent renewal from the refresh cookie, and the `Set-Cookie` headers a request adds.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, Instant};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
+use axum::body::{Body, Bytes};
 use axum::extract::{FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use super::cookies::{ACCESS, CSRF, CookiePolicy, FLASH, REFRESH};
+use super::cookies::{ACCESS, CSRF, CookiePolicy, FLASH, KEPT, REFRESH};
 use super::error::WebError;
+use super::field_errors::Errors;
+use super::kept::{self, Holder, Kept};
+use super::renewals::Renewals;
 use super::{csrf, flash, see_other, with_page_headers};
 use crate::auth::{CurrentUser, Issued};
 use crate::error::AppError;
 use crate::state::AppState;
-
-/// How long the tokens of a renewal are handed to a concurrent request presenting the
-/// same (now used) refresh token, instead of letting it revoke the session as a reuse.
-const RENEWAL_REUSE: Duration = Duration::from_secs(30);
 
 /// Where the visitor stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,6 +42,8 @@ pub struct Visitor {
     notice: Option<flash::Notice>,
     ctx: Arc<RequestCtx>,
     policy: CookiePolicy,
+    /// The ids of the forms kept for this browser (`taskward_kept`), newest first.
+    kept: Vec<String>,
 }
 
 impl Visitor {
@@ -104,6 +104,60 @@ impl Visitor {
             self.ctx.push(v);
         }
     }
+
+    /// The signed-in user, if any.
+    pub fn user_id(&self) -> Option<Uuid> {
+        match self.session {
+            SessionState::SignedIn(user) => Some(user.id),
+            _ => None,
+        }
+    }
+
+    /// What a kept form of this request is bound to and made of.
+    fn holder(&self) -> Holder<'_> {
+        Holder {
+            browser: &self.csrf_cookie,
+            user_id: match self.session {
+                SessionState::SignedIn(user) => Some(user.id),
+                _ => None,
+            },
+            ids: &self.kept,
+            body: self.ctx.body.lock().ok().and_then(|b| b.clone()),
+            policy: self.policy,
+        }
+    }
+
+    /// Keeps this request's form as `kept` for the page at `page_url` (post/redirect/get).
+    pub async fn keep(&self, state: &AppState, page_url: &str, kept: Kept) -> Result<(), WebError> {
+        let cookie = kept::store(state, &self.holder(), page_url, kept).await?;
+        self.ctx.extend(cookie);
+        Ok(())
+    }
+
+    /// Keeps this request's form `form`, refused with `errors`, and sends the browser to
+    /// the form's page `page_url`, at its error summary (`#errors`, which takes focus).
+    pub async fn refuse(
+        &self,
+        state: &AppState,
+        form: &str,
+        page_url: &str,
+        errors: Errors,
+    ) -> Result<Response, WebError> {
+        let kept = Kept {
+            form: form.to_owned(),
+            errors: errors.0,
+            ..Kept::default()
+        };
+        self.keep(state, page_url, kept).await?;
+        Ok(see_other(&format!("{page_url}#errors")))
+    }
+
+    /// Takes the form kept for the page `page` (a path) by this browser, if any.
+    pub async fn take_kept(&self, state: &AppState, page: &str) -> Result<Option<Kept>, WebError> {
+        let (kept, cookie) = kept::take(state, &self.holder(), page).await?;
+        self.ctx.extend(cookie);
+        Ok(kept)
+    }
 }
 
 /// Per-request scratch space shared by the extractors and the middleware.
@@ -113,6 +167,9 @@ struct RequestCtx {
     clear_flash: Mutex<Option<HeaderValue>>,
     visitor: tokio::sync::OnceCell<(SessionState, String, Option<flash::Notice>)>,
     renewals: Arc<Renewals>,
+    /// A POST's body, read once by the layer so that a form can be kept even when the
+    /// handler never runs (the session had ended).
+    body: Mutex<Option<Bytes>>,
 }
 
 impl RequestCtx {
@@ -121,134 +178,12 @@ impl RequestCtx {
             out.push(v);
         }
     }
-}
 
-/// The tokens of one renewal and whom they belong to.
-#[derive(Clone)]
-struct Renewed {
-    access: String,
-    refresh: String,
-    user: CurrentUser,
-}
-
-/// One renewal: the browser that asked for it (a hash of its CSRF cookie) and, once the
-/// exchange has been made, its tokens.
-struct Renewal {
-    started: Instant,
-    browser: [u8; 32],
-    done: Arc<tokio::sync::OnceCell<Renewed>>,
-}
-
-/// Recent renewals on this node, so that two requests of one browser racing with one
-/// refresh token (two tabs reopened together) both get the new tokens instead of revoking
-/// the session as a reuse.
-///
-/// The shared answer is bound to the browser: a request presenting the same refresh token
-/// with another CSRF cookie (someone replaying a stolen refresh cookie) gets what it would
-/// get after the window, a reuse that ends the session. A shared answer is checked again
-/// before it is used, so a session signed out in the meantime is over at once. Renewals
-/// of different refresh tokens never wait for each other: the map's lock is held only to
-/// find or add an entry, never across the exchange.
-#[derive(Default)]
-pub struct Renewals {
-    recent: Mutex<HashMap<[u8; 32], Renewal>>,
-}
-
-/// Entries kept at most; beyond it the oldest are not shared (a renewal still works, a
-/// racing tab may then see a reuse).
-const MAX_RENEWALS: usize = 10_000;
-
-fn digest(value: &str) -> [u8; 32] {
-    Sha256::digest(value.as_bytes()).into()
-}
-
-impl Renewals {
-    /// The exchange of `refresh_token` that `browser` may share: an existing one of the
-    /// same browser within [`RENEWAL_REUSE`], else a new one (`None` for another browser).
-    fn slot(
-        &self,
-        key: [u8; 32],
-        browser: [u8; 32],
-    ) -> Option<Arc<tokio::sync::OnceCell<Renewed>>> {
-        let mut recent = self.recent.lock().unwrap_or_else(PoisonError::into_inner);
-        if recent.len() >= MAX_RENEWALS {
-            recent.retain(|_, r| r.started.elapsed() < RENEWAL_REUSE);
-        }
-        match recent.get(&key) {
-            Some(r) if r.started.elapsed() < RENEWAL_REUSE => {
-                (r.browser == browser).then(|| Arc::clone(&r.done))
-            }
-            _ if recent.len() >= MAX_RENEWALS => Some(Arc::default()),
-            _ => {
-                let done = Arc::<tokio::sync::OnceCell<Renewed>>::default();
-                recent.insert(
-                    key,
-                    Renewal {
-                        started: Instant::now(),
-                        browser,
-                        done: Arc::clone(&done),
-                    },
-                );
-                Some(done)
-            }
+    fn extend(&self, v: Option<HeaderValue>) {
+        if let Some(v) = v {
+            self.push(v);
         }
     }
-
-    /// Forgets a renewal that failed, so that its error is not shared.
-    fn forget(&self, key: &[u8; 32], done: &Arc<tokio::sync::OnceCell<Renewed>>) {
-        let mut recent = self.recent.lock().unwrap_or_else(PoisonError::into_inner);
-        if recent.get(key).is_some_and(|r| Arc::ptr_eq(&r.done, done)) {
-            recent.remove(key);
-        }
-    }
-
-    /// Exchanges `refresh_token` for `browser` (its CSRF cookie); the same browser
-    /// presenting the same token within [`RENEWAL_REUSE`] gets the same tokens.
-    async fn renew(
-        &self,
-        state: &AppState,
-        refresh_token: &str,
-        browser: &str,
-    ) -> Result<Renewed, AppError> {
-        let key = digest(refresh_token);
-        let Some(done) = self.slot(key, digest(browser)) else {
-            // Another browser: no sharing, so the exchange sees the reuse.
-            return exchange(state, refresh_token).await;
-        };
-        let mut fresh = false;
-        let renewed = done
-            .get_or_try_init(|| {
-                fresh = true;
-                exchange(state, refresh_token)
-            })
-            .await;
-        let renewed = match renewed {
-            Ok(r) => r.clone(),
-            Err(e) => {
-                self.forget(&key, &done);
-                return Err(e);
-            }
-        };
-        if !fresh {
-            // Shared tokens: the session may have been signed out since they were issued.
-            state.authenticator.authenticate(&renewed.access).await?;
-        }
-        Ok(renewed)
-    }
-}
-
-/// One exchange of a refresh token, and who the new access token speaks for.
-async fn exchange(state: &AppState, refresh_token: &str) -> Result<Renewed, AppError> {
-    let issued = state.accounts.refresh(refresh_token).await?;
-    let (user, _) = state
-        .authenticator
-        .authenticate(&issued.access_token)
-        .await?;
-    Ok(Renewed {
-        access: issued.access_token,
-        refresh: issued.refresh_token,
-        user,
-    })
 }
 
 /// The middleware of every page route: makes room for the extractors, then adds the
@@ -259,6 +194,18 @@ pub async fn layer(renewals: Arc<Renewals>, mut req: Request, next: Next) -> Res
         ..RequestCtx::default()
     });
     req.extensions_mut().insert(ctx.clone());
+    let req = if req.method() == Method::POST {
+        let (parts, body) = req.into_parts();
+        let Ok(bytes) = axum::body::to_bytes(body, crate::http::BODY_LIMIT).await else {
+            return super::error::unreadable();
+        };
+        if let Ok(mut kept) = ctx.body.lock() {
+            *kept = Some(bytes.clone());
+        }
+        Request::from_parts(parts, Body::from(bytes))
+    } else {
+        req
+    };
     let mut res = next.run(req).await;
     if res.status().is_success()
         && let Ok(mut clear) = ctx.clear_flash.lock()
@@ -351,12 +298,22 @@ impl FromRequestParts<AppState> for Visitor {
             .get_or_try_init(|| resolve(state, &parts.headers, &ctx, policy))
             .await?
             .clone();
+        let kept = policy
+            .get(&parts.headers, KEPT)
+            .map(|v| {
+                v.split('.')
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default();
         Ok(Self {
             session,
             csrf_cookie,
             notice,
             ctx,
             policy,
+            kept,
         })
     }
 }

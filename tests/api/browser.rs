@@ -186,6 +186,17 @@ async fn axe_finds_no_accessibility_violations_on_any_page() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_form_redirects_focuses_its_error_summary_and_back_never_resubmits() {
+    if !browser_available() {
+        return;
+    }
+    let _one = ONE_BROWSER.lock().await;
+    let app = TestApp::spawn(TestDb::sqlite()).await;
+    run_scenario(&app, "prg", &screenshots()).await;
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn signing_out_everywhere_ends_the_session_in_another_browser() {
     if !browser_available() {
         return;

@@ -42,6 +42,7 @@ mod upgrade;
 mod web;
 mod web_assets;
 mod web_layout;
+mod web_prg;
 mod web_reminders;
 mod web_repeat;
 mod web_session;

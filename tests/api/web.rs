@@ -102,6 +102,21 @@ impl<'a> Browser<'a> {
         .await
     }
 
+    /// The page a refused form leads to: the answer is `303` to the form's page at its
+    /// error summary (post/redirect/get), and that page shows the summary, once.
+    pub(crate) async fn follow_refusal(&mut self, res: reqwest::Response) -> String {
+        assert_eq!(res.status(), 303, "a refused form redirects");
+        let to = location(&res).to_owned();
+        let (page, fragment) = to.split_once('#').expect("a fragment");
+        assert_eq!(fragment, "errors", "{to}");
+        let res = self.get(page).await;
+        assert_eq!(res.status(), 200, "{page}");
+        let html = res.text().await.expect("page");
+        let summary = r#"id="errors" role="alert" tabindex="-1""#;
+        assert!(html.contains(summary), "{html}");
+        html
+    }
+
     /// Signs in through the sign-in form (an account made through the API, say).
     pub(crate) async fn sign_in(&mut self, email: &str) -> reqwest::Response {
         let csrf = self.csrf("/signin").await;
@@ -418,8 +433,7 @@ async fn bad_input_on_pages_is_a_page_never_a_server_error() {
             Some(&me),
         )
         .await;
-    assert_eq!(res.status(), 422);
-    let body = res.text().await.expect("body");
+    let body = browser.follow_refusal(res).await;
     assert!(
         body.contains("The title must be at most 200 characters long."),
         "{body}"

@@ -340,8 +340,7 @@ async fn quick_add_refusals_keep_the_text_and_change_nothing(db: TestDb) {
     ] {
         let fields = [("csrf", csrf.as_str()), ("text", text), ("back", back)];
         let res = browser.post("/tasks/quick", &fields, Some(&me)).await;
-        assert_eq!(res.status(), 422, "{back}");
-        let html = res.text().await.expect("page");
+        let html = browser.follow_refusal(res).await;
         assert!(html.contains(heading), "{back}: {html}");
         assert!(
             html.contains(r#"<p class="field-error" id="quick-error">"#),
@@ -356,12 +355,8 @@ async fn quick_add_refusals_keep_the_text_and_change_nothing(db: TestDb) {
         ("text", long.as_str()),
         ("back", "/today"),
     ];
-    let html = browser
-        .post("/tasks/quick", &fields, Some(&me))
-        .await
-        .text()
-        .await
-        .expect("page");
+    let res = browser.post("/tasks/quick", &fields, Some(&me)).await;
+    let html = browser.follow_refusal(res).await;
     let kept = format!(
         r#"value="&#60;b&#62;{}&#60;/b&#62; tomorrow""#,
         "x".repeat(250)
@@ -400,8 +395,7 @@ async fn quick_add_refusals_keep_the_text_and_change_nothing(db: TestDb) {
         ("list_id", &family),
     ];
     let res = browser.post("/tasks/quick", &fields, Some(&me)).await;
-    assert_eq!(res.status(), 403);
-    let html = res.text().await.expect("page");
+    let html = browser.follow_refusal(res).await;
     assert!(html.contains(r#"value="Bake a cake""#), "{html}");
     assert!(html.contains("You may view this list but not add to it"));
 

@@ -8,6 +8,7 @@
 mod database;
 mod identities;
 mod import;
+mod kept;
 mod limits;
 mod lists;
 mod notify;

@@ -33,6 +33,7 @@ mod database;
 mod error;
 mod identities;
 mod import;
+mod kept;
 mod limits;
 mod lists;
 mod migrate;

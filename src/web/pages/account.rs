@@ -5,7 +5,6 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
 use axum::extract::State;
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
@@ -69,21 +68,31 @@ async fn account_page(
     State(state): State<AppState>,
     signed_in: SignedIn,
 ) -> Result<Response, WebError> {
-    Ok(render(&state, &signed_in, None, Errors::default())
+    let kept = signed_in.visitor.take_kept(&state, "/account").await?;
+    let (typed, errors) = match kept {
+        // The name form keeps what was typed; the password forms keep nothing typed.
+        Some(k) => match k.of::<ProfileForm>("name") {
+            Some((typed, errors)) => (Some(typed), errors),
+            None => (None, Errors(k.errors)),
+        },
+        None => (None, Errors::default()),
+    };
+    Ok(render(&state, &signed_in, typed, errors)
         .await?
         .into_response())
 }
 
-/// A failed form: the page again with the errors, keeping a typed name.
+/// A refused form of the account page: kept for it, which shows the errors once.
 async fn refused(
     state: &AppState,
     signed_in: &SignedIn,
-    status: StatusCode,
-    typed: Option<ProfileForm>,
+    form: &str,
     errors: Errors,
 ) -> Result<Response, WebError> {
-    let page = render(state, signed_in, typed, errors).await?;
-    Ok((status, page).into_response())
+    signed_in
+        .visitor
+        .refuse(state, form, "/account", errors)
+        .await
 }
 
 #[derive(Deserialize)]
@@ -115,10 +124,7 @@ async fn account_rename(
             visitor.flash("name-changed");
             Ok(see_other("/account"))
         }
-        _ => {
-            let status = StatusCode::UNPROCESSABLE_ENTITY;
-            refused(&state, &signed_in, status, Some(form), errors).await
-        }
+        _ => refused(&state, &signed_in, "name", errors).await,
     }
 }
 
@@ -130,8 +136,8 @@ struct PasswordForm {
     new_password: String,
 }
 
-/// The error shown for a failed password check, and its status.
-fn password_failure(e: AppError, field: &str) -> Result<(StatusCode, Errors), WebError> {
+/// The error shown for a failed password check.
+fn password_failure(e: AppError, field: &str) -> Result<Errors, WebError> {
     let mut errors = Errors::default();
     match e {
         AppError::Unauthorized { .. } => errors.add(field, "The password is wrong."),
@@ -141,7 +147,7 @@ fn password_failure(e: AppError, field: &str) -> Result<(StatusCode, Errors), We
         ),
         other => return Err(other.into()),
     }
-    Ok((StatusCode::UNAUTHORIZED, errors))
+    Ok(errors)
 }
 
 async fn account_password(
@@ -151,10 +157,7 @@ async fn account_password(
 ) -> Result<Response, WebError> {
     let new = match Password::parse("new_password", &form.new_password) {
         Ok(p) => p,
-        Err(e) => {
-            let status = StatusCode::UNPROCESSABLE_ENTITY;
-            return refused(&state, &signed_in, status, None, Errors(vec![e])).await;
-        }
+        Err(e) => return refused(&state, &signed_in, "password", Errors(vec![e])).await,
     };
     match state
         .accounts
@@ -166,8 +169,8 @@ async fn account_password(
             Ok(see_other("/account"))
         }
         Err(e) => {
-            let (status, errors) = password_failure(e, "current_password")?;
-            refused(&state, &signed_in, status, None, errors).await
+            let errors = password_failure(e, "current_password")?;
+            refused(&state, &signed_in, "password", errors).await
         }
     }
 }
@@ -194,8 +197,8 @@ async fn account_delete(
             Ok(see_other("/signup"))
         }
         Err(e) => {
-            let (status, errors) = password_failure(e, "delete_password")?;
-            refused(&state, &signed_in, status, None, errors).await
+            let errors = password_failure(e, "delete_password")?;
+            refused(&state, &signed_in, "delete", errors).await
         }
     }
 }

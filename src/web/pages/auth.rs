@@ -4,7 +4,6 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
 use axum::extract::{RawQuery, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
@@ -34,7 +33,7 @@ struct SigninPage {
     chrome: Chrome,
     email: String,
     next: String,
-    error: Option<String>,
+    errors: Errors,
     expired: bool,
 }
 
@@ -57,6 +56,16 @@ fn landing(next: &str) -> &str {
     safe_next(next).unwrap_or("/")
 }
 
+/// The address of the page `path` (`/signin`, `/signup`) that leads on to `next`.
+fn with_next(path: &str, next: &str) -> String {
+    if next.is_empty() {
+        path.to_owned()
+    } else {
+        let next: String = url::form_urlencoded::byte_serialize(next.as_bytes()).collect();
+        format!("{path}?next={next}")
+    }
+}
+
 async fn signin_page(
     State(state): State<AppState>,
     visitor: Visitor,
@@ -67,11 +76,18 @@ async fn signin_page(
         return see_other(landing(&next));
     }
     let expired = param(query.as_deref(), "expired").as_deref() == Some("1");
+    let (email, errors) = match visitor.take_kept(&state, "/signin").await {
+        Ok(kept) => kept
+            .and_then(|k| k.of::<SigninForm>("signin"))
+            .map(|(form, errors)| (form.email, errors))
+            .unwrap_or_default(),
+        Err(e) => return e.into_response(),
+    };
     SigninPage {
         chrome: Chrome::new(&state, &visitor, ""),
-        email: String::new(),
+        email,
         next,
-        error: None,
+        errors,
         expired,
     }
     .into_response()
@@ -92,7 +108,8 @@ async fn signin_submit(
     client: ClientInfo,
     CsrfForm { visitor, form }: CsrfForm<SigninForm>,
 ) -> Result<Response, WebError> {
-    let (status, error) = match state
+    let mut errors = Errors::default();
+    match state
         .accounts
         .sign_in(&form.email, &form.password, &client)
         .await
@@ -101,24 +118,18 @@ async fn signin_submit(
             visitor.start_session(&state, &issued);
             return Ok(see_other(landing(&form.next)));
         }
-        Err(AppError::Unauthorized { .. }) => (
-            StatusCode::UNAUTHORIZED,
-            "The email or password is wrong.".to_owned(),
-        ),
-        Err(AppError::RateLimited { retry_after }) => (
-            StatusCode::TOO_MANY_REQUESTS,
-            format!("Too many attempts. Please wait {retry_after} seconds and try again."),
+        Err(AppError::Unauthorized { .. }) => {
+            errors.add("email", "The email or password is wrong.");
+        }
+        Err(AppError::RateLimited { retry_after }) => errors.add(
+            "form",
+            &format!("Too many attempts. Please wait {retry_after} seconds and try again."),
         ),
         Err(e) => return Err(e.into()),
-    };
-    let page = SigninPage {
-        chrome: Chrome::new(&state, &visitor, ""),
-        email: form.email,
-        next: local_next(Some(form.next)),
-        error: Some(error),
-        expired: false,
-    };
-    Ok((status, page).into_response())
+    }
+    // The email is kept for the page, never the password.
+    let page = with_next("/signin", &local_next(Some(form.next)));
+    visitor.refuse(&state, "signin", &page, errors).await
 }
 
 async fn signup_page(
@@ -130,12 +141,19 @@ async fn signup_page(
     if matches!(visitor.session, SessionState::SignedIn(_)) {
         return see_other(landing(&next));
     }
+    let (typed, errors) = match visitor.take_kept(&state, "/signup").await {
+        Ok(kept) => kept
+            .and_then(|k| k.of::<SignupForm>("signup"))
+            .map_or((None, Errors::default()), |(f, e)| (Some(f), e)),
+        Err(e) => return e.into_response(),
+    };
+    let (email, name) = typed.map(|f| (f.email, f.name)).unwrap_or_default();
     SignupPage {
         chrome: Chrome::new(&state, &visitor, ""),
-        email: String::new(),
-        name: String::new(),
+        email,
+        name,
         next,
-        errors: Errors::default(),
+        errors,
     }
     .into_response()
 }
@@ -170,7 +188,6 @@ async fn signup_submit(
             .map_err(|e| errors.0.push(e))
             .ok()
     };
-    let mut status = StatusCode::UNPROCESSABLE_ENTITY;
     if let (Some(email), Some(password), Some(name)) = (email, password, name) {
         let input = SignUp {
             email,
@@ -184,14 +201,12 @@ async fn signup_submit(
                 return Ok(see_other(landing(&form.next)));
             }
             Err(AppError::Conflict(_)) => {
-                status = StatusCode::CONFLICT;
                 errors.add(
                     "email",
                     "An account with this email already exists. Sign in instead?",
                 );
             }
             Err(AppError::RateLimited { retry_after }) => {
-                status = StatusCode::TOO_MANY_REQUESTS;
                 errors.add(
                     "form",
                     &format!("Too many attempts. Please wait {retry_after} seconds and try again."),
@@ -200,14 +215,8 @@ async fn signup_submit(
             Err(e) => return Err(e.into()),
         }
     }
-    let page = SignupPage {
-        chrome: Chrome::new(&state, &visitor, ""),
-        email: form.email,
-        name: form.name,
-        next: local_next(Some(form.next)),
-        errors,
-    };
-    Ok((status, page).into_response())
+    let page = with_next("/signup", &local_next(Some(form.next)));
+    visitor.refuse(&state, "signup", &page, errors).await
 }
 
 /// A form with no fields of its own (only the CSRF token).

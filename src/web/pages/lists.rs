@@ -6,7 +6,6 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
 use axum::extract::State;
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
@@ -15,6 +14,7 @@ use uuid::Uuid;
 use super::{Chrome, IdPath as ListPath};
 use crate::auth::model::Email;
 use crate::error::AppError;
+use crate::error::FieldError;
 use crate::lists::ListChange;
 use crate::lists::model::{List, ListColor, ListName, Member, Role};
 use crate::state::AppState;
@@ -99,7 +99,11 @@ async fn lists_page(
     State(state): State<AppState>,
     signed_in: SignedIn,
 ) -> Result<Response, WebError> {
-    let page = render_lists(&state, &signed_in, ListForm::default(), Errors::default()).await?;
+    let kept = signed_in.visitor.take_kept(&state, "/lists").await?;
+    let (form, errors) = kept
+        .and_then(|k| k.of::<ListForm>("list"))
+        .unwrap_or_default();
+    let page = render_lists(&state, &signed_in, form, errors).await?;
     Ok(page.into_response())
 }
 
@@ -114,10 +118,7 @@ async fn lists_create(
             visitor.flash("list-created");
             Ok(see_other(&tasks_of(list.id)))
         }
-        Err(errors) => {
-            let page = render_lists(&state, &signed_in, form, errors).await?;
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
-        }
+        Err(errors) => visitor.refuse(&state, "list", "/lists", errors).await,
     }
 }
 
@@ -169,15 +170,19 @@ async fn list_page(
     signed_in: SignedIn,
     ListPath(id): ListPath,
 ) -> Result<Response, WebError> {
-    let page = render_list_page(
-        &state,
-        &signed_in,
-        id,
-        None,
-        String::new(),
-        Errors::default(),
-    )
-    .await?;
+    let kept = signed_in
+        .visitor
+        .take_kept(&state, &format!("/lists/{id}"))
+        .await?;
+    let (form, share_email, errors) = match kept {
+        Some(k) => match (k.of::<ListForm>("list"), k.of::<MemberForm>("share")) {
+            (Some((form, errors)), _) => (Some(form), String::new(), errors),
+            (_, Some((member, errors))) => (None, member.email, errors),
+            _ => (None, String::new(), Errors::default()),
+        },
+        None => (None, String::new(), Errors::default()),
+    };
+    let page = render_list_page(&state, &signed_in, id, form, share_email, errors).await?;
     Ok(page.into_response())
 }
 
@@ -202,9 +207,9 @@ async fn list_change(
             Ok(see_other(&format!("/lists/{id}")))
         }
         Err(errors) => {
-            let page =
-                render_list_page(&state, &signed_in, id, Some(form), String::new(), errors).await?;
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+            visitor
+                .refuse(&state, "list", &format!("/lists/{id}"), errors)
+                .await
         }
     }
 }
@@ -311,9 +316,17 @@ async fn member_add(
             Ok(see_other(&format!("/lists/{id}")))
         }
         Err(AppError::Validation(fields)) => {
-            let page =
-                render_list_page(&state, &signed_in, id, None, form.email, Errors(fields)).await?;
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+            // The share form's email field is `share_email` on the page (the settings
+            // form has fields of its own).
+            let errors = fields
+                .into_iter()
+                .map(|e| match e.field.as_str() {
+                    "email" => FieldError::new("share_email", e.message),
+                    _ => e,
+                })
+                .collect();
+            let page = format!("/lists/{id}");
+            visitor.refuse(&state, "share", &page, Errors(errors)).await
         }
         Err(other) => Err(WebError(other)),
     }

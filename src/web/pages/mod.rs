@@ -2,7 +2,7 @@
 
 mod account;
 mod auth;
-mod back;
+pub(super) mod back;
 mod due_words;
 mod help;
 mod lists;
@@ -26,6 +26,7 @@ use uuid::Uuid;
 
 use super::assets::AssetUrls;
 use super::flash::Undo;
+use super::kept::{Kept, Reason};
 use super::session::{SessionState, Visitor};
 use crate::error::AppError;
 use crate::http::path;
@@ -65,7 +66,19 @@ pub struct Chrome {
     pub assets: AssetUrls,
 }
 
+/// The notice over a form kept when the session had ended.
+pub const SIGNED_OUT_NOTICE: &str =
+    "You were signed out; your task is kept below: check it and save.";
+
 impl Chrome {
+    /// Says why `kept` is shown, when it was kept at the session's end (a refused form
+    /// has its error summary instead).
+    pub fn kept(&mut self, kept: &Kept) {
+        if kept.reason == Reason::SignedOut {
+            self.notice = Some(SIGNED_OUT_NOTICE);
+        }
+    }
+
     /// The chrome for `visitor` on the page `current`.
     pub fn new(state: &AppState, visitor: &Visitor, current: &'static str) -> Self {
         Self {

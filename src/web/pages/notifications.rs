@@ -226,14 +226,14 @@ async fn notifications_page(
     State(state): State<AppState>,
     signed_in: SignedIn,
 ) -> Result<Response, WebError> {
-    let page = render(
-        &state,
-        &signed_in,
-        ChannelForm::default(),
-        Errors::default(),
-        None,
-    )
-    .await?;
+    let kept = signed_in
+        .visitor
+        .take_kept(&state, "/notifications")
+        .await?;
+    let (form, errors) = kept
+        .and_then(|k| k.of::<ChannelForm>("channel"))
+        .unwrap_or_default();
+    let page = render(&state, &signed_in, form, errors, None).await?;
     Ok(page.into_response())
 }
 
@@ -254,9 +254,11 @@ async fn channel_add(
     let channel = match added {
         Ok(channel) => channel,
         Err(e) => {
+            // Kept for the page (not the token: it is typed again).
             let errors = field_errors(e)?;
-            let page = render(&state, &signed_in, form, errors, None).await?;
-            return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
+            return visitor
+                .refuse(&state, "channel", "/notifications", errors)
+                .await;
         }
     };
     let Some(secret) = channel.secret else {

@@ -1,22 +1,17 @@
 //! The quick-add box (`templates/quick_add.html`) at the top of Today, Upcoming and the
 //! tasks page: one line of text (docs/quick-add.md) read in the user's zone and lists by
-//! the task service, and created as a task. A refusal shows the page the box was on again,
-//! with the error beside the box and the text as typed.
+//! the task service, and created as a task. A refusal is kept for the page the box was
+//! on (post/redirect/get), which shows the error beside the box and the text as typed.
 
 use axum::Router;
 use axum::extract::State;
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::post;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::back::{TODAY, UPCOMING, own_view};
-use super::quick_box::QuickBox;
 use super::task_filters::bare_tag;
-use super::task_form::TaskForm;
-use super::tasks::{QUICK, list_url, render_list};
-use super::today::{today_page, upcoming_page};
+use super::tasks::{QUICK, list_url};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::state::AppState;
 use crate::tasks::model::{Description, Tags, Task, TaskFields, TaskTitle};
@@ -104,52 +99,24 @@ async fn quick_add(
     signed_in: SignedIn,
     CsrfForm { visitor, form }: CsrfForm<QuickForm>,
 ) -> Result<Response, WebError> {
-    let (status, error) = match create(&state, signed_in.user.id, &form).await {
+    let error = match create(&state, signed_in.user.id, &form).await {
         Ok(_) => {
             visitor.flash("task-added");
             return Ok(see_other(&format!("{}{QUICK}", list_url(&form.back))));
         }
-        Err(AppError::Validation(errors)) => (StatusCode::UNPROCESSABLE_ENTITY, message(&errors)),
+        Err(AppError::Validation(errors)) => message(&errors),
         // The page's own list is one the user only views.
-        Err(AppError::Forbidden(_)) => (
-            StatusCode::FORBIDDEN,
-            "You may view this list but not add to it: name another one with @list.".to_owned(),
-        ),
+        Err(AppError::Forbidden(_)) => {
+            "You may view this list but not add to it: name another one with @list.".to_owned()
+        }
         Err(e) => return Err(e.into()),
     };
-    let quick = QuickBox {
-        text: form.text,
-        error: Some(error),
-        back: form.back,
-        list_id: form.list_id,
-    };
-    // The page the box was on, again, with what was typed.
-    let page = match own_view(&quick.back) {
-        Some(TODAY) => {
-            let mut page = today_page(&state, &signed_in).await?;
-            page.quick = quick;
-            page.into_response()
-        }
-        Some(UPCOMING) => {
-            let mut page = upcoming_page(&state, &signed_in).await?;
-            page.quick = quick;
-            page.into_response()
-        }
-        _ => {
-            let back = quick.back.clone();
-            let mut page = render_list(
-                &state,
-                &signed_in,
-                Some(&back),
-                TaskForm::default(),
-                Errors::default(),
-            )
-            .await?;
-            page.quick = quick;
-            page.into_response()
-        }
-    };
-    Ok((status, page).into_response())
+    // The page the box was on shows it again once, with what was typed.
+    let mut errors = Errors::default();
+    errors.add("text", &error);
+    visitor
+        .refuse(&state, "quick", &list_url(&form.back), errors)
+        .await
 }
 
 #[cfg(test)]

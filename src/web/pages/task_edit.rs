@@ -5,11 +5,11 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
 use axum::extract::{RawQuery, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use uuid::Uuid;
 
+use super::back::edit_url;
 use super::repeat_form::{DAYS, REPEATS};
 use super::task_form::{Opt, TaskForm, field_errors, options};
 use super::task_row::Clock;
@@ -18,6 +18,7 @@ use super::{Chrome, IdPath as TaskPath, param};
 use crate::state::AppState;
 use crate::web::error::WebError;
 use crate::web::forms::{CsrfForm, Errors};
+use crate::web::kept::Kept;
 use crate::web::see_other;
 use crate::web::session::SignedIn;
 
@@ -105,17 +106,19 @@ async fn tasks_edit_page(
     let task = state.tasks.get(signed_in.user.id, id).await?;
     let back = param(query.as_deref(), "back").unwrap_or_default();
     let clock = Clock::of(&state, &signed_in).await?;
-    let form = TaskForm::from_task(&task, back, &clock.zone);
-    let page = EditPage::new(
-        &state,
-        &signed_in,
-        &signed_in.visitor,
-        &clock,
-        id,
-        form,
-        Errors::default(),
-    )
-    .await?;
+    let saved = TaskForm::from_task(&task, back, &clock.zone);
+    let visitor = &signed_in.visitor;
+    let kept = visitor
+        .take_kept(&state, &format!("/tasks/{id}/edit"))
+        .await?;
+    let (form, errors) = kept
+        .as_ref()
+        .and_then(|k: &Kept| k.of::<TaskForm>("task"))
+        .unwrap_or((saved, Errors::default()));
+    let mut page = EditPage::new(&state, &signed_in, visitor, &clock, id, form, errors).await?;
+    if let Some(kept) = &kept {
+        page.chrome.kept(kept);
+    }
     Ok(page.into_response())
 }
 
@@ -126,6 +129,7 @@ async fn tasks_update(
     CsrfForm { visitor, form }: CsrfForm<TaskForm>,
 ) -> Result<Response, WebError> {
     let clock = Clock::of(&state, &signed_in).await?;
+    let page = edit_url(id, &form.back);
     let errors = match form.parse(&clock.zone, clock.now) {
         Ok(fields) => match state
             .tasks
@@ -140,6 +144,5 @@ async fn tasks_update(
         },
         Err(errors) => errors,
     };
-    let page = EditPage::new(&state, &signed_in, &visitor, &clock, id, form, errors).await?;
-    Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+    visitor.refuse(&state, "task", &page, errors).await
 }

@@ -5,12 +5,12 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
 use axum::extract::{RawQuery, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 use uuid::Uuid;
 
+pub(super) use super::back::list_url;
 use super::quick_box::QuickBox;
 use super::repeat_form::{DAYS, REPEATS};
 use super::task_filters::{Filters, Pager, Position};
@@ -47,7 +47,7 @@ pub(super) const PRIORITIES: &[(&str, &str)] =
 #[derive(Template, WebTemplate)]
 #[template(path = "tasks.html")]
 pub(super) struct TasksPage {
-    chrome: Chrome,
+    pub(super) chrome: Chrome,
     priority_opts: Vec<Opt>,
     repeat_opts: Vec<Opt>,
     days: [(&'static str, &'static str, &'static str); 7],
@@ -59,7 +59,8 @@ pub(super) struct TasksPage {
     /// Whether this is a later page than the first.
     paged: bool,
     form: TaskForm,
-    errors: Errors,
+    /// The errors of a refused form (the add form's or quick add's).
+    pub(super) errors: Errors,
     /// Whether "More options" (the whole task form) is open: it holds errors or text.
     more_open: bool,
     back: String,
@@ -79,21 +80,6 @@ pub(super) struct TasksPage {
 
 /// The user's tags offered by the tag fields' `<datalist>`.
 pub(super) const TAG_NAMES: u32 = 200;
-
-/// Where the list with `back`'s filters lives. `back` came from our own query string;
-/// anything that would not survive as a header value falls back to the plain list.
-/// (`/today` and `/upcoming` lead back to those views.)
-pub(super) fn list_url(back: &str) -> String {
-    if let Some(view) = super::back::own_view(back) {
-        return view.to_owned();
-    }
-    let clean = back.bytes().all(|b| b.is_ascii_graphic() && b != b'#');
-    if back.is_empty() || !clean {
-        "/tasks".to_owned()
-    } else {
-        format!("/tasks?{back}")
-    }
-}
 
 /// The tasks page for the query string `query`, with the add form's state.
 pub(super) async fn render_list(
@@ -194,14 +180,20 @@ async fn tasks_list(
     signed_in: SignedIn,
     RawQuery(query): RawQuery,
 ) -> Result<Response, WebError> {
-    let page = render_list(
-        &state,
-        &signed_in,
-        query.as_deref(),
-        TaskForm::default(),
-        Errors::default(),
-    )
-    .await?;
+    // A form refused (or kept at the session's end) comes back here once.
+    let kept = signed_in.visitor.take_kept(&state, "/tasks").await?;
+    let (form, errors) = kept
+        .as_ref()
+        .and_then(|k| k.of::<TaskForm>("task"))
+        .unwrap_or_default();
+    let mut page = render_list(&state, &signed_in, query.as_deref(), form, errors).await?;
+    if let Some(kept) = &kept {
+        page.chrome.kept(kept);
+        if let Some((quick, errors)) = QuickBox::kept(kept) {
+            page.quick = quick;
+            page.errors = errors;
+        }
+    }
     Ok(page.into_response())
 }
 
@@ -221,9 +213,9 @@ async fn tasks_create(
         },
         Err(errors) => errors,
     };
-    let back = form.back.clone();
-    let page = render_list(&state, &signed_in, Some(&back), form, errors).await?;
-    Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+    // Post/redirect/get: the form is kept for the list page, which shows it once.
+    let page = super::back::tasks_page(&form.back);
+    visitor.refuse(&state, "task", &page, errors).await
 }
 
 #[derive(Deserialize)]

@@ -19,6 +19,7 @@ use crate::state::AppState;
 use crate::tasks::model::Task;
 use crate::tasks::query::{ListQuery, MAX_LIMIT};
 use crate::web::error::WebError;
+use crate::web::forms::Errors;
 use crate::web::session::SignedIn;
 use crate::zone::to_civil;
 
@@ -62,6 +63,8 @@ pub struct TodayPage {
     chrome: Chrome,
     /// The quick-add box.
     pub quick: QuickBox,
+    /// A refused quick add's errors.
+    errors: Errors,
     /// Where the rows' forms come back to.
     back: &'static str,
     /// Today's date in words.
@@ -98,6 +101,7 @@ pub async fn today_page(state: &AppState, signed_in: &SignedIn) -> Result<TodayP
     Ok(TodayPage {
         chrome: Chrome::new(state, &signed_in.visitor, "today").with_undo_back(TODAY),
         quick: QuickBox::new(TODAY, ""),
+        errors: Errors::default(),
         back: TODAY,
         date: long_date(clock.today),
         overdue,
@@ -108,7 +112,26 @@ pub async fn today_page(state: &AppState, signed_in: &SignedIn) -> Result<TodayP
 }
 
 async fn today(State(state): State<AppState>, signed_in: SignedIn) -> Result<Response, WebError> {
-    Ok(today_page(&state, &signed_in).await?.into_response())
+    let mut page = today_page(&state, &signed_in).await?;
+    if let Some((quick, errors)) = kept_box(&state, &signed_in, TODAY, &mut page.chrome).await? {
+        page.quick = quick;
+        page.errors = errors;
+    }
+    Ok(page.into_response())
+}
+
+/// A quick-add box kept for the view `path` (refused, or sent after the session ended).
+async fn kept_box(
+    state: &AppState,
+    signed_in: &SignedIn,
+    path: &str,
+    chrome: &mut Chrome,
+) -> Result<Option<(QuickBox, Errors)>, WebError> {
+    let Some(kept) = signed_in.visitor.take_kept(state, path).await? else {
+        return Ok(None);
+    };
+    chrome.kept(&kept);
+    Ok(QuickBox::kept(&kept))
 }
 
 /// One day of Upcoming.
@@ -130,6 +153,8 @@ pub struct UpcomingPage {
     chrome: Chrome,
     /// The quick-add box.
     pub quick: QuickBox,
+    /// A refused quick add's errors.
+    errors: Errors,
     back: &'static str,
     days: Vec<Day>,
     /// Whether no day has a task.
@@ -181,6 +206,7 @@ pub async fn upcoming_page(
     Ok(UpcomingPage {
         chrome: Chrome::new(state, &signed_in.visitor, "upcoming").with_undo_back(UPCOMING),
         quick: QuickBox::new(UPCOMING, ""),
+        errors: Errors::default(),
         back: UPCOMING,
         empty: days.iter().all(|d| d.tasks.is_empty()),
         days,
@@ -193,7 +219,13 @@ async fn upcoming(
     State(state): State<AppState>,
     signed_in: SignedIn,
 ) -> Result<Response, WebError> {
-    Ok(upcoming_page(&state, &signed_in).await?.into_response())
+    let mut page = upcoming_page(&state, &signed_in).await?;
+    let kept = kept_box(&state, &signed_in, UPCOMING, &mut page.chrome).await?;
+    if let Some((quick, errors)) = kept {
+        page.quick = quick;
+        page.errors = errors;
+    }
+    Ok(page.into_response())
 }
 
 #[cfg(test)]

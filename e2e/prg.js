@@ -1,0 +1,63 @@
+// Post/redirect/get after a refused form (issue 21), without JavaScript: the answer to a
+// refused add is a redirect to the page at its error summary, which takes focus; Back
+// and Forward load pages with GET only (no "Confirm Form Resubmission"), and the kept
+// form is shown once. Loaded by run.js, which passes its helpers.
+'use strict';
+
+const assert = require('node:assert/strict');
+
+const focused = (page) => page.evaluate(() => (document.activeElement ? document.activeElement.id : ''));
+
+/** Ada's add is refused (eleven tags), with JavaScript off. */
+async function prg(browser, h) {
+  const { context, page } = await h.open(browser, { javaScriptEnabled: false });
+  await h.signUp(page, 'ada-prg@example.com');
+  await page.goto('/tasks');
+  const loads = [];
+  page.on('request', (r) => {
+    if (r.isNavigationRequest()) loads.push(`${r.method()} ${new URL(r.url()).pathname}`);
+  });
+
+  const form = page.locator('form.task-form');
+  await h.unfold(page, 'more-options');
+  await form.getByLabel('Title').fill('Pack for the trip');
+  await form.getByLabel(/^Tags/).fill('a, b, c, d, e, f, g, h, i, j, k');
+  await form.getByRole('button', { name: 'Add task' }).click();
+  await page.waitForURL('**/tasks#errors');
+  await page.locator('#errors').waitFor();
+  assert.deepEqual(loads, ['POST /tasks', 'GET /tasks'], 'the POST is answered by a redirect');
+  assert.equal(await focused(page), 'errors', 'the error summary has focus');
+  assert.equal(await page.locator('#errors h2').textContent(), 'There is a problem');
+  assert.equal(await page.locator('#errors').getAttribute('role'), 'alert');
+  assert.equal(await form.getByLabel('Title').inputValue(), 'Pack for the trip', 'what was typed is kept');
+  assert.equal(await form.getByLabel(/^Tags/).getAttribute('aria-invalid'), 'true');
+  assert.deepEqual(await h.titles(page), [], 'nothing added');
+  await h.shot(page, 'error-summary');
+
+  // Back: the page before the form, loaded with GET; no resubmission prompt.
+  loads.length = 0;
+  await page.goBack();
+  await page.getByLabel('Quick add', { exact: true }).waitFor();
+  assert.deepEqual(loads, ['GET /tasks'], 'Back loads with GET');
+  assert.equal(await page.locator('#errors').count(), 0);
+  // Forward: the redirect's page again, with GET; the kept form was shown once.
+  loads.length = 0;
+  await page.goForward();
+  await page.getByLabel('Quick add', { exact: true }).waitFor();
+  assert.deepEqual(loads, ['GET /tasks'], 'Forward loads with GET');
+  assert.equal(await page.locator('#errors').count(), 0, 'shown once');
+  assert.equal(await form.getByLabel('Title').inputValue(), '');
+  assert.deepEqual(page.dialogs, []);
+
+  // A summary link leads to its field.
+  await h.unfold(page, 'more-options');
+  await form.getByLabel('Title').fill('Pack for the trip');
+  await form.getByLabel(/^Tags/).fill('a, b, c, d, e, f, g, h, i, j, k');
+  await form.getByRole('button', { name: 'Add task' }).click();
+  await page.waitForURL('**/tasks#errors');
+  await page.locator('#errors a[href="#tags"]').click();
+  assert.equal(await focused(page), 'tags');
+  await context.close();
+}
+
+module.exports = { prg };
