@@ -57,6 +57,13 @@ async function prg(browser, h) {
   await page.waitForURL('**/tasks#errors');
   await page.locator('#errors a[href="#tags"]').click();
   assert.equal(await focused(page), 'tags');
+
+  // Error pages keep the navigation.
+  const missing = await page.goto('/tasks/0190d7a8-0000-7000-8000-000000000000/edit');
+  assert.equal(missing.status(), 404);
+  await page.getByRole('heading', { level: 1, name: 'Page not found' }).waitFor();
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Tasks' }).click();
+  await page.getByRole('heading', { name: 'Add a task' }).waitFor();
   await context.close();
 }
 

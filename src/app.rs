@@ -6,12 +6,9 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::http::{HeaderMap, Uri};
-use axum::response::{IntoResponse, Response};
 use tokio::net::TcpListener;
 use tokio::sync::Notify;
 
-use crate::error::AppError;
 use crate::notify::Worker;
 use crate::state::{AppState, StartupError};
 use crate::{api, http, web};
@@ -25,18 +22,9 @@ pub fn app(state: AppState) -> Router {
     }
     let metrics_on = config.metrics || config.metrics_bind.is_some();
     let metrics = metrics_on.then(|| state.metrics.clone());
-    let routes = routes.fallback(not_found).with_state(state);
+    // The fallback (a page for browsers, problem+json for API clients) is the web's.
+    let routes = routes.with_state(state);
     http::with_middleware(routes, &config, metrics)
-}
-
-/// Unknown routes: a friendly page for a browser navigating outside `/api/`, else the
-/// problem+json 404 that API clients rely on.
-async fn not_found(uri: Uri, headers: HeaderMap) -> Response {
-    let api = uri.path() == "/api" || uri.path().starts_with("/api/");
-    if !api && web::wants_html(&headers) {
-        return web::error::not_found();
-    }
-    AppError::not_found().into_response()
 }
 
 /// Binds the configured address, with a clear message when that is impossible.

@@ -8,29 +8,90 @@ use axum::response::{IntoResponse, Response};
 use super::with_page_headers;
 use crate::error::AppError;
 
-/// The error page.
+/// What the layout needs of the visitor to show the navigation: the CSRF token of the
+/// header's sign-out form and whether they are signed in. The page layer records it
+/// when a handler resolves the visitor.
+#[derive(Debug, Clone, Default)]
+pub struct Frame {
+    /// CSRF token for the forms of the layout.
+    pub csrf: String,
+    /// Whether the visitor is signed in (the navigation is shown).
+    pub signed_in: bool,
+}
+
+/// The layout's part of an error page (`base.html` reads these fields).
+pub struct ErrorChrome {
+    csrf: String,
+    signed_in: bool,
+    notice: Option<&'static str>,
+    undo: Option<NoUndo>,
+    current: &'static str,
+    assets: super::assets::AssetUrls,
+}
+
+/// An error page has no notice, so no Undo button: the shape the layout reads.
+pub struct NoUndo {
+    action: &'static str,
+    back: &'static str,
+    version: Option<i64>,
+    what: &'static str,
+}
+
+/// The error page, inside the normal layout.
 #[derive(Template, WebTemplate)]
 #[template(path = "error.html")]
 pub struct ErrorPage {
+    chrome: ErrorChrome,
     /// Status code, shown small.
-    pub status: u16,
+    status: u16,
     /// The heading.
-    pub title: String,
+    title: String,
     /// One or two sentences.
-    pub message: String,
-    /// The URLs of the stylesheet and icon.
-    pub assets: super::assets::AssetUrls,
+    message: String,
 }
 
-/// Renders an error page with the page security headers.
+/// An error page to be shown: kept in the response's extensions so that the page layer,
+/// which knows the visitor, renders it inside the frame with the navigation.
+#[derive(Debug, Clone)]
+pub struct Shown {
+    status: StatusCode,
+    title: String,
+    message: String,
+}
+
+impl Shown {
+    /// The page in `frame` (with the navigation when the visitor is signed in); without
+    /// one, in the layout without the navigation.
+    pub fn render(&self, frame: Option<&Frame>) -> Response {
+        let frame = frame.cloned().unwrap_or_default();
+        let body = ErrorPage {
+            chrome: ErrorChrome {
+                csrf: frame.csrf,
+                signed_in: frame.signed_in,
+                notice: None,
+                undo: None,
+                current: "",
+                assets: super::assets::URLS,
+            },
+            status: self.status.as_u16(),
+            title: self.title.clone(),
+            message: self.message.clone(),
+        };
+        let mut res = with_page_headers((self.status, body).into_response());
+        res.extensions_mut().insert(self.clone());
+        res
+    }
+}
+
+/// Renders an error page with the page security headers. Under the page layer, it is
+/// rendered again inside the visitor's frame ([`Shown`]).
 pub fn page(status: StatusCode, title: &str, message: &str) -> Response {
-    let body = ErrorPage {
-        status: status.as_u16(),
+    Shown {
+        status,
         title: title.to_owned(),
         message: message.to_owned(),
-        assets: super::assets::URLS,
-    };
-    with_page_headers((status, body).into_response())
+    }
+    .render(None)
 }
 
 /// The 404 page, also used by the router fallback for browsers.

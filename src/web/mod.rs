@@ -7,6 +7,7 @@ pub mod assets;
 pub mod cookies;
 pub mod csrf;
 pub mod error;
+mod fallback;
 pub mod field_errors;
 pub mod flash;
 pub mod forms;
@@ -21,6 +22,7 @@ use axum::Router;
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::middleware::from_fn;
 use axum::response::{IntoResponse, Response};
+use axum::routing::any;
 
 use crate::state::AppState;
 
@@ -30,13 +32,21 @@ pub const PAGE_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'se
     img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; \
     object-src 'none'";
 
-/// The page routes and the embedded assets.
+/// The page routes, the embedded assets, and the fallback for unknown addresses (a page
+/// for browsers, problem+json for API clients).
 pub fn router() -> Router<AppState> {
     let renewals = Arc::new(renewals::Renewals::default());
+    let framed = renewals.clone();
     let pages = pages::router().layer(from_fn(move |req, next| {
         session::layer(renewals.clone(), req, next)
     }));
-    Router::new().merge(assets::router()).merge(pages)
+    let unknown = any(fallback::unknown).layer(from_fn(move |req, next| {
+        session::layer(framed.clone(), req, next)
+    }));
+    Router::new()
+        .merge(assets::router())
+        .merge(pages)
+        .fallback(unknown)
 }
 
 /// Adds the page security headers (API.md "Web pages") unless the response has its own.

@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use uuid::Uuid;
 
 use super::cookies::{ACCESS, CSRF, CookiePolicy, FLASH, KEPT, REFRESH};
-use super::error::WebError;
+use super::error::{Frame, Shown, WebError};
 use super::field_errors::Errors;
 use super::kept::{self, Holder, Kept};
 use super::renewals::Renewals;
@@ -47,17 +47,13 @@ pub struct Visitor {
 }
 
 impl Visitor {
-    /// The session id CSRF tokens are bound to.
-    fn session_id(&self) -> Option<Uuid> {
-        match self.session {
-            SessionState::SignedIn(user) => user.session_id,
-            _ => None,
-        }
-    }
-
     /// The hidden-field token for forms on the page being rendered.
     pub fn csrf_token(&self, state: &AppState) -> String {
-        csrf::token(&state.csrf_key.0, &self.csrf_cookie, self.session_id())
+        csrf::token(
+            &state.csrf_key.0,
+            &self.csrf_cookie,
+            session_id(self.session),
+        )
     }
 
     /// Whether a submitted token belongs to this visitor.
@@ -65,7 +61,7 @@ impl Visitor {
         csrf::verify(
             &state.csrf_key.0,
             &self.csrf_cookie,
-            self.session_id(),
+            session_id(self.session),
             submitted,
         )
     }
@@ -160,6 +156,14 @@ impl Visitor {
     }
 }
 
+/// The session id CSRF tokens are bound to.
+fn session_id(session: SessionState) -> Option<Uuid> {
+    match session {
+        SessionState::SignedIn(user) => user.session_id,
+        _ => None,
+    }
+}
+
 /// Per-request scratch space shared by the extractors and the middleware.
 #[derive(Default)]
 struct RequestCtx {
@@ -170,6 +174,8 @@ struct RequestCtx {
     /// A POST's body, read once by the layer so that a form can be kept even when the
     /// handler never runs (the session had ended).
     body: Mutex<Option<Bytes>>,
+    /// What an error page needs to show the navigation, once the visitor is known.
+    frame: std::sync::OnceLock<Frame>,
 }
 
 impl RequestCtx {
@@ -194,7 +200,12 @@ pub async fn layer(renewals: Arc<Renewals>, mut req: Request, next: Next) -> Res
         ..RequestCtx::default()
     });
     req.extensions_mut().insert(ctx.clone());
-    let req = if req.method() == Method::POST {
+    let form = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"));
+    let req = if req.method() == Method::POST && form {
         let (parts, body) = req.into_parts();
         let Ok(bytes) = axum::body::to_bytes(body, crate::http::BODY_LIMIT).await else {
             return super::error::unreadable();
@@ -207,6 +218,12 @@ pub async fn layer(renewals: Arc<Renewals>, mut req: Request, next: Next) -> Res
         req
     };
     let mut res = next.run(req).await;
+    // An error page is shown inside the frame, with the navigation when signed in.
+    if let Some(frame) = ctx.frame.get()
+        && let Some(shown) = res.extensions().get::<Shown>().cloned()
+    {
+        res = shown.render(Some(frame));
+    }
     if res.status().is_success()
         && let Ok(mut clear) = ctx.clear_flash.lock()
         && let Some(v) = clear.take()
@@ -298,6 +315,10 @@ impl FromRequestParts<AppState> for Visitor {
             .get_or_try_init(|| resolve(state, &parts.headers, &ctx, policy))
             .await?
             .clone();
+        ctx.frame.get_or_init(|| Frame {
+            csrf: csrf::token(&state.csrf_key.0, &csrf_cookie, session_id(session)),
+            signed_in: matches!(session, SessionState::SignedIn(_)),
+        });
         let kept = policy
             .get(&parts.headers, KEPT)
             .map(|v| {
