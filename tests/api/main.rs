@@ -41,6 +41,7 @@ mod tokens;
 mod upgrade;
 mod web;
 mod web_assets;
+mod web_conflict;
 mod web_frame;
 mod web_layout;
 mod web_prg;

@@ -11,6 +11,7 @@ mod quick;
 mod quick_box;
 mod reminder_form;
 mod repeat_form;
+mod task_conflict;
 mod task_edit;
 mod task_filters;
 mod task_form;

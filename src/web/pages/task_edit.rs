@@ -1,5 +1,7 @@
 //! The edit page of a task: its form (with the due time and the repeat fields) and, for a
-//! recurring task, the occurrences done before.
+//! recurring task, the occurrences done before. The form carries the version it was made
+//! from; a save against a newer version is not written but shown beside the task as it
+//! is now (`task_conflict.rs`), to keep the user's changes or take the saved ones.
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -11,14 +13,16 @@ use uuid::Uuid;
 
 use super::back::edit_url;
 use super::repeat_form::{DAYS, REPEATS};
+use super::task_conflict::{Compared, compare};
 use super::task_form::{Opt, TaskForm, field_errors, options};
 use super::task_row::Clock;
-use super::tasks::{PRIORITIES, TAG_NAMES, list_url};
+use super::tasks::{PRIORITIES, TAG_NAMES, list_url, shown_version};
 use super::{Chrome, IdPath as TaskPath, param};
+use crate::error::AppError;
 use crate::state::AppState;
 use crate::web::error::WebError;
 use crate::web::forms::{CsrfForm, Errors};
-use crate::web::kept::Kept;
+use crate::web::kept::{Kept, Reason};
 use crate::web::see_other;
 use crate::web::session::SignedIn;
 
@@ -44,6 +48,8 @@ struct EditPage {
     history: Vec<HistoryRow>,
     /// The user's tags, offered by the tags field.
     tag_names: Vec<String>,
+    /// After a stale save: the user's values beside the saved ones (else empty).
+    conflict: Vec<Compared>,
 }
 
 /// One recorded occurrence, as the edit page lists it.
@@ -93,6 +99,7 @@ impl EditPage {
             errors,
             history,
             tag_names,
+            conflict: Vec::new(),
         })
     }
 }
@@ -111,11 +118,21 @@ async fn tasks_edit_page(
     let kept = visitor
         .take_kept(&state, &format!("/tasks/{id}/edit"))
         .await?;
-    let (form, errors) = kept
+    let typed = kept
         .as_ref()
-        .and_then(|k: &Kept| k.of::<TaskForm>("task"))
-        .unwrap_or((saved, Errors::default()));
+        .and_then(|k: &Kept| Some((k.reason, k.of::<TaskForm>("task")?)));
+    let (form, errors, conflict) = match typed {
+        // A stale save: the user's values, now against the version shown beside them.
+        Some((Reason::Conflict, (mut mine, _))) => {
+            mine.version = saved.version.clone();
+            let rows = compare(&mine, &saved);
+            (mine, Errors::default(), rows)
+        }
+        Some((_, (mine, errors))) => (mine, errors, Vec::new()),
+        None => (saved, Errors::default(), Vec::new()),
+    };
     let mut page = EditPage::new(&state, &signed_in, visitor, &clock, id, form, errors).await?;
+    page.conflict = conflict;
     if let Some(kept) = &kept {
         page.chrome.kept(kept);
     }
@@ -131,17 +148,31 @@ async fn tasks_update(
     let clock = Clock::of(&state, &signed_in).await?;
     let page = edit_url(id, &form.back);
     let errors = match form.parse(&clock.zone, clock.now) {
-        Ok(fields) => match state
-            .tasks
-            .replace(signed_in.user.id, id, fields, None)
-            .await
-        {
-            Ok(_) => {
-                visitor.flash("task-saved");
-                return Ok(see_other(&list_url(&form.back)));
+        Ok(fields) => {
+            // Saved only over the version the form was made from (when it says).
+            let precondition = shown_version(&form.version);
+            let user = signed_in.user.id;
+            match state
+                .tasks
+                .replace(user, id, fields, precondition.as_ref())
+                .await
+            {
+                Ok(_) => {
+                    visitor.flash("task-saved");
+                    return Ok(see_other(&list_url(&form.back)));
+                }
+                Err(AppError::PreconditionFailed(_)) => {
+                    let kept = Kept {
+                        form: "task".to_owned(),
+                        reason: Reason::Conflict,
+                        ..Kept::default()
+                    };
+                    visitor.keep(&state, &page, kept).await?;
+                    return Ok(see_other(&format!("{page}#conflict")));
+                }
+                Err(e) => field_errors(e)?,
             }
-            Err(e) => field_errors(e)?,
-        },
+        }
         Err(errors) => errors,
     };
     visitor.refuse(&state, "task", &page, errors).await

@@ -43,6 +43,10 @@ pub struct TaskForm {
     /// The list a new task goes into (empty: the inbox, or where it is, when editing).
     #[serde(default)]
     pub list_id: String,
+    /// The version of the task the edit form was made from: a save against a newer one
+    /// is a conflict, shown rather than written (empty on the add form).
+    #[serde(default)]
+    pub version: String,
 }
 
 impl TaskForm {
@@ -85,6 +89,7 @@ impl TaskForm {
             remind: ReminderForm::from_reminders(&task.reminders.items, zone),
             back,
             list_id: String::new(),
+            version: task.version.to_string(),
         }
     }
 

@@ -237,7 +237,7 @@ pub(super) const QUICK: &str = "#quick-text";
 
 /// The version a row's form was made from, as the precondition of its change: a second
 /// click on a page that is out of date (a recurring task already rolled on) does nothing.
-fn shown_version(raw: &str) -> Option<Precondition> {
+pub(super) fn shown_version(raw: &str) -> Option<Precondition> {
     raw.trim()
         .parse::<i64>()
         .ok()
