@@ -15,7 +15,7 @@ use uuid::Uuid;
 use super::cookies::{ACCESS, CSRF, CookiePolicy, FLASH, KEPT, REFRESH};
 use super::error::{Frame, Shown, WebError};
 use super::field_errors::Errors;
-use super::kept::{self, Holder, Kept};
+use super::kept::{self, Holder, Kept, Reason};
 use super::renewals::Renewals;
 use super::{csrf, flash, see_other, with_page_headers};
 use crate::auth::{CurrentUser, Issued};
@@ -360,11 +360,15 @@ impl FromRequestParts<AppState> for SignedIn {
             return Ok(Self { user, visitor });
         }
         // After a form POST, come back to the page that holds the form, not its action.
+        let mut kept = false;
         let next = if parts.method == Method::GET || parts.method == Method::HEAD {
             parts
                 .uri
                 .path_and_query()
                 .map_or("/".to_owned(), |p| p.as_str().to_owned())
+        } else if let Some(page) = keep_signed_out(parts, state, &visitor).await {
+            kept = true;
+            page
         } else if parts.uri.path().starts_with("/account") {
             "/account".to_owned()
         } else if parts.uri.path().starts_with("/notifications") {
@@ -379,6 +383,35 @@ impl FromRequestParts<AppState> for SignedIn {
         if visitor.session == SessionState::Expired {
             target.push_str("&expired=1");
         }
+        if kept {
+            target.push_str("&kept=1");
+        }
         Err(see_other(&target))
+    }
+}
+
+/// Keeps a task form posted after the session ended (never saved: shown again, filled
+/// in, after sign-in) and returns the page that will show it. Only a form from our own
+/// pages: the CSRF token cannot be checked without the session it was bound to, so the
+/// request must name its origin, and that origin must be ours.
+async fn keep_signed_out(parts: &Parts, state: &AppState, visitor: &Visitor) -> Option<String> {
+    let named =
+        parts.headers.contains_key(header::ORIGIN) || parts.headers.contains_key(header::REFERER);
+    if !named || !csrf::same_origin(&parts.headers, &state.config) {
+        return None;
+    }
+    let body = visitor.holder().body?;
+    let (form, page) = super::pages::back::resumable(parts.uri.path(), &body)?;
+    let kept = Kept {
+        form: form.to_owned(),
+        reason: Reason::SignedOut,
+        ..Kept::default()
+    };
+    match visitor.keep(state, &page, kept).await {
+        Ok(()) => Some(page),
+        Err(e) => {
+            tracing::warn!(error = ?e.0, "a form sent after the session ended could not be kept");
+            None
+        }
     }
 }

@@ -47,6 +47,7 @@ mod web_layout;
 mod web_prg;
 mod web_reminders;
 mod web_repeat;
+mod web_resume;
 mod web_session;
 mod web_today;
 mod web_undo;

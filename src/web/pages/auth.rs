@@ -35,6 +35,8 @@ struct SigninPage {
     next: String,
     errors: Errors,
     expired: bool,
+    /// Whether a form sent after the session ended is kept for after sign-in.
+    kept: bool,
 }
 
 #[derive(Template, WebTemplate)]
@@ -76,6 +78,7 @@ async fn signin_page(
         return see_other(landing(&next));
     }
     let expired = param(query.as_deref(), "expired").as_deref() == Some("1");
+    let kept = param(query.as_deref(), "kept").as_deref() == Some("1");
     let (email, errors) = match visitor.take_kept(&state, "/signin").await {
         Ok(kept) => kept
             .and_then(|k| k.of::<SigninForm>("signin"))
@@ -89,6 +92,7 @@ async fn signin_page(
         next,
         errors,
         expired,
+        kept,
     }
     .into_response()
 }

@@ -37,6 +37,25 @@ pub fn edit_url(id: uuid::Uuid, back: &str) -> String {
     }
 }
 
+/// For a form posted to `path` with `body` that can be kept when the session has ended
+/// (adding a task, quick add, editing a task): the form's name and the page that holds
+/// it, to show it again after sign-in.
+pub fn resumable(path: &str, body: &[u8]) -> Option<(&'static str, String)> {
+    let back = url::form_urlencoded::parse(body)
+        .find(|(k, _)| k == "back")
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default();
+    match path {
+        "/tasks" => Some(("task", tasks_page(&back))),
+        "/tasks/quick" => Some(("quick", list_url(&back))),
+        _ => {
+            let id = path.strip_prefix("/tasks/")?;
+            let id = uuid::Uuid::parse_str(id).ok()?;
+            Some(("task", edit_url(id, &back)))
+        }
+    }
+}
+
 /// The tasks page for `back` (the full task form is only there).
 pub fn tasks_page(back: &str) -> String {
     let url = list_url(back);
@@ -66,6 +85,35 @@ mod tests {
             "status=pending",
         ] {
             assert_eq!(own_view(other), None, "{other}");
+        }
+    }
+
+    #[test]
+    fn forms_kept_at_the_sessions_end_go_back_to_their_pages() {
+        let id = "0190d7a8-0000-7000-8000-000000000000";
+        assert_eq!(
+            resumable("/tasks", b"title=x&back=status%3Dall"),
+            Some(("task", "/tasks?status=all".to_owned()))
+        );
+        assert_eq!(
+            resumable("/tasks", b"title=x&back=%2Ftoday"),
+            Some(("task", "/tasks".to_owned()))
+        );
+        assert_eq!(
+            resumable("/tasks/quick", b"text=x&back=%2Ftoday"),
+            Some(("quick", "/today".to_owned()))
+        );
+        assert_eq!(
+            resumable(&format!("/tasks/{id}"), b"back=q%3Dmilk"),
+            Some(("task", format!("/tasks/{id}/edit?back=q%3Dmilk")))
+        );
+        for other in [
+            "/lists",
+            "/tasks/not-an-id",
+            "/tasks/x/toggle",
+            "/account/name",
+        ] {
+            assert_eq!(resumable(other, b""), None, "{other}");
         }
     }
 }
