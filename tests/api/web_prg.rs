@@ -184,6 +184,18 @@ async fn a_kept_form_is_read_by_its_browser_and_user_only(db: TestDb) {
     let html = ada.get("/lists").await.text().await.expect("page");
     assert_summary_links_resolve(&html);
     assert!(html.contains(r##"value="#secret""##), "{html}");
+
+    // The same browser, another user: Ada's refused form is not Bob's.
+    let csrf = ada.csrf("/lists").await;
+    let fields = [("csrf", csrf.as_str()), ("name", ""), ("color", "#adas")];
+    ada.post("/lists", &fields, Some(&me)).await;
+    let res = ada.post("/signout", &[("csrf", &csrf)], Some(&me)).await;
+    assert_eq!(res.status(), 303);
+    assert!(ada.cookies.contains_key(KEPT), "the id is still held");
+    ada.sign_in("bob@example.com").await;
+    let html = ada.get("/lists").await.text().await.expect("page");
+    assert!(!html.contains("There is a problem"), "{html}");
+    assert!(!html.contains("#adas"), "{html}");
     app.stop().await;
 }
 
