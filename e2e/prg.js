@@ -1,7 +1,8 @@
 // Post/redirect/get after a refused form (issue 21), without JavaScript: the answer to a
 // refused add is a redirect to the page at its error summary, which takes focus; Back
 // and Forward load pages with GET only (no "Confirm Form Resubmission"), and the kept
-// form is shown once. Loaded by run.js, which passes its helpers.
+// form is shown once; a task typed when the session ended is back after sign-in; error
+// pages keep the navigation. Loaded by run.js, which passes its helpers.
 'use strict';
 
 const assert = require('node:assert/strict');
@@ -58,12 +59,33 @@ async function prg(browser, h) {
   await page.locator('#errors a[href="#tags"]').click();
   assert.equal(await focused(page), 'tags');
 
+  // The session ends while a task is typed: after signing in, it is back, filled in,
+  // and not added until it is sent again.
+  await page.goto('/tasks');
+  await h.unfold(page, 'more-options');
+  await form.getByLabel('Title').fill('Call the plumber');
+  await context.clearCookies({ name: 'taskward_access' });
+  await context.clearCookies({ name: 'taskward_refresh' });
+  await form.getByRole('button', { name: 'Add task' }).click();
+  await page.waitForURL((u) => u.pathname === '/signin');
+  await page.locator('#kept').waitFor();
+  await page.getByLabel('Email').fill('ada-prg@example.com');
+  await page.getByLabel('Password').fill(h.PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL((u) => u.pathname === '/tasks');
+  assert.equal((await page.locator('.notice').textContent()).trim(), 'You were signed out; your task is kept below: check it and save.');
+  assert.equal(await form.getByLabel('Title').inputValue(), 'Call the plumber');
+  assert.deepEqual(await h.titles(page), []);
+  await form.getByRole('button', { name: 'Add task' }).click();
+  await page.waitForURL((u) => u.pathname === '/tasks');
+  assert.deepEqual(await h.titles(page), ['Call the plumber']);
+
   // Error pages keep the navigation.
   const missing = await page.goto('/tasks/0190d7a8-0000-7000-8000-000000000000/edit');
   assert.equal(missing.status(), 404);
   await page.getByRole('heading', { level: 1, name: 'Page not found' }).waitFor();
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Tasks' }).click();
-  await page.getByRole('heading', { name: 'Add a task' }).waitFor();
+  await page.getByLabel('Quick add', { exact: true }).waitFor();
   await context.close();
 }
 

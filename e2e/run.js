@@ -408,7 +408,7 @@ const scenarios = {
   undo: (b) => undo(b, { open, signUp, addTask, task, titles, shot }),
   script: (b) => script(b, { open, signUp, task, titles, pathOf }),
   a11y: (b) => a11y(b, { open, signUp, signIn, day, PASSWORD }),
-  prg: (b) => prg(b, { open, signUp, titles, shot, unfold }),
+  prg: (b) => prg(b, { open, signUp, titles, shot, unfold, PASSWORD }),
 };
 
 (async () => {
