@@ -159,7 +159,7 @@ async function makeState(base, h) {
 
   const channel = await ada('POST', '/api/notifications/channels', { kind: 'email', target: 'ada-a11y@example.com' });
   await ada('POST', `/api/notifications/channels/${channel.id}/test`);
-  return { groceries, garden, plants, report, channel };
+  return { ada, groceries, garden, plants, report, channel };
 }
 
 async function a11y(browser, h) {
@@ -260,6 +260,16 @@ async function a11y(browser, h) {
   await page.getByLabel('Time zone', { exact: true }).press('Enter');
   await page.locator('[aria-invalid="true"]').first().waitFor();
   await audit.check(page, 'account, refused');
+
+  // A stale edit: the user's changes beside the version saved meanwhile.
+  await page.goto(`/tasks/${s.report.id}/edit`);
+  await s.ada('PATCH', `/api/tasks/${s.report.id}`, { title: 'Write the yearly report' });
+  await page.locator('#edit-form [name="description"]').evaluate((el) => {
+    el.value = 'Figures from finance';
+    el.form.requestSubmit();
+  });
+  await page.locator('#conflict').waitFor();
+  await audit.check(page, 'task edit, conflict');
 
   assert.deepEqual(page.dialogs, []);
   await context.close();
