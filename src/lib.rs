@@ -12,6 +12,7 @@
 pub mod api;
 pub mod app;
 pub mod auth;
+pub mod calendars;
 pub mod cli;
 pub mod config;
 pub mod error;

@@ -12,6 +12,7 @@ use crate::auth::limit::Limits;
 use crate::auth::secret::{CsrfKey, resolve_secret};
 use crate::auth::token::Tokens;
 use crate::auth::{Accounts, Authenticator};
+use crate::calendars::Feeds;
 use crate::config::Config;
 use crate::kept::KeptForms;
 use crate::lists::Lists;
@@ -48,6 +49,8 @@ pub struct AppState {
     pub lists: Lists,
     /// Notification channels and deliveries (and what the reminder worker sends with).
     pub notifications: Notifications,
+    /// Calendar feeds.
+    pub feeds: Feeds,
     /// Forms the web app keeps for one read (post/redirect/get).
     pub kept: KeptForms,
     /// The account service.
@@ -110,6 +113,13 @@ impl AppState {
             tasks: Tasks::new(store.clone(), store.clone()),
             notifications: Notifications::new(store.clone(), store.clone(), senders),
             lists: Lists::new(store.clone()),
+            feeds: Feeds::new(
+                store.clone(),
+                store.clone(),
+                store.clone(),
+                store.clone(),
+                config.public_url.clone(),
+            ),
             kept: KeptForms::new(store.clone()),
             accounts: Arc::new(accounts),
             authenticator: Arc::new(authenticator),

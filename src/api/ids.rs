@@ -76,3 +76,11 @@ path_id!(
     "The channel's id",
     "there is no notification channel with this id"
 );
+
+path_id!(
+    /// The `{id}` of a calendar feed route.
+    FeedId,
+    "id",
+    "The feed's id",
+    "there is no feed with this id"
+);

@@ -5,6 +5,7 @@
 
 mod auth;
 mod docs;
+mod feeds;
 mod health;
 mod ids;
 mod lists;
@@ -44,6 +45,7 @@ use crate::state::AppState;
         (name = "tasks", description = "The tasks of every list the signed-in user sees"),
         (name = "lists", description = "Lists, and sharing them by email"),
         (name = "notifications", description = "Where reminders go: channels, tests and deliveries"),
+        (name = "calendars", description = "Private calendar feeds (.ics) of the tasks with a due"),
         (name = "service", description = "Health, readiness and this document"),
     ),
     components(schemas(
@@ -63,6 +65,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .merge(tasks::router())
         .merge(lists::router())
         .merge(notifications::router())
+        .merge(feeds::router())
 }
 
 /// A task as the API shows it, for the payloads of webhooks.

@@ -74,8 +74,11 @@ impl IfNoneMatch {
     /// Whether it names `version` (weak comparison, RFC 9110 13.1.2), so that the
     /// client's copy is current.
     pub fn matches(&self, version: i64) -> bool {
-        let current = etag(version);
-        let current = current.to_str().unwrap_or_default();
+        self.names(etag(version).to_str().unwrap_or_default())
+    }
+
+    /// Whether it names the entity tag `current` (`"..."`, weak comparison) or is `*`.
+    pub fn names(&self, current: &str) -> bool {
         self.0.as_deref().is_some_and(|v| {
             v.trim() == "*"
                 || v.split(',')

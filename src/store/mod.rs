@@ -1,5 +1,5 @@
 //! Storage: one trait per resource ([`UserStore`], [`SessionStore`], [`IdentityStore`],
-//! [`TaskStore`], [`ImportStore`], [`LimitStore`], [`ListStore`], [`NotifyStore`], [`KeptStore`]) and one for the database itself ([`Database`]), each
+//! [`TaskStore`], [`ImportStore`], [`LimitStore`], [`ListStore`], [`NotifyStore`], [`KeptStore`], [`FeedStore`]) and one for the database itself ([`Database`]), each
 //! implemented for SQLite and PostgreSQL in a file per resource. [`Store`] is all of them;
 //! a service holds only the traits it needs (`Arc<dyn TaskStore>`, ...), upcast from the
 //! one [`DynStore`] the app opens. The back end is chosen by the scheme of `DATABASE_URL`.
@@ -12,6 +12,7 @@ mod access;
 mod database;
 mod due_sql;
 mod error;
+pub mod feeds;
 mod identities;
 mod import;
 pub mod kept;
@@ -34,6 +35,7 @@ use crate::config::DatabaseUrl;
 pub use crate::metrics::PoolStats;
 pub use database::{Backend, Database};
 pub use error::{StoreError, StoreResult};
+pub use feeds::FeedStore;
 pub use identities::{IdentityStore, LinkOutcome, LinkedUser};
 pub use import::{ImportBatch, ImportCounts, ImportStore};
 pub use kept::{KeptStore, NewKept};
@@ -59,6 +61,7 @@ pub trait Store:
     + ListStore
     + NotifyStore
     + KeptStore
+    + FeedStore
 {
 }
 
@@ -73,6 +76,7 @@ impl<T> Store for T where
         + ListStore
         + NotifyStore
         + KeptStore
+        + FeedStore
 {
 }
 

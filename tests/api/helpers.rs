@@ -413,6 +413,36 @@ pub fn oracle_python(what: &str) -> Option<std::path::PathBuf> {
     python
 }
 
+/// Runs the oracle script `tests/oracles/<script>` with `python`, `input` on its stdin,
+/// and answers its stdout; a failing script fails the test with its stderr.
+pub fn run_oracle(python: &std::path::Path, script: &str, input: &[u8]) -> Vec<u8> {
+    use std::io::Write as _;
+    use std::process::{Command, Stdio};
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/oracles")
+        .join(script);
+    let mut child = Command::new(python)
+        .arg(path)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the oracle starts");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input)
+        .expect("input written");
+    let out = child.wait_with_output().expect("the oracle ends");
+    assert!(
+        out.status.success(),
+        "the oracle {script} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
 /// A pending task of `user` in their inbox with one reminder `at`, its fire worked out as
 /// if the task was written at `written` (for the store-level reminder tests).
 pub fn task_reminding(

@@ -16,6 +16,7 @@ mod cli;
 mod clients;
 mod errors;
 mod external;
+mod feeds;
 mod health;
 mod import_better_auth;
 mod import_fastapi;

@@ -5,10 +5,6 @@
 //! `tests/oracles/requirements.txt`). Without it the test is skipped, and fails under
 //! `CI=true`.
 
-use std::io::Write as _;
-use std::path::Path;
-use std::process::{Command, Stdio};
-
 use jiff::civil::{Date, DateTime, Weekday};
 use jiff::tz::TimeZone;
 use serde_json::{Value, json};
@@ -192,23 +188,13 @@ fn thousands_of_rules_roll_as_python_dateutil_expands_them() {
             json!({"rule": rule, "start": start, "zone": zone, "n": OCCURRENCES})
         })
         .collect();
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/oracles/rrule.py");
     let began = std::time::Instant::now();
-    let mut child = Command::new(python)
-        .arg(script)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("the oracle starts");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(serde_json::to_string(&input).expect("json").as_bytes())
-        .expect("cases written");
-    let output = child.wait_with_output().expect("the oracle ends");
-    assert!(output.status.success(), "the oracle failed");
-    let expected: Vec<Vec<String>> = serde_json::from_slice(&output.stdout).expect("series");
+    let stdout = crate::helpers::run_oracle(
+        &python,
+        "rrule.py",
+        serde_json::to_string(&input).expect("json").as_bytes(),
+    );
+    let expected: Vec<Vec<String>> = serde_json::from_slice(&stdout).expect("series");
     assert_eq!(expected.len(), cases.len());
     eprintln!("dateutil expanded {CASES} rules in {:?}", began.elapsed());
     let began = std::time::Instant::now();

@@ -6,6 +6,7 @@
 //! same time do not run them twice.
 
 mod database;
+mod feeds;
 mod identities;
 mod import;
 mod kept;

@@ -31,6 +31,7 @@
 
 mod database;
 mod error;
+mod feeds;
 mod identities;
 mod import;
 mod kept;

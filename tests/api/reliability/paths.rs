@@ -57,7 +57,7 @@ async fn api_routes(app: &TestApp) -> Vec<(String, Vec<Method>)> {
     routes
 }
 
-/// The web app's routes with a path parameter (src/web/pages/tasks.rs).
+/// The web app's routes with a path parameter (src/web/pages/).
 fn web_routes() -> Vec<(String, Vec<Method>)> {
     vec![
         ("/tasks/{id}/edit".into(), vec![Method::GET]),
@@ -69,6 +69,7 @@ fn web_routes() -> Vec<(String, Vec<Method>)> {
         ("/lists/{id}/delete".into(), vec![Method::GET, Method::POST]),
         ("/lists/{id}/members".into(), vec![Method::POST]),
         ("/lists/{id}/members/remove".into(), vec![Method::POST]),
+        ("/calendars/feeds/{id}/delete".into(), vec![Method::POST]),
     ]
 }
 
