@@ -159,6 +159,7 @@ async function makeState(base, h) {
 
   const channel = await ada('POST', '/api/notifications/channels', { kind: 'email', target: 'ada-a11y@example.com' });
   await ada('POST', `/api/notifications/channels/${channel.id}/test`);
+  await ada('POST', '/api/feeds', { list_id: groceries.id });
   return { ada, groceries, garden, plants, report, channel };
 }
 
@@ -188,6 +189,7 @@ async function a11y(browser, h) {
   await visit(audit, page, '/upcoming', 'upcoming, empty');
   await visit(audit, page, '/lists', 'lists, none');
   await visit(audit, page, '/notifications', 'notifications, none');
+  await visit(audit, page, '/calendars', 'calendars, none');
 
   // A full account.
   const s = await makeState(base, h);
@@ -209,6 +211,11 @@ async function a11y(browser, h) {
   await visit(audit, page, `/tasks/${s.plants.id}/edit`, 'task edit (recurring, reminders, history)');
   await visit(audit, page, `/tasks/${s.report.id}/edit`, 'task edit');
   await visit(audit, page, '/notifications', 'notifications');
+  await visit(audit, page, '/calendars', 'calendars');
+  // A new feed: its URL shown once, in a read-only field.
+  await page.getByRole('button', { name: 'New feed' }).click();
+  await page.locator('#feed-url').waitFor();
+  await audit.check(page, 'calendars, new feed');
   await visit(audit, page, '/account', 'account');
   await visit(audit, page, '/help/keys', 'keyboard shortcuts');
   await page.goto('/tasks');

@@ -47,6 +47,7 @@ mod tokens;
 mod upgrade;
 mod web;
 mod web_assets;
+mod web_calendars;
 mod web_conflict;
 mod web_frame;
 mod web_layout;

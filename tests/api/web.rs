@@ -24,6 +24,11 @@ impl<'a> Browser<'a> {
         }
     }
 
+    /// The app's origin, for the `Origin` of a form post.
+    pub(crate) fn origin(&self) -> String {
+        self.app.url("")
+    }
+
     pub(crate) fn keep_cookies(&mut self, headers: &HeaderMap) {
         for c in headers.get_all(SET_COOKIE) {
             let c = c.to_str().expect("ascii cookie");

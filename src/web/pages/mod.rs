@@ -3,6 +3,7 @@
 mod account;
 mod auth;
 pub(super) mod back;
+mod calendars;
 mod due_words;
 mod help;
 mod lists;
@@ -46,6 +47,7 @@ pub fn router() -> Router<AppState> {
         .merge(lists::router())
         .merge(account::router())
         .merge(notifications::router())
+        .merge(calendars::router())
         .merge(help::router())
 }
 
@@ -61,7 +63,7 @@ pub struct Chrome {
     /// The notice's Undo button, when it has one.
     pub undo: Option<UndoButton>,
     /// Which navigation entry is current (`today`, `upcoming`, `tasks`, `lists`,
-    /// `notifications`, `account`, ``).
+    /// `notifications`, `calendars`, `account`, ``).
     pub current: &'static str,
     /// The URLs of the stylesheet, script and icon.
     pub assets: AssetUrls,
