@@ -102,6 +102,17 @@ impl FeedBody<'_> {
             {
                 rule.until = Some(Until::Date(tz.to_datetime(t).date()));
             }
+            // RFC 5545: a timed start wants its UNTIL as a UTC instant. A date means "up
+            // to the end of that day" in the user's zone, as Taskward rolls it.
+            if task.due_date.is_none()
+                && let Some(Until::Date(day)) = rule.until
+                && let Some(next) = day
+                    .tomorrow()
+                    .ok()
+                    .and_then(|d| tz.to_timestamp(d.at(0, 0, 0, 0)).ok())
+            {
+                rule.until = Some(Until::Instant(next - jiff::SignedDuration::from_secs(1)));
+            }
             ics.raw("RRULE", &rule.to_string());
         }
         if let Some(link) = self

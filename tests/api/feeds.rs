@@ -303,7 +303,7 @@ async fn every_feed_reads_back_in_icalendar(db: TestDb) {
         &app,
         &ada,
         json!({"title": "Stand-up", "due_at": "2030-03-25T08:30:00Z",
-        "recurrence": {"rule": "FREQ=WEEKLY;BYDAY=MO"}, "list_id": work["id"],
+        "recurrence": {"rule": "FREQ=WEEKLY;BYDAY=MO;UNTIL=20300630"}, "list_id": work["id"],
         "reminders": [{"before": "PT30M"}, {"at": "2030-03-20T09:00:00Z"}]}),
     )
     .await;
@@ -364,7 +364,8 @@ async fn every_feed_reads_back_in_icalendar(db: TestDb) {
     assert_eq!(e["dtstart"], "2030-03-25T09:30:00+01:00");
     assert_eq!(e["tzid"], "Europe/Berlin");
     assert_eq!(e["all_day"], false);
-    assert_eq!(e["rrule"], "FREQ=WEEKLY;BYDAY=MO");
+    // The date UNTIL of a timed series: the end of that day in Berlin (summer time), in UTC.
+    assert_eq!(e["rrule"], "FREQ=WEEKLY;UNTIL=20300630T215959Z;BYDAY=MO");
     assert_eq!(
         e["alarms"],
         json!([{"relative": -1800}, {"at": "2030-03-20T09:00:00Z"}])
