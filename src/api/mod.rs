@@ -74,6 +74,20 @@ pub fn task_json(task: &crate::tasks::model::Task) -> serde_json::Value {
 }
 
 /// The API router (service routes, accounts, tasks, `/openapi.json` and `/docs`).
+/// `res` (a `201 Created`) with the new resource's `Location`: `id` under the collection
+/// the request was made to.
+fn located(
+    mut res: axum::response::Response,
+    collection: &axum::http::Uri,
+    id: uuid::Uuid,
+) -> axum::response::Response {
+    let location = format!("{}/{id}", collection.path().trim_end_matches('/'));
+    if let Ok(v) = axum::http::HeaderValue::from_str(&location) {
+        res.headers_mut().insert(axum::http::header::LOCATION, v);
+    }
+    res
+}
+
 pub fn router(config: &Config) -> Router<AppState> {
     let (router, mut doc) = routes().split_for_parts();
     finish(&mut doc, config);

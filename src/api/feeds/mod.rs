@@ -115,12 +115,9 @@ async fn feeds_create(
     let (feed, token) = feeds.create(user.id, list_id).await?;
     let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
     let url = feeds.url(host, &token);
-    let location = format!("{}/{}", uri.path().trim_end_matches('/'), feed.id);
-    let mut res = (StatusCode::CREATED, Json(FeedView::of(feed, Some(url)))).into_response();
-    if let Ok(v) = HeaderValue::from_str(&location) {
-        res.headers_mut().insert(header::LOCATION, v);
-    }
-    Ok(res)
+    let id = feed.id;
+    let res = (StatusCode::CREATED, Json(FeedView::of(feed, Some(url)))).into_response();
+    Ok(super::located(res, &uri, id))
 }
 
 /// Delete a feed: its URL is `404` from now on.

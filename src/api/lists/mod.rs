@@ -4,8 +4,8 @@ mod wire;
 
 use axum::Json;
 use axum::extract::{FromRequestParts, OriginalUri, State};
+use axum::http::StatusCode;
 use axum::http::request::Parts;
-use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use utoipa::IntoParams;
 use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn};
@@ -113,12 +113,12 @@ async fn lists_create(
 ) -> AppResult<Response> {
     let (name, color) = valid(body.into_fields())?;
     let list = lists.create(user.id, name, color).await?;
-    let location = format!("{}/{}", uri.path().trim_end_matches('/'), list.id);
-    let mut res = list_response(StatusCode::CREATED, list);
-    if let Ok(v) = HeaderValue::from_str(&location) {
-        res.headers_mut().insert(header::LOCATION, v);
-    }
-    Ok(res)
+    let id = list.id;
+    Ok(super::located(
+        list_response(StatusCode::CREATED, list),
+        &uri,
+        id,
+    ))
 }
 
 /// One list. Honours `If-None-Match`.

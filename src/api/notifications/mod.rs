@@ -5,7 +5,7 @@ mod wire;
 
 use axum::Json;
 use axum::extract::{OriginalUri, RawQuery, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
@@ -72,12 +72,9 @@ async fn channels_create(
 ) -> AppResult<Response> {
     let request = body.into_request().map_err(AppError::Validation)?;
     let channel = notifications.add_channel(user.id, request).await?;
-    let location = format!("{}/{}", uri.path().trim_end_matches('/'), channel.id);
-    let mut res = (StatusCode::CREATED, Json(ChannelView::created(channel))).into_response();
-    if let Ok(v) = HeaderValue::from_str(&location) {
-        res.headers_mut().insert(header::LOCATION, v);
-    }
-    Ok(res)
+    let id = channel.id;
+    let res = (StatusCode::CREATED, Json(ChannelView::created(channel))).into_response();
+    Ok(super::located(res, &uri, id))
 }
 
 /// Delete a channel, with its deliveries.

@@ -11,7 +11,7 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{FromRef, FromRequestParts, OriginalUri, RawQuery, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -138,12 +138,12 @@ async fn tasks_create(
 ) -> AppResult<Response> {
     let fields = valid(body.into_fields())?;
     let task = tasks.create(user.id, fields).await?;
-    let location = format!("{}/{}", uri.path().trim_end_matches('/'), task.id);
-    let mut res = task_response(StatusCode::CREATED, task);
-    if let Ok(v) = HeaderValue::from_str(&location) {
-        res.headers_mut().insert(header::LOCATION, v);
-    }
-    Ok(res)
+    let id = task.id;
+    Ok(super::located(
+        task_response(StatusCode::CREATED, task),
+        &uri,
+        id,
+    ))
 }
 
 /// One task. Honours `If-None-Match`.
