@@ -194,6 +194,46 @@ impl Tags {
     }
 }
 
+/// What a CalDAV client (issue 18) gave a task that Taskward's own fields do not hold,
+/// kept so that the client gets it back: empty for a task never written over CalDAV.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct DavLink {
+    /// The resource name the client chose (the last path segment, `.ics` included), when
+    /// it is not `<id>.ics`. Stored in a column of its own, to be found by.
+    #[serde(skip)]
+    pub name: Option<String>,
+    /// The client's `UID`, when it is not the task's id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uid: Option<String>,
+    /// The `VTODO`'s content lines Taskward does not map (`X-` properties, `LOCATION`,
+    /// `DTSTART`, alarms it cannot express, ...), unfolded, in their order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub extra: Vec<String>,
+    /// The other components of the calendar object (overrides with a `RECURRENCE-ID`),
+    /// unfolded content lines from `BEGIN` to `END`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub others: Vec<String>,
+    /// `PRIORITY` as the client wrote it (0-9), given back while the task's priority
+    /// still maps to it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority: Option<u8>,
+    /// `STATUS` as the client wrote it when Taskward folds it (`IN-PROCESS`,
+    /// `CANCELLED`), given back while the done state still maps to it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+}
+
+impl DavLink {
+    /// Whether nothing is kept besides the name.
+    pub fn is_empty(&self) -> bool {
+        self.uid.is_none()
+            && self.extra.is_empty()
+            && self.others.is_empty()
+            && self.priority.is_none()
+            && self.status.is_none()
+    }
+}
+
 /// A task as stored and as clients see it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Task {
