@@ -68,6 +68,7 @@ mod tests {
             updated_at: at,
             completed_at: None,
             version: 1,
+            dav: Default::default(),
         }
     }
 

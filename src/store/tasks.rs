@@ -7,7 +7,7 @@ use uuid::Uuid;
 use super::StoreResult;
 use super::access;
 use crate::lists::model::Role;
-use crate::tasks::model::Task;
+use crate::tasks::model::{DavLink, Task};
 use crate::tasks::query::ListQuery;
 use crate::tasks::recurring::{Occurrence, Recurrence};
 use crate::tasks::reminders::Reminders;
@@ -137,6 +137,24 @@ pub(super) fn reminders_text(task: &Task) -> Option<String> {
 /// Stored reminders, read back.
 pub(super) fn read_reminders(text: Option<String>) -> Result<Reminders, String> {
     Reminders::from_stored(text.as_deref())
+}
+
+/// A task's CalDAV link read back from its `dav_name` and `dav` columns.
+pub(super) fn read_dav(name: Option<String>, text: Option<String>) -> Result<DavLink, String> {
+    let mut dav: DavLink = match text {
+        Some(text) => serde_json::from_str(&text).map_err(|e| e.to_string())?,
+        None => DavLink::default(),
+    };
+    dav.name = name;
+    Ok(dav)
+}
+
+/// The `dav` column of a task: NULL when nothing is kept besides the name.
+pub(super) fn dav_text(task: &Task) -> Option<String> {
+    if task.dav.is_empty() {
+        return None;
+    }
+    serde_json::to_string(&task.dav).ok()
 }
 
 /// Removes the fires of the task bound at `task` still ahead of the instant bound at

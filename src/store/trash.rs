@@ -8,7 +8,7 @@ use super::tasks::may_write;
 /// The columns of a task row besides its id, the same in `tasks` and `deleted_tasks`.
 const COLUMNS: &str = "user_id, list_id, title, description, title_lower, description_lower, \
     completed, completed_at, priority, due_at, tags, created_at, updated_at, version, \
-    due_date, due_key, recurrence, reminders";
+    due_date, due_key, recurrence, reminders, dav_name, dav";
 
 /// Moves the task bound at `id` with the version bound at `version` into the trash if
 /// the user bound at `actor` may write in its list, as deleted by them at `at`.

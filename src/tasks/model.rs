@@ -272,6 +272,8 @@ pub struct Task {
     pub completed_at: Option<OffsetDateTime>,
     /// Bumped by every change; the ETag.
     pub version: i64,
+    /// What a CalDAV client gave it that the fields above do not hold.
+    pub dav: DavLink,
 }
 
 impl TaskPatch {
@@ -319,6 +321,9 @@ pub struct TaskFields {
     /// The list: when given, POST creates the task there and PUT moves it there; else
     /// POST uses the caller's inbox and PUT keeps the list.
     pub list_id: Option<Uuid>,
+    /// What a CalDAV client gave that the fields do not hold; `None` keeps a task's as
+    /// it is (the API and the web app), or none for a new task.
+    pub dav: Option<DavLink>,
 }
 
 /// A partial change: the body of `PATCH`. `Some(None)` clears a nullable field.
@@ -409,6 +414,7 @@ mod tests {
             updated_at: now,
             completed_at: None,
             version: 1,
+            dav: Default::default(),
         };
         t.set_completed(true, now);
         assert_eq!(t.completed_at, Some(now));

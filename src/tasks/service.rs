@@ -212,6 +212,7 @@ impl Tasks {
             updated_at: now,
             completed_at: None,
             version: 1,
+            dav: fields.dav.clone().unwrap_or_default(),
         };
         task.set_completed(fields.completed.unwrap_or(false), now);
         task.set_recurrence(fields.recurrence);

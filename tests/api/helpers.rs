@@ -471,5 +471,6 @@ pub fn task_reminding(
         updated_at: written,
         completed_at: None,
         version: 1,
+        dav: Default::default(),
     }
 }

@@ -47,6 +47,7 @@ async fn task(store: &DynStore, user_id: Uuid, completed: bool) {
         updated_at: now(),
         completed_at: completed.then(now),
         version: 1,
+        dav: Default::default(),
     };
     assert!(store.task_insert(user_id, &task).await.expect("task"));
 }

@@ -177,6 +177,7 @@ fn imported_task(user_id: Uuid, title: &str) -> Task {
         updated_at: now(),
         completed_at: Some(now()),
         version: 1,
+        dav: Default::default(),
     }
 }
 

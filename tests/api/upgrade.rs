@@ -75,6 +75,7 @@ fn tasks() -> Vec<Task> {
         updated_at: datetime!(2026-02-03 04:05:06.654321 UTC),
         completed_at: completed.then_some(datetime!(2026-02-03 04:05:06.654321 UTC)),
         version,
+        dav: Default::default(),
     };
     vec![
         task(1, ada, "Buy oat milk", false, 1),

@@ -244,6 +244,7 @@ impl TaskInput {
                 reminders: Some(m.reminders?.unwrap_or_default()),
                 completed: m.completed?,
                 list_id: m.list_id?.flatten(),
+                dav: None,
             })
         })();
         f.finish(fields)

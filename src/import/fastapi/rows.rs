@@ -115,6 +115,7 @@ pub fn task(row: &RawRow) -> Result<Task, String> {
             None
         },
         version: 1,
+        dav: Default::default(),
     })
 }
 

@@ -5,12 +5,12 @@ use sqlx::postgres::PgRow;
 use sqlx::{PgConnection, Row};
 
 use crate::lists::model::Role;
-use crate::store::tasks::{read_recurrence, read_reminders};
+use crate::store::tasks::{read_dav, read_recurrence, read_reminders};
 use crate::tasks::model::{Priority, Task};
 use crate::tasks::recurring::Occurrence;
 
 /// The columns of a task, as [`task_from_row`] reads them.
-pub(super) const TASK_COLUMNS: &str = "t.id, t.user_id, t.list_id, t.title, t.description, t.completed, t.priority, t.due_at, t.tags, t.created_at, t.updated_at, t.completed_at, t.version, t.due_date, t.due_key, t.recurrence, t.reminders";
+pub(super) const TASK_COLUMNS: &str = "t.id, t.user_id, t.list_id, t.title, t.description, t.completed, t.priority, t.due_at, t.tags, t.created_at, t.updated_at, t.completed_at, t.version, t.due_date, t.due_key, t.recurrence, t.reminders, t.dav_name, t.dav";
 
 pub(super) fn role_from_row(row: &PgRow) -> Result<Role, sqlx::Error> {
     let role: String = row.try_get("role")?;
@@ -46,6 +46,12 @@ pub(super) fn task_from_row(row: &PgRow) -> Result<Task, sqlx::Error> {
         reminders: read_reminders(row.try_get("reminders")?).map_err(|e| {
             sqlx::Error::ColumnDecode {
                 index: "reminders".into(),
+                source: e.into(),
+            }
+        })?,
+        dav: read_dav(row.try_get("dav_name")?, row.try_get("dav")?).map_err(|e| {
+            sqlx::Error::ColumnDecode {
+                index: "dav".into(),
                 source: e.into(),
             }
         })?,

@@ -16,8 +16,8 @@ use crate::store::list_sql::{self, Dialect, Param};
 use crate::store::notify::{WAKE_CHANNEL, reminder_text};
 use crate::store::tasks::{History, Restore};
 use crate::store::tasks::{
-    TaskPage, fire_insert_sql, fires_clear_sql, history_sql, list_role_sql, may_write, record_sql,
-    recurrence_text, reminders_text, tag_names_sql, task_with_role_sql,
+    TaskPage, dav_text, fire_insert_sql, fires_clear_sql, history_sql, list_role_sql, may_write,
+    record_sql, recurrence_text, reminders_text, tag_names_sql, task_with_role_sql,
 };
 use crate::store::trash::unrecord_sql;
 use crate::store::{StoreResult, TaskStore};
@@ -26,7 +26,7 @@ use crate::tasks::query::ListQuery;
 use crate::tasks::recurring::Occurrence;
 
 /// The list's columns: the task's, and the title key its branches are ordered by again.
-const LIST_COLUMNS: &str = "t.id, t.user_id, t.list_id, t.title, t.description, t.completed, t.priority, t.due_at, t.tags, t.created_at, t.updated_at, t.completed_at, t.version, t.due_date, t.due_key, t.recurrence, t.reminders, t.title_lower";
+const LIST_COLUMNS: &str = "t.id, t.user_id, t.list_id, t.title, t.description, t.completed, t.priority, t.due_at, t.tags, t.created_at, t.updated_at, t.completed_at, t.version, t.due_date, t.due_key, t.recurrence, t.reminders, t.dav_name, t.dav, t.title_lower";
 
 fn bind_param<'q>(
     q: sqlx::query::Query<'q, Postgres, PgArguments>,
@@ -58,8 +58,9 @@ pub(super) async fn insert_task_row(
     let done = sqlx::query(AssertSqlSafe(format!(
         "INSERT INTO tasks (id, user_id, list_id, title, description, title_lower, description_lower,
                  completed, priority, due_at, tags, created_at, updated_at, completed_at, version,
-                 due_date, due_key, recurrence, reminders)
-             SELECT $1, $2, $15, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $17, $18, $19, $20
+                 due_date, due_key, recurrence, reminders, dav_name, dav)
+             SELECT $1, $2, $15, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $17, $18, $19, $20,
+                 $21, $22
              WHERE {guard}
              ON CONFLICT (id) DO NOTHING"
     )))
@@ -83,6 +84,8 @@ pub(super) async fn insert_task_row(
     .bind(task.due_key)
     .bind(recurrence_text(task))
     .bind(reminders_text(task))
+    .bind(&task.dav.name)
+    .bind(dav_text(task))
     .execute(&mut *conn)
     .await?;
     if done.rows_affected() == 0 {
@@ -137,7 +140,7 @@ async fn update_row(
         "UPDATE tasks SET title = $1, description = $2, title_lower = $3, description_lower = $4,
              completed = $5, priority = $6, due_at = $7, tags = $8, updated_at = $9,
              completed_at = $10, version = $11, list_id = $12, due_date = $16, due_key = $17,
-             recurrence = $18, reminders = $19
+             recurrence = $18, reminders = $19, dav_name = $20, dav = $21
          WHERE id = $13 AND version = $14 AND {} AND {}",
         may_write("$15", "list_id"),
         may_write("$15", "$12")
@@ -161,6 +164,8 @@ async fn update_row(
     .bind(task.due_key)
     .bind(recurrence_text(task))
     .bind(reminders_text(task))
+    .bind(&task.dav.name)
+    .bind(dav_text(task))
     .execute(&mut *conn)
     .await?;
     if done.rows_affected() == 0 {

@@ -5,13 +5,13 @@ use rusqlite::{Connection, Row, params};
 use time::Date;
 
 use crate::lists::model::Role;
-use crate::store::tasks::{read_recurrence, read_reminders};
+use crate::store::tasks::{read_dav, read_recurrence, read_reminders};
 use crate::tasks::model::{Priority, Task};
 use crate::tasks::recurring::Occurrence;
 use crate::timestamp::from_micros;
 
 /// The columns of a task, as [`task_from_row`] reads them.
-pub(super) const TASK_COLUMNS: &str = "t.id, t.user_id, t.list_id, t.title, t.description, t.completed, t.priority, t.due_at, t.tags, t.created_at, t.updated_at, t.completed_at, t.version, t.due_date, t.due_key, t.recurrence, t.reminders";
+pub(super) const TASK_COLUMNS: &str = "t.id, t.user_id, t.list_id, t.title, t.description, t.completed, t.priority, t.due_at, t.tags, t.created_at, t.updated_at, t.completed_at, t.version, t.due_date, t.due_key, t.recurrence, t.reminders, t.dav_name, t.dav";
 
 /// An all-day due as stored: its Julian day number.
 pub(super) fn day(date: Option<Date>) -> Option<i32> {
@@ -58,6 +58,9 @@ pub(super) fn task_from_row(row: &Row<'_>) -> rusqlite::Result<Task> {
         })?,
         reminders: read_reminders(row.get(16)?).map_err(|e| {
             rusqlite::Error::FromSqlConversionFailure(16, rusqlite::types::Type::Text, e.into())
+        })?,
+        dav: read_dav(row.get(17)?, row.get(18)?).map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(18, rusqlite::types::Type::Text, e.into())
         })?,
     })
 }

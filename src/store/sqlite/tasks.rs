@@ -15,8 +15,8 @@ use crate::store::list_sql::{self, Dialect, Param};
 use crate::store::notify::reminder_text;
 use crate::store::tasks::{History, Restore};
 use crate::store::tasks::{
-    TaskPage, fire_insert_sql, fires_clear_sql, history_sql, list_role_sql, may_write, record_sql,
-    recurrence_text, reminders_text, tag_names_sql, task_with_role_sql,
+    TaskPage, dav_text, fire_insert_sql, fires_clear_sql, history_sql, list_role_sql, may_write,
+    record_sql, recurrence_text, reminders_text, tag_names_sql, task_with_role_sql,
 };
 use crate::store::trash::unrecord_sql;
 use crate::store::{StoreResult, TaskStore};
@@ -27,13 +27,13 @@ use crate::timestamp::to_micros;
 use time::OffsetDateTime;
 
 /// The list's columns: the task's, and the title key its branches are ordered by again.
-const LIST_COLUMNS: &str = "t.id, t.user_id, t.list_id, t.title, t.description, t.completed, t.priority, t.due_at, t.tags, t.created_at, t.updated_at, t.completed_at, t.version, t.due_date, t.due_key, t.recurrence, t.reminders, t.title_lower";
+const LIST_COLUMNS: &str = "t.id, t.user_id, t.list_id, t.title, t.description, t.completed, t.priority, t.due_at, t.tags, t.created_at, t.updated_at, t.completed_at, t.version, t.due_date, t.due_key, t.recurrence, t.reminders, t.dav_name, t.dav, t.title_lower";
 
 /// Where `page_with_total` puts the total: after the list's columns.
-const TOTAL_COLUMN: usize = 18;
+const TOTAL_COLUMN: usize = 20;
 
 /// Where a task with its role has the role: after the task columns.
-const ROLE_COLUMN: usize = 17;
+const ROLE_COLUMN: usize = 19;
 
 fn value(p: &Param) -> Value {
     match p {
@@ -54,8 +54,9 @@ pub(super) fn insert_task_row(conn: &Connection, task: &Task) -> rusqlite::Resul
         .prepare_cached(
             "INSERT INTO tasks (id, user_id, list_id, title, description, title_lower, description_lower,
                  completed, priority, due_at, tags, created_at, updated_at, completed_at, version,
-                 due_date, due_key, recurrence, reminders)
-             VALUES (?1, ?2, ?15, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?16, ?17, ?18, ?19)
+                 due_date, due_key, recurrence, reminders, dav_name, dav)
+             VALUES (?1, ?2, ?15, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?16, ?17, ?18, ?19,
+                 ?20, ?21)
              ON CONFLICT (id) DO NOTHING",
         )?
         .execute(params![
@@ -78,6 +79,8 @@ pub(super) fn insert_task_row(conn: &Connection, task: &Task) -> rusqlite::Resul
             task.due_key.map(to_micros),
             recurrence_text(task),
             reminders_text(task),
+            task.dav.name,
+            dav_text(task),
         ])?;
     if done == 0 {
         return Ok(false);
@@ -146,7 +149,7 @@ fn update_row(
              description_lower = ?4, completed = ?5, priority = ?6, due_at = ?7,
              tags = ?8, updated_at = ?9, completed_at = ?10, version = ?11,
              list_id = ?12, due_date = ?14, due_key = ?15, recurrence = ?16,
-             reminders = ?17
+             reminders = ?17, dav_name = ?18, dav = ?19
          WHERE id = ?13",
     )?
     .execute(params![
@@ -167,6 +170,8 @@ fn update_row(
         task.due_key.map(to_micros),
         recurrence_text(task),
         reminders_text(task),
+        task.dav.name,
+        dav_text(task),
     ])?;
     if old_tags != tags || old_list != task.list_id {
         tx.prepare_cached("DELETE FROM task_tags WHERE task_id = ?1")?

@@ -64,6 +64,7 @@ async fn create(state: &AppState, user_id: Uuid, form: &QuickForm) -> AppResult<
         reminders: None,
         completed: None,
         list_id: understood.list_id.or(default_list),
+        dav: None,
     };
     state.tasks.create(user_id, fields).await
 }

@@ -197,6 +197,7 @@ impl TaskForm {
                 reminders: Some(reminders),
                 completed: None,
                 list_id,
+                dav: None,
             }),
             _ => Err(errors),
         }
