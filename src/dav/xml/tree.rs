@@ -4,7 +4,7 @@
 
 use quick_xml::NsReader;
 use quick_xml::XmlVersion;
-use quick_xml::escape::resolve_predefined_entity;
+use quick_xml::escape::{resolve_predefined_entity, unescape};
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::name::ResolveResult;
 
@@ -137,7 +137,10 @@ fn malformed(e: quick_xml::Error) -> XmlError {
 
 fn element(resolved: ResolveResult<'_>, start: &BytesStart<'_>) -> Result<Element, XmlError> {
     let ns = match resolved {
-        ResolveResult::Bound(ns) => ns.as_ref().to_owned(),
+        // The reader gives the declaration's value as written: unescape it.
+        ResolveResult::Bound(ns) => unescape(ns.as_ref())
+            .map_err(|e| XmlError::Malformed(e.to_string()))?
+            .into_owned(),
         ResolveResult::Unbound => String::new(),
         ResolveResult::Unknown(prefix) => {
             return Err(XmlError::Malformed(format!(
