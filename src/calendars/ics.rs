@@ -23,6 +23,12 @@ impl Ics {
         fold_into(&mut self.out, &line);
     }
 
+    /// Writes a whole content line as it is (already formed and unfolded: a line a
+    /// client gave and Taskward keeps), folded.
+    pub fn line(&mut self, line: &str) {
+        fold_into(&mut self.out, line);
+    }
+
     /// Writes a TEXT property: `text` escaped.
     pub fn text(&mut self, name: &str, text: &str) {
         self.raw(name, &escape(text));
@@ -141,6 +147,16 @@ mod tests {
         let mut ics = Ics::new();
         ics.raw("X", &"a".repeat(74));
         assert_eq!(ics.finish(), format!("X:{}\r\n a\r\n", "a".repeat(73)));
+    }
+
+    #[test]
+    fn whole_lines_are_folded_as_they_are() {
+        let mut ics = Ics::new();
+        let line = format!("X-NOTE;LANG=de:{}", "ü".repeat(40));
+        ics.line(&line);
+        let out = ics.finish();
+        assert!(out.split("\r\n").all(|l| l.len() <= MAX_LINE));
+        assert_eq!(out.replace("\r\n ", ""), format!("{line}\r\n"));
     }
 
     #[test]
