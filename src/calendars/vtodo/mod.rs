@@ -51,7 +51,7 @@ mod write;
 mod tests;
 
 pub use read::{read, read_bytes};
-pub use write::write;
+pub use write::{align, write};
 
 /// The `PRODID` of the resources Taskward writes.
 pub const PRODID: &str = "-//Taskward//CalDAV//EN";

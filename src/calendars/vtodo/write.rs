@@ -10,7 +10,8 @@ use super::lines::{self, Line};
 use super::read::{known_zone, priority_of};
 use crate::calendars::ics::Ics;
 use crate::calendars::{values, vtimezone};
-use crate::tasks::model::{DavLink, Priority, Task};
+use crate::tasks::model::{DavLink, Priority, Task, TaskFields};
+use crate::tasks::reminders::Reminder;
 use crate::zone::zone;
 
 /// Years a kept time may place its zone's `VTIMEZONE` in.
@@ -164,4 +165,34 @@ fn zones(
         }
     }
     out
+}
+
+/// Where fields read from a resource say in other words what `task` already holds (its
+/// rule as written from the current due, with the occurrences left of a `COUNT`; its
+/// reminders spelled otherwise, `PT90M` read back as `PT1H30M`), puts the task's own
+/// back: a client that `PUT`s a resource unchanged then changes nothing (the series is
+/// not restarted, the reminders keep whom they remind). For the caller of [`super::read`]
+/// on an existing task.
+pub fn align(fields: &mut TaskFields, task: &Task, zone_name: &str) {
+    if let (Some(read), Some(current)) = (&fields.recurrence, &task.recurrence)
+        && read.from == current.spec.from
+        && values::series_rule(task, &zone(zone_name)).as_ref() == Some(&read.rule)
+    {
+        fields.recurrence = Some(current.spec.clone());
+    }
+    let same = |a: &Reminder, b: &Reminder| match (a, b) {
+        (Reminder::Before(x), Reminder::Before(y)) => {
+            values::span_seconds(x).is_some() && values::span_seconds(x) == values::span_seconds(y)
+        }
+        _ => a == b,
+    };
+    if let Some(read) = &fields.reminders
+        && read.len() == task.reminders.items.len()
+        && read
+            .iter()
+            .zip(&task.reminders.items)
+            .all(|(a, b)| same(a, b))
+    {
+        fields.reminders = Some(task.reminders.items.clone());
+    }
 }

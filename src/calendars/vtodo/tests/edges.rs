@@ -5,7 +5,7 @@ use time::macros::datetime;
 use super::client::client_body;
 use super::{BERLIN, task_from, todo_with};
 use crate::calendars::vtodo::*;
-use crate::tasks::model::Priority;
+use crate::tasks::model::{Priority, TaskFields};
 use crate::tasks::recurrence::{RecurFrom, Recurrence, RecurrenceSpec, Rule};
 use crate::tasks::reminders::Reminder;
 
@@ -237,4 +237,40 @@ fn garbage_and_broken_bodies_never_panic() {
         ),
         Err(TodoError::NotCalendar(_))
     ));
+}
+
+#[test]
+fn a_resource_put_back_unchanged_aligns_with_the_task() {
+    let mut f = todo_fields_with_series();
+    f.reminders = Some(vec![Reminder::before("r", "PT90M").expect("r")]);
+    let mut task = task_from(&f, BERLIN);
+    if let Some(r) = task.recurrence.as_mut() {
+        r.index = 3;
+    }
+    let mut read_back = read(&write(&task, &DavLink::default(), BERLIN), BERLIN)
+        .expect("reads")
+        .fields;
+    let count = |f: &TaskFields| f.recurrence.as_ref().and_then(|r| r.rule.count);
+    assert_eq!(count(&read_back), Some(8), "the occurrences left");
+    assert_eq!(
+        read_back.reminders,
+        Some(vec![Reminder::before("r", "PT1H30M").expect("r")])
+    );
+    align(&mut read_back, &task, BERLIN);
+    assert_eq!(read_back, f);
+    // A real change stays a change.
+    let mut changed = read_back.clone();
+    changed.recurrence = Some(RecurrenceSpec {
+        rule: Rule::parse("FREQ=DAILY;COUNT=8").expect("rule"),
+        from: RecurFrom::Due,
+    });
+    changed.reminders = Some(vec![Reminder::before("r", "PT2H").expect("r")]);
+    let before = changed.clone();
+    align(&mut changed, &task, BERLIN);
+    assert_eq!(changed, before);
+}
+
+fn todo_fields_with_series() -> TaskFields {
+    let body = todo_with(&["DUE:20261204T170000Z", "RRULE:FREQ=WEEKLY;COUNT=10"]);
+    read(&body, BERLIN).expect("reads").fields
 }
