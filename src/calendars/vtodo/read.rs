@@ -11,13 +11,17 @@ use super::scalars;
 use super::{Todo, TodoError};
 use crate::calendars::values::{all_day_base, duration};
 use crate::error::FieldError;
-use crate::tasks::model::{DavLink, Description, Priority, Tags, TaskFields, TaskTitle};
+use crate::tasks::model::{DavLink, Description, MAX_TAGS, Priority, Tags, TaskFields, TaskTitle};
 use crate::tasks::recurrence::{RecurFrom, RecurrenceSpec, Rule};
 use crate::tasks::reminders::{MAX_REMINDERS, Reminder};
 use crate::zone::{from_civil, from_timestamp, local_instant, zone};
 
 /// The longest `UID` kept.
 const MAX_UID: usize = 1000;
+
+/// Most categories read (repeated ones included) before giving up: more cannot fold
+/// into [`MAX_TAGS`] tags in any sensible body, and the model's check is quadratic.
+const MAX_CATEGORIES: usize = 100;
 
 /// Components a task collection refuses.
 const REFUSED: [&str; 4] = ["VEVENT", "VJOURNAL", "VFREEBUSY", "VAVAILABILITY"];
@@ -319,7 +323,14 @@ impl<'a> Reader<'a> {
             .filter(|l| l.name == "CATEGORIES")
             .flat_map(|l| scalars::text_list(&l.value))
             .filter(|t| !t.trim().is_empty())
+            .take(MAX_CATEGORIES + 1)
             .collect();
+        if items.len() > MAX_CATEGORIES {
+            return Err(field(
+                "CATEGORIES",
+                format!("must hold at most {MAX_TAGS} different tags"),
+            ));
+        }
         Tags::parse(&items).map_err(|e| {
             let item = e
                 .field

@@ -213,3 +213,37 @@ fn a_client_folding_inside_a_character_is_read_from_its_octets() {
     );
     assert_eq!(read_bytes(&octets, BERLIN), read(&client_body(), BERLIN));
 }
+
+#[test]
+fn a_zone_taskward_does_not_know_keeps_the_clients_vtimezone() {
+    let windows = [
+        "BEGIN:VTIMEZONE",
+        "TZID:W. Europe Standard Time",
+        "BEGIN:STANDARD",
+        "DTSTART:16010101T030000",
+        "TZOFFSETFROM:+0200",
+        "TZOFFSETTO:+0100",
+        "END:STANDARD",
+        "END:VTIMEZONE",
+    ];
+    let body = format!(
+        "BEGIN:VCALENDAR\r\n{}\r\nBEGIN:VTIMEZONE\r\nTZID:Unused/Zone\r\nEND:VTIMEZONE\r\n\
+         BEGIN:VTODO\r\nUID:w\r\nSUMMARY:s\r\n\
+         DTSTART;TZID=\"W. Europe Standard Time\":20261201T080000\r\n\
+         EXDATE;TZID=Europe/Paris:20261208T080000\r\nEND:VTODO\r\nEND:VCALENDAR\r\n",
+        windows.join("\r\n")
+    );
+    let first = read(&body, BERLIN).expect("reads");
+    assert_eq!(
+        first.dav.others, windows,
+        "only the unknown zone in use is kept"
+    );
+    let out = write(&task_from(&first.fields, BERLIN), &first.dav, BERLIN);
+    assert_eq!(out.matches("TZID:W. Europe Standard Time\r\n").count(), 1);
+    assert!(
+        out.contains("BEGIN:VTIMEZONE\r\nTZID:Europe/Paris\r\n"),
+        "{out}"
+    );
+    assert!(!out.contains("Unused/Zone") && !out.contains("TZID:Europe/Berlin"));
+    assert_eq!(read(&out, BERLIN).expect("reads again"), first);
+}

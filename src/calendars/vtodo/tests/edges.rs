@@ -202,6 +202,11 @@ fn every_error_kind_says_what_is_wrong() {
         field(&["SUMMARY:t", "STATUS:CONFIRMED"]),
         "STATUS must be NEEDS-ACTION, IN-PROCESS, COMPLETED or CANCELLED"
     );
+    let many = format!("CATEGORIES:{}", vec!["same"; 50_000].join(","));
+    assert_eq!(
+        field(&["SUMMARY:t", &many]),
+        "CATEGORIES must hold at most 10 different tags"
+    );
     let e = error_of(&todo_with(&["PRIORITY:x"]));
     assert_eq!(e.to_string(), "PRIORITY must be a number from 0 to 9");
 }
