@@ -11,7 +11,7 @@ use crate::auth::external::ExternalTokens;
 use crate::auth::limit::Limits;
 use crate::auth::secret::{CsrfKey, resolve_secret};
 use crate::auth::token::Tokens;
-use crate::auth::{Accounts, Authenticator};
+use crate::auth::{AccessTokens, Accounts, Authenticator};
 use crate::calendars::Feeds;
 use crate::config::Config;
 use crate::kept::KeptForms;
@@ -53,6 +53,8 @@ pub struct AppState {
     pub feeds: Feeds,
     /// Forms the web app keeps for one read (post/redirect/get).
     pub kept: KeptForms,
+    /// Personal access tokens (`State<AccessTokens>`).
+    pub access_tokens: AccessTokens,
     /// The account service.
     pub accounts: Arc<Accounts>,
     /// Who is calling.
@@ -121,6 +123,7 @@ impl AppState {
                 config.public_url.clone(),
             ),
             kept: KeptForms::new(store.clone()),
+            access_tokens: AccessTokens::new(store.clone()),
             accounts: Arc::new(accounts),
             authenticator: Arc::new(authenticator),
             metrics,

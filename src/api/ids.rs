@@ -84,3 +84,11 @@ path_id!(
     "The feed's id",
     "there is no feed with this id"
 );
+
+path_id!(
+    /// The `{id}` of a personal access token route.
+    AccessTokenId,
+    "id",
+    "The access token's id",
+    "there is no access token with this id"
+);

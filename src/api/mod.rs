@@ -12,6 +12,7 @@ mod lists;
 mod notifications;
 mod responses;
 mod tasks;
+mod tokens;
 mod wire;
 
 use axum::Router;
@@ -62,6 +63,7 @@ fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(health::router())
         .merge(auth::router())
+        .merge(tokens::router())
         .merge(tasks::router())
         .merge(lists::router())
         .merge(notifications::router())

@@ -85,18 +85,25 @@ fn bad_refresh() -> AppError {
     }
 }
 
-/// A new refresh token and the hash stored in its place.
-fn new_refresh_token() -> AppResult<(String, [u8; 32])> {
+/// 256 random bits in base64url (43 characters): the secret part of a refresh or access
+/// token.
+pub(super) fn random_token() -> AppResult<String> {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes)
         .map_err(|e| AppError::Internal(format!("no randomness available: {e}")))?;
-    let token = URL_SAFE_NO_PAD.encode(bytes);
+    Ok(URL_SAFE_NO_PAD.encode(bytes))
+}
+
+/// A new refresh token and the hash stored in its place.
+fn new_refresh_token() -> AppResult<(String, [u8; 32])> {
+    let token = random_token()?;
     let hash = hash_refresh_token(&token);
     Ok((token, hash))
 }
 
-/// Refresh tokens are high-entropy, so one SHA-256 is enough (no password hashing needed).
-fn hash_refresh_token(token: &str) -> [u8; 32] {
+/// Refresh and access tokens are high-entropy, so one SHA-256 is enough (no password
+/// hashing needed).
+pub(super) fn hash_refresh_token(token: &str) -> [u8; 32] {
     Sha256::digest(token.as_bytes()).into()
 }
 

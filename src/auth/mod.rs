@@ -1,12 +1,15 @@
 //! Accounts and tokens, as a domain: the account values ([`model`]), password hashing
 //! ([`password`], with the imported hash formats beside it: [`scrypt`]), JWT access
 //! tokens ([`token`]) signed with the secret of [`secret`], sign-in rate limits
-//! ([`limit`]), external issuers' tokens ([`external`], [`jwks`]), and the two services
+//! ([`limit`]), external issuers' tokens ([`external`], [`jwks`]), and the services
 //! every face uses: [`Accounts`] (sign-up, sign-in, sessions, the account itself) and
-//! [`Authenticator`] (who is calling).
+//! [`Authenticator`] (who is calling), and [`AccessTokens`]: personal access tokens (their
+//! values in [`pat`]), made, listed and revoked by their owner and checked by the faces
+//! that take one (CalDAV's password).
 //!
 //! Nothing here knows HTTP: the faces turn headers, cookies and bodies into these values.
 
+pub mod access_tokens;
 pub mod accounts;
 pub mod authenticator;
 pub mod external;
@@ -14,9 +17,11 @@ pub mod jwks;
 pub mod limit;
 pub mod model;
 pub mod password;
+pub mod pat;
 pub mod scrypt;
 pub mod secret;
 pub mod token;
 
+pub use access_tokens::{AccessTokens, NewAccessToken};
 pub use accounts::{Accounts, ClientInfo, Issued, SignUp};
 pub use authenticator::{Authenticator, CurrentUser, ExternalSubject};

@@ -1,5 +1,6 @@
 //! Storage: one trait per resource ([`UserStore`], [`SessionStore`], [`IdentityStore`],
-//! [`TaskStore`], [`ImportStore`], [`LimitStore`], [`ListStore`], [`NotifyStore`], [`KeptStore`], [`FeedStore`]) and one for the database itself ([`Database`]), each
+//! [`TaskStore`], [`ImportStore`], [`LimitStore`], [`ListStore`], [`NotifyStore`], [`KeptStore`], [`FeedStore`],
+//! [`AccessTokenStore`]) and one for the database itself ([`Database`]), each
 //! implemented for SQLite and PostgreSQL in a file per resource. [`Store`] is all of them;
 //! a service holds only the traits it needs (`Arc<dyn TaskStore>`, ...), upcast from the
 //! one [`DynStore`] the app opens. The back end is chosen by the scheme of `DATABASE_URL`.
@@ -9,6 +10,7 @@
 //! isolation is the store's job, not the handlers'.
 
 mod access;
+pub mod access_tokens;
 mod database;
 mod due_sql;
 mod error;
@@ -33,6 +35,7 @@ use std::sync::Arc;
 use crate::config::DatabaseUrl;
 
 pub use crate::metrics::PoolStats;
+pub use access_tokens::{AccessTokenStore, FoundToken};
 pub use database::{Backend, Database};
 pub use error::{StoreError, StoreResult};
 pub use feeds::FeedStore;
@@ -62,6 +65,7 @@ pub trait Store:
     + NotifyStore
     + KeptStore
     + FeedStore
+    + AccessTokenStore
 {
 }
 
@@ -77,6 +81,7 @@ impl<T> Store for T where
         + NotifyStore
         + KeptStore
         + FeedStore
+        + AccessTokenStore
 {
 }
 

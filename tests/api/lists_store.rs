@@ -11,11 +11,11 @@ use uuid::Uuid;
 use crate::helpers::TestDb;
 use crate::on_both_databases;
 
-fn now() -> OffsetDateTime {
+pub fn now() -> OffsetDateTime {
     truncate_to_micros(OffsetDateTime::now_utc())
 }
 
-async fn account(store: &DynStore, email: &str) -> Uuid {
+pub async fn account(store: &DynStore, email: &str) -> Uuid {
     let user = NewUser {
         id: Uuid::now_v7(),
         email: email.to_owned(),

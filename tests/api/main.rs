@@ -7,6 +7,8 @@ mod ops;
 mod peer;
 mod reliability;
 
+mod access_tokens;
+mod access_tokens_store;
 mod architecture;
 mod auth;
 mod auth_sessions;

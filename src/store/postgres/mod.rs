@@ -5,6 +5,7 @@
 //! Migrations take PostgreSQL's advisory lock (sqlx does this), so nodes started at the
 //! same time do not run them twice.
 
+mod access_tokens;
 mod database;
 mod feeds;
 mod identities;

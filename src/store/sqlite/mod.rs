@@ -29,6 +29,7 @@
 //! `FULL` would fsync on every commit and cost most of the write throughput; see
 //! docs/decisions.md.
 
+mod access_tokens;
 mod database;
 mod error;
 mod feeds;
