@@ -13,6 +13,7 @@ use crate::auth::secret::{CsrfKey, resolve_secret};
 use crate::auth::token::Tokens;
 use crate::auth::{AccessTokens, Accounts, Authenticator};
 use crate::calendars::Feeds;
+use crate::calendars::caldav::CalDav;
 use crate::config::Config;
 use crate::kept::KeptForms;
 use crate::lists::Lists;
@@ -51,6 +52,8 @@ pub struct AppState {
     pub notifications: Notifications,
     /// Calendar feeds.
     pub feeds: Feeds,
+    /// CalDAV.
+    pub caldav: CalDav,
     /// Forms the web app keeps for one read (post/redirect/get).
     pub kept: KeptForms,
     /// Personal access tokens (`State<AccessTokens>`).
@@ -121,6 +124,12 @@ impl AppState {
                 store.clone(),
                 store.clone(),
                 config.public_url.clone(),
+            ),
+            caldav: CalDav::new(
+                store.clone(),
+                store.clone(),
+                Tasks::new(store.clone(), store.clone()),
+                Lists::new(store.clone()),
             ),
             kept: KeptForms::new(store.clone()),
             access_tokens: AccessTokens::new(store.clone()),

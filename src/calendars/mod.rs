@@ -4,6 +4,7 @@
 //! the user's `VTIMEZONE` in [`vtimezone`], a feed's body in [`feed`], reading and
 //! writing a `VTODO` in [`vtodo`] and the feeds' service in [`service`].
 
+pub mod caldav;
 pub mod feed;
 pub mod ics;
 pub mod model;

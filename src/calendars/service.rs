@@ -43,6 +43,13 @@ pub struct Feeds {
     public_url: Option<url::Url>,
 }
 
+/// A strong entity tag of a calendar body: a hash of it, so that it changes exactly when
+/// the body does.
+pub fn etag_of(body: &str) -> String {
+    let digest = Sha256::digest(body.as_bytes());
+    format!("\"{}\"", URL_SAFE_NO_PAD.encode(&digest[..18]))
+}
+
 fn hash(token: &str) -> [u8; 32] {
     Sha256::digest(token.as_bytes()).into()
 }
@@ -147,8 +154,7 @@ impl Feeds {
             public_url: self.public_url.as_ref(),
         }
         .render();
-        let digest = Sha256::digest(body.as_bytes());
-        let etag = format!("\"{}\"", URL_SAFE_NO_PAD.encode(&digest[..18]));
+        let etag = etag_of(&body);
         Ok(Some(Published { body, etag }))
     }
 

@@ -1,4 +1,184 @@
-//! The CalDAV face (issue 18): WebDAV and CalDAV under `/dav/`. [`xml`] reads the request
-//! bodies into small typed requests and writes the multistatus answers.
+//! The CalDAV face (issue 18, API-2.md section 4): WebDAV and CalDAV for `VTODO` under
+//! `/dav/` (RFC 4918, RFC 4791, RFC 6578 sync, RFC 6764 discovery). [`xml`] reads the
+//! request bodies and writes the multistatus answers; [`auth`] is HTTP Basic with the
+//! account's email and a personal access token; [`props`] answers `PROPFIND` at each
+//! level; [`report`] the three reports; [`object`] `GET`/`PUT`/`DELETE` of a task's
+//! `.ics` resource; [`collection`] `MKCALENDAR` and `PROPPATCH`. Everything goes through
+//! the CalDAV service (`calendars::caldav`), never the store.
+//!
+//! The tree, for a user `u` and a list `l`:
+//! `/.well-known/caldav` → `/dav/`; `/dav/principals/u/` (the principal);
+//! `/dav/calendars/u/` (the calendar home); `/dav/calendars/u/l/` (a list, a calendar
+//! collection of `VTODO`s); `/dav/calendars/u/l/<name>.ics` (a task). Another user's
+//! path, or a list the user does not see, is `404`.
 
+pub mod auth;
+mod collection;
+mod filter;
+mod object;
+mod props;
+mod reply;
+mod report;
 pub mod xml;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::any;
+use uuid::Uuid;
+
+use crate::calendars::caldav::CalDav;
+use crate::state::AppState;
+use auth::DavUser;
+use reply::{Depth, options, refuse_method};
+
+/// The routes of CalDAV.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/.well-known/caldav", any(well_known))
+        .route("/dav", any(root))
+        .route("/dav/", any(root))
+        .route("/dav/principals/{user}", any(principal))
+        .route("/dav/principals/{user}/", any(principal))
+        .route("/dav/calendars/{user}", any(home))
+        .route("/dav/calendars/{user}/", any(home))
+        .route("/dav/calendars/{user}/{list}", any(list))
+        .route("/dav/calendars/{user}/{list}/", any(list))
+        .route("/dav/calendars/{user}/{list}/{name}", any(object::resource))
+}
+
+/// RFC 6764: the well-known address points at the root, for every method.
+async fn well_known() -> Response {
+    Redirect::permanent("/dav/").into_response()
+}
+
+/// The caller, when the path's user is them (anyone else's tree is not there: `404`).
+fn own(user: Result<DavUser, Response>, path_user: &str) -> Result<DavUser, Box<Response>> {
+    match user {
+        Ok(u) if Uuid::parse_str(path_user).ok() == Some(u.id) => Ok(u),
+        Ok(_) => Err(Box::new(reply::not_found())),
+        Err(r) => Err(Box::new(r)),
+    }
+}
+
+/// Methods with a body read as XML are limited to these.
+const READS: &[&str] = &["OPTIONS", "PROPFIND"];
+
+async fn root(
+    method: Method,
+    user: Result<DavUser, Response>,
+    State(dav): State<CalDav>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if method == Method::OPTIONS {
+        return options(READS);
+    }
+    let user = match user {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    match method.as_str() {
+        "PROPFIND" => props::root(&dav, &user, Depth::of(&headers), &body).await,
+        _ => refuse_method(READS),
+    }
+}
+
+async fn principal(
+    method: Method,
+    user: Result<DavUser, Response>,
+    Path(path_user): Path<String>,
+    State(dav): State<CalDav>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if method == Method::OPTIONS {
+        return options(READS);
+    }
+    let user = match own(user, &path_user) {
+        Ok(u) => u,
+        Err(r) => return *r,
+    };
+    match method.as_str() {
+        "PROPFIND" => props::principal(&dav, &user, Depth::of(&headers), &body).await,
+        _ => refuse_method(READS),
+    }
+}
+
+/// What the calendar home allows: reading, and making a list below it.
+const HOME: &[&str] = &["OPTIONS", "PROPFIND"];
+
+async fn home(
+    method: Method,
+    user: Result<DavUser, Response>,
+    Path(path_user): Path<String>,
+    State(dav): State<CalDav>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if method == Method::OPTIONS {
+        return options(HOME);
+    }
+    let user = match own(user, &path_user) {
+        Ok(u) => u,
+        Err(r) => return *r,
+    };
+    match method.as_str() {
+        "PROPFIND" => props::home(&dav, &user, Depth::of(&headers), &body).await,
+        _ => refuse_method(HOME),
+    }
+}
+
+/// What a list's collection allows.
+const LIST: &[&str] = &[
+    "OPTIONS",
+    "GET",
+    "HEAD",
+    "PROPFIND",
+    "PROPPATCH",
+    "REPORT",
+    "MKCALENDAR",
+    "MKCOL",
+];
+
+async fn list(
+    method: Method,
+    user: Result<DavUser, Response>,
+    Path((path_user, list)): Path<(String, String)>,
+    State(dav): State<CalDav>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if method == Method::OPTIONS {
+        return options(LIST);
+    }
+    let user = match own(user, &path_user) {
+        Ok(u) => u,
+        Err(r) => return *r,
+    };
+    let Ok(list_id) = Uuid::parse_str(&list) else {
+        return match method.as_str() {
+            "MKCALENDAR" | "MKCOL" => reply::refuse(
+                StatusCode::FORBIDDEN,
+                &xml::PropName::dav("valid-resourcetype"),
+                "name a new calendar by a UUID in its path (/dav/calendars/<you>/<uuid>/)",
+            ),
+            _ => reply::not_found(),
+        };
+    };
+    match method.as_str() {
+        "PROPFIND" => props::list(&dav, &user, list_id, Depth::of(&headers), &body).await,
+        "REPORT" => report::report(&dav, &user, list_id, &headers, &body).await,
+        "PROPPATCH" => collection::proppatch(&dav, &user, list_id, &body).await,
+        "MKCALENDAR" | "MKCOL" => collection::make(&dav, &user, list_id, &body).await,
+        "GET" | "HEAD" => (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            "A Taskward list as a CalDAV calendar: add this address to a CalDAV client.\n",
+        )
+            .into_response(),
+        _ => refuse_method(LIST),
+    }
+}

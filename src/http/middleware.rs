@@ -247,5 +247,9 @@ fn has_own_body(headers: &HeaderMap) -> bool {
     headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|ct| ct.starts_with(PROBLEM_JSON) || ct.starts_with("text/html"))
+        .is_some_and(|ct| {
+            ct.starts_with(PROBLEM_JSON)
+                || ct.starts_with("text/html")
+                || ct.starts_with("application/xml")
+        })
 }

@@ -137,6 +137,9 @@ pub struct List {
     pub updated_at: OffsetDateTime,
     /// Bumped on every change (ETag).
     pub version: i64,
+    /// How many times a task was written into or left the list (CalDAV's `getctag` and
+    /// sync token, issue 18).
+    pub change_seq: i64,
 }
 
 /// Someone a list is shared with, or its owner, as the list's members see them.

@@ -88,9 +88,21 @@ impl Lists {
         name: ListName,
         color: Option<ListColor>,
     ) -> AppResult<List> {
+        self.create_at(owner_id, Uuid::now_v7(), name, color).await
+    }
+
+    /// A new list of `owner_id` with the id `id` (a CalDAV client names the collection
+    /// it makes); `409` when a list has it already.
+    pub async fn create_at(
+        &self,
+        owner_id: Uuid,
+        id: Uuid,
+        name: ListName,
+        color: Option<ListColor>,
+    ) -> AppResult<List> {
         let position = self.store.list_next_position(owner_id).await?;
         let list = NewList {
-            id: Uuid::now_v7(),
+            id,
             owner_id,
             name: name.as_str().to_owned(),
             color: color.map(|c| c.as_str().to_owned()),

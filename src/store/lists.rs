@@ -115,7 +115,8 @@ pub(super) fn visible_lists_sql(p1: &str, extra: &str) -> String {
         "SELECT * FROM (
            SELECT l.id, l.owner_id, l.name, l.color, l.position, l.archived, l.is_inbox,
                   l.created_at, l.updated_at, l.version, r.role,
-                  (SELECT COUNT(*) FROM tasks t WHERE t.list_id = l.id AND NOT t.completed) AS pending
+                  (SELECT COUNT(*) FROM tasks t WHERE t.list_id = l.id AND NOT t.completed) AS pending,
+                  l.change_seq
              FROM ({roles}) r JOIN lists l ON l.id = r.list_id
          ) v {extra}",
         roles = access::roles(p1)

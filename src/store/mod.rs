@@ -1,6 +1,7 @@
 //! Storage: one trait per resource ([`UserStore`], [`SessionStore`], [`IdentityStore`],
 //! [`TaskStore`], [`ImportStore`], [`LimitStore`], [`ListStore`], [`NotifyStore`], [`KeptStore`], [`FeedStore`],
 //! [`AccessTokenStore`]) and one for the database itself ([`Database`]), each
+//! [`TaskStore`], [`ImportStore`], [`LimitStore`], [`ListStore`], [`NotifyStore`], [`KeptStore`], [`FeedStore`], [`DavStore`]) and one for the database itself ([`Database`]), each
 //! implemented for SQLite and PostgreSQL in a file per resource. [`Store`] is all of them;
 //! a service holds only the traits it needs (`Arc<dyn TaskStore>`, ...), upcast from the
 //! one [`DynStore`] the app opens. The back end is chosen by the scheme of `DATABASE_URL`.
@@ -12,6 +13,7 @@
 mod access;
 pub mod access_tokens;
 mod database;
+pub mod dav;
 mod due_sql;
 mod error;
 pub mod feeds;
@@ -37,6 +39,7 @@ use crate::config::DatabaseUrl;
 pub use crate::metrics::PoolStats;
 pub use access_tokens::{AccessTokenStore, FoundToken};
 pub use database::{Backend, Database};
+pub use dav::DavStore;
 pub use error::{StoreError, StoreResult};
 pub use feeds::FeedStore;
 pub use identities::{IdentityStore, LinkOutcome, LinkedUser};
@@ -66,6 +69,7 @@ pub trait Store:
     + KeptStore
     + FeedStore
     + AccessTokenStore
+    + DavStore
 {
 }
 
@@ -82,6 +86,7 @@ impl<T> Store for T where
         + KeptStore
         + FeedStore
         + AccessTokenStore
+        + DavStore
 {
 }
 

@@ -43,6 +43,7 @@ fn list_from_row(row: &PgRow) -> Result<List, sqlx::Error> {
         version: row.try_get("version")?,
         role: role_of(row)?,
         pending_count: u64::try_from(pending).unwrap_or(0),
+        change_seq: row.try_get("change_seq")?,
     })
 }
 

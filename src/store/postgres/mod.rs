@@ -7,6 +7,7 @@
 
 mod access_tokens;
 mod database;
+mod dav;
 mod feeds;
 mod identities;
 mod import;

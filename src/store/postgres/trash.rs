@@ -7,6 +7,7 @@ use uuid::Uuid;
 
 use super::task_rows::{TASK_COLUMNS, task_from_row, write_tags};
 use crate::store::StoreResult;
+use crate::store::dav;
 use crate::store::notify::WAKE_CHANNEL;
 use crate::store::tasks::Restore;
 use crate::store::trash::{
@@ -125,5 +126,14 @@ pub(super) async fn sweep(
         .bind(before)
         .execute(pool)
         .await?;
+    // CalDAV's tombstones go on the same round, after a month.
+    let mut tx = pool.begin().await?;
+    for sql in dav::sweep_sql("$1") {
+        sqlx::query(AssertSqlSafe(sql))
+            .bind(before - dav::TOMBSTONE_KEEP)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
     Ok(sqlx::query_scalar(OLDEST_SQL).fetch_one(pool).await?)
 }

@@ -46,6 +46,7 @@ fn list_from_row(row: &Row<'_>) -> rusqlite::Result<List> {
         version: row.get(9)?,
         role: role_at(row, 10)?,
         pending_count: u64::try_from(row.get::<_, i64>(11)?).unwrap_or(0),
+        change_seq: row.get(12)?,
     })
 }
 

@@ -31,6 +31,7 @@
 
 mod access_tokens;
 mod database;
+mod dav;
 mod error;
 mod feeds;
 mod identities;

@@ -7,6 +7,7 @@ use uuid::Uuid;
 
 use super::task_rows::{TASK_COLUMNS, insert_tags, task_from_row};
 use crate::store::StoreResult;
+use crate::store::dav;
 use crate::store::tasks::Restore;
 use crate::store::trash::{
     OLDEST_SQL, restore_sql, sweep_sql, trash_drop_sql, trash_lookup_sql, trash_rest_sql,
@@ -89,6 +90,13 @@ pub(super) fn sweep(
 ) -> StoreResult<Option<OffsetDateTime>> {
     c.prepare_cached(&sweep_sql("?1"))?
         .execute([to_micros(before)])?;
+    // CalDAV's tombstones go on the same round, after a month.
+    let tx = c.transaction()?;
+    for sql in dav::sweep_sql("?1") {
+        tx.prepare_cached(&sql)?
+            .execute([to_micros(before - dav::TOMBSTONE_KEEP)])?;
+    }
+    tx.commit()?;
     let oldest: Option<i64> = c.prepare_cached(OLDEST_SQL)?.query_row([], |r| r.get(0))?;
     Ok(oldest.map(from_micros))
 }
