@@ -190,6 +190,12 @@ async function a11y(browser, h) {
   await visit(audit, page, '/lists', 'lists, none');
   await visit(audit, page, '/notifications', 'notifications, none');
   await visit(audit, page, '/calendars', 'calendars, none');
+  await visit(audit, page, '/tokens', 'access tokens, none');
+  // A refused token form: its errors on the page.
+  await page.getByLabel('Name', { exact: true }).fill('   ');
+  await page.getByRole('button', { name: 'New token' }).click();
+  await page.locator('#errors').waitFor();
+  await audit.check(page, 'access tokens, refused');
 
   // A full account.
   const s = await makeState(base, h);
@@ -216,6 +222,12 @@ async function a11y(browser, h) {
   await page.getByRole('button', { name: 'New feed' }).click();
   await page.locator('#feed-url').waitFor();
   await audit.check(page, 'calendars, new feed');
+  // A new access token: shown once, in a read-only field, over the table of tokens.
+  await visit(audit, page, '/tokens', 'access tokens');
+  await page.getByLabel('Name', { exact: true }).fill('Thunderbird');
+  await page.getByRole('button', { name: 'New token' }).click();
+  await page.locator('#new-token').waitFor();
+  await audit.check(page, 'access tokens, new token');
   await visit(audit, page, '/account', 'account');
   await visit(audit, page, '/help/keys', 'keyboard shortcuts');
   await page.goto('/tasks');

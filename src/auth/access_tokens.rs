@@ -92,7 +92,7 @@ impl AccessTokens {
             return Err(FieldError::new(
                 "name",
                 format!(
-                    "you have {MAX_ACCESS_TOKENS} access tokens already: revoke one you no longer use first"
+                    "You have {MAX_ACCESS_TOKENS} access tokens already: revoke one you no longer use first."
                 ),
             )
             .into());

@@ -86,6 +86,8 @@ fn sentence(field: &str, message: &str) -> String {
         "email" | "share_email" => "The email",
         "role" => "The role",
         "name" => "The name",
+        "scopes" => "The scopes",
+        "expires" => "The expiry",
         "timezone" => "The time zone",
         "password" | "new_password" => "The password",
         "current_password" => "The current password",

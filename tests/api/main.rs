@@ -60,5 +60,6 @@ mod web_repeat;
 mod web_resume;
 mod web_session;
 mod web_today;
+mod web_tokens;
 mod web_undo;
 mod web_undo_done;

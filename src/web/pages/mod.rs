@@ -20,6 +20,7 @@ mod task_row;
 mod task_undo;
 mod tasks;
 mod today;
+mod tokens;
 
 use axum::Router;
 use axum::extract::FromRequestParts;
@@ -48,6 +49,7 @@ pub fn router() -> Router<AppState> {
         .merge(account::router())
         .merge(notifications::router())
         .merge(calendars::router())
+        .merge(tokens::router())
         .merge(help::router())
 }
 
