@@ -263,8 +263,8 @@ impl CalDav {
         }
     }
 
-    /// Deletes the task at `name` in list `list_id` as `user_id` (into the trash, so the
-    /// web app's Undo works for it), if `conditions` hold.
+    /// Deletes the task at `name` in list `list_id` as `user_id` (through the trash, as
+    /// the API deletes), if `conditions` hold.
     pub async fn delete(
         &self,
         user_id: Uuid,

@@ -189,10 +189,15 @@ impl Feeds {
     /// The URL of the feed with `token`: under `PUBLIC_URL`, else under `http://` and the
     /// `Host` the request came to.
     pub fn url(&self, host: Option<&str>, token: &str) -> String {
-        let path = format!("feeds/{token}.ics");
+        self.address(host, &format!("feeds/{token}.ics"))
+    }
+
+    /// The absolute address of `path` (relative, no leading slash) on this server: under
+    /// `PUBLIC_URL` when set, else on the request's `Host`.
+    pub fn address(&self, host: Option<&str>, path: &str) -> String {
         self.public_url
             .as_ref()
-            .and_then(|u| u.join(&path).ok())
+            .and_then(|u| u.join(path).ok())
             .map_or_else(
                 || format!("http://{}/{path}", host.unwrap_or("localhost")),
                 |u| u.to_string(),

@@ -59,6 +59,19 @@ async fn the_calendars_page_makes_shows_once_and_deletes_feeds(db: TestDb) {
     let shown = page(&mut browser, "/calendars").await;
     assert!(shown.contains("No feeds yet"), "{shown}");
     assert!(shown.contains(r#"<a href="/calendars" aria-current="page">"#));
+    // The CalDAV card: the server's address on this host and the user name to give.
+    let host = origin.trim_start_matches("http://").trim_end_matches('/');
+    assert!(
+        shown.contains(&format!(
+            r#"<input id="dav-url" type="text" readonly value="http://{host}/dav/""#
+        )),
+        "{shown}"
+    );
+    assert!(
+        shown.contains(r#"<input id="dav-user" type="text" readonly value="cy@example.com""#),
+        "{shown}"
+    );
+    assert!(shown.contains("Apple Reminders") && shown.contains("DAVx"));
     assert!(
         shown.contains(&format!(
             r#"<option value="{list_id}">Garden &#38; shed</option>"#

@@ -56,6 +56,9 @@ struct CalendarsPage {
     created: Option<String>,
     /// Whether the user has as many feeds as allowed.
     full: bool,
+    /// The CalDAV server's address, and the user's email (the user name there).
+    dav_url: String,
+    email: String,
     max: usize,
 }
 
@@ -72,7 +75,9 @@ async fn render(
     form: FeedForm,
     errors: Errors,
     created: Option<String>,
+    headers: &HeaderMap,
 ) -> Result<CalendarsPage, WebError> {
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
     let user = state.accounts.me(signed_in.user).await?;
     let clock = Clock::in_zone(&user.timezone);
     let lists = state.lists.all(user.id).await?;
@@ -90,6 +95,8 @@ async fn render(
     Ok(CalendarsPage {
         chrome: Chrome::new(state, &signed_in.visitor, "calendars"),
         full: feeds.len() >= MAX_FEEDS,
+        dav_url: state.feeds.address(host, "dav/"),
+        email: user.email.clone(),
         feeds: feeds
             .into_iter()
             .map(|f| FeedRow {
@@ -116,12 +123,13 @@ async fn render(
 async fn calendars_page(
     State(state): State<AppState>,
     signed_in: SignedIn,
+    headers: HeaderMap,
 ) -> Result<Response, WebError> {
     let kept = signed_in.visitor.take_kept(&state, "/calendars").await?;
     let (form, errors) = kept
         .and_then(|k| k.of::<FeedForm>("feed"))
         .unwrap_or_default();
-    Ok(render(&state, &signed_in, form, errors, None)
+    Ok(render(&state, &signed_in, form, errors, None, &headers)
         .await?
         .into_response())
 }
@@ -164,6 +172,7 @@ async fn feed_add(
         FeedForm::default(),
         Errors::default(),
         Some(url),
+        &headers,
     )
     .await?;
     page.chrome.notice = Some("Feed made. Copy its URL now: it is shown only this once.");
