@@ -19,19 +19,12 @@ use crate::store::{DavStore, UserRecord, UserStore};
 use crate::tasks::model::Task;
 use crate::tasks::service::Tasks;
 
+/// The version of how a task is written as a `VTODO` (`calendars/vtodo/`): bump it when a
+/// change there changes what existing tasks look like, so that their entity tags change.
+pub const RENDERING: &str = "taskward-vtodo-1";
+
 /// The longest resource name a client may choose.
 const MAX_NAME: usize = 255;
-
-/// A task as a CalDAV resource.
-#[derive(Debug, Clone)]
-pub struct Resource {
-    /// Its name in its collection (`<id>.ics`, or the name its client chose).
-    pub name: String,
-    /// The `VCALENDAR`.
-    pub body: String,
-    /// Its strong entity tag.
-    pub etag: String,
-}
 
 /// An `If-Match` or `If-None-Match` header.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -170,14 +163,24 @@ impl CalDav {
         self.lists.get(user_id, list_id).await
     }
 
-    /// Task `task` as a resource, written in `zone`.
-    pub fn resource(task: &Task, zone: &str) -> Resource {
-        let body = vtodo::write(task, &task.dav, zone);
-        Resource {
-            name: Self::name_of(task),
-            etag: etag_of(&body),
-            body,
-        }
+    /// Task `task` as a `VCALENDAR`, written in `zone`.
+    pub fn body(task: &Task, zone: &str) -> String {
+        vtodo::write(task, &task.dav, zone)
+    }
+
+    /// The strong entity tag of task `task`'s resource written in `zone`, without writing
+    /// it: a hash of what the writing depends on. The body is a function of the task and
+    /// the zone alone, and every change of a task moves its version and its last-change
+    /// time (written as `LAST-MODIFIED`), so the tag changes exactly when the body does;
+    /// [`RENDERING`] changes it for every task when the writing itself changes. A report
+    /// over 10 000 tasks asking only for tags then writes none (docs/benchmarks.md).
+    pub fn etag(task: &Task, zone: &str) -> String {
+        etag_of(&format!(
+            "{RENDERING}\n{zone}\n{}\n{}\n{}",
+            task.id,
+            task.version,
+            task.updated_at.unix_timestamp_nanos()
+        ))
     }
 
     /// The resource name of a task in its collection.
@@ -218,9 +221,7 @@ impl CalDav {
         check_name(name)?;
         let zone = self.zone(user_id).await?;
         let current = self.find(user_id, list_id, name).await?;
-        let etag = current
-            .as_ref()
-            .map(|(task, _)| Self::resource(task, &zone).etag);
+        let etag = current.as_ref().map(|(task, _)| Self::etag(task, &zone));
         if !conditions.hold(etag.as_deref()) {
             return Err(stale().into());
         }
@@ -277,7 +278,7 @@ impl CalDav {
         };
         if conditions.if_match.is_some() || conditions.if_none_match.is_some() {
             let zone = self.zone(user_id).await?;
-            let etag = Self::resource(&task, &zone).etag;
+            let etag = Self::etag(&task, &zone);
             if !conditions.hold(Some(&etag)) {
                 return Err(stale());
             }

@@ -101,11 +101,11 @@ async fn get(
     let Some((task, _)) = found else {
         return reply::not_found();
     };
-    let res = CalDav::resource(&task, &zone);
-    let etag = HeaderValue::from_str(&res.etag).ok();
+    let tag = CalDav::etag(&task, &zone);
+    let etag = HeaderValue::from_str(&tag).ok();
     if matching(headers, header::IF_NONE_MATCH).is_some_and(|m| match m {
         Match::Any => true,
-        Match::Tags(tags) => tags.contains(&res.etag),
+        Match::Tags(tags) => tags.contains(&tag),
     }) {
         let mut r = StatusCode::NOT_MODIFIED.into_response();
         if let Some(etag) = etag {
@@ -113,13 +113,14 @@ async fn get(
         }
         return r;
     }
+    let body = CalDav::body(&task, &zone);
     let mut r = if head {
         let mut r = StatusCode::OK.into_response();
         r.headers_mut()
-            .insert(header::CONTENT_LENGTH, HeaderValue::from(res.body.len()));
+            .insert(header::CONTENT_LENGTH, HeaderValue::from(body.len()));
         r
     } else {
-        res.body.into_response()
+        body.into_response()
     };
     let h = r.headers_mut();
     h.insert(
@@ -233,15 +234,9 @@ async fn propfind(
     let Some((task, role)) = found else {
         return reply::not_found();
     };
-    let res = CalDav::resource(&task, &zone);
     let mut out = Multistatus::new();
-    let href = object_href(user.id, list_id, &res.name);
-    props::respond(
-        &mut out,
-        &href,
-        &Node::Object(&task, &res, role),
-        &find,
-        user.id,
-    );
+    let href = object_href(user.id, list_id, &CalDav::name_of(&task));
+    let node = Node::Object(&task, &zone, role);
+    props::respond(&mut out, &href, &node, &find, user.id);
     reply::multistatus(out.finish())
 }

@@ -12,7 +12,7 @@ use uuid::Uuid;
 use super::auth::DavUser;
 use super::reply::{self, Depth, app_error, home_href, list_href, object_href, principal_href};
 use super::xml::{self, Multistatus, Privilege, PropName, Propfind, Trusted, Value};
-use crate::calendars::caldav::{CalDav, Resource};
+use crate::calendars::caldav::CalDav;
 use crate::lists::model::{List, Role};
 use crate::tasks::model::Task;
 
@@ -26,8 +26,10 @@ pub enum Node<'a> {
     Home,
     /// A list's collection.
     List(&'a List),
-    /// A task's resource.
-    Object(&'a Task, &'a Resource, Role),
+    /// A task's resource, written in a zone, with the caller's role in its list. Its body
+    /// is written only for a property that needs it (`calendar-data`,
+    /// `getcontentlength`): its `getetag` does not.
+    Object(&'a Task, &'a str, Role),
 }
 
 /// The properties `allprop` gives, per kind (RFC 4918: the live ones; RFC 4791: never
@@ -120,7 +122,7 @@ pub fn value(node: &Node<'_>, prop: &PropName, user: Uuid) -> Option<Value> {
             ])))
         }
         (Node::List(list), _) => list_value(list, prop),
-        (Node::Object(task, res, role), _) => object_value(task, res, *role, prop),
+        (Node::Object(task, zone, role), _) => object_value(task, zone, *role, prop),
         _ => None,
     }
 }
@@ -148,17 +150,19 @@ fn list_value(list: &List, prop: &PropName) -> Option<Value> {
     }
 }
 
-fn object_value(task: &Task, res: &Resource, role: Role, prop: &PropName) -> Option<Value> {
+fn object_value(task: &Task, zone: &str, role: Role, prop: &PropName) -> Option<Value> {
     match (prop.ns.as_str(), prop.name.as_str()) {
         (xml::DAV, "resourcetype") => Some(Value::Empty),
-        (xml::DAV, "getetag") => Some(Value::Text(res.etag.clone())),
+        (xml::DAV, "getetag") => Some(Value::Text(CalDav::etag(task, zone))),
         (xml::DAV, "getcontenttype") => Some(Value::Text(
             "text/calendar; charset=utf-8; component=VTODO".into(),
         )),
-        (xml::DAV, "getcontentlength") => Some(Value::Text(res.body.len().to_string())),
+        (xml::DAV, "getcontentlength") => {
+            Some(Value::Text(CalDav::body(task, zone).len().to_string()))
+        }
         (xml::DAV, "getlastmodified") => Some(Value::Text(http_date(task.updated_at))),
         (xml::DAV, "current-user-privilege-set") => Some(privileges(role)),
-        (xml::CALDAV, "calendar-data") => Some(Value::Text(res.body.clone())),
+        (xml::CALDAV, "calendar-data") => Some(Value::Text(CalDav::body(task, zone))),
         _ => None,
     }
 }
@@ -285,15 +289,9 @@ pub async fn list(
                 Err(e) => return app_error(e),
             };
         for task in &changes.tasks {
-            let res = CalDav::resource(task, &zone);
-            let href = object_href(user.id, list.id, &res.name);
-            respond(
-                &mut out,
-                &href,
-                &Node::Object(task, &res, list.role),
-                &find,
-                user.id,
-            );
+            let href = object_href(user.id, list.id, &CalDav::name_of(task));
+            let node = Node::Object(task, &zone, list.role);
+            respond(&mut out, &href, &node, &find, user.id);
         }
     }
     reply::multistatus(out.finish())

@@ -81,15 +81,9 @@ async fn query(
         .iter()
         .filter(|t| filter::matches(filter, t, &tz))
     {
-        let res = CalDav::resource(task, &zone_name);
-        let href = object_href(user.id, list.id, &res.name);
-        props::respond(
-            &mut out,
-            &href,
-            &Node::Object(task, &res, list.role),
-            props,
-            user.id,
-        );
+        let href = object_href(user.id, list.id, &CalDav::name_of(task));
+        let node = Node::Object(task, &zone_name, list.role);
+        props::respond(&mut out, &href, &node, props, user.id);
     }
     reply::multistatus(out.finish())
 }
@@ -148,15 +142,9 @@ async fn multiget(
         };
         match found {
             Some((task, role)) => {
-                let res = CalDav::resource(&task, &zone_name);
-                let href = object_href(user.id, list.id, &res.name);
-                props::respond(
-                    &mut out,
-                    &href,
-                    &Node::Object(&task, &res, role),
-                    props,
-                    user.id,
-                );
+                let href = object_href(user.id, list.id, &CalDav::name_of(&task));
+                let node = Node::Object(&task, &zone_name, role);
+                props::respond(&mut out, &href, &node, props, user.id);
             }
             None => {
                 out.status(href, 404);
@@ -195,15 +183,9 @@ async fn sync(
     }
     let mut out = Multistatus::new();
     for task in &changes.tasks {
-        let res = CalDav::resource(task, &zone_name);
-        let href = object_href(user.id, list.id, &res.name);
-        props::respond(
-            &mut out,
-            &href,
-            &Node::Object(task, &res, list.role),
-            props,
-            user.id,
-        );
+        let href = object_href(user.id, list.id, &CalDav::name_of(task));
+        let node = Node::Object(task, &zone_name, list.role);
+        props::respond(&mut out, &href, &node, props, user.id);
     }
     for gone in &changes.gone {
         let name = gone

@@ -161,3 +161,26 @@ pub(super) fn todo_with(lines: &[&str]) -> String {
         lines.join("\r\n")
     )
 }
+
+/// What a task is written as is part of its entity tag's promise
+/// (`calendars::caldav::CalDav::etag` hashes the task, not the body): a change of the
+/// writing (or of the zone data compiled in, which the `VTIMEZONE` is made of) must come
+/// with a new `calendars::caldav::RENDERING`, then a new hash here.
+#[test]
+fn the_writing_changes_only_with_a_new_rendering_version() {
+    use sha2::{Digest, Sha256};
+    let task = task_from(&fields(), BERLIN);
+    let body = write(&task, &uid_link("client-uid"), BERLIN);
+    let hash: String = Sha256::digest(body.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert_eq!(
+        (crate::calendars::caldav::RENDERING, hash.as_str()),
+        (
+            "taskward-vtodo-1",
+            "dabe99978723e8e16fa794475e34a2347da6e4e9ab2ca963774cfd647f9ae007"
+        ),
+        "the VTODO writing changed: bump caldav::RENDERING and put the new hash here\n{body}"
+    );
+}
