@@ -413,6 +413,21 @@ pub fn oracle_python(what: &str) -> Option<std::path::PathBuf> {
     python
 }
 
+/// The Python of the virtualenv `CALDAV_VENV` (tests/oracles/caldav-requirements.txt: the
+/// `caldav` client and `caldav-server-tester`), as [`oracle_python`] finds its own.
+pub fn caldav_python(what: &str) -> Option<std::path::PathBuf> {
+    let venv = std::env::var_os("CALDAV_VENV").map(std::path::PathBuf::from);
+    let python = venv.map(|v| v.join("bin/python")).filter(|p| p.is_file());
+    if python.is_none() {
+        assert!(
+            std::env::var("CI").map_or(true, |v| v != "true"),
+            "CI=true but CALDAV_VENV (a virtualenv with tests/oracles/caldav-requirements.txt) is not set"
+        );
+        eprintln!("notice: skipping {what}: CALDAV_VENV is not set");
+    }
+    python
+}
+
 /// Runs the oracle script `tests/oracles/<script>` with `python`, `input` on its stdin,
 /// and answers its stdout; a failing script fails the test with its stderr.
 pub fn run_oracle(python: &std::path::Path, script: &str, input: &[u8]) -> Vec<u8> {

@@ -14,6 +14,8 @@ mod auth;
 mod auth_sessions;
 mod better_auth;
 mod browser;
+mod caldav_client;
+mod caldav_tester;
 mod cli;
 mod clients;
 mod errors;

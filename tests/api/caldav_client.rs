@@ -1,0 +1,196 @@
+//! CalDAV through a real client (issue 18): the Python `caldav` library
+//! (tests/oracles/caldav_client.py, one step per run) against the real server on both
+//! databases, with changes made through the REST API between its steps. Discovery from the
+//! well-known address, a todo with a rule, an alarm, categories and an `X-` property made
+//! by the client and read back by it and by the API, an update, completing a recurring
+//! todo (Taskward rolls it), sync tokens that report API changes and deletions, and a
+//! delete that the API sees.
+
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::helpers::{Session, TestApp, TestDb, caldav_python};
+use crate::on_both_databases;
+
+const PASSWORD: &str = "correct horse battery";
+const EMAIL: &str = "cal@example.com";
+const UID: &str = "client-todo-1@example.com";
+
+/// Runs one step of the client script; its JSON answer.
+fn step(python: &std::path::Path, base: &str, token: &str, args: &[&str]) -> Value {
+    let script =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/oracles/caldav_client.py");
+    let out = std::process::Command::new(python)
+        .arg(script)
+        .args([base, EMAIL, token])
+        .args(args)
+        .output()
+        .expect("the client runs");
+    assert!(
+        out.status.success(),
+        "caldav client {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("JSON from the client")
+}
+
+/// The API's view of the one task titled like `prefix`.
+async fn task_titled(app: &TestApp, s: &Session, prefix: &str) -> Value {
+    let tasks = app.ok(s, Method::GET, "/api/tasks?limit=100", None).await;
+    tasks
+        .as_array()
+        .expect("array")
+        .iter()
+        .find(|t| t["title"].as_str().is_some_and(|x| x.starts_with(prefix)))
+        .cloned()
+        .unwrap_or_else(|| panic!("no task titled {prefix}: {tasks}"))
+}
+
+async fn the_python_caldav_client_syncs_both_ways(db: TestDb) {
+    let Some(python) = caldav_python("the caldav client") else {
+        return;
+    };
+    let app = TestApp::spawn(db).await;
+    let s = app.signup(EMAIL, PASSWORD).await;
+    let token = app
+        .ok(
+            &s,
+            Method::POST,
+            "/api/auth/tokens",
+            Some(json!({"name": "caldav", "scopes": ["tasks:read", "tasks:write"]})),
+        )
+        .await["token"]
+        .as_str()
+        .expect("token")
+        .to_owned();
+    app.ok(
+        &s,
+        Method::PATCH,
+        "/api/auth/me",
+        Some(json!({"timezone": "Europe/Berlin"})),
+    )
+    .await;
+    let dav = app.url("/dav/");
+    let python = python.as_path();
+
+    // Discovery from the well-known address: the inbox is a VTODO calendar.
+    let found = step(
+        python,
+        &app.url("/.well-known/caldav"),
+        &token,
+        &["discover"],
+    );
+    assert_eq!(
+        found["principal"],
+        json!(app.url(&format!("/dav/principals/{}/", s.user_id)))
+    );
+    let cals = found["calendars"].as_array().expect("calendars");
+    assert_eq!(cals.len(), 1, "{found}");
+    assert_eq!(cals[0]["name"], "Inbox");
+    assert_eq!(cals[0]["components"], json!(["VTODO"]));
+
+    // The first sync finds an API task; its token is kept.
+    app.ok(
+        &s,
+        Method::POST,
+        "/api/tasks",
+        Some(json!({"title": "Made in the API"})),
+    )
+    .await;
+    let first = step(python, &dav, &token, &["sync", "Inbox"]);
+    assert_eq!(
+        first["changed"].as_array().map(Vec::len),
+        Some(1),
+        "{first}"
+    );
+    let api_uid = first["changed"][0].as_str().expect("uid").to_owned();
+    let t0 = first["token"].as_str().expect("token").to_owned();
+
+    // Made by the client: read back by it unchanged in meaning, and by the API mapped.
+    step(python, &dav, &token, &["create", "Inbox"]);
+    let read = step(python, &dav, &token, &["read", "Inbox", UID]);
+    assert_eq!(read["summary"], "Water the plants");
+    assert_eq!(read["due"], "2026-12-07T09:00:00+01:00", "{read}");
+    assert_eq!(read["categories"], json!(["garden, back", "home"]));
+    assert_eq!(read["rrule"], "FREQ=WEEKLY;BYDAY=MO");
+    assert_eq!(read["trigger"], "-1 day, 23:30:00", "thirty minutes before");
+    assert_eq!(read["x"], json!(["#00ff00", {"X-FMT": "hex"}]));
+    assert_eq!(
+        (&read["priority"], &read["status"]),
+        (&json!(1), &json!("NEEDS-ACTION"))
+    );
+    let task = task_titled(&app, &s, "Water the plants").await;
+    assert_eq!(task["due_at"], "2026-12-07T08:00:00Z");
+    assert_eq!(task["tags"], json!(["home", "garden, back"]));
+    assert_eq!(task["priority"], "high");
+    assert_eq!(task["recurrence"]["rule"], "FREQ=WEEKLY;BYDAY=MO");
+    assert_eq!(task["reminders"], json!([{"before": "PT30M"}]));
+    let id = task["id"].as_str().expect("id").to_owned();
+
+    // The next sync from the first token: the client's todo; then an API change to it
+    // and a deletion of the API task show up in the sync after.
+    let second = step(python, &dav, &token, &["sync", "Inbox", &t0]);
+    assert_eq!(second["changed"], json!([UID]), "{second}");
+    assert_eq!(second["deleted"], json!([]));
+    let t1 = second["token"].as_str().expect("token").to_owned();
+    let nothing = step(python, &dav, &token, &["sync", "Inbox", &t1]);
+    assert_eq!(
+        (&nothing["changed"], &nothing["deleted"]),
+        (&json!([]), &json!([]))
+    );
+    app.ok(
+        &s,
+        Method::PATCH,
+        &format!("/api/tasks/{id}"),
+        Some(json!({"description": "Twice a week in summer"})),
+    )
+    .await;
+    let api_task = task_titled(&app, &s, "Made in the API").await;
+    app.call(
+        Method::DELETE,
+        &format!("/api/tasks/{}", api_task["id"].as_str().expect("id")),
+        &s.access,
+        None,
+    )
+    .await;
+    let third = step(python, &dav, &token, &["sync", "Inbox", &t1]);
+    assert_eq!(third["changed"], json!([UID]), "{third}");
+    let deleted = third["deleted"].as_array().expect("deleted");
+    assert_eq!(deleted.len(), 1, "{third}");
+    assert!(
+        deleted[0]
+            .as_str()
+            .is_some_and(|u| u.ends_with(&format!("/{api_uid}.ics"))),
+        "{third}"
+    );
+
+    // An update by the client reaches the API; completing the weekly todo rolls it.
+    step(python, &dav, &token, &["update", "Inbox", UID]);
+    let task = app
+        .ok(&s, Method::GET, &format!("/api/tasks/{id}"), None)
+        .await;
+    assert_eq!(
+        (&task["title"], &task["priority"], &task["description"]),
+        (
+            &json!("Water the plants, twice"),
+            &json!("low"),
+            &json!("Twice a week in summer")
+        )
+    );
+    let done = step(python, &dav, &token, &["complete", "Inbox", UID]);
+    assert_eq!(done["status"], "NEEDS-ACTION", "{done}");
+    assert_eq!(done["due"], "2026-12-14T09:00:00+01:00");
+    let history = app
+        .ok(&s, Method::GET, &format!("/api/tasks/{id}/history"), None)
+        .await;
+    assert_eq!(history.as_array().map(Vec::len), Some(1), "{history}");
+
+    // Deleted by the client: gone from the API.
+    step(python, &dav, &token, &["delete", "Inbox", UID]);
+    let res = app
+        .call(Method::GET, &format!("/api/tasks/{id}"), &s.access, None)
+        .await;
+    assert_eq!(res.status(), 404);
+}
+
+on_both_databases!(the_python_caldav_client_syncs_both_ways);
