@@ -14,6 +14,7 @@ mod auth;
 mod auth_sessions;
 mod better_auth;
 mod browser;
+mod caldav;
 mod caldav_client;
 mod caldav_tester;
 mod cli;
