@@ -25,7 +25,9 @@ pub fn app(state: AppState) -> Router {
     let metrics_on = config.metrics || config.metrics_bind.is_some();
     let metrics = metrics_on.then(|| state.metrics.clone());
     // The fallback (a page for browsers, problem+json for API clients) is the web's.
-    let routes = routes.with_state(state);
+    let routes = routes
+        .with_state(state)
+        .layer(axum::middleware::from_fn(dav::bare_host));
     http::with_middleware(routes, &config, metrics)
 }
 

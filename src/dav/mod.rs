@@ -49,6 +49,16 @@ pub fn router() -> Router<AppState> {
         .route("/dav/calendars/{user}/{list}/{name}", any(object::resource))
 }
 
+/// A CalDAV client given the bare server address asks `/` first (`PROPFIND`, which the
+/// web app's page there does not answer): it is sent to the root, as the well-known
+/// address sends it. Every other request passes.
+pub async fn bare_host(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    if req.uri().path() == "/" && req.method().as_str() == "PROPFIND" {
+        return Redirect::permanent("/dav/").into_response();
+    }
+    next.run(req).await
+}
+
 /// RFC 6764: the well-known address points at the root, for every method.
 async fn well_known() -> Response {
     Redirect::permanent("/dav/").into_response()
@@ -63,8 +73,48 @@ fn own(user: Result<DavUser, Response>, path_user: &str) -> Result<DavUser, Box<
     }
 }
 
-/// Methods with a body read as XML are limited to these.
+/// What the root, a principal and the calendar home allow: reading their properties.
 const READS: &[&str] = &["OPTIONS", "PROPFIND"];
+
+/// The read-only levels of the tree.
+#[derive(Clone, Copy)]
+enum Level {
+    Root,
+    Principal,
+    Home,
+}
+
+/// `OPTIONS` and `PROPFIND` of a read-only level (`path_user`: the user its path names).
+async fn read_only(
+    level: Level,
+    method: Method,
+    user: Result<DavUser, Response>,
+    path_user: Option<&str>,
+    dav: &CalDav,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Response {
+    if method == Method::OPTIONS {
+        return options(READS);
+    }
+    let user = match path_user {
+        Some(p) => own(user, p),
+        None => user.map_err(Box::new),
+    };
+    let user = match user {
+        Ok(u) => u,
+        Err(r) => return *r,
+    };
+    if method.as_str() != "PROPFIND" {
+        return refuse_method(READS);
+    }
+    let depth = Depth::of(headers);
+    match level {
+        Level::Root => props::root(dav, &user, depth, body).await,
+        Level::Principal => props::principal(dav, &user, depth, body).await,
+        Level::Home => props::home(dav, &user, depth, body).await,
+    }
+}
 
 async fn root(
     method: Method,
@@ -73,17 +123,7 @@ async fn root(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if method == Method::OPTIONS {
-        return options(READS);
-    }
-    let user = match user {
-        Ok(u) => u,
-        Err(r) => return r,
-    };
-    match method.as_str() {
-        "PROPFIND" => props::root(&dav, &user, Depth::of(&headers), &body).await,
-        _ => refuse_method(READS),
-    }
+    read_only(Level::Root, method, user, None, &dav, &headers, &body).await
 }
 
 async fn principal(
@@ -94,21 +134,18 @@ async fn principal(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if method == Method::OPTIONS {
-        return options(READS);
-    }
-    let user = match own(user, &path_user) {
-        Ok(u) => u,
-        Err(r) => return *r,
-    };
-    match method.as_str() {
-        "PROPFIND" => props::principal(&dav, &user, Depth::of(&headers), &body).await,
-        _ => refuse_method(READS),
-    }
+    let path_user = Some(path_user.as_str());
+    read_only(
+        Level::Principal,
+        method,
+        user,
+        path_user,
+        &dav,
+        &headers,
+        &body,
+    )
+    .await
 }
-
-/// What the calendar home allows: reading, and making a list below it.
-const HOME: &[&str] = &["OPTIONS", "PROPFIND"];
 
 async fn home(
     method: Method,
@@ -118,17 +155,8 @@ async fn home(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if method == Method::OPTIONS {
-        return options(HOME);
-    }
-    let user = match own(user, &path_user) {
-        Ok(u) => u,
-        Err(r) => return *r,
-    };
-    match method.as_str() {
-        "PROPFIND" => props::home(&dav, &user, Depth::of(&headers), &body).await,
-        _ => refuse_method(HOME),
-    }
+    let path_user = Some(path_user.as_str());
+    read_only(Level::Home, method, user, path_user, &dav, &headers, &body).await
 }
 
 /// What a list's collection allows.

@@ -73,13 +73,16 @@ async fn the_python_caldav_client_syncs_both_ways(db: TestDb) {
     let dav = app.url("/dav/");
     let python = python.as_path();
 
-    // Discovery from the well-known address: the inbox is a VTODO calendar.
+    // Discovery from the bare address (a PROPFIND of `/` is sent to `/dav/`) and from the
+    // well-known one: the inbox is a VTODO calendar.
+    let bare = step(python, &app.url("/"), &token, &["discover"]);
     let found = step(
         python,
         &app.url("/.well-known/caldav"),
         &token,
         &["discover"],
     );
+    assert_eq!(bare, found);
     assert_eq!(
         found["principal"],
         json!(app.url(&format!("/dav/principals/{}/", s.user_id)))
