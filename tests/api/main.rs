@@ -16,6 +16,7 @@ mod better_auth;
 mod browser;
 mod caldav;
 mod caldav_client;
+mod caldav_query;
 mod caldav_tester;
 mod cli;
 mod clients;
