@@ -70,6 +70,9 @@ pub enum PutError {
     Todo(TodoError),
     /// The rules of the API refused it (rights, limits, conditions).
     App(AppError),
+    /// Another resource of the collection has the body's `UID` (`no-uid-conflict`): its
+    /// name.
+    UidTaken(String),
 }
 
 impl From<AppError> for PutError {
@@ -255,6 +258,14 @@ impl CalDav {
             }
             None => {
                 self.collection(user_id, list_id).await?;
+                if let Some(taken) = self
+                    .store
+                    .dav_uid_taken(user_id, list_id, &todo.uid)
+                    .await
+                    .map_err(AppError::from)?
+                {
+                    return Err(PutError::UidTaken(taken));
+                }
                 dav.name = Some(name.to_owned());
                 fields.list_id = Some(list_id);
                 fields.dav = Some(dav);

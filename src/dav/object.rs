@@ -178,6 +178,16 @@ async fn put(
         }
         Ok(Put::Updated) => StatusCode::NO_CONTENT.into_response(),
         Err(PutError::Todo(e)) => todo_error(e),
+        Err(PutError::UidTaken(taken)) => (
+            StatusCode::FORBIDDEN,
+            [(header::CONTENT_TYPE, reply::XML)],
+            xml::error_href(
+                &PropName::caldav("no-uid-conflict"),
+                &object_href(user.id, list_id, &taken),
+                Some("another task of this list has this UID: change that resource instead"),
+            ),
+        )
+            .into_response(),
         Err(PutError::App(e)) => app_error(e),
     }
 }

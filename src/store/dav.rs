@@ -57,6 +57,15 @@ pub trait DavStore: Send + Sync + 'static {
         list_id: Uuid,
         name: &str,
     ) -> StoreResult<Option<(Task, Role)>>;
+
+    /// The resource name of the task of list `list_id` (seen by `user_id`) whose `UID`
+    /// is `uid`: the client's, or its id for a task without one.
+    async fn dav_uid_taken(
+        &self,
+        user_id: Uuid,
+        list_id: Uuid,
+        uid: &str,
+    ) -> StoreResult<Option<String>>;
 }
 
 /// The task id a resource name stands for when the task has no name of its own.
@@ -102,6 +111,22 @@ pub(super) fn find_sql(columns: &str, [user, list, name, id]: [&str; 4]) -> Stri
          WHERE t.list_id = {list} AND (t.dav_name = {name} OR (t.dav_name IS NULL AND t.id = {id}))",
         access::roles(user)
     )
+}
+
+/// The id and name of the task whose `UID` (read from the `dav` JSON by `uid_of`) is
+/// bound at `uid` (or, without one, whose id is bound at `id`) in the list bound at `list`
+/// the user bound at `user` sees.
+pub(super) fn uid_sql(uid_of: &str, [user, list, uid, id]: [&str; 4]) -> String {
+    format!(
+        "SELECT t.id, t.dav_name FROM tasks t JOIN ({}) r ON r.list_id = t.list_id \
+         WHERE t.list_id = {list} AND ({uid_of} = {uid} OR ({uid_of} IS NULL AND t.id = {id}))",
+        access::roles(user)
+    )
+}
+
+/// The resource name of a task found by id and name.
+pub(super) fn name_or_id(id: Uuid, name: Option<String>) -> String {
+    name.unwrap_or_else(|| format!("{id}.ics"))
 }
 
 /// Sweeping the tombstones older than the instant bound at `before`: each list's floor

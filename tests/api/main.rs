@@ -18,6 +18,7 @@ mod caldav;
 mod caldav_client;
 mod caldav_query;
 mod caldav_tester;
+mod caldav_uid;
 mod cli;
 mod clients;
 mod errors;

@@ -9,7 +9,8 @@ use super::task_rows::{TASK_COLUMNS, role_from_row, task_from_row};
 use crate::lists::model::Role;
 use crate::store::StoreResult;
 use crate::store::dav::{
-    DavChanges, DavStore, Gone, changed_sql, dedup, find_sql, gone_sql, id_of_name, seq_sql,
+    DavChanges, DavStore, Gone, changed_sql, dedup, find_sql, gone_sql, id_of_name, name_or_id,
+    seq_sql, uid_sql,
 };
 use crate::tasks::model::Task;
 
@@ -84,6 +85,25 @@ impl DavStore for PgStore {
         Ok(row
             .as_ref()
             .map(|r| Ok::<_, sqlx::Error>((task_from_row(r)?, role_from_row(r)?)))
+            .transpose()?)
+    }
+
+    async fn dav_uid_taken(
+        &self,
+        user_id: Uuid,
+        list_id: Uuid,
+        uid: &str,
+    ) -> StoreResult<Option<String>> {
+        let sql = uid_sql("(t.dav::jsonb ->> 'uid')", ["$1", "$2", "$3", "$4"]);
+        let row = sqlx::query(AssertSqlSafe(sql))
+            .bind(user_id)
+            .bind(list_id)
+            .bind(uid)
+            .bind(Uuid::parse_str(uid).unwrap_or(Uuid::nil()))
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row
+            .map(|r| Ok::<_, sqlx::Error>(name_or_id(r.try_get(0)?, r.try_get(1)?)))
             .transpose()?)
     }
 }

@@ -9,7 +9,8 @@ use super::task_rows::{TASK_COLUMNS, role_from_row, task_from_row};
 use crate::lists::model::Role;
 use crate::store::StoreResult;
 use crate::store::dav::{
-    DavChanges, DavStore, Gone, changed_sql, dedup, find_sql, gone_sql, id_of_name, seq_sql,
+    DavChanges, DavStore, Gone, changed_sql, dedup, find_sql, gone_sql, id_of_name, name_or_id,
+    seq_sql, uid_sql,
 };
 use crate::tasks::model::Task;
 
@@ -76,6 +77,26 @@ impl DavStore for SqliteStore {
                         })
                         .optional()?,
                 )
+            })
+            .await
+    }
+
+    async fn dav_uid_taken(
+        &self,
+        user_id: Uuid,
+        list_id: Uuid,
+        uid: &str,
+    ) -> StoreResult<Option<String>> {
+        let uid = uid.to_owned();
+        self.reader
+            .read(move |c| {
+                let id = Uuid::parse_str(&uid).unwrap_or(Uuid::nil());
+                let sql = uid_sql("json_extract(t.dav, '$.uid')", ["?1", "?2", "?3", "?4"]);
+                Ok(c.prepare_cached(&sql)?
+                    .query_row(params![user_id, list_id, uid, id], |r| {
+                        Ok(name_or_id(r.get(0)?, r.get(1)?))
+                    })
+                    .optional()?)
             })
             .await
     }
