@@ -59,9 +59,10 @@ pub async fn bare_host(req: axum::extract::Request, next: axum::middleware::Next
     next.run(req).await
 }
 
-/// RFC 6764: the well-known address points at the root, for every method.
+/// RFC 6764: the well-known address points at the root, for every method, with a `301`
+/// (section 5 names 301, 303 or 307; a `308` is not among them).
 async fn well_known() -> Response {
-    Redirect::permanent("/dav/").into_response()
+    (StatusCode::MOVED_PERMANENTLY, [(header::LOCATION, "/dav/")]).into_response()
 }
 
 /// The caller, when the path's user is them (anyone else's tree is not there: `404`).

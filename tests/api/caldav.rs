@@ -7,60 +7,9 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
+use crate::caldav_helpers::{CAL, PASSWORD, dav, method, put_new, sync_body, todo, user};
 use crate::helpers::{Session, TestApp, TestDb};
 use crate::on_both_databases;
-
-const PASSWORD: &str = "correct horse battery";
-
-fn method(name: &str) -> Method {
-    Method::from_bytes(name.as_bytes()).expect("method")
-}
-
-/// A user with an access token of `scopes`.
-async fn user(app: &TestApp, email: &str, scopes: &[&str]) -> (Session, String) {
-    let s = app.signup(email, PASSWORD).await;
-    let token = app
-        .ok(
-            &s,
-            Method::POST,
-            "/api/auth/tokens",
-            Some(json!({"name": "dav", "scopes": scopes})),
-        )
-        .await["token"]
-        .as_str()
-        .expect("token")
-        .to_owned();
-    (s, token)
-}
-
-/// A request with Basic `email:secret`.
-async fn dav(
-    app: &TestApp,
-    (email, secret): (&str, &str),
-    verb: &str,
-    path: &str,
-    headers: &[(&str, &str)],
-    body: &str,
-) -> reqwest::Response {
-    let mut req = app
-        .client
-        .request(method(verb), app.url(path))
-        .basic_auth(email, Some(secret))
-        .body(body.to_owned());
-    for (k, v) in headers {
-        req = req.header(*k, *v);
-    }
-    req.send().await.expect("sent")
-}
-
-fn todo(uid: &str, summary: &str) -> String {
-    format!(
-        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//tests//EN\r\nBEGIN:VTODO\r\nUID:{uid}\r\n\
-         SUMMARY:{summary}\r\nX-KEPT;P=1:as written\r\nEND:VTODO\r\nEND:VCALENDAR\r\n"
-    )
-}
-
-const CAL: (&str, &str) = ("content-type", "text/calendar");
 
 async fn titles(app: &TestApp, s: &Session) -> Vec<String> {
     let tasks = app.ok(s, Method::GET, "/api/tasks", None).await;
@@ -194,19 +143,10 @@ async fn entity_tags_and_conditions_guard_every_write(db: TestDb) {
     let (ada, token) = user(&app, "ada@example.com", &["tasks:read", "tasks:write"]).await;
     let who = ("ada@example.com", token.as_str());
     let path = format!("/dav/calendars/{0}/{0}/milk.ics", ada.user_id);
-    let new = [CAL, ("if-none-match", "*")];
-    assert_eq!(
-        dav(&app, who, "PUT", &path, &new, &todo("milk", "Buy milk"))
-            .await
-            .status(),
-        201
-    );
-    assert_eq!(
-        dav(&app, who, "PUT", &path, &new, &todo("milk", "Again"))
-            .await
-            .status(),
-        412
-    );
+    let milk = todo("milk", "Buy milk");
+    assert_eq!(put_new(&app, who, &path, &milk).await, 201);
+    let again = todo("milk", "Again");
+    assert_eq!(put_new(&app, who, &path, &again).await, 412);
     let got = dav(&app, who, "GET", &path, &[], "").await;
     assert_eq!(got.status(), 200);
     let etag = got.headers()["etag"].to_str().expect("ascii").to_owned();
@@ -320,12 +260,6 @@ fn removed_and_token(xml: &str) -> (Vec<String>, String) {
         .nth(1)
         .and_then(|r| r.split("</d:sync-token>").next());
     (removed, token.unwrap_or_default().to_owned())
-}
-
-fn sync_body(token: &str) -> String {
-    format!(
-        r#"<?xml version="1.0"?><d:sync-collection xmlns:d="DAV:"><d:sync-token>{token}</d:sync-token><d:sync-level>1</d:sync-level><d:prop><d:getetag/></d:prop></d:sync-collection>"#
-    )
 }
 
 async fn a_move_and_a_delete_through_the_api_reach_the_next_sync(db: TestDb) {

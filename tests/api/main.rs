@@ -16,6 +16,8 @@ mod better_auth;
 mod browser;
 mod caldav;
 mod caldav_client;
+mod caldav_helpers;
+mod caldav_props;
 mod caldav_query;
 mod caldav_tester;
 mod caldav_uid;
