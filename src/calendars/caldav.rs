@@ -110,11 +110,22 @@ fn no_list() -> AppError {
     AppError::NotFound("there is no calendar here".into())
 }
 
-/// Checks a resource name a client chose: one path segment, at most 255 bytes.
+/// Whether a client may name a resource so: one path segment of at most 255 bytes, not
+/// starting with a dot, without control characters (PostgreSQL's text holds no NUL).
+fn valid_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= MAX_NAME
+        && !name.contains('/')
+        && !name.starts_with('.')
+        && !name.chars().any(char::is_control)
+}
+
+/// Checks a resource name a client chose ([`valid_name`]).
 fn check_name(name: &str) -> AppResult<()> {
-    if name.is_empty() || name.len() > MAX_NAME || name.contains('/') || name.starts_with('.') {
+    if !valid_name(name) {
         return Err(AppError::Forbidden(
-            "a resource name is one path segment of at most 255 bytes, not starting with a dot"
+            "a resource name is one path segment of at most 255 bytes, not starting with a \
+             dot, without control characters"
                 .into(),
         ));
     }
@@ -209,6 +220,9 @@ impl CalDav {
         list_id: Uuid,
         name: &str,
     ) -> AppResult<Option<(Task, Role)>> {
+        if !valid_name(name) {
+            return Ok(None);
+        }
         Ok(self.store.dav_find(user_id, list_id, name).await?)
     }
 
@@ -284,7 +298,7 @@ impl CalDav {
         name: &str,
         conditions: &Conditions,
     ) -> AppResult<()> {
-        let Some((task, _)) = self.store.dav_find(user_id, list_id, name).await? else {
+        let Some((task, _)) = self.find(user_id, list_id, name).await? else {
             return Err(AppError::NotFound("there is no resource here".into()));
         };
         if conditions.if_match.is_some() || conditions.if_none_match.is_some() {

@@ -170,6 +170,9 @@ pub fn multistatus(xml: &str) -> (Vec<Resp>, Option<String>) {
             }
             Event::Text(t) => text.push_str(&t.xml10_content()),
             Event::CData(t) => text.push_str(&t.xml10_content()),
+            Event::GeneralRef(r) if r.is_char_ref() => {
+                text.push(r.resolve_char_ref().expect("a character").expect("one"));
+            }
             Event::GeneralRef(r) => {
                 let name = r.xml10_content();
                 let s = quick_xml::escape::resolve_predefined_entity(&name).expect("entity");

@@ -19,6 +19,7 @@ mod caldav_client;
 mod caldav_helpers;
 mod caldav_props;
 mod caldav_query;
+mod caldav_resources;
 mod caldav_tester;
 mod caldav_uid;
 mod cli;

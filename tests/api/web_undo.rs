@@ -103,7 +103,7 @@ pub(crate) async fn api_status(app: &TestApp, s: &Session, path: &str) -> u16 {
 
 /// Runs a statement on the test's database, in its dialect (`sqlite` or `postgres`),
 /// and answers its rows as `(text, number)`, sorted. Only for values the test wrote.
-async fn rows(db: &TestDb, sqlite: &str, postgres: &str) -> Vec<(String, i64)> {
+pub(crate) async fn rows(db: &TestDb, sqlite: &str, postgres: &str) -> Vec<(String, i64)> {
     let mut rows: Vec<(String, i64)> = if db.url.starts_with("sqlite") {
         let pool = sqlx::SqlitePool::connect(&db.url).await.expect("sqlite");
         let rows = sqlx::query_as(sqlx::AssertSqlSafe(sqlite))
