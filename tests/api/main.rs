@@ -20,6 +20,7 @@ mod caldav_helpers;
 mod caldav_props;
 mod caldav_query;
 mod caldav_resources;
+mod caldav_sync;
 mod caldav_tester;
 mod caldav_uid;
 mod cli;
