@@ -317,6 +317,29 @@ async fn mkcalendar_and_proppatch_change_the_lists(db: TestDb) {
     let dependent: Vec<&str> = r[0].with(424).map(|p| p.name.as_str()).collect();
     assert_eq!((failed, dependent), (vec!["mood"], vec!["displayname"]));
     assert_eq!(lists(&app, &ada).await, renamed);
+
+    // An editor of Bob's list writes its tasks (Bob sees them) but does not rename it.
+    share(&app, &bob, &bobs, "ada@example.com", "editor").await;
+    let (found, _) = read(dav(&app, who, "PROPFIND", &home, &[("depth", "1")], "").await).await;
+    let shared = format!("{home}{bobs}/");
+    assert!(found.iter().any(|r| r.href == shared), "{found:#?}");
+    let put = dav(
+        &app,
+        who,
+        "PUT",
+        &format!("{shared}e.ics"),
+        &[CAL],
+        &todo("e", "By Ada"),
+    )
+    .await;
+    assert_eq!(put.status(), 201);
+    let theirs = app
+        .ok(&bob, Method::GET, &format!("/api/tasks?list={bobs}"), None)
+        .await;
+    assert_eq!(theirs[0]["title"], "By Ada", "{theirs}");
+    let res = dav(&app, who, "PROPPATCH", &shared, &[], &rename("Ada's now")).await;
+    assert_eq!(res.status(), 403);
+    assert!(lists(&app, &bob).await.iter().any(|l| l.1 == "Bob's"));
 }
 
 on_both_databases!(

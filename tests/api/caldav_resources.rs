@@ -118,6 +118,19 @@ async fn a_vtodo_round_trips_through_the_oracle_and_the_api(db: TestDb) {
         )
     );
     assert!(o["priority"].as_i64().is_some_and(|p| p >= 6), "{o}");
+    // In a zone with summer time, DUE is written there with a VTIMEZONE the oracle checks
+    // against zoneinfo, and means the same instants.
+    app.set_timezone(&ada.access, "Europe/Berlin").await;
+    let text = dav(&app, who, "GET", &path, &[], "")
+        .await
+        .text()
+        .await
+        .expect("body");
+    assert!(
+        text.contains("DUE;TZID=Europe/Berlin:20300401T090000"),
+        "{text}"
+    );
+    assert_eq!(parsed(&python, &text)["todos"][0]["due"], s["due"]);
 }
 
 async fn a_caldav_delete_goes_to_the_trash(db: TestDb) {

@@ -4,7 +4,7 @@ Reads one iCalendar object from stdin and writes JSON to stdout: {"components": 
 the VCALENDAR's subcomponents, "todos": [...]}. Each VTODO is {"uid", "summary",
 "categories" (every CATEGORIES line's values, unescaped), "rrule" (the rule's parts, each a
 list of strings), "due" (ISO 8601: a date, or a date-time with its UTC offset; a TZID is
-resolved by the resource's own VTIMEZONE), "status", "priority", "alarms" ([{"action",
+checked against the resource's own VTIMEZONE: its offset there is zoneinfo's), "status", "priority", "alarms" ([{"action",
 "trigger": seconds relative or a UTC instant, "related"}]), "x" ({name: [{"value",
 "params"}]} for every X- property)}.
 """
@@ -12,6 +12,7 @@ resolved by the resource's own VTIMEZONE), "status", "priority", "alarms" ([{"ac
 import json
 import sys
 from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 from icalendar import Calendar
 
@@ -36,10 +37,17 @@ def alarm(a):
 
 def main():
     cal = Calendar.from_ical(sys.stdin.buffer.read())
+    zones = {str(z["TZID"]): z.to_tz(lookup_tzid=False) for z in cal.walk("VTIMEZONE")}
     todos = []
     for todo in cal.walk("VTODO"):
         rrule = todo.get("RRULE")
         due = todo.decoded("DUE") if "DUE" in todo else None
+        tzid = todo["DUE"].params.get("TZID") if "DUE" in todo else None
+        if tzid is not None:
+            wall = due.replace(tzinfo=None)
+            own = wall.replace(tzinfo=zones[tzid]).utcoffset()
+            real = wall.replace(tzinfo=ZoneInfo(tzid)).utcoffset()
+            assert own == real, f"{tzid} at {wall}: VTIMEZONE says {own}, zoneinfo {real}"
         if isinstance(due, datetime) and due.tzinfo is not None:
             due = due.astimezone(timezone.utc)
         x = {}
