@@ -19,6 +19,8 @@ RRULE:FREQ=WEEKLY;BYDAY=MO,TH\r\nCATEGORIES:home,garden\\, front\r\n\
 X-TEST-KEPT;LANG=en:bar\\, baz\r\nBEGIN:VALARM\r\nACTION:DISPLAY\r\nDESCRIPTION:Water\r\n\
 TRIGGER;RELATED=END:-PT30M\r\nEND:VALARM\r\nEND:VTODO\r\nEND:VCALENDAR\r\n";
 
+const BAD_RANGE: &str = r#"<c:calendar-query xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav"><d:prop><d:getetag/></d:prop><c:filter><c:comp-filter name="VCALENDAR"><c:comp-filter name="VTODO"><c:time-range start="yesterday" end="99999999T999999Z"/></c:comp-filter></c:comp-filter></c:filter></c:calendar-query>"#;
+
 fn parsed(python: &std::path::Path, ics: &str) -> Value {
     let out = run_oracle(python, "vtodo.py", ics.as_bytes());
     serde_json::from_slice(&out).expect("JSON from the oracle")
@@ -168,6 +170,43 @@ async fn a_caldav_delete_goes_to_the_trash(db: TestDb) {
     )
     .await;
     assert_eq!(trash, [("Take the bin out".to_owned(), 0)]);
+
+    // A multiget naming another user's resource, in their tree or under Ada's: not found.
+    let (bob, _) = user(&app, "bob@example.com", READ_WRITE).await;
+    let theirs = app
+        .ok(
+            &bob,
+            Method::POST,
+            "/api/tasks",
+            Some(json!({"title": "Bob's secret"})),
+        )
+        .await;
+    let bob_task = theirs["id"].as_str().expect("id");
+    let inbox = format!("/dav/calendars/{0}/{0}/", ada.user_id);
+    let hrefs = [
+        format!("/dav/calendars/{0}/{0}/{bob_task}.ics", bob.user_id),
+        format!(
+            "/dav/calendars/{}/{}/{bob_task}.ics",
+            ada.user_id, bob.user_id
+        ),
+        format!("{inbox}{bob_task}.ics"),
+    ];
+    let multiget = format!(
+        r#"<c:calendar-multiget xmlns:d="DAV:" xmlns:c="{CALDAV}"><d:prop><c:calendar-data/></d:prop>{}</c:calendar-multiget>"#,
+        hrefs
+            .iter()
+            .map(|h| format!("<d:href>{h}</d:href>"))
+            .collect::<String>()
+    );
+    let res = dav(&app, who, "REPORT", &inbox, &[], &multiget).await;
+    let (found, _) = read(res).await;
+    assert_eq!(found.len(), 3, "{found:#?}");
+    assert!(
+        found
+            .iter()
+            .all(|r| r.status == Some(404) && r.propstats.is_empty()),
+        "{found:#?}"
+    );
 }
 
 async fn hostile_bodies_are_a_clear_4xx_and_write_nothing(db: TestDb) {
@@ -216,6 +255,7 @@ async fn hostile_bodies_are_a_clear_4xx_and_write_nothing(db: TestDb) {
         ("PROPPATCH", r#"<d:propfind xmlns:d="DAV:"/>"#),
         ("PROPPATCH", "<d:propertyupdate"),
         ("MKCALENDAR", "<c:mkcalendar"),
+        ("REPORT", BAD_RANGE),
     ] {
         let res = dav(&app, who, verb, &inbox, &[("depth", "1")], body).await;
         assert!(

@@ -152,8 +152,13 @@ async fn every_api_change_reaches_the_next_sync(db: TestDb) {
     .await;
     assert_eq!(put.status(), 201);
     assert_ne!(ctag().await, before);
-    let ((changed, removed), _) = sync(inbox.clone(), t1).await;
+    let ((changed, removed), t2) = sync(inbox.clone(), t1).await;
     assert_eq!((changed, removed), (vec!["client.ics".to_owned()], vec![]));
+    // Away and back again: changed, not removed (one response per resource).
+    patch(kept.clone(), json!({"list_id": garden})).await;
+    patch(kept.clone(), json!({"list_id": ada.user_id})).await;
+    let ((changed, removed), _) = sync(inbox.clone(), t2).await;
+    assert_eq!((changed, removed), (ics(&[&kept]), vec![]));
 }
 
 async fn caldav_writes_reach_the_api(db: TestDb) {
