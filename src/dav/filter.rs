@@ -1,6 +1,6 @@
 //! Whether a task matches a `calendar-query` filter (RFC 4791 section 9.7): the
 //! component, a `time-range` on the task (section 9.9, for a `VTODO` with a `DUE` and
-//! `CREATED`, and `COMPLETED` when done), and `prop-filter`s on the properties task
+//! `CREATED`, `COMPLETED` when done, and the `DTSTART` and `DURATION` a client wrote), and `prop-filter`s on the properties task
 //! clients filter by: `COMPLETED`, `STATUS`, `DUE`, `SUMMARY`, `DESCRIPTION`,
 //! `CATEGORIES`, `UID`, `PRIORITY`. Another property is refused (`supported-filter`)
 //! rather than matched wrongly.
@@ -9,6 +9,7 @@ use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
 use super::xml::{Filter, PropFilter, TextMatch, TimeRange};
+use crate::calendars::vtodo::span;
 use crate::tasks::model::{Priority, Task};
 use crate::zone::to_timestamp;
 
@@ -52,11 +53,26 @@ fn due_span(task: &Task, zone: &TimeZone) -> Option<(Timestamp, Timestamp)> {
     Some((start, end))
 }
 
-/// Whether `task` overlaps `range` (RFC 4791 section 9.9).
+/// Whether `task` overlaps `range` (RFC 4791 section 9.9), with the `DTSTART` and
+/// `DURATION` a client wrote (kept, not mapped) where the table reads them.
 fn overlaps(task: &Task, range: &TimeRange, zone: &TimeZone) -> bool {
     let start = range.start.unwrap_or(Timestamp::MIN);
     let end = range.end.unwrap_or(Timestamp::MAX);
-    if let Some((from, to)) = due_span(task, zone) {
+    let due = due_span(task, zone);
+    match (span::start(&task.dav, zone), due) {
+        // DTSTART and DURATION: (start <= DTSTART+DURATION) AND
+        // ((end > DTSTART) OR (end >= DTSTART+DURATION)).
+        (Some((at, Some(until))), None) => return start <= until && (end > at || end >= until),
+        // DTSTART and DUE: ((start <= DTSTART) OR (start < DUE)) AND
+        // ((end > DTSTART) OR (end >= DUE)).
+        (Some((at, _)), Some((from, to))) => {
+            return (start <= at || start < to) && (end > at || end >= from);
+        }
+        // DTSTART alone: (start <= DTSTART) AND (end > DTSTART).
+        (Some((at, None)), None) => return start <= at && end > at,
+        (None, _) => {}
+    }
+    if let Some((from, to)) = due {
         return if from == to {
             // DUE alone: (start < DUE) AND (end >= DUE).
             start < from && end >= from

@@ -45,6 +45,7 @@ use crate::tasks::model::{DavLink, TaskFields};
 pub mod lines;
 mod read;
 mod scalars;
+pub mod span;
 mod write;
 
 #[cfg(test)]
