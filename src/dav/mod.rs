@@ -25,7 +25,7 @@ use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, Method, StatusCode, header};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::any;
 use uuid::Uuid;
 
@@ -54,14 +54,25 @@ pub fn router() -> Router<AppState> {
 /// address sends it. Every other request passes.
 pub async fn bare_host(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
     if req.uri().path() == "/" && req.method().as_str() == "PROPFIND" {
-        return Redirect::permanent("/dav/").into_response();
+        return to_root(req.into_body()).await;
     }
     next.run(req).await
 }
 
+/// The most of a body read before a redirect (a `PROPFIND` is a few hundred bytes).
+const REDIRECTED_BODY: usize = 64 * 1024;
+
 /// RFC 6764: the well-known address points at the root, for every method, with a `301`
 /// (section 5 names 301, 303 or 307; a `308` is not among them).
-async fn well_known() -> Response {
+async fn well_known(body: axum::body::Body) -> Response {
+    to_root(body).await
+}
+
+/// The `301` to `/dav/`, after reading the request's body: answered unread, the
+/// connection could not be kept, and the client following the redirect on it (as the
+/// Python `caldav` library does) would find it closed.
+async fn to_root(body: axum::body::Body) -> Response {
+    let _ = axum::body::to_bytes(body, REDIRECTED_BODY).await;
     (StatusCode::MOVED_PERMANENTLY, [(header::LOCATION, "/dav/")]).into_response()
 }
 

@@ -196,4 +196,45 @@ async fn the_python_caldav_client_syncs_both_ways(db: TestDb) {
     assert_eq!(res.status(), 404);
 }
 
-on_both_databases!(the_python_caldav_client_syncs_both_ways);
+/// The `caldav` library starts at `/.well-known/caldav` (or `/`) with a `PROPFIND` and
+/// follows the redirect on the same connection: a body that arrives after the head must
+/// not leave the connection closed behind the redirect (the library failed so now and
+/// then with "Remote end closed connection without response").
+async fn the_well_known_redirect_keeps_the_connection(db: TestDb) {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let app = TestApp::spawn(db).await;
+    let body = "<?xml version=\"1.0\"?><d:propfind xmlns:d=\"DAV:\"><d:prop>\
+                <d:current-user-principal/></d:prop></d:propfind>";
+    let head = |path: &str| {
+        format!(
+            "PROPFIND {path} HTTP/1.1\r\nHost: x\r\nDepth: 0\r\n\
+             Content-Type: application/xml\r\nContent-Length: {}\r\n\r\n",
+            body.len()
+        )
+    };
+    for path in ["/.well-known/caldav", "/"] {
+        let mut conn = tokio::net::TcpStream::connect(app.url("").trim_start_matches("http://"))
+            .await
+            .expect("connect");
+        conn.write_all(head(path).as_bytes()).await.expect("head");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        conn.write_all(body.as_bytes()).await.expect("body");
+        let mut buf = vec![0_u8; 4096];
+        let n = conn.read(&mut buf).await.expect("the redirect");
+        let first = String::from_utf8_lossy(&buf[..n]).to_string();
+        assert!(first.starts_with("HTTP/1.1 301"), "{path}: {first}");
+        assert!(first.to_lowercase().contains("location: /dav/"), "{first}");
+        let second = format!("{}{body}", head("/dav/"));
+        conn.write_all(second.as_bytes())
+            .await
+            .expect("the same connection takes the next request");
+        let n = conn.read(&mut buf).await.expect("an answer");
+        let answer = String::from_utf8_lossy(&buf[..n]).to_string();
+        assert!(answer.starts_with("HTTP/1.1 401"), "{path}: {answer}");
+    }
+}
+
+on_both_databases!(
+    the_python_caldav_client_syncs_both_ways,
+    the_well_known_redirect_keeps_the_connection,
+);
