@@ -11,6 +11,7 @@ use jiff::tz::TimeZone;
 use super::xml::{Filter, PropFilter, TextMatch, TimeRange};
 use crate::calendars::vtodo::span;
 use crate::tasks::model::{Priority, Task};
+use crate::tasks::recurrence::{Due, RecurFrom, Roll};
 use crate::zone::to_timestamp;
 
 /// The properties a `prop-filter` may name.
@@ -34,32 +35,106 @@ pub fn unsupported(filter: &Filter) -> Option<&str> {
         .find(|name| !FILTERABLE.contains(name))
 }
 
-/// The span of a task's due: an instant, or the day of an all-day due in `zone`.
-fn due_span(task: &Task, zone: &TimeZone) -> Option<(Timestamp, Timestamp)> {
+/// A task's due: an instant, or a date (all day).
+fn due(task: &Task) -> Option<Due> {
     if let Some(at) = task.due_at {
-        let at = to_timestamp(at);
-        return Some((at, at));
+        return Some(Due::At(to_timestamp(at)));
     }
     let day = task.due_date?;
-    let day = jiff::civil::date(
+    Some(Due::On(jiff::civil::date(
         day.year().try_into().ok()?,
         i8::try_from(u8::from(day.month())).ok()?,
         i8::try_from(day.day()).ok()?,
-    );
-    let start = zone.to_timestamp(day.at(0, 0, 0, 0)).ok()?;
-    let end = zone
-        .to_timestamp(day.tomorrow().ok()?.at(0, 0, 0, 0))
-        .ok()?;
-    Some((start, end))
+    )))
 }
 
+/// The span of a due: an instant, or the day of an all-day due in `zone`.
+fn span_of(due: Due, zone: &TimeZone) -> Option<(Timestamp, Timestamp)> {
+    match due {
+        Due::At(at) => Some((at, at)),
+        Due::On(day) => {
+            let start = zone.to_timestamp(day.at(0, 0, 0, 0)).ok()?;
+            let end = zone
+                .to_timestamp(day.tomorrow().ok()?.at(0, 0, 0, 0))
+                .ok()?;
+            Some((start, end))
+        }
+    }
+}
+
+/// The span of a task's due.
+fn due_span(task: &Task, zone: &TimeZone) -> Option<(Timestamp, Timestamp)> {
+    span_of(due(task)?, zone)
+}
+
+/// Most later occurrences of a recurring task a `time-range` looks at.
+const MAX_OCCURRENCES: usize = 1000;
+
 /// Whether `task` overlaps `range` (RFC 4791 section 9.9), with the `DTSTART` and
-/// `DURATION` a client wrote (kept, not mapped) where the table reads them.
+/// `DURATION` a client wrote (kept, not mapped) where the table reads them: the task as
+/// it is, or, for a pending series from the due, one of its later occurrences (its due
+/// and `DTSTART` moved along the rule; at most [`MAX_OCCURRENCES`], none starting after
+/// the range). A series from completion has no later dates before it is completed.
 fn overlaps(task: &Task, range: &TimeRange, zone: &TimeZone) -> bool {
+    let kept = span::start(&task.dav, zone);
+    let current = due_span(task, zone);
+    if overlaps_one(task, kept, current, range) {
+        return true;
+    }
+    let (Some(recurrence), Some(mut due), Some((first, _))) =
+        (&task.recurrence, due(task), current)
+    else {
+        return false;
+    };
+    if task.completed || recurrence.spec.from == RecurFrom::Completion {
+        return false;
+    }
+    let end = range.end.unwrap_or(Timestamp::MAX);
+    let mut index = recurrence.index;
+    for _ in 0..MAX_OCCURRENCES {
+        let roll = Roll {
+            rule: &recurrence.spec.rule,
+            from_completion: false,
+            start: recurrence.start,
+            index,
+            zone,
+        };
+        let Some((at, _)) = span_of(due, zone) else {
+            return false;
+        };
+        let Some((next, number)) = roll.next(due, at) else {
+            return false;
+        };
+        let Some(span) = span_of(next, zone) else {
+            return false;
+        };
+        if span.0 >= end {
+            return false;
+        }
+        let moved = kept.and_then(|(from, until)| {
+            let shift = span.0.duration_since(first);
+            let from = from.checked_add(shift).ok()?;
+            Some((from, until.and_then(|u| u.checked_add(shift).ok())))
+        });
+        if overlaps_one(task, moved, Some(span), range) {
+            return true;
+        }
+        (due, index) = (next, number);
+    }
+    false
+}
+
+/// Whether one occurrence overlaps `range`: its kept `DTSTART` (and the end a `DURATION`
+/// gives), its due's span, else the task's `CREATED` and `COMPLETED`.
+fn overlaps_one(
+    task: &Task,
+    kept: Option<(Timestamp, Option<Timestamp>)>,
+    due: Option<(Timestamp, Timestamp)>,
+    range: &TimeRange,
+) -> bool {
     let start = range.start.unwrap_or(Timestamp::MIN);
     let end = range.end.unwrap_or(Timestamp::MAX);
-    let due = due_span(task, zone);
-    match (span::start(&task.dav, zone), due) {
+    match (kept, due) {
         // DTSTART and DURATION: (start <= DTSTART+DURATION) AND
         // ((end > DTSTART) OR (end >= DTSTART+DURATION)).
         (Some((at, Some(until))), None) => return start <= until && (end > at || end >= until),

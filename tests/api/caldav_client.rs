@@ -130,6 +130,35 @@ async fn the_python_caldav_client_syncs_both_ways(db: TestDb) {
     assert_eq!(task["reminders"], json!([{"before": "PT30M"}]));
     let id = task["id"].as_str().expect("id").to_owned();
 
+    // A time-range finds the weekly todo on the day of each occurrence (RFC 4791 section
+    // 9.9 reads every instance), not only at its current due, and not between them.
+    let on = |day: &str| {
+        let found = step(
+            python,
+            &dav,
+            &token,
+            &[
+                "search",
+                "Inbox",
+                &format!("{day}T00:00:00+01:00"),
+                &format!("{day}T23:59:59+01:00"),
+            ],
+        );
+        found["uids"]
+            .as_array()
+            .expect("uids")
+            .contains(&json!(UID))
+    };
+    let days = [
+        "2026-12-06",
+        "2026-12-07",
+        "2026-12-10",
+        "2026-12-14",
+        "2027-01-04",
+    ];
+    let found: Vec<bool> = days.iter().map(|d| on(d)).collect();
+    assert_eq!(found, [false, true, false, true, true], "{days:?}");
+
     // The next sync from the first token: the client's todo; then an API change to it
     // and a deletion of the API task show up in the sync after.
     let second = step(python, &dav, &token, &["sync", "Inbox", &t0]);

@@ -17,10 +17,14 @@ non-zero with the reason on stderr. Steps:
 - `delete NAME UID`: deletes it: `{}`.
 - `sync NAME [TOKEN]`: `objects_by_sync_token`: `{"token", "changed": [uid...],
   "deleted": [url...]}`.
+- `search NAME START END`: the todos a `time-range` search from START to END (ISO 8601
+  instants) finds, as the server answers it (no filtering or workarounds by the
+  library): `{"uids": [uid...]}`.
 """
 
 import json
 import sys
+from datetime import datetime
 
 import caldav
 from icalendar import Calendar
@@ -112,6 +116,12 @@ def main():
             else:
                 changed.append(str(todo_of(o)["UID"]))
         out = {"token": objs.sync_token, "changed": sorted(changed), "deleted": sorted(deleted)}
+    elif step == "search":
+        cal = calendar(client, args[0])
+        start, end = (datetime.fromisoformat(a) for a in args[1:3])
+        found = cal.search(todo=True, start=start, end=end, post_filter=False,
+                           compatibility_workarounds=False)
+        out = {"uids": sorted(str(todo_of(o)["UID"]) for o in found)}
     else:
         raise SystemExit(f"unknown step {step}")
     print(json.dumps(out))
