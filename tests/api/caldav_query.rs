@@ -7,6 +7,7 @@
 use reqwest::Method;
 use serde_json::json;
 
+use crate::caldav_helpers::user;
 use crate::helpers::{TestApp, TestDb};
 use crate::on_both_databases;
 
@@ -31,18 +32,7 @@ fn found(xml: &str) -> Vec<String> {
 
 async fn reports_find_what_their_filters_say(db: TestDb) {
     let app = TestApp::spawn(db).await;
-    let s = app.signup("ada@example.com", "correct horse battery").await;
-    let token = app
-        .ok(
-            &s,
-            Method::POST,
-            "/api/auth/tokens",
-            Some(json!({"name": "dav", "scopes": ["tasks:read"]})),
-        )
-        .await["token"]
-        .as_str()
-        .expect("token")
-        .to_owned();
+    let (s, token) = user(&app, "ada@example.com", &["tasks:read"]).await;
     let mut ids = std::collections::HashMap::new();
     for (name, body) in [
         (

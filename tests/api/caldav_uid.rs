@@ -6,47 +6,27 @@
 use reqwest::Method;
 use serde_json::json;
 
+use crate::caldav_helpers::{CAL, dav, todo, user};
 use crate::helpers::{TestApp, TestDb};
 use crate::on_both_databases;
 
-fn todo(uid: &str, summary: &str) -> String {
-    format!(
-        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//tests//EN\r\nBEGIN:VTODO\r\nUID:{uid}\r\n\
-         SUMMARY:{summary}\r\nEND:VTODO\r\nEND:VCALENDAR\r\n"
-    )
-}
-
 async fn a_uid_lives_once_in_a_collection(db: TestDb) {
     let app = TestApp::spawn(db).await;
-    let s = app.signup("ada@example.com", "correct horse battery").await;
-    let token = app
-        .ok(
-            &s,
-            Method::POST,
-            "/api/auth/tokens",
-            Some(json!({"name": "dav", "scopes": ["tasks:write"]})),
-        )
-        .await["token"]
-        .as_str()
-        .expect("token")
-        .to_owned();
-    let put = |path: String, body: String| {
-        let req = app
-            .client
-            .put(app.url(&path))
-            .basic_auth("ada@example.com", Some(&token))
-            .header("content-type", "text/calendar")
-            .body(body);
-        async move { req.send().await.expect("sent") }
-    };
+    let (s, token) = user(&app, "ada@example.com", &["tasks:write"]).await;
+    let who = ("ada@example.com", token.as_str());
     let inbox = format!("/dav/calendars/{0}/{0}/", s.user_id);
+    let put = |name: String, body: String| {
+        let path = format!("{inbox}{name}");
+        let app = &app;
+        async move { dav(app, who, "PUT", &path, &[CAL], &body).await }
+    };
     assert_eq!(
-        put(format!("{inbox}a.ics"), todo("shared-uid", "First"))
+        put("a.ics".into(), todo("shared-uid", "First"))
             .await
             .status(),
         201
     );
-    let again = put(format!("{inbox}b.ics"), todo("shared-uid", "Second")).await;
+    let again = put("b.ics".into(), todo("shared-uid", "Second")).await;
     assert_eq!(again.status(), 403);
     let body = again.text().await.expect("body");
     assert!(
@@ -64,7 +44,7 @@ async fn a_uid_lives_once_in_a_collection(db: TestDb) {
         )
         .await;
     let id = api["id"].as_str().expect("id");
-    let clash = put(format!("{inbox}c.ics"), todo(id, "Third")).await;
+    let clash = put("c.ics".into(), todo(id, "Third")).await;
     assert_eq!(clash.status(), 403);
     assert!(
         clash
@@ -85,16 +65,20 @@ async fn a_uid_lives_once_in_a_collection(db: TestDb) {
         )
         .await;
     let work = format!(
-        "/dav/calendars/{}/{}/",
+        "/dav/calendars/{}/{}/a.ics",
         s.user_id,
         list["id"].as_str().expect("id")
     );
-    assert_eq!(
-        put(format!("{work}a.ics"), todo("shared-uid", "Elsewhere"))
-            .await
-            .status(),
-        201
-    );
+    let elsewhere = dav(
+        &app,
+        who,
+        "PUT",
+        &work,
+        &[CAL],
+        &todo("shared-uid", "Elsewhere"),
+    )
+    .await;
+    assert_eq!(elsewhere.status(), 201);
 }
 
 on_both_databases!(a_uid_lives_once_in_a_collection);
