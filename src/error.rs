@@ -55,6 +55,13 @@ pub enum AppError {
     /// 403.
     #[error("{0}")]
     Forbidden(String),
+    /// 403 to a personal access token without the scope a route needs:
+    /// `WWW-Authenticate: Bearer error="insufficient_scope"` (RFC 6750 3.1).
+    #[error("this access token does not have the scope `{scope}` this request needs")]
+    InsufficientScope {
+        /// The scope needed (`tasks:read`, `tasks:write`).
+        scope: &'static str,
+    },
     /// 404.
     #[error("{0}")]
     NotFound(String),
@@ -109,7 +116,7 @@ impl AppError {
         match self {
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
-            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::Forbidden(_) | Self::InsufficientScope { .. } => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict(_) => StatusCode::CONFLICT,

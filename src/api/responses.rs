@@ -64,7 +64,7 @@ problem_responses! {
         "WWW-Authenticate": String = "`Bearer`, with `error=\"invalid_token\"` when a token was sent but refused (RFC 6750)"
     ];
     /// 403.
-    Forbidden = "Not allowed: the path's `user_id` is not the signed-in user; a list member asks for what only the list's owner may do, or a viewer for a change to the list's tasks; or an external issuer's token names an email whose account is not linked to it";
+    Forbidden = "Not allowed: the path's `user_id` is not the signed-in user; a list member asks for what only the list's owner may do, or a viewer for a change to the list's tasks; an external issuer's token names an email whose account is not linked to it; or a personal access token lacks the scope the request needs (`tasks:write` for every write; `WWW-Authenticate: Bearer error=\"insufficient_scope\"`)";
     /// 404.
     NotFound = "There is no such resource, or the caller may not see it (someone else's, in a list not shared with them)";
     /// 409.

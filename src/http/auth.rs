@@ -11,7 +11,8 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
 use ipnet::IpNet;
 
-use crate::auth::{Authenticator, ClientInfo, CurrentUser};
+use crate::auth::pat::{Scope, TOKEN_PREFIX};
+use crate::auth::{AccessTokens, Authenticator, ClientInfo, CurrentUser};
 use crate::config::Config;
 use crate::error::{AppError, AuthFailure};
 
@@ -55,6 +56,59 @@ where
             parts.extensions.insert(subject);
         }
         Ok(user)
+    }
+}
+
+/// The caller of a route a personal access token may call as well as a session (API-2.md
+/// section 5: tasks, lists, reminders, feeds): a `tw_pat_` bearer is checked by
+/// [`AccessTokens`] (reads need `tasks:read`, every other method `tasks:write`, else `403`
+/// with `error="insufficient_scope"`); any other bearer is a [`CurrentUser`]. Routes that
+/// manage the account, its sessions or its tokens take a [`CurrentUser`] alone, so a
+/// personal access token is `401` there.
+#[derive(Debug, Clone, Copy)]
+pub struct ScopedUser(pub CurrentUser);
+
+impl<S> FromRequestParts<S> for ScopedUser
+where
+    S: Send + Sync,
+    Arc<Authenticator>: FromRef<S>,
+    AccessTokens: FromRef<S>,
+{
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
+        let secret = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split_once(' '))
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map(|(_, token)| token.trim())
+            .filter(|token| token.starts_with(TOKEN_PREFIX));
+        let Some(secret) = secret else {
+            return CurrentUser::from_request_parts(parts, state)
+                .await
+                .map(Self);
+        };
+        let Some(grant) = AccessTokens::from_ref(state).authenticate(secret).await? else {
+            return Err(invalid(
+                "this personal access token is unknown, expired or revoked",
+            ));
+        };
+        let needed = if parts.method.is_safe() {
+            Scope::TasksRead
+        } else {
+            Scope::TasksWrite
+        };
+        if !grant.allows(needed) {
+            return Err(AppError::InsufficientScope {
+                scope: needed.as_str(),
+            });
+        }
+        Ok(Self(CurrentUser {
+            id: grant.user_id,
+            session_id: None,
+        }))
     }
 }
 

@@ -53,6 +53,12 @@ impl IntoResponse for AppError {
                     HeaderValue::from_static(challenge),
                 );
             }
+            Self::InsufficientScope { scope } => {
+                let challenge = format!(r#"Bearer error="insufficient_scope", scope="{scope}""#);
+                if let Ok(v) = HeaderValue::from_str(&challenge) {
+                    headers.insert(header::WWW_AUTHENTICATE, v);
+                }
+            }
             Self::RateLimited { retry_after } => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from(*retry_after));
             }

@@ -8,6 +8,7 @@ mod peer;
 mod reliability;
 
 mod access_tokens;
+mod access_tokens_bearer;
 mod access_tokens_store;
 mod architecture;
 mod auth;

@@ -18,10 +18,10 @@ use uuid::Uuid;
 use super::ids::FeedId;
 use super::responses::{Always, Authenticated, NotFound, ReadsBody};
 use super::wire::{Fields, body};
-use crate::auth::CurrentUser;
 use crate::calendars::Feeds;
 use crate::calendars::model::Feed;
 use crate::error::{AppError, AppResult};
+use crate::http::auth::ScopedUser;
 use crate::http::conditional::IfNoneMatch;
 use crate::http::{ApiJson, path};
 use crate::state::AppState;
@@ -83,7 +83,10 @@ impl FeedView {
         (status = 200, description = "The feeds", body = Vec<FeedView>),
         Authenticated, Always,
     ))]
-async fn feeds_all(State(feeds): State<Feeds>, user: CurrentUser) -> AppResult<Response> {
+async fn feeds_all(
+    State(feeds): State<Feeds>,
+    ScopedUser(user): ScopedUser,
+) -> AppResult<Response> {
     let all: Vec<FeedView> = feeds
         .all(user.id)
         .await?
@@ -104,7 +107,7 @@ async fn feeds_all(State(feeds): State<Feeds>, user: CurrentUser) -> AppResult<R
     ))]
 async fn feeds_create(
     State(feeds): State<Feeds>,
-    user: CurrentUser,
+    ScopedUser(user): ScopedUser,
     OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
     ApiJson(body): ApiJson<FeedInput>,
@@ -129,7 +132,7 @@ async fn feeds_create(
     ))]
 async fn feeds_delete(
     State(feeds): State<Feeds>,
-    user: CurrentUser,
+    ScopedUser(user): ScopedUser,
     FeedId(id): FeedId,
 ) -> AppResult<StatusCode> {
     feeds.delete(user.id, id).await?;

@@ -16,10 +16,10 @@ use utoipa_axum::routes;
 
 use super::ids::ListId;
 use super::responses::{Always, Authenticated, ChangesOne, NotFound, ReadsBody, ValidationFailed};
-use crate::auth::CurrentUser;
 use crate::auth::model::Email;
 use crate::error::{AppError, AppResult, FieldError};
 use crate::http::ApiJson;
+use crate::http::auth::ScopedUser;
 use crate::http::conditional::{IfMatch, IfNoneMatch, not_modified_response, tagged};
 use crate::http::path;
 use crate::lists::Lists;
@@ -87,7 +87,10 @@ fn valid<T>(read: Result<T, Vec<FieldError>>) -> AppResult<T> {
         (status = 200, description = "The lists", body = Vec<ListView>),
         Authenticated, Always,
     ))]
-async fn lists_all(State(lists): State<Lists>, user: CurrentUser) -> AppResult<Response> {
+async fn lists_all(
+    State(lists): State<Lists>,
+    ScopedUser(user): ScopedUser,
+) -> AppResult<Response> {
     let all: Vec<ListView> = lists
         .all(user.id)
         .await?
@@ -107,7 +110,7 @@ async fn lists_all(State(lists): State<Lists>, user: CurrentUser) -> AppResult<R
     ))]
 async fn lists_create(
     State(lists): State<Lists>,
-    user: CurrentUser,
+    ScopedUser(user): ScopedUser,
     OriginalUri(uri): OriginalUri,
     ApiJson(body): ApiJson<ListInput>,
 ) -> AppResult<Response> {
@@ -133,7 +136,7 @@ async fn lists_create(
     ))]
 async fn lists_get(
     State(lists): State<Lists>,
-    user: CurrentUser,
+    ScopedUser(user): ScopedUser,
     ListId(id): ListId,
     held: IfNoneMatch,
 ) -> AppResult<Response> {
@@ -154,7 +157,7 @@ async fn lists_get(
     ))]
 async fn lists_patch(
     State(lists): State<Lists>,
-    user: CurrentUser,
+    ScopedUser(user): ScopedUser,
     ListId(id): ListId,
     IfMatch(precondition): IfMatch,
     ApiJson(body): ApiJson<ListChanges>,
@@ -176,7 +179,7 @@ async fn lists_patch(
     ))]
 async fn lists_delete(
     State(lists): State<Lists>,
-    user: CurrentUser,
+    ScopedUser(user): ScopedUser,
     ListId(id): ListId,
 ) -> AppResult<StatusCode> {
     lists.delete(user.id, id).await?;
@@ -192,7 +195,7 @@ async fn lists_delete(
     ))]
 async fn members_all(
     State(lists): State<Lists>,
-    user: CurrentUser,
+    ScopedUser(user): ScopedUser,
     ListId(id): ListId,
 ) -> AppResult<Response> {
     let members: Vec<MemberView> = lists
@@ -215,7 +218,7 @@ async fn members_all(
     ))]
 async fn members_put(
     State(lists): State<Lists>,
-    user: CurrentUser,
+    ScopedUser(user): ScopedUser,
     ListId(id): ListId,
     MemberEmail(email): MemberEmail,
     ApiJson(body): ApiJson<MemberInput>,
@@ -246,7 +249,7 @@ async fn members_put(
     ))]
 async fn members_delete(
     State(lists): State<Lists>,
-    user: CurrentUser,
+    ScopedUser(user): ScopedUser,
     ListId(id): ListId,
     MemberEmail(email): MemberEmail,
 ) -> AppResult<StatusCode> {

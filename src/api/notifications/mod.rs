@@ -14,8 +14,8 @@ use uuid::Uuid;
 
 use super::ids::ChannelId;
 use super::responses::{Always, Authenticated, NotFound, ReadsBody, ValidationFailed};
-use crate::auth::CurrentUser;
 use crate::error::{AppError, AppResult, FieldError};
+use crate::http::auth::ScopedUser;
 use crate::http::{ApiJson, paging};
 use crate::notify::Notifications;
 use crate::state::AppState;
@@ -45,7 +45,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     ))]
 async fn channels_all(
     State(notifications): State<Notifications>,
-    user: CurrentUser,
+    ScopedUser(user): ScopedUser,
 ) -> AppResult<Response> {
     let all: Vec<ChannelView> = notifications
         .channels(user.id)
@@ -66,7 +66,7 @@ async fn channels_all(
     ))]
 async fn channels_create(
     State(notifications): State<Notifications>,
-    user: CurrentUser,
+    ScopedUser(user): ScopedUser,
     OriginalUri(uri): OriginalUri,
     ApiJson(body): ApiJson<ChannelInput>,
 ) -> AppResult<Response> {
@@ -86,7 +86,7 @@ async fn channels_create(
     ))]
 async fn channels_delete(
     State(notifications): State<Notifications>,
-    user: CurrentUser,
+    ScopedUser(user): ScopedUser,
     ChannelId(id): ChannelId,
 ) -> AppResult<StatusCode> {
     notifications.delete_channel(user.id, id).await?;
@@ -103,7 +103,7 @@ async fn channels_delete(
     ))]
 async fn channels_test(
     State(notifications): State<Notifications>,
-    user: CurrentUser,
+    ScopedUser(user): ScopedUser,
     ChannelId(id): ChannelId,
 ) -> AppResult<Response> {
     let delivery = notifications.test(user.id, id).await?;
@@ -163,7 +163,7 @@ fn paging_params(query: &str) -> AppResult<(u32, Option<Uuid>)> {
     ))]
 async fn deliveries_all(
     State(notifications): State<Notifications>,
-    user: CurrentUser,
+    ScopedUser(user): ScopedUser,
     OriginalUri(uri): OriginalUri,
     RawQuery(query): RawQuery,
 ) -> AppResult<Response> {

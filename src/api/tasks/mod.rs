@@ -18,8 +18,9 @@ use utoipa_axum::routes;
 
 use super::ids::TaskId;
 use super::responses::{Always, Authenticated, ChangesOne, NotFound, ReadsBody, ValidationFailed};
-use crate::auth::{Authenticator, CurrentUser, ExternalSubject};
+use crate::auth::{AccessTokens, Authenticator, CurrentUser, ExternalSubject};
 use crate::error::{AppError, AppResult};
+use crate::http::auth::ScopedUser;
 use crate::http::conditional::{IfMatch, IfNoneMatch, not_modified_response, tagged};
 use crate::http::{ApiJson, paging, path};
 use crate::state::AppState;
@@ -57,11 +58,12 @@ impl<S> FromRequestParts<S> for Caller
 where
     S: Send + Sync,
     Arc<Authenticator>: FromRef<S>,
+    AccessTokens: FromRef<S>,
 {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
-        let user = CurrentUser::from_request_parts(parts, state).await?;
+        let ScopedUser(user) = ScopedUser::from_request_parts(parts, state).await?;
         // A path that does not decode (invalid UTF-8) names nothing: 404.
         let params = path::params(parts, state)
             .await
