@@ -152,6 +152,12 @@ fn finish(doc: &mut OpenApi, config: &Config) {
             Http::builder()
                 .scheme(HttpAuthScheme::Bearer)
                 .bearer_format("JWT")
+                .description(Some(
+                    "A session's access token (a JWT from sign-in). The task, list, reminder \
+                     and feed routes also take a personal access token (`tw_pat_...`): \
+                     reads need the scope `tasks:read`, writes `tasks:write`, else `403` \
+                     with `WWW-Authenticate: Bearer error=\"insufficient_scope\"`.",
+                ))
                 .build(),
         ),
     );
