@@ -11,14 +11,15 @@ use tokio::sync::Notify;
 
 use crate::notify::Worker;
 use crate::state::{AppState, StartupError};
-use crate::{api, dav, http, web};
+use crate::{api, dav, http, mcp, web};
 
 /// The whole application as one router, with every middleware applied.
 pub fn app(state: AppState) -> Router {
     let config = state.config.clone();
     let mut routes = api::router(&config)
         .merge(web::router())
-        .merge(dav::router());
+        .merge(dav::router())
+        .merge(mcp::router(&state));
     if config.metrics {
         routes = routes.merge(http::metrics::router());
     }

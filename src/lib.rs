@@ -21,6 +21,7 @@ pub mod http;
 pub mod import;
 pub mod kept;
 pub mod lists;
+pub mod mcp;
 pub mod metrics;
 pub mod notify;
 pub mod outbound;

@@ -413,19 +413,24 @@ pub fn oracle_python(what: &str) -> Option<std::path::PathBuf> {
     python
 }
 
-/// The Python of the virtualenv `CALDAV_VENV` (tests/oracles/caldav-requirements.txt: the
-/// `caldav` client and `caldav-server-tester`), as [`oracle_python`] finds its own.
-pub fn caldav_python(what: &str) -> Option<std::path::PathBuf> {
-    let venv = std::env::var_os("CALDAV_VENV").map(std::path::PathBuf::from);
+/// The Python of the virtualenv named by `var` (a venv of test counterparts made by
+/// .ci/run), as [`oracle_python`] finds its own.
+pub fn venv_python(var: &str, what: &str) -> Option<std::path::PathBuf> {
+    let venv = std::env::var_os(var).map(std::path::PathBuf::from);
     let python = venv.map(|v| v.join("bin/python")).filter(|p| p.is_file());
     if python.is_none() {
         assert!(
             std::env::var("CI").map_or(true, |v| v != "true"),
-            "CI=true but CALDAV_VENV (a virtualenv with tests/oracles/caldav-requirements.txt) is not set"
+            "CI=true but {var} (a virtualenv of .ci/run) is not set"
         );
-        eprintln!("notice: skipping {what}: CALDAV_VENV is not set");
+        eprintln!("notice: skipping {what}: {var} is not set");
     }
     python
+}
+
+/// The Python of `CALDAV_VENV` (tests/oracles/caldav-requirements.txt).
+pub fn caldav_python(what: &str) -> Option<std::path::PathBuf> {
+    venv_python("CALDAV_VENV", what)
 }
 
 /// Runs the oracle script `tests/oracles/<script>` with `python`, `input` on its stdin,

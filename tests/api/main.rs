@@ -38,6 +38,7 @@ mod lists;
 mod lists_members;
 mod lists_query;
 mod lists_store;
+mod mcp_client;
 mod metrics;
 mod notify_store;
 mod receivers;

@@ -1,0 +1,165 @@
+//! The MCP server (issue 19) through the official Python SDK (`mcp`, tests/oracles/
+//! mcp_client.py) over Streamable HTTP, on both databases: the seven tools listed with
+//! input and output schemas, each called with a personal access token and its effect seen
+//! through the API, refusals as tool errors with the API's words, a `tasks:read` token
+//! refused `add_task` (and nothing added), and `401` without a token.
+
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::helpers::{Session, TestApp, TestDb, venv_python};
+use crate::on_both_databases;
+
+fn client(python: &std::path::Path, url: &str, token: &str, mode: &str) -> Value {
+    let script =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/oracles/mcp_client.py");
+    let out = std::process::Command::new(python)
+        .arg(script)
+        .args([url, token, mode])
+        .output()
+        .expect("the client runs");
+    assert!(
+        out.status.success(),
+        "mcp client failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("JSON from the client")
+}
+
+async fn token(app: &TestApp, s: &Session, scopes: &[&str]) -> String {
+    app.ok(
+        s,
+        Method::POST,
+        "/api/auth/tokens",
+        Some(json!({"name": "assistant", "scopes": scopes})),
+    )
+    .await["token"]
+        .as_str()
+        .expect("token")
+        .to_owned()
+}
+
+async fn the_python_sdk_calls_every_tool(db: TestDb) {
+    let Some(python) = venv_python("MCP_VENV", "the MCP client") else {
+        return;
+    };
+    let app = TestApp::spawn(db).await;
+    let s = app.signup("ada@example.com", "correct horse battery").await;
+    let url = app.url("/mcp");
+    let res = app
+        .client
+        .post(&url)
+        .json(&json!({}))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(res.status(), 401);
+    assert!(
+        res.headers()["www-authenticate"]
+            .to_str()
+            .expect("ascii")
+            .starts_with("Bearer")
+    );
+
+    let writer = token(&app, &s, &["tasks:write"]).await;
+    let out = tokio::task::spawn_blocking({
+        let (python, url) = (python.clone(), url.clone());
+        move || client(&python, &url, &writer, "all")
+    })
+    .await
+    .expect("joined");
+    assert_eq!(out["server"], "taskward");
+    let tools = out["tools"].as_object().expect("tools");
+    let mut names: Vec<&str> = tools.keys().map(String::as_str).collect();
+    names.sort_unstable();
+    assert_eq!(
+        names,
+        [
+            "add_task",
+            "complete_task",
+            "delete_task",
+            "get_task",
+            "list_lists",
+            "list_tasks",
+            "update_task"
+        ]
+    );
+    assert!(tools.values().all(|t| t["output"] == true), "{out}");
+    assert_eq!(
+        tools["add_task"]["input"],
+        json!([
+            "description",
+            "due_at",
+            "due_date",
+            "list_id",
+            "priority",
+            "tags",
+            "text",
+            "title"
+        ])
+    );
+    let calls = &out["calls"];
+    let ok = |label: &str| {
+        assert_eq!(calls[label]["error"], false, "{label}: {}", calls[label]);
+        calls[label]["structured"].clone()
+    };
+    assert_eq!(ok("lists")["lists"][0]["name"], "Inbox");
+    let added = ok("add")["task"].clone();
+    assert_eq!(
+        (&added["title"], &added["priority"], &added["due_date"]),
+        (
+            &json!("Water the plants"),
+            &json!("high"),
+            &json!("2027-01-04")
+        )
+    );
+    let quick = ok("quick")["task"].clone();
+    assert_eq!(
+        (&quick["title"], &quick["recurrence"], &quick["tags"]),
+        (
+            &json!("Pay rent"),
+            &json!("FREQ=MONTHLY;BYMONTHDAY=1"),
+            &json!(["home"])
+        )
+    );
+    assert_eq!(ok("get")["task"]["id"], added["id"]);
+    assert_eq!(ok("update")["task"]["title"], "Water the plants twice");
+    assert_eq!(ok("complete")["task"]["completed"], true);
+    let listed = ok("list");
+    assert_eq!(
+        (&listed["total"], &listed["tasks"][0]["title"]),
+        (&json!(1), &json!("Pay rent"))
+    );
+    assert_eq!(ok("delete")["deleted"], added["id"]);
+    assert_eq!(calls["missing"]["error"], true);
+    assert_eq!(calls["missing"]["text"], "there is no task with this id");
+    assert_eq!(calls["invalid"]["error"], true);
+    assert_eq!(calls["invalid"]["text"], "title: must not be empty");
+
+    // Seen through the API: the quick-add task is there, the deleted one is gone.
+    let tasks = app.ok(&s, Method::GET, "/api/tasks", None).await;
+    let titles: Vec<&str> = tasks
+        .as_array()
+        .expect("tasks")
+        .iter()
+        .filter_map(|t| t["title"].as_str())
+        .collect();
+    assert_eq!(titles, ["Pay rent"]);
+
+    // A read-only token reads and is refused writes, which change nothing.
+    let reader = token(&app, &s, &["tasks:read"]).await;
+    let out = tokio::task::spawn_blocking(move || client(&python, &url, &reader, "readonly"))
+        .await
+        .expect("joined");
+    assert_eq!(out["calls"]["list"]["structured"]["total"], 1);
+    assert_eq!(out["calls"]["add"]["error"], true);
+    assert!(
+        out["calls"]["add"]["text"]
+            .as_str()
+            .is_some_and(|t| t.contains("tasks:write"))
+    );
+    let after = app.ok(&s, Method::GET, "/api/tasks", None).await;
+    assert_eq!(after.as_array().map(Vec::len), Some(1));
+}
+
+on_both_databases!(the_python_sdk_calls_every_tool);
