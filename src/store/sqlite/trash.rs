@@ -90,8 +90,9 @@ pub(super) fn sweep(
 ) -> StoreResult<Option<OffsetDateTime>> {
     c.prepare_cached(&sweep_sql("?1"))?
         .execute([to_micros(before)])?;
-    // CalDAV's tombstones go on the same round, after a month.
-    let tx = c.transaction()?;
+    // CalDAV's tombstones go on the same round, after a month. A savepoint, not a
+    // transaction: the writer may be running this inside its batch's transaction.
+    let tx = c.savepoint()?;
     for sql in dav::sweep_sql("?1") {
         tx.prepare_cached(&sql)?
             .execute([to_micros(before - dav::TOMBSTONE_KEEP)])?;
