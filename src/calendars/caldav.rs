@@ -155,11 +155,7 @@ impl CalDav {
 
     /// The IANA zone `user_id`'s resources are written in.
     pub async fn zone(&self, user_id: Uuid) -> AppResult<String> {
-        Ok(self
-            .users
-            .user_by_id(user_id)
-            .await?
-            .map_or_else(|| "UTC".to_owned(), |u| u.timezone))
+        self.tasks.zone_of(user_id).await
     }
 
     /// The account of `user_id` (its name and email name its principal).
@@ -205,12 +201,21 @@ impl CalDav {
             .unwrap_or_else(|| format!("{}.ics", task.id))
     }
 
-    /// The changes of list `list_id` after count `since` (every task with 0).
-    pub async fn changes(&self, user_id: Uuid, list_id: Uuid, since: i64) -> AppResult<DavChanges> {
-        self.store
-            .dav_changes(user_id, list_id, since)
-            .await?
-            .ok_or_else(no_list)
+    /// The changes of list `list_id` after count `since` (every task with 0), and the
+    /// zone `user_id`'s resources are written in.
+    pub async fn changes(
+        &self,
+        user_id: Uuid,
+        list_id: Uuid,
+        since: i64,
+    ) -> AppResult<(DavChanges, String)> {
+        let changes = async {
+            self.store
+                .dav_changes(user_id, list_id, since)
+                .await?
+                .ok_or_else(no_list)
+        };
+        tokio::try_join!(changes, self.zone(user_id))
     }
 
     /// The task at `name` in list `list_id`, with `user_id`'s role.

@@ -14,6 +14,8 @@ use super::reply::{self, app_error, object_href, options, refuse_method};
 use super::xml::{self, Multistatus, PropName};
 use crate::calendars::caldav::{CalDav, Conditions, Match, Put, PutError};
 use crate::calendars::vtodo::TodoError;
+use crate::lists::model::Role;
+use crate::tasks::model::Task;
 
 const OBJECT: &[&str] = &["OPTIONS", "GET", "HEAD", "PUT", "DELETE", "PROPFIND"];
 
@@ -85,6 +87,21 @@ pub async fn resource(
     }
 }
 
+/// The task at `name`, the caller's role and the zone it is written in; `404` when there
+/// is none the caller sees.
+async fn found(
+    dav: &CalDav,
+    user: &DavUser,
+    list_id: Uuid,
+    name: &str,
+) -> Result<(Task, Role, String), Box<Response>> {
+    match tokio::try_join!(dav.find(user.id, list_id, name), dav.zone(user.id)) {
+        Ok((Some((task, role)), zone)) => Ok((task, role, zone)),
+        Ok((None, _)) => Err(Box::new(reply::not_found())),
+        Err(e) => Err(Box::new(app_error(e))),
+    }
+}
+
 async fn get(
     dav: &CalDav,
     user: &DavUser,
@@ -93,13 +110,9 @@ async fn get(
     headers: &HeaderMap,
     head: bool,
 ) -> Response {
-    let (found, zone) = match tokio::try_join!(dav.find(user.id, list_id, name), dav.zone(user.id))
-    {
-        Ok(r) => r,
-        Err(e) => return app_error(e),
-    };
-    let Some((task, _)) = found else {
-        return reply::not_found();
+    let (task, _, zone) = match found(dav, user, list_id, name).await {
+        Ok(f) => f,
+        Err(r) => return *r,
     };
     let tag = CalDav::etag(&task, &zone);
     let etag = HeaderValue::from_str(&tag).ok();
@@ -236,13 +249,9 @@ async fn propfind(
         Ok(f) => f,
         Err(e) => return reply::bad_xml(&e),
     };
-    let (found, zone) = match tokio::try_join!(dav.find(user.id, list_id, name), dav.zone(user.id))
-    {
-        Ok(r) => r,
-        Err(e) => return app_error(e),
-    };
-    let Some((task, role)) = found else {
-        return reply::not_found();
+    let (task, role, zone) = match found(dav, user, list_id, name).await {
+        Ok(f) => f,
+        Err(r) => return *r,
     };
     let mut out = Multistatus::new();
     let href = object_href(user.id, list_id, &CalDav::name_of(&task));

@@ -283,11 +283,10 @@ pub async fn list(
         user.id,
     );
     if depth == Depth::One {
-        let (changes, zone) =
-            match tokio::try_join!(dav.changes(user.id, list.id, 0), dav.zone(user.id)) {
-                Ok(r) => r,
-                Err(e) => return app_error(e),
-            };
+        let (changes, zone) = match dav.changes(user.id, list.id, 0).await {
+            Ok(r) => r,
+            Err(e) => return app_error(e),
+        };
         for task in &changes.tasks {
             let href = object_href(user.id, list.id, &CalDav::name_of(task));
             let node = Node::Object(task, &zone, list.role);

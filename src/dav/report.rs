@@ -13,7 +13,6 @@ use super::reply::{self, app_error, list_href, object_href};
 use super::xml::{self, Filter, Multistatus, PropName, Propfind, Report};
 use crate::calendars::caldav::CalDav;
 use crate::lists::model::List;
-use crate::store::dav::DavChanges;
 use crate::zone::zone;
 
 /// Answers the report in `body` on list `list_id`.
@@ -46,16 +45,6 @@ pub async fn report(
     }
 }
 
-/// Every task of the list and the user's zone.
-async fn everything(
-    dav: &CalDav,
-    user: &DavUser,
-    list: &List,
-) -> Result<(DavChanges, String), Box<Response>> {
-    tokio::try_join!(dav.changes(user.id, list.id, 0), dav.zone(user.id))
-        .map_err(|e| Box::new(app_error(e)))
-}
-
 async fn query(
     dav: &CalDav,
     user: &DavUser,
@@ -70,9 +59,9 @@ async fn query(
             &format!("filtering by {name} is not supported"),
         );
     }
-    let (changes, zone_name) = match everything(dav, user, list).await {
+    let (changes, zone_name) = match dav.changes(user.id, list.id, 0).await {
         Ok(r) => r,
-        Err(r) => return *r,
+        Err(e) => return app_error(e),
     };
     let tz = zone(&zone_name);
     let mut out = Multistatus::new();
@@ -173,11 +162,10 @@ async fn sync(
         Some(Some(n)) => n,
         Some(None) => return invalid(),
     };
-    let (changes, zone_name) =
-        match tokio::try_join!(dav.changes(user.id, list.id, since), dav.zone(user.id)) {
-            Ok(r) => r,
-            Err(e) => return app_error(e),
-        };
+    let (changes, zone_name) = match dav.changes(user.id, list.id, since).await {
+        Ok(r) => r,
+        Err(e) => return app_error(e),
+    };
     if since > changes.seq || (since > 0 && since < changes.floor) {
         return invalid();
     }

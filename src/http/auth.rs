@@ -16,6 +16,23 @@ use crate::auth::{AccessTokens, Authenticator, ClientInfo, CurrentUser};
 use crate::config::Config;
 use crate::error::{AppError, AuthFailure};
 
+/// The token of an `Authorization: Bearer <token>` header's value (the scheme in any
+/// case); `None` for another scheme or no token.
+fn bearer_of(value: &str) -> Option<&str> {
+    let (scheme, token) = value.split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
+}
+
+/// The personal access token (`tw_pat_...`) a request carries as its bearer, if any.
+pub fn personal_token(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(bearer_of)
+        .filter(|token| token.starts_with(TOKEN_PREFIX))
+}
+
 fn invalid(detail: &str) -> AppError {
     AppError::Unauthorized {
         failure: AuthFailure::InvalidToken,
@@ -41,15 +58,10 @@ where
                 detail: "this route needs an `Authorization: Bearer <access token>` header".into(),
             });
         };
-        let token = value
-            .to_str()
-            .ok()
-            .and_then(|v| {
-                let (scheme, token) = v.split_once(' ')?;
-                scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
-            })
-            .filter(|t| !t.is_empty())
-            .ok_or_else(|| invalid("the Authorization header must be `Bearer <access token>`"))?;
+        let token =
+            value.to_str().ok().and_then(bearer_of).ok_or_else(|| {
+                invalid("the Authorization header must be `Bearer <access token>`")
+            })?;
         let authenticator = Arc::<Authenticator>::from_ref(state);
         let (user, external) = authenticator.authenticate(token).await?;
         if let Some(subject) = external {
@@ -77,15 +89,7 @@ where
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
-        let secret = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split_once(' '))
-            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-            .map(|(_, token)| token.trim())
-            .filter(|token| token.starts_with(TOKEN_PREFIX));
-        let Some(secret) = secret else {
+        let Some(secret) = personal_token(&parts.headers) else {
             return CurrentUser::from_request_parts(parts, state)
                 .await
                 .map(Self);

@@ -10,8 +10,9 @@ use axum::response::{IntoResponse, Response};
 use uuid::Uuid;
 
 use crate::auth::AccessTokens;
-use crate::auth::pat::{Scope, TOKEN_PREFIX};
+use crate::auth::pat::Scope;
 use crate::error::{AppError, AuthFailure};
+use crate::http::auth::personal_token;
 
 /// The caller of a tool.
 #[derive(Debug, Clone, Copy)]
@@ -28,14 +29,7 @@ pub async fn authenticate(
     mut req: Request,
     next: Next,
 ) -> Response {
-    let secret = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split_once(' '))
-        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-        .map(|(_, token)| token.trim().to_owned())
-        .filter(|token| token.starts_with(TOKEN_PREFIX));
+    let secret = personal_token(req.headers()).map(str::to_owned);
     let grant = match secret {
         Some(secret) => match tokens.authenticate(&secret).await {
             Ok(grant) => grant,

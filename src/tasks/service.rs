@@ -113,7 +113,7 @@ impl Tasks {
     }
 
     /// The time zone of `user_id` (UTC if the account is gone).
-    pub(super) async fn zone_of(&self, user_id: Uuid) -> AppResult<String> {
+    pub async fn zone_of(&self, user_id: Uuid) -> AppResult<String> {
         Ok(self
             .users
             .user_by_id(user_id)
