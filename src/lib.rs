@@ -24,6 +24,7 @@ pub mod lists;
 pub mod mcp;
 pub mod metrics;
 pub mod notify;
+pub mod oauth;
 pub mod outbound;
 pub mod precondition;
 pub mod state;

@@ -20,6 +20,7 @@ use crate::lists::Lists;
 use crate::metrics::Metrics;
 use crate::notify::Notifications;
 use crate::notify::send::Senders;
+use crate::oauth::OAuth;
 use crate::store::{self, ConnectOptions, DynStore, StoreError};
 use crate::tasks::Tasks;
 
@@ -58,6 +59,8 @@ pub struct AppState {
     pub kept: KeptForms,
     /// Personal access tokens (`State<AccessTokens>`).
     pub access_tokens: AccessTokens,
+    /// OAuth for MCP clients: registration, consent, tokens, connected applications.
+    pub oauth: OAuth,
     /// The account service.
     pub accounts: Arc<Accounts>,
     /// Who is calling.
@@ -133,6 +136,7 @@ impl AppState {
             ),
             kept: KeptForms::new(store.clone()),
             access_tokens: AccessTokens::new(store.clone()),
+            oauth: OAuth::new(store.clone()),
             accounts: Arc::new(accounts),
             authenticator: Arc::new(authenticator),
             metrics,

@@ -87,7 +87,7 @@ fn bad_refresh() -> AppError {
 
 /// 256 random bits in base64url (43 characters): the secret part of a refresh or access
 /// token.
-pub(super) fn random_token() -> AppResult<String> {
+pub fn random_token() -> AppResult<String> {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes)
         .map_err(|e| AppError::Internal(format!("no randomness available: {e}")))?;
@@ -103,7 +103,7 @@ fn new_refresh_token() -> AppResult<(String, [u8; 32])> {
 
 /// Refresh and access tokens are high-entropy, so one SHA-256 is enough (no password
 /// hashing needed).
-pub(super) fn hash_refresh_token(token: &str) -> [u8; 32] {
+pub fn hash_refresh_token(token: &str) -> [u8; 32] {
     Sha256::digest(token.as_bytes()).into()
 }
 
@@ -162,6 +162,12 @@ impl Accounts {
             refresh_token,
             user,
         })
+    }
+
+    /// Counts a request that needs no account from `client`'s address (an OAuth client
+    /// registering itself) against the sign-in limit per address; `429` once it is full.
+    pub async fn admit_anonymous(&self, client: &ClientInfo) -> AppResult<()> {
+        self.limits.admit_address(client.ip).await
     }
 
     /// Creates an account and signs it in.

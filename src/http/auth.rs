@@ -24,13 +24,17 @@ fn bearer_of(value: &str) -> Option<&str> {
     (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
 }
 
-/// The personal access token (`tw_pat_...`) a request carries as its bearer, if any.
-pub fn personal_token(headers: &HeaderMap) -> Option<&str> {
+/// The token of a request's `Authorization: Bearer` header, if any.
+pub fn bearer_token(headers: &HeaderMap) -> Option<&str> {
     headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(bearer_of)
-        .filter(|token| token.starts_with(TOKEN_PREFIX))
+}
+
+/// The personal access token (`tw_pat_...`) a request carries as its bearer, if any.
+pub fn personal_token(headers: &HeaderMap) -> Option<&str> {
+    bearer_token(headers).filter(|token| token.starts_with(TOKEN_PREFIX))
 }
 
 fn invalid(detail: &str) -> AppError {

@@ -192,9 +192,10 @@ async fn enforce_timeout(State(limit): State<Duration>, req: Request, next: Next
     }
 }
 
-/// The safety net: an error response that is not already problem+json (axum's plain-text
-/// rejections, tower-http's empty 413, a 405 from the router) is rewritten as one, keeping
-/// its status and headers such as `Allow`.
+/// The safety net: an error response that is not already problem+json, a page, XML or a
+/// protocol's own JSON (axum's plain-text rejections, tower-http's empty 413, a 405 from
+/// the router) is rewritten as problem+json, keeping its status and headers such as
+/// `Allow`.
 async fn problem_safety_net(req: Request, next: Next) -> Response {
     let method = req.method().clone();
     let mut res = next.run(req).await;
@@ -249,6 +250,8 @@ fn has_own_body(headers: &HeaderMap) -> bool {
         .and_then(|v| v.to_str().ok())
         .is_some_and(|ct| {
             ct.starts_with(PROBLEM_JSON)
+                // OAuth's own errors (RFC 6749 section 5.2) and MCP's JSON-RPC errors.
+                || ct.starts_with("application/json")
                 || ct.starts_with("text/html")
                 || ct.starts_with("application/xml")
         })

@@ -2,9 +2,11 @@
 //! assistants at `/mcp`, on the official Rust SDK (`rmcp`) over the Streamable HTTP
 //! transport at its current protocol version, without sessions: every request carries its
 //! token and any node answers it. [`auth`] checks the bearer; [`tools`] are the tools;
-//! [`wire`] their inputs and outputs.
+//! [`wire`] their inputs and outputs; [`oauth`] the OAuth endpoints MCP clients use to get
+//! a token (the consent page is in the web app).
 
 mod auth;
+mod oauth;
 mod tools;
 mod wire;
 
@@ -35,8 +37,6 @@ pub fn router(state: &AppState) -> Router<AppState> {
     );
     Router::new()
         .nest_service("/mcp", service)
-        .layer(from_fn_with_state(
-            state.access_tokens.clone(),
-            auth::authenticate,
-        ))
+        .layer(from_fn_with_state(state.clone(), auth::authenticate))
+        .merge(oauth::router())
 }

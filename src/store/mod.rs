@@ -24,6 +24,7 @@ mod limits;
 pub mod list_sql;
 mod lists;
 pub mod notify;
+pub mod oauth;
 mod postgres;
 mod sessions;
 mod sql_param;
@@ -48,6 +49,7 @@ pub use kept::{KeptStore, NewKept};
 pub use limits::{Hit, LimitStore};
 pub use lists::{ListStore, NewList};
 pub use notify::{DueFire, NotifyStore};
+pub use oauth::{CodeTake, GrantListed, OAuthStore, RefreshTake};
 pub use postgres::PgStore;
 pub use sessions::{NewSession, Rotation, SessionRecord, SessionStore};
 pub use sqlite::SqliteStore;
@@ -70,6 +72,7 @@ pub trait Store:
     + FeedStore
     + AccessTokenStore
     + DavStore
+    + OAuthStore
 {
 }
 
@@ -87,6 +90,7 @@ impl<T> Store for T where
         + FeedStore
         + AccessTokenStore
         + DavStore
+        + OAuthStore
 {
 }
 

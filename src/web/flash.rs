@@ -44,6 +44,7 @@ pub fn message(code: &str) -> Option<&'static str> {
         "channel-added" => "Channel added: your reminders go there too.",
         "channel-deleted" => "Channel deleted.",
         "token-revoked" => "Token revoked: it no longer works anywhere.",
+        "app-revoked" => "Application disconnected: its access no longer works anywhere.",
         "feed-deleted" => "Feed deleted: its URL shows nothing any more.",
         "test-sent" => "A test notification is on its way; see its delivery below.",
         "welcome" => "Welcome to Taskward! Add your first task below.",

@@ -41,6 +41,7 @@ mod lists_store;
 mod mcp_client;
 mod metrics;
 mod notify_store;
+mod oauth;
 mod receivers;
 mod recurrence_oracle;
 mod reminders;

@@ -15,6 +15,7 @@ mod kept;
 mod limits;
 mod lists;
 mod notify;
+mod oauth;
 mod sessions;
 mod task_rows;
 mod tasks;

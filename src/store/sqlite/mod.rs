@@ -41,6 +41,7 @@ mod limits;
 mod lists;
 mod migrate;
 mod notify;
+mod oauth;
 mod open;
 mod readers;
 mod sessions;

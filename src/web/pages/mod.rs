@@ -8,6 +8,7 @@ mod due_words;
 mod help;
 mod lists;
 mod notifications;
+mod oauth;
 mod quick;
 mod quick_box;
 mod reminder_form;
@@ -50,6 +51,7 @@ pub fn router() -> Router<AppState> {
         .merge(notifications::router())
         .merge(calendars::router())
         .merge(tokens::router())
+        .merge(oauth::router())
         .merge(help::router())
 }
 

@@ -1,6 +1,8 @@
 //! The access tokens page: the user's personal access tokens (name, scopes, when made,
-//! when they expire, when last used, and "Revoke"), the form for a new one, and a new
-//! token shown once, to copy into a calendar app or a script.
+//! when they expire, when last used, and "Revoke"), the form for a new one, a new token
+//! shown once, to copy into a calendar app or a script, and the connected applications
+//! (the OAuth grants of MCP clients: name, scopes, when connected, last use,
+//! "Disconnect").
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -28,6 +30,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/tokens", get(tokens_page).post(token_add))
         .route("/tokens/{id}/revoke", post(token_revoke))
+        .route("/tokens/apps/{id}/revoke", post(app_revoke))
 }
 
 /// The expiry choices: the form's value, its label, and its days (`None`: never).
@@ -48,6 +51,15 @@ struct TokenRow {
     last_used: String,
 }
 
+/// A connected application (an OAuth grant) as the page lists it.
+struct AppRow {
+    id: Uuid,
+    name: String,
+    scopes: String,
+    created: String,
+    last_used: String,
+}
+
 /// A choice of the expiry select.
 struct ExpiryOpt {
     value: &'static str,
@@ -60,6 +72,7 @@ struct ExpiryOpt {
 struct TokensPage {
     chrome: Chrome,
     tokens: Vec<TokenRow>,
+    apps: Vec<AppRow>,
     form: TokenForm,
     expiry_opts: Vec<ExpiryOpt>,
     errors: Errors,
@@ -142,6 +155,23 @@ async fn render(
     let user = state.accounts.me(signed_in.user).await?;
     let clock = Clock::in_zone(&user.timezone);
     let tokens = state.access_tokens.list(user.id).await?;
+    let never = || "never".to_owned();
+    let apps = state
+        .oauth
+        .grants(user.id)
+        .await?
+        .into_iter()
+        .map(|a| AppRow {
+            id: a.grant.id,
+            scopes: scope_words(&a.grant.scopes),
+            created: clock.instant(a.grant.created_at),
+            last_used: a
+                .grant
+                .last_used_at
+                .map_or_else(never, |at| clock.instant(at)),
+            name: a.client_name,
+        })
+        .collect();
     let expiry_opts = EXPIRIES
         .iter()
         .map(|&(value, label, _)| ExpiryOpt {
@@ -159,15 +189,12 @@ async fn render(
                 id: t.id,
                 scopes: scope_words(&t.scopes),
                 created: clock.instant(t.created_at),
-                expires: t
-                    .expires_at
-                    .map_or_else(|| "never".to_owned(), |at| clock.instant(at)),
-                last_used: t
-                    .last_used_at
-                    .map_or_else(|| "never".to_owned(), |at| clock.instant(at)),
+                expires: t.expires_at.map_or_else(never, |at| clock.instant(at)),
+                last_used: t.last_used_at.map_or_else(never, |at| clock.instant(at)),
                 name: t.name,
             })
             .collect(),
+        apps,
         form,
         expiry_opts,
         errors,
@@ -231,5 +258,16 @@ async fn token_revoke(
 ) -> Result<Response, WebError> {
     state.access_tokens.revoke(signed_in.user.id, id).await?;
     visitor.flash("token-revoked");
+    Ok(see_other("/tokens"))
+}
+
+async fn app_revoke(
+    State(state): State<AppState>,
+    signed_in: SignedIn,
+    TokenPath(id): TokenPath,
+    CsrfForm { visitor, .. }: CsrfForm<Nothing>,
+) -> Result<Response, WebError> {
+    state.oauth.revoke(signed_in.user.id, id).await?;
+    visitor.flash("app-revoked");
     Ok(see_other("/tokens"))
 }
