@@ -92,3 +92,11 @@ path_id!(
     "The access token's id",
     "there is no access token with this id"
 );
+
+path_id!(
+    /// The `{id}` of a connected application (an OAuth grant) route.
+    ApplicationId,
+    "id",
+    "The connected application's id",
+    "there is no connected application with this id"
+);

@@ -3,6 +3,7 @@
 //! (`wire.rs`), so the two cannot drift apart. Problem responses are declared once
 //! (`responses.rs`).
 
+mod applications;
 mod auth;
 mod docs;
 mod feeds;
@@ -64,6 +65,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .merge(health::router())
         .merge(auth::router())
         .merge(tokens::router())
+        .merge(applications::router())
         .merge(tasks::router())
         .merge(lists::router())
         .merge(notifications::router())

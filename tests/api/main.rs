@@ -42,6 +42,7 @@ mod mcp_client;
 mod metrics;
 mod notify_store;
 mod oauth;
+mod oauth_refusals;
 mod receivers;
 mod recurrence_oracle;
 mod reminders;

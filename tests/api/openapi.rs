@@ -52,6 +52,8 @@ const CONTRACT: &[(&str, &str)] = &[
     ("get", "/api/auth/tokens"),
     ("post", "/api/auth/tokens"),
     ("delete", "/api/auth/tokens/{id}"),
+    ("get", "/api/auth/applications"),
+    ("delete", "/api/auth/applications/{id}"),
     ("get", "/api/feeds"),
     ("post", "/api/feeds"),
     ("delete", "/api/feeds/{id}"),
