@@ -8,6 +8,7 @@
 
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
+const { answerConsent, exchange, openConsent } = require('./oauth');
 
 const AXE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 // WCAG 2.0, 2.1 and 2.2 at levels A and AA, and axe's best practices (landmarks, one h1,
@@ -228,6 +229,12 @@ async function a11y(browser, h) {
   await page.getByRole('button', { name: 'New token' }).click();
   await page.locator('#new-token').waitFor();
   await audit.check(page, 'access tokens, new token');
+  // An MCP client asks to connect: the consent page; allowed, it is listed with the tokens.
+  const consent = await openConsent(page, base, 'Claude');
+  await audit.check(page, 'connect an application (consent)');
+  const answer = await answerConsent(page, 'Allow');
+  await exchange(base, consent.client, answer.get('code'), consent.verifier);
+  await visit(audit, page, '/tokens', 'access tokens, a connected application');
   await visit(audit, page, '/account', 'account');
   await visit(audit, page, '/help/keys', 'keyboard shortcuts');
   await page.goto('/tasks');

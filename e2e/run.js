@@ -9,6 +9,7 @@ const path = require('node:path');
 const { chromium } = require('playwright-core');
 const { a11y } = require('./a11y');
 const { sharing } = require('./lists');
+const { oauth } = require('./oauth');
 const { prg } = require('./prg');
 const { reminders } = require('./reminders');
 const { script, settle } = require('./script');
@@ -409,6 +410,7 @@ const scenarios = {
   script: (b) => script(b, { open, signUp, task, titles, pathOf }),
   a11y: (b) => a11y(b, { open, signUp, signIn, day, PASSWORD }),
   prg: (b) => prg(b, { open, signUp, titles, shot, unfold, PASSWORD }),
+  oauth: (b) => oauth(b, { open, signIn, shot, PASSWORD, BASE }),
 };
 
 (async () => {

@@ -238,3 +238,17 @@ async fn the_script_acts_in_place_keeps_focus_and_scroll_and_answers_the_keyboar
     run_scenario(&app, "script", &[]).await;
     app.stop().await;
 }
+
+/// OAuth for MCP clients in Chromium: sign-in then consent, the answer followed to the
+/// client under the page's CSP, the application disconnected on the Access tokens page,
+/// and a denial without JavaScript.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_mcp_client_is_allowed_and_disconnected_in_a_browser() {
+    if !browser_available() {
+        return;
+    }
+    let _one = ONE_BROWSER.lock().await;
+    let app = TestApp::spawn(TestDb::sqlite()).await;
+    run_scenario(&app, "oauth", &screenshots()).await;
+    app.stop().await;
+}
