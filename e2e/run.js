@@ -10,6 +10,7 @@ const { chromium } = require('playwright-core');
 const { a11y } = require('./a11y');
 const { sharing } = require('./lists');
 const { oauth } = require('./oauth');
+const { oidc } = require('./oidc');
 const { prg } = require('./prg');
 const { reminders } = require('./reminders');
 const { script, settle } = require('./script');
@@ -411,6 +412,7 @@ const scenarios = {
   a11y: (b) => a11y(b, { open, signUp, signIn, day, PASSWORD }),
   prg: (b) => prg(b, { open, signUp, titles, shot, unfold, PASSWORD }),
   oauth: (b) => oauth(b, { open, signIn, shot, PASSWORD, BASE }),
+  oidc: (b) => oidc(b, { open, PASSWORD, BASE }),
 };
 
 (async () => {

@@ -9,7 +9,8 @@ use axum::extract::FromRef;
 
 use crate::auth::external::ExternalTokens;
 use crate::auth::limit::Limits;
-use crate::auth::secret::{CsrfKey, resolve_secret};
+use crate::auth::oidc::Oidc;
+use crate::auth::secret::{CsrfKey, derive_key, resolve_secret};
 use crate::auth::token::Tokens;
 use crate::auth::{AccessTokens, Accounts, Authenticator};
 use crate::calendars::Feeds;
@@ -69,6 +70,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// The web app's CSRF key.
     pub csrf_key: CsrfKey,
+    /// Single sign-on with the OpenID provider, when one is configured.
+    pub oidc: Option<Arc<Oidc>>,
 }
 
 impl AppState {
@@ -117,6 +120,14 @@ impl AppState {
             store.clone(),
         );
         let senders = Senders::new(&config).map_err(StartupError::Config)?;
+        let oidc = Oidc::new(
+            &config.oidc,
+            derive_key(&secret, b"taskward oidc flow v1"),
+            store.clone(),
+            store.clone(),
+        )
+        .map_err(StartupError::Config)?
+        .map(Arc::new);
         Ok(Self {
             tasks: Tasks::new(store.clone(), store.clone()),
             notifications: Notifications::new(store.clone(), store.clone(), senders),
@@ -141,6 +152,7 @@ impl AppState {
             authenticator: Arc::new(authenticator),
             metrics,
             csrf_key: CsrfKey::derive(&secret),
+            oidc,
             config: Arc::new(config),
             store,
         })

@@ -164,6 +164,17 @@ impl Accounts {
         })
     }
 
+    /// Starts a session for `user_id`, whom an OpenID provider vouched for.
+    pub async fn sign_in_as(&self, user_id: Uuid, client: &ClientInfo) -> AppResult<Issued> {
+        let user = self
+            .users
+            .user_by_id(user_id)
+            .await?
+            .ok_or_else(AppError::not_found)?;
+        tracing::info!(user_id = %user.id, "signed in through the OpenID provider");
+        self.start_session(user, client).await
+    }
+
     /// Counts a request that needs no account from `client`'s address (an OAuth client
     /// registering itself) against the sign-in limit per address; `429` once it is full.
     pub async fn admit_anonymous(&self, client: &ClientInfo) -> AppResult<()> {

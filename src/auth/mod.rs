@@ -16,6 +16,7 @@ pub mod external;
 pub mod jwks;
 pub mod limit;
 pub mod model;
+pub mod oidc;
 pub mod password;
 pub mod pat;
 pub mod scrypt;

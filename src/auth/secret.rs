@@ -32,7 +32,7 @@ impl CsrfKey {
 
 /// A key for one purpose, derived from the signing secret (HMAC-SHA256 as a PRF, like
 /// HKDF-Expand with one block): knowing a derived key reveals nothing about the secret.
-fn derive_key(secret: &SecretString, purpose: &[u8]) -> [u8; 32] {
+pub fn derive_key(secret: &SecretString, purpose: &[u8]) -> [u8; 32] {
     // HMAC accepts keys of any length, so `new_from_slice` cannot fail.
     let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret.expose_secret().as_bytes())
         .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));

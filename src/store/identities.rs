@@ -39,6 +39,15 @@ pub trait IdentityStore: Send + Sync + 'static {
         subject: &str,
     ) -> StoreResult<Option<UserRecord>>;
 
+    /// Links `subject` of `issuer` to the existing user `user_id` (single sign-on linking by
+    /// a verified email); `false` when the identity is linked already.
+    async fn external_identity_link(
+        &self,
+        issuer: &str,
+        subject: &str,
+        user_id: Uuid,
+    ) -> StoreResult<bool>;
+
     /// Creates the user and its external identity in one transaction, unless the identity
     /// is already linked or the email is taken. Two concurrent calls for one identity may
     /// end in `Conflict` for one of them; the caller then looks the identity up again.

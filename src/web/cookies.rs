@@ -21,6 +21,8 @@ pub const CSRF: &str = "taskward_csrf";
 pub const FLASH: &str = "taskward_flash";
 /// The random ids of forms kept for one read (a refused form, post/redirect/get).
 pub const KEPT: &str = "taskward_kept";
+/// A sign-in with the OpenID provider in flight (sealed; `auth::oidc::flow`).
+pub const OIDC: &str = "taskward_oidc";
 
 /// Extra time the refresh cookie outlives its token, so that the server (not the browser)
 /// notices the end of a session and can tell the user it expired.

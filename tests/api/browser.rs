@@ -252,3 +252,23 @@ async fn an_mcp_client_is_allowed_and_disconnected_in_a_browser() {
     run_scenario(&app, "oauth", &screenshots()).await;
     app.stop().await;
 }
+
+/// Single sign-on with a real OpenID provider in Chromium: a new account, an existing one
+/// linked by a vouched email (and not by an unverified one), and the forged state, the
+/// replayed code and the wrong nonce refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn single_sign_on_with_an_openid_provider_in_a_browser() {
+    if !browser_available() {
+        return;
+    }
+    let Some(provider) = crate::oidc::OpenIdProvider::start() else {
+        return;
+    };
+    let _one = ONE_BROWSER.lock().await;
+    let db = TestDb::sqlite();
+    let config = provider.configure(db.config(), true);
+    let app = TestApp::spawn_with(db, config).await;
+    let env = [("OIDC_ISSUER", provider.issuer.clone())];
+    run_scenario(&app, "oidc", &env).await;
+    app.stop().await;
+}

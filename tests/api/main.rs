@@ -43,6 +43,7 @@ mod metrics;
 mod notify_store;
 mod oauth;
 mod oauth_refusals;
+mod oidc;
 mod receivers;
 mod recurrence_oracle;
 mod reminders;

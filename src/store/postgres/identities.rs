@@ -2,6 +2,7 @@
 
 use async_trait::async_trait;
 use sqlx::PgConnection;
+use uuid::Uuid;
 
 use super::PgStore;
 use super::users::{Existing, insert_user, user_from_row};
@@ -26,6 +27,25 @@ impl IdentityStore for PgStore {
         .fetch_optional(&self.pool)
         .await?;
         Ok(row.as_ref().map(user_from_row).transpose()?)
+    }
+
+    async fn external_identity_link(
+        &self,
+        issuer: &str,
+        subject: &str,
+        user_id: Uuid,
+    ) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "INSERT INTO external_identities (issuer, subject, user_id, created_at)
+             VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+        )
+        .bind(issuer)
+        .bind(subject)
+        .bind(user_id)
+        .bind(crate::timestamp::now())
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
     }
 
     async fn external_users_import(

@@ -2,6 +2,7 @@
 
 use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, params};
+use uuid::Uuid;
 
 use super::SqliteStore;
 use super::error::store_error;
@@ -28,6 +29,27 @@ impl IdentityStore for SqliteStore {
                 )?
                 .query_row(params![issuer, subject], user_from_row)
                 .optional()?)
+            })
+            .await
+    }
+
+    async fn external_identity_link(
+        &self,
+        issuer: &str,
+        subject: &str,
+        user_id: Uuid,
+    ) -> StoreResult<bool> {
+        let (issuer, subject) = (issuer.to_owned(), subject.to_owned());
+        let at = to_micros(crate::timestamp::now());
+        self.writer
+            .run(move |c| {
+                let done = c
+                    .prepare_cached(
+                        "INSERT INTO external_identities (issuer, subject, user_id, created_at)
+                         VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
+                    )?
+                    .execute(params![issuer, subject, user_id, at])?;
+                Ok(done == 1)
             })
             .await
     }

@@ -37,6 +37,8 @@ struct SigninPage {
     expired: bool,
     /// Whether a form sent after the session ended is kept for after sign-in.
     kept: bool,
+    /// The OpenID provider's name, when single sign-on is on.
+    oidc: Option<String>,
 }
 
 #[derive(Template, WebTemplate)]
@@ -93,6 +95,7 @@ async fn signin_page(
         errors,
         expired,
         kept,
+        oidc: state.oidc.as_ref().map(|o| o.name()),
     }
     .into_response()
 }

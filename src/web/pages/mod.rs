@@ -9,6 +9,7 @@ mod help;
 mod lists;
 mod notifications;
 mod oauth;
+mod oidc;
 mod quick;
 mod quick_box;
 mod reminder_form;
@@ -52,6 +53,7 @@ pub fn router() -> Router<AppState> {
         .merge(calendars::router())
         .merge(tokens::router())
         .merge(oauth::router())
+        .merge(oidc::router())
         .merge(help::router())
 }
 
