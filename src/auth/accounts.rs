@@ -140,6 +140,7 @@ impl Accounts {
             created_at: now,
             expires_at: now + self.refresh_ttl,
             user_agent: client.user_agent.clone(),
+            ip: Some(client.ip.to_string()),
         };
         self.sessions.session_insert(&session).await?;
         self.issue(user, session.id, refresh_token, now)

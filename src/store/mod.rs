@@ -1,6 +1,6 @@
 //! Storage: one trait per resource ([`UserStore`], [`SessionStore`], [`IdentityStore`],
 //! [`TaskStore`], [`ImportStore`], [`LimitStore`], [`ListStore`], [`NotifyStore`], [`KeptStore`], [`FeedStore`],
-//! [`AccessTokenStore`]) and one for the database itself ([`Database`]), each
+//! [`AccessTokenStore`], [`AccountTokenStore`]) and one for the database itself ([`Database`]), each
 //! [`TaskStore`], [`ImportStore`], [`LimitStore`], [`ListStore`], [`NotifyStore`], [`KeptStore`], [`FeedStore`], [`DavStore`]) and one for the database itself ([`Database`]), each
 //! implemented for SQLite and PostgreSQL in a file per resource. [`Store`] is all of them;
 //! a service holds only the traits it needs (`Arc<dyn TaskStore>`, ...), upcast from the
@@ -12,6 +12,7 @@
 
 mod access;
 pub mod access_tokens;
+pub mod account_tokens;
 mod database;
 pub mod dav;
 mod due_sql;
@@ -39,6 +40,7 @@ use crate::config::DatabaseUrl;
 
 pub use crate::metrics::PoolStats;
 pub use access_tokens::{AccessTokenStore, FoundToken};
+pub use account_tokens::{AccountToken, AccountTokenStore, TokenPurpose};
 pub use database::{Backend, Database};
 pub use dav::DavStore;
 pub use error::{StoreError, StoreResult};
@@ -71,6 +73,7 @@ pub trait Store:
     + KeptStore
     + FeedStore
     + AccessTokenStore
+    + AccountTokenStore
     + DavStore
     + OAuthStore
 {
@@ -89,6 +92,7 @@ impl<T> Store for T where
         + KeptStore
         + FeedStore
         + AccessTokenStore
+        + AccountTokenStore
         + DavStore
         + OAuthStore
 {

@@ -23,6 +23,8 @@ pub struct SessionRecord {
     pub revoked_at: Option<OffsetDateTime>,
     /// The `User-Agent` that started it.
     pub user_agent: Option<String>,
+    /// The client address that started it (after trusted proxies).
+    pub ip: Option<String>,
 }
 
 /// A session to create.
@@ -40,6 +42,8 @@ pub struct NewSession {
     pub expires_at: OffsetDateTime,
     /// Client description.
     pub user_agent: Option<String>,
+    /// The client's address.
+    pub ip: Option<String>,
 }
 
 /// What presenting a refresh token did.
@@ -78,6 +82,14 @@ pub trait SessionStore: Send + Sync + 'static {
         now: OffsetDateTime,
     ) -> StoreResult<bool>;
 
+    /// The sessions of `user_id` that are neither revoked nor expired at `now`, newest
+    /// first.
+    async fn sessions_active_of(
+        &self,
+        user_id: Uuid,
+        now: OffsetDateTime,
+    ) -> StoreResult<Vec<SessionRecord>>;
+
     /// Ends one session of a user; `false` when it was not active.
     async fn session_revoke(
         &self,
@@ -89,4 +101,17 @@ pub trait SessionStore: Send + Sync + 'static {
     /// Ends every active session of a user and sets their token cut-off; returns how many
     /// sessions it ended.
     async fn sessions_revoke_all(&self, user_id: Uuid, now: OffsetDateTime) -> StoreResult<u64>;
+}
+
+/// The columns a [`SessionRecord`] is read from, in order.
+pub(super) const SESSION_COLUMNS: &str =
+    "id, user_id, created_at, last_used_at, expires_at, revoked_at, user_agent, ip";
+
+/// The active sessions of a user, newest first; binds the user and now.
+pub(super) fn active_of_sql(user: &str, now: &str) -> String {
+    format!(
+        "SELECT {SESSION_COLUMNS} FROM sessions
+         WHERE user_id = {user} AND revoked_at IS NULL AND expires_at > {now}
+         ORDER BY created_at DESC, id DESC"
+    )
 }

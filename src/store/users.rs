@@ -21,6 +21,9 @@ pub struct UserRecord {
     pub created_at: OffsetDateTime,
     /// The IANA time zone "today" and all-day dates are reckoned in.
     pub timezone: String,
+    /// Whether the owner of the address proved it (a verification link, a completed
+    /// password reset or email change).
+    pub email_verified: bool,
 }
 
 /// A user to create.
@@ -50,6 +53,7 @@ impl From<NewUser> for UserRecord {
             created_at: user.created_at,
             // The column's default: a new account starts in UTC.
             timezone: "UTC".to_owned(),
+            email_verified: false,
         }
     }
 }
@@ -113,7 +117,9 @@ pub trait UserStore: Send + Sync + 'static {
     ) -> StoreResult<bool>;
 
     /// Replaces the password hash and, in the same transaction, revokes every active
-    /// session of the user except `keep` and sets the token cut-off.
+    /// session of the user except `keep`, sets the token cut-off, and drops the user's
+    /// outstanding password-reset and email-change links (someone who knew the old
+    /// password cannot finish a change with them).
     async fn user_change_password(
         &self,
         id: Uuid,
@@ -125,4 +131,53 @@ pub trait UserStore: Send + Sync + 'static {
     /// Deletes a user with their sessions and tasks and sets the token cut-off; `false`
     /// when there was no such user.
     async fn user_delete(&self, id: Uuid) -> StoreResult<bool>;
+
+    /// Marks the address of user `id` verified, only while it is still `email_lower`;
+    /// `false` when the account has another address now (or is gone).
+    async fn user_set_email_verified(
+        &self,
+        id: Uuid,
+        email_lower: &str,
+        now: OffsetDateTime,
+    ) -> StoreResult<bool>;
+
+    /// Gives user `id` the address `email` (`email_lower` folded), verified; lists shared
+    /// with that address before become theirs, as at sign-up. `Conflict` when another
+    /// account has it; `false` when there is no such user.
+    async fn user_change_email(
+        &self,
+        id: Uuid,
+        email: &str,
+        email_lower: &str,
+        now: OffsetDateTime,
+    ) -> StoreResult<bool>;
+}
+
+/// Marks an address verified while the account still has it; binds verified-at (as the
+/// update time), id, email_lower.
+pub(super) fn set_verified_sql(p: [&str; 3]) -> String {
+    let [now, id, email] = p;
+    format!(
+        "UPDATE users SET email_verified = TRUE, updated_at = {now}
+         WHERE id = {id} AND email_lower = {email}"
+    )
+}
+
+/// Gives an account a new, verified address; binds email, email_lower, now, id.
+pub(super) fn change_email_sql(p: [&str; 4]) -> String {
+    let [email, lower, now, id] = p;
+    format!(
+        "UPDATE users SET email = {email}, email_lower = {lower}, email_verified = TRUE,
+                          updated_at = {now}
+         WHERE id = {id}"
+    )
+}
+
+/// Drops a user's outstanding reset and email-change links (a password change); binds
+/// the user.
+pub(super) fn drop_links_sql(user: &str) -> String {
+    format!(
+        "DELETE FROM account_tokens
+         WHERE user_id = {user} AND purpose IN ('password_reset', 'change_email')"
+    )
 }

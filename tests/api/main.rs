@@ -45,6 +45,7 @@ mod oauth;
 mod oauth_refusals;
 mod oidc;
 mod receivers;
+mod recovery_store;
 mod recurrence_oracle;
 mod reminders;
 mod reminders_delivery;

@@ -26,7 +26,7 @@ pub(crate) fn new_user(email: &str) -> NewUser {
     }
 }
 
-fn new_session(user_id: Uuid, refresh: u8) -> NewSession {
+pub(crate) fn new_session(user_id: Uuid, refresh: u8) -> NewSession {
     NewSession {
         id: Uuid::now_v7(),
         user_id,
@@ -34,6 +34,7 @@ fn new_session(user_id: Uuid, refresh: u8) -> NewSession {
         created_at: now(),
         expires_at: now() + Duration::from_secs(3600),
         user_agent: Some("test-agent/1".into()),
+        ip: Some("203.0.113.9".into()),
     }
 }
 

@@ -6,6 +6,7 @@
 //! same time do not run them twice.
 
 mod access_tokens;
+mod account_tokens;
 mod database;
 mod dav;
 mod feeds;

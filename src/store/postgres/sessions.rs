@@ -7,6 +7,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::PgStore;
+use crate::store::sessions::{SESSION_COLUMNS, active_of_sql};
 use crate::store::{NewSession, Rotation, SessionRecord, SessionStore, StoreResult};
 
 fn session_from_row(row: &PgRow) -> Result<SessionRecord, sqlx::Error> {
@@ -18,6 +19,7 @@ fn session_from_row(row: &PgRow) -> Result<SessionRecord, sqlx::Error> {
         expires_at: row.try_get("expires_at")?,
         revoked_at: row.try_get("revoked_at")?,
         user_agent: row.try_get("user_agent")?,
+        ip: row.try_get("ip")?,
     })
 }
 
@@ -50,8 +52,8 @@ pub(super) async fn revoke_all(
 impl SessionStore for PgStore {
     async fn session_insert(&self, s: &NewSession) -> StoreResult<()> {
         sqlx::query(
-            "INSERT INTO sessions (id, user_id, refresh_hash, created_at, last_used_at, expires_at, user_agent)
-             VALUES ($1, $2, $3, $4, $4, $5, $6)",
+            "INSERT INTO sessions (id, user_id, refresh_hash, created_at, last_used_at, expires_at, user_agent, ip)
+             VALUES ($1, $2, $3, $4, $4, $5, $6, $7)",
         )
         .bind(s.id)
         .bind(s.user_id)
@@ -59,6 +61,7 @@ impl SessionStore for PgStore {
         .bind(s.created_at)
         .bind(s.expires_at)
         .bind(s.user_agent.as_deref())
+        .bind(s.ip.as_deref())
         .execute(&self.pool)
         .await?;
         Ok(())
@@ -74,11 +77,11 @@ impl SessionStore for PgStore {
         let mut tx = self.pool.begin().await?;
         // The row lock taken by UPDATE serialises concurrent rotations of one session: the
         // second one re-checks `refresh_hash` after the first commits and finds it changed.
-        let rotated = sqlx::query(
+        let rotated = sqlx::query(sqlx::AssertSqlSafe(format!(
             "UPDATE sessions SET refresh_hash = $1, last_used_at = $2, expires_at = $3
              WHERE refresh_hash = $4 AND revoked_at IS NULL AND expires_at > $2
-             RETURNING id, user_id, created_at, last_used_at, expires_at, revoked_at, user_agent",
-        )
+             RETURNING {SESSION_COLUMNS}"
+        )))
         .bind(&new_hash[..])
         .bind(now)
         .bind(expires_at)
@@ -132,6 +135,22 @@ impl SessionStore for PgStore {
         .fetch_optional(&self.pool)
         .await?;
         Ok(found.is_some())
+    }
+
+    async fn sessions_active_of(
+        &self,
+        user_id: Uuid,
+        now: OffsetDateTime,
+    ) -> StoreResult<Vec<SessionRecord>> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(active_of_sql("$1", "$2")))
+            .bind(user_id)
+            .bind(now)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows
+            .iter()
+            .map(session_from_row)
+            .collect::<Result<_, _>>()?)
     }
 
     async fn session_revoke(

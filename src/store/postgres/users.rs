@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 use super::PgStore;
 use super::sessions::revoke_all;
+use crate::store::users::{change_email_sql, drop_links_sql, set_verified_sql};
 use crate::store::{NewUser, StoreError, StoreResult, TokenCutoff, UserRecord, UserStore};
 
 const EMAIL_TAKEN: &str = "an account with this email already exists";
@@ -20,6 +21,7 @@ pub(super) fn user_from_row(row: &PgRow) -> Result<UserRecord, sqlx::Error> {
         password_hash: row.try_get("password_hash")?,
         created_at: row.try_get("created_at")?,
         timezone: row.try_get("timezone")?,
+        email_verified: row.try_get("email_verified")?,
     })
 }
 
@@ -66,16 +68,23 @@ pub(super) async fn insert_user(
         .execute(&mut *conn)
         .await?;
     if done.rows_affected() > 0 {
-        // Lists shared with this email before the account existed are now the account's.
-        sqlx::query(
-            "UPDATE list_members SET user_id = $1 WHERE email_lower = $2 AND user_id IS NULL",
-        )
-        .bind(user.id)
-        .bind(&user.email_lower)
-        .execute(conn)
-        .await?;
+        claim_invitations(conn, user.id, &user.email_lower).await?;
     }
     Ok(done.rows_affected())
+}
+
+/// Lists shared with `email_lower` before an account had it are now `user_id`'s.
+async fn claim_invitations(
+    conn: &mut PgConnection,
+    user_id: Uuid,
+    email_lower: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE list_members SET user_id = $1 WHERE email_lower = $2 AND user_id IS NULL")
+        .bind(user_id)
+        .bind(email_lower)
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 #[async_trait]
@@ -90,7 +99,7 @@ impl UserStore for PgStore {
 
     async fn user_by_id(&self, id: Uuid) -> StoreResult<Option<UserRecord>> {
         let row = sqlx::query(
-            "SELECT id, email, name, password_hash, created_at, timezone FROM users WHERE id = $1",
+            "SELECT id, email, name, password_hash, created_at, timezone, email_verified FROM users WHERE id = $1",
         )
         .bind(id)
         .fetch_optional(&self.pool)
@@ -114,7 +123,7 @@ impl UserStore for PgStore {
 
     async fn user_by_email(&self, email_lower: &str) -> StoreResult<Option<UserRecord>> {
         let row = sqlx::query(
-            "SELECT id, email, name, password_hash, created_at, timezone FROM users WHERE email_lower = $1",
+            "SELECT id, email, name, password_hash, created_at, timezone, email_verified FROM users WHERE email_lower = $1",
         )
         .bind(email_lower)
         .fetch_optional(&self.pool)
@@ -132,7 +141,7 @@ impl UserStore for PgStore {
         let row = sqlx::query(
             "UPDATE users SET name = COALESCE($1, name), timezone = COALESCE($4, timezone),
                               updated_at = $2 WHERE id = $3
-             RETURNING id, email, name, password_hash, created_at, timezone",
+             RETURNING id, email, name, password_hash, created_at, timezone, email_verified",
         )
         .bind(name)
         .bind(now)
@@ -182,6 +191,10 @@ impl UserStore for PgStore {
             return Err(StoreError::NotFound);
         }
         revoke_all(&mut tx, id, keep, now).await?;
+        sqlx::query(sqlx::AssertSqlSafe(drop_links_sql("$1")))
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -197,6 +210,46 @@ impl UserStore for PgStore {
         .bind(crate::timestamp::now())
         .execute(&self.pool)
         .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn user_set_email_verified(
+        &self,
+        id: Uuid,
+        email_lower: &str,
+        now: OffsetDateTime,
+    ) -> StoreResult<bool> {
+        let done = sqlx::query(sqlx::AssertSqlSafe(set_verified_sql(["$1", "$2", "$3"])))
+            .bind(now)
+            .bind(id)
+            .bind(email_lower)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn user_change_email(
+        &self,
+        id: Uuid,
+        email: &str,
+        email_lower: &str,
+        now: OffsetDateTime,
+    ) -> StoreResult<bool> {
+        let mut tx = self.pool.begin().await?;
+        let done = sqlx::query(sqlx::AssertSqlSafe(change_email_sql([
+            "$1", "$2", "$3", "$4",
+        ])))
+        .bind(email)
+        .bind(email_lower)
+        .bind(now)
+        .bind(id)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| StoreError::from_sqlx(e, EMAIL_TAKEN))?;
+        if done.rows_affected() > 0 {
+            claim_invitations(&mut tx, id, email_lower).await?;
+        }
+        tx.commit().await?;
         Ok(done.rows_affected() > 0)
     }
 }

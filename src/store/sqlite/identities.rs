@@ -23,7 +23,7 @@ impl IdentityStore for SqliteStore {
         self.reader
             .read(move |c| {
                 Ok(c.prepare_cached(
-                    "SELECT u.id, u.email, u.name, u.password_hash, u.created_at, u.timezone
+                    "SELECT u.id, u.email, u.name, u.password_hash, u.created_at, u.timezone, u.email_verified
                      FROM external_identities e JOIN users u ON u.id = e.user_id
                      WHERE e.issuer = ?1 AND e.subject = ?2",
                 )?

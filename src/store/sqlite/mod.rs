@@ -30,6 +30,7 @@
 //! docs/decisions.md.
 
 mod access_tokens;
+mod account_tokens;
 mod database;
 mod dav;
 mod error;

@@ -6,11 +6,9 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::SqliteStore;
+use crate::store::sessions::{SESSION_COLUMNS, active_of_sql};
 use crate::store::{NewSession, Rotation, SessionRecord, SessionStore, StoreResult};
 use crate::timestamp::{from_micros, to_micros};
-
-const SESSION_COLUMNS: &str =
-    "id, user_id, created_at, last_used_at, expires_at, revoked_at, user_agent";
 
 fn session_from_row(row: &Row<'_>) -> rusqlite::Result<SessionRecord> {
     Ok(SessionRecord {
@@ -21,6 +19,7 @@ fn session_from_row(row: &Row<'_>) -> rusqlite::Result<SessionRecord> {
         expires_at: from_micros(row.get(4)?),
         revoked_at: row.get::<_, Option<i64>>(5)?.map(from_micros),
         user_agent: row.get(6)?,
+        ip: row.get(7)?,
     })
 }
 
@@ -57,8 +56,8 @@ impl SessionStore for SqliteStore {
         self.writer
             .run(move |c| {
                 c.prepare_cached(
-                    "INSERT INTO sessions (id, user_id, refresh_hash, created_at, last_used_at, expires_at, user_agent)
-                     VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6)",
+                    "INSERT INTO sessions (id, user_id, refresh_hash, created_at, last_used_at, expires_at, user_agent, ip)
+                     VALUES (?1, ?2, ?3, ?4, ?4, ?5, ?6, ?7)",
                 )?
                 .execute(params![
                     s.id,
@@ -66,7 +65,8 @@ impl SessionStore for SqliteStore {
                     &s.refresh_hash[..],
                     to_micros(s.created_at),
                     to_micros(s.expires_at),
-                    s.user_agent
+                    s.user_agent,
+                    s.ip
                 ])?;
                 Ok(())
             })
@@ -140,6 +140,20 @@ impl SessionStore for SqliteStore {
                      WHERE id = ?1 AND user_id = ?2 AND revoked_at IS NULL AND expires_at > ?3",
                 )?
                 .exists(params![id, user_id, to_micros(now)])?)
+            })
+            .await
+    }
+
+    async fn sessions_active_of(
+        &self,
+        user_id: Uuid,
+        now: OffsetDateTime,
+    ) -> StoreResult<Vec<SessionRecord>> {
+        self.reader
+            .read(move |c| {
+                Ok(c.prepare_cached(&active_of_sql("?1", "?2"))?
+                    .query_map(params![user_id, to_micros(now)], session_from_row)?
+                    .collect::<rusqlite::Result<_>>()?)
             })
             .await
     }

@@ -8,13 +8,15 @@ use uuid::Uuid;
 use super::SqliteStore;
 use super::error::store_error;
 use super::sessions::{revoke_all, set_token_cutoff};
+use crate::store::users::{change_email_sql, drop_links_sql, set_verified_sql};
 use crate::store::{NewUser, StoreError, StoreResult, TokenCutoff, UserRecord, UserStore};
 use crate::timestamp::{from_micros, to_micros};
 
 const EMAIL_TAKEN: &str = "an account with this email already exists";
 
 /// The columns [`user_from_row`] reads, in order.
-pub(super) const USER_COLUMNS: &str = "id, email, name, password_hash, created_at, timezone";
+pub(super) const USER_COLUMNS: &str =
+    "id, email, name, password_hash, created_at, timezone, email_verified";
 
 pub(super) fn user_from_row(row: &Row<'_>) -> rusqlite::Result<UserRecord> {
     Ok(UserRecord {
@@ -24,6 +26,7 @@ pub(super) fn user_from_row(row: &Row<'_>) -> rusqlite::Result<UserRecord> {
         password_hash: row.get(3)?,
         created_at: from_micros(row.get(4)?),
         timezone: row.get(5)?,
+        email_verified: row.get(6)?,
     })
 }
 
@@ -69,13 +72,18 @@ pub(super) fn insert_user(
              VALUES (?1, ?1, 'Inbox', 1, ?2, ?2)",
         )?
         .execute(params![user.id, to_micros(user.created_at)])?;
-        // Lists shared with this email before the account existed are now the account's.
-        conn.prepare_cached(
-            "UPDATE list_members SET user_id = ?1 WHERE email_lower = ?2 AND user_id IS NULL",
-        )?
-        .execute(params![user.id, user.email_lower])?;
+        claim_invitations(conn, user.id, &user.email_lower)?;
     }
     Ok(written)
+}
+
+/// Lists shared with `email_lower` before an account had it are now `user_id`'s.
+fn claim_invitations(conn: &Connection, user_id: Uuid, email_lower: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "UPDATE list_members SET user_id = ?1 WHERE email_lower = ?2 AND user_id IS NULL",
+    )?
+    .execute(params![user_id, email_lower])?;
+    Ok(())
 }
 
 /// One user by a unique column (`id`, `email_lower`).
@@ -195,6 +203,7 @@ impl UserStore for SqliteStore {
                     return Err(StoreError::NotFound);
                 }
                 revoke_all(&tx, id, keep, now)?;
+                tx.prepare_cached(&drop_links_sql("?1"))?.execute([id])?;
                 tx.commit()?;
                 Ok(())
             })
@@ -215,6 +224,47 @@ impl UserStore for SqliteStore {
                 }
                 tx.commit()?;
                 Ok(deleted)
+            })
+            .await
+    }
+
+    async fn user_set_email_verified(
+        &self,
+        id: Uuid,
+        email_lower: &str,
+        now: OffsetDateTime,
+    ) -> StoreResult<bool> {
+        let email = email_lower.to_owned();
+        self.writer
+            .run(move |c| {
+                let done = c
+                    .prepare_cached(&set_verified_sql(["?1", "?2", "?3"]))?
+                    .execute(params![to_micros(now), id, email])?;
+                Ok(done > 0)
+            })
+            .await
+    }
+
+    async fn user_change_email(
+        &self,
+        id: Uuid,
+        email: &str,
+        email_lower: &str,
+        now: OffsetDateTime,
+    ) -> StoreResult<bool> {
+        let (email, lower) = (email.to_owned(), email_lower.to_owned());
+        self.writer
+            .run(move |c| {
+                let tx = c.savepoint()?;
+                let done = tx
+                    .prepare_cached(&change_email_sql(["?1", "?2", "?3", "?4"]))?
+                    .execute(params![email, lower, to_micros(now), id])
+                    .map_err(|e| store_error(e, EMAIL_TAKEN))?;
+                if done > 0 {
+                    claim_invitations(&tx, id, &lower)?;
+                }
+                tx.commit()?;
+                Ok(done > 0)
             })
             .await
     }
