@@ -12,7 +12,7 @@ use crate::auth::limit::Limits;
 use crate::auth::oidc::Oidc;
 use crate::auth::secret::{CsrfKey, derive_key, resolve_secret};
 use crate::auth::token::Tokens;
-use crate::auth::{AccessTokens, Accounts, Authenticator};
+use crate::auth::{AccessTokens, Accounts, Authenticator, Recovery};
 use crate::calendars::Feeds;
 use crate::calendars::caldav::CalDav;
 use crate::config::Config;
@@ -64,6 +64,8 @@ pub struct AppState {
     pub oauth: OAuth,
     /// The account service.
     pub accounts: Arc<Accounts>,
+    /// Password reset, email verification and change (`State<Arc<Recovery>>`).
+    pub recovery: Arc<Recovery>,
     /// Who is calling.
     pub authenticator: Arc<Authenticator>,
     /// Prometheus counters (exposed only when metrics are on).
@@ -128,6 +130,15 @@ impl AppState {
         )
         .map_err(StartupError::Config)?
         .map(Arc::new);
+        let accounts = Arc::new(accounts);
+        let recovery = Recovery::new(
+            &config,
+            store.clone(),
+            store.clone(),
+            Arc::clone(&accounts),
+            senders.mailer(),
+        )
+        .map_err(StartupError::Config)?;
         Ok(Self {
             tasks: Tasks::new(store.clone(), store.clone()),
             notifications: Notifications::new(store.clone(), store.clone(), senders),
@@ -148,7 +159,8 @@ impl AppState {
             kept: KeptForms::new(store.clone()),
             access_tokens: AccessTokens::new(store.clone()),
             oauth: OAuth::new(store.clone()),
-            accounts: Arc::new(accounts),
+            accounts,
+            recovery: Arc::new(recovery),
             authenticator: Arc::new(authenticator),
             metrics,
             csrf_key: CsrfKey::derive(&secret),

@@ -37,7 +37,8 @@ pub fn router() -> OpenApiRouter<AppState> {
 /// An account as clients see it.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({"id": "019ab8d2-6c4e-7d1a-9a35-2f1e0c8b7a64", "email": "ada@example.com",
-    "name": "ada", "timezone": "Europe/Berlin", "created_at": "2026-11-25T09:30:00Z"}))]
+    "name": "ada", "timezone": "Europe/Berlin", "email_verified": true,
+    "created_at": "2026-11-25T09:30:00Z"}))]
 pub struct User {
     id: Uuid,
     email: String,
@@ -45,6 +46,9 @@ pub struct User {
     /// The IANA time zone "today", "overdue" and all-day dates are reckoned in; `UTC`
     /// until set.
     timezone: String,
+    /// Whether the address was proved: a verification link, a password reset or an email
+    /// change was completed with a link mailed to it.
+    email_verified: bool,
     #[serde(with = "time::serde::rfc3339")]
     created_at: OffsetDateTime,
 }
@@ -56,6 +60,7 @@ impl From<UserRecord> for User {
             email: u.email,
             name: u.name,
             timezone: u.timezone,
+            email_verified: u.email_verified,
             created_at: u.created_at,
         }
     }

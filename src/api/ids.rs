@@ -100,3 +100,11 @@ path_id!(
     "The connected application's id",
     "there is no connected application with this id"
 );
+
+path_id!(
+    /// The `{id}` of a session route.
+    SessionId,
+    "id",
+    "The session's id",
+    "there is no active session with this id"
+);

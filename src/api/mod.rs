@@ -11,7 +11,9 @@ mod health;
 mod ids;
 mod lists;
 mod notifications;
+mod recovery;
 mod responses;
+mod sessions;
 mod tasks;
 mod tokens;
 mod wire;
@@ -64,6 +66,8 @@ fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(health::router())
         .merge(auth::router())
+        .merge(sessions::router())
+        .merge(recovery::router())
         .merge(tokens::router())
         .merge(applications::router())
         .merge(tasks::router())

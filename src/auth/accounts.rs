@@ -19,7 +19,9 @@ use super::password::{Passwords, Verified};
 use super::token::Tokens;
 use crate::error::{AppError, AppResult, AuthFailure};
 use crate::metrics::Metrics;
-use crate::store::{NewSession, NewUser, Rotation, SessionStore, UserRecord, UserStore};
+use crate::store::{
+    NewSession, NewUser, Rotation, SessionRecord, SessionStore, UserRecord, UserStore,
+};
 use crate::timestamp::now;
 use crate::zone::TimeZoneName;
 
@@ -356,8 +358,40 @@ impl Accounts {
             .ok_or_else(AppError::not_found)
     }
 
+    /// The caller's sessions that still work, newest first.
+    pub async fn sessions(&self, user: CurrentUser) -> AppResult<Vec<SessionRecord>> {
+        Ok(self.sessions.sessions_active_of(user.id, now()).await?)
+    }
+
+    /// Ends session `id` of the caller at once (on every node: each request checks its
+    /// session); `404` when it is not one of their working sessions.
+    pub async fn end_session(&self, user: CurrentUser, id: Uuid) -> AppResult<()> {
+        if self.sessions.session_revoke(id, user.id, now()).await? {
+            tracing::info!(user_id = %user.id, session_id = %id, "session ended by its user");
+            Ok(())
+        } else {
+            Err(AppError::NotFound(
+                "there is no active session with this id".into(),
+            ))
+        }
+    }
+
+    /// The password hasher, shared with the recovery service (one budget of permits).
+    pub(super) fn passwords(&self) -> &Passwords {
+        &self.passwords
+    }
+
+    /// The rate limits, shared with the recovery service.
+    pub(super) fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
     /// Checks the caller's password; wrong attempts count against their email's limit.
-    async fn confirm_password(&self, user: CurrentUser, password: &str) -> AppResult<UserRecord> {
+    pub(super) async fn confirm_password(
+        &self,
+        user: CurrentUser,
+        password: &str,
+    ) -> AppResult<UserRecord> {
         let account = self.me(user).await?;
         let key = account.email.to_lowercase();
         self.limits.admit_email(&key).await?;

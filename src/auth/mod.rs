@@ -5,7 +5,8 @@
 //! every face uses: [`Accounts`] (sign-up, sign-in, sessions, the account itself) and
 //! [`Authenticator`] (who is calling), and [`AccessTokens`]: personal access tokens (their
 //! values in [`pat`]), made, listed and revoked by their owner and checked by the faces
-//! that take one (CalDAV's password).
+//! that take one (CalDAV's password); and [`Recovery`]: password reset, email
+//! verification and change, by mailed links.
 //!
 //! Nothing here knows HTTP: the faces turn headers, cookies and bodies into these values.
 
@@ -19,6 +20,7 @@ pub mod model;
 pub mod oidc;
 pub mod password;
 pub mod pat;
+pub mod recovery;
 pub mod scrypt;
 pub mod secret;
 pub mod token;
@@ -26,3 +28,4 @@ pub mod token;
 pub use access_tokens::{AccessTokens, NewAccessToken};
 pub use accounts::{Accounts, ClientInfo, Issued, SignUp};
 pub use authenticator::{Authenticator, CurrentUser, ExternalSubject};
+pub use recovery::Recovery;

@@ -6,6 +6,7 @@
 //! sentence each, and [`Config::check`] the settings that do not fit together, so an
 //! operator fixes a broken deployment in one round instead of one error per restart.
 
+pub mod accounts;
 mod database;
 pub mod notify;
 pub mod oidc;
@@ -17,7 +18,6 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use clap::{Args, FromArgMatches};
-
 pub use database::{DatabaseUrl, redact_url, secret_path_for_sqlite};
 use jsonwebtoken::Algorithm;
 use secrecy::SecretString;
@@ -173,6 +173,10 @@ pub struct Config {
 
     #[command(flatten)]
     pub oidc: oidc::OidcConfig,
+
+    /// Account recovery: REQUIRE_EMAIL_VERIFICATION, RATE_LIMIT_ACCOUNT_MAILS.
+    #[command(flatten)]
+    pub accounts: accounts::AccountsConfig,
 }
 
 /// An external token issuer (`JWT_JWKS_URL`), see API.md "External issuers".
@@ -301,7 +305,7 @@ impl Config {
     /// Settings that work but are probably not what the operator meant, one sentence
     /// each, logged as warnings at start.
     pub fn warnings(&self) -> Vec<String> {
-        let mut warnings = Vec::new();
+        let mut warnings = accounts::warnings(self);
         if !self.bind.ip().is_loopback() && self.public_url.is_none() {
             warnings.push(format!(
                 "BIND {} is reachable from other machines but PUBLIC_URL is unset, so the web \

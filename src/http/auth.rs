@@ -12,7 +12,7 @@ use axum::http::{HeaderMap, header};
 use ipnet::IpNet;
 
 use crate::auth::pat::{Scope, TOKEN_PREFIX};
-use crate::auth::{AccessTokens, Authenticator, ClientInfo, CurrentUser};
+use crate::auth::{AccessTokens, Authenticator, ClientInfo, CurrentUser, Recovery};
 use crate::config::Config;
 use crate::error::{AppError, AuthFailure};
 
@@ -80,7 +80,9 @@ where
 /// [`AccessTokens`] (reads need `tasks:read`, every other method `tasks:write`, else `403`
 /// with `error="insufficient_scope"`); any other bearer is a [`CurrentUser`]. Routes that
 /// manage the account, its sessions or its tokens take a [`CurrentUser`] alone, so a
-/// personal access token is `401` there.
+/// personal access token is `401` there. With `REQUIRE_EMAIL_VERIFICATION=on`, a caller
+/// whose address is not verified is `403` here (and only here: the account routes stay
+/// open, so that they can verify it).
 #[derive(Debug, Clone, Copy)]
 pub struct ScopedUser(pub CurrentUser);
 
@@ -89,10 +91,27 @@ where
     S: Send + Sync,
     Arc<Authenticator>: FromRef<S>,
     AccessTokens: FromRef<S>,
+    Arc<Recovery>: FromRef<S>,
 {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
+        let user = Self::caller(parts, state).await?;
+        Arc::<Recovery>::from_ref(state)
+            .require_verified(user.0.id)
+            .await?;
+        Ok(user)
+    }
+}
+
+impl ScopedUser {
+    /// The caller: a personal access token's owner within its scopes, or a session's user.
+    async fn caller<S>(parts: &mut Parts, state: &S) -> Result<Self, AppError>
+    where
+        S: Send + Sync,
+        Arc<Authenticator>: FromRef<S>,
+        AccessTokens: FromRef<S>,
+    {
         let Some(secret) = personal_token(&parts.headers) else {
             return CurrentUser::from_request_parts(parts, state)
                 .await

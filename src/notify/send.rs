@@ -45,6 +45,11 @@ impl Senders {
         self.retry_after
     }
 
+    /// The mailer (`SMTP_URL`), shared with the account mails.
+    pub fn mailer(&self) -> Mailer {
+        self.mailer.clone()
+    }
+
     /// Whether mail only goes to the log.
     pub fn mail_is_logged_only(&self) -> bool {
         self.mailer.is_logging_only()

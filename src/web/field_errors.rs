@@ -84,6 +84,7 @@ fn sentence(field: &str, message: &str) -> String {
         "token" => "The token",
         "kind" => "The kind",
         "email" | "share_email" => "The email",
+        "new_email" => "The new email",
         "role" => "The role",
         "name" => "The name",
         "scopes" => "The scopes",

@@ -33,6 +33,19 @@ pub fn message(code: &str) -> Option<&'static str> {
         "signed-out" => "You have been signed out.",
         "signed-out-all" => "You have been signed out on every device.",
         "account-deleted" => "Your account and all its tasks have been deleted.",
+        "password-reset" => {
+            "Your password has been changed and every device signed out. Sign in with the new password."
+        }
+        "email-verified" => "Your email address is verified.",
+        "email-changed" => "Your email address has been changed.",
+        "verification-sent" => "A link is on its way to your address: open it to verify it.",
+        "email-change-sent" => {
+            "A link is on its way to the new address. Your account keeps the old one until it is opened."
+        }
+        "session-ended" => "That device has been signed out.",
+        "verify-first" => {
+            "This server asks for a verified email address before you use your tasks: send yourself a link below."
+        }
         "list-created" => "List created. Add its first task below.",
         "list-saved" => "List saved.",
         "list-archived" => "List archived: it is hidden from the sidebar, with its tasks kept.",

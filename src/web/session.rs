@@ -357,7 +357,9 @@ impl FromRequestParts<AppState> for SignedIn {
             .await
             .map_err(IntoResponse::into_response)?;
         if let SessionState::SignedIn(user) = visitor.session {
-            return Ok(Self { user, visitor });
+            return verified_for(parts, state, &visitor, user)
+                .await
+                .map(|()| Self { user, visitor });
         }
         // After a form POST, come back to the page that holds the form, not its action.
         let mut kept = false;
@@ -387,6 +389,32 @@ impl FromRequestParts<AppState> for SignedIn {
             target.push_str("&kept=1");
         }
         Err(see_other(&target))
+    }
+}
+
+/// `REQUIRE_EMAIL_VERIFICATION`: a user whose address is not verified is sent from the
+/// task pages to the account page, which offers a link (the account pages and signing
+/// out stay open).
+async fn verified_for(
+    parts: &Parts,
+    state: &AppState,
+    visitor: &Visitor,
+    user: CurrentUser,
+) -> Result<(), Response> {
+    let path = parts.uri.path();
+    if !state.recovery.requires_verified()
+        || path.starts_with("/account")
+        || path.starts_with("/signout")
+    {
+        return Ok(());
+    }
+    match state.recovery.require_verified(user.id).await {
+        Ok(()) => Ok(()),
+        Err(AppError::Forbidden(_)) => {
+            visitor.flash("verify-first");
+            Err(see_other("/account"))
+        }
+        Err(e) => Err(WebError(e).into_response()),
     }
 }
 

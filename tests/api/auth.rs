@@ -47,9 +47,10 @@ async fn sign_up_answers_201_with_tokens_that_are_not_cached(db: TestDb) {
             .is_ok()
     );
     assert_eq!(user["timezone"], "UTC");
+    assert_eq!(user["email_verified"], false);
     assert_eq!(
         user.as_object().expect("object").len(),
-        5,
+        6,
         "no password hash: {user}"
     );
     app.stop().await;

@@ -169,11 +169,26 @@ impl TestApp {
     }
 
     /// Starts the app on `db` with `config` (whose database URL is replaced by `db`'s).
-    pub async fn spawn_with(db: TestDb, mut config: Config) -> Self {
-        config.database_url = DatabaseUrl::parse(&db.url).expect("valid test URL");
+    pub async fn spawn_with(db: TestDb, config: Config) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind 127.0.0.1:0");
+        Self::serve(listener, db, config).await
+    }
+
+    /// As [`TestApp::spawn_with`], with `PUBLIC_URL` the app's own address: the links
+    /// it mails lead back to it.
+    pub async fn spawn_public(db: TestDb, mut config: Config) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind 127.0.0.1:0");
+        let addr = listener.local_addr().expect("local addr");
+        config.public_url = Some(url::Url::parse(&format!("http://{addr}/")).expect("url"));
+        Self::serve(listener, db, config).await
+    }
+
+    async fn serve(listener: tokio::net::TcpListener, db: TestDb, mut config: Config) -> Self {
+        config.database_url = DatabaseUrl::parse(&db.url).expect("valid test URL");
         let addr = listener.local_addr().expect("local addr");
         let state = AppState::build(config).await.expect("the app starts");
         let store = state.store.clone();
@@ -461,36 +476,4 @@ pub fn run_oracle(python: &std::path::Path, script: &str, input: &[u8]) -> Vec<u
         String::from_utf8_lossy(&out.stderr)
     );
     out.stdout
-}
-
-/// A pending task of `user` in their inbox with one reminder `at`, its fire worked out as
-/// if the task was written at `written` (for the store-level reminder tests).
-pub fn task_reminding(
-    user: uuid::Uuid,
-    at: time::OffsetDateTime,
-    written: time::OffsetDateTime,
-) -> taskward::tasks::model::Task {
-    use taskward::tasks::reminders::{Reminder, Reminders};
-    let mut reminders = Reminders::set(vec![Reminder::At(at)], user);
-    reminders.schedule(None, None, false, &jiff::tz::TimeZone::UTC, written);
-    taskward::tasks::model::Task {
-        id: uuid::Uuid::now_v7(),
-        user_id: user,
-        list_id: user,
-        title: "Stand up".into(),
-        description: String::new(),
-        completed: false,
-        priority: taskward::tasks::model::Priority::Medium,
-        due_at: None,
-        due_date: None,
-        due_key: None,
-        tags: vec![],
-        recurrence: None,
-        reminders,
-        created_at: written,
-        updated_at: written,
-        completed_at: None,
-        version: 1,
-        dav: Default::default(),
-    }
 }

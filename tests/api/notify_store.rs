@@ -40,7 +40,7 @@ async fn user(store: &DynStore) -> Uuid {
 }
 
 fn task(user: Uuid, at: OffsetDateTime, written: OffsetDateTime) -> Task {
-    crate::helpers::task_reminding(user, at, written)
+    task_reminding(user, at, written)
 }
 
 fn channel(user: Uuid) -> Channel {
@@ -401,3 +401,35 @@ on_both_databases!(
     deliveries_count_attempts_and_ignore_a_late_settle,
     a_user_has_at_most_the_channels_allowed,
 );
+
+/// A pending task of `user` in their inbox with one reminder `at`, its fire worked out as
+/// if the task was written at `written` (for the store-level reminder tests).
+pub fn task_reminding(
+    user: uuid::Uuid,
+    at: time::OffsetDateTime,
+    written: time::OffsetDateTime,
+) -> taskward::tasks::model::Task {
+    use taskward::tasks::reminders::{Reminder, Reminders};
+    let mut reminders = Reminders::set(vec![Reminder::At(at)], user);
+    reminders.schedule(None, None, false, &jiff::tz::TimeZone::UTC, written);
+    taskward::tasks::model::Task {
+        id: uuid::Uuid::now_v7(),
+        user_id: user,
+        list_id: user,
+        title: "Stand up".into(),
+        description: String::new(),
+        completed: false,
+        priority: taskward::tasks::model::Priority::Medium,
+        due_at: None,
+        due_date: None,
+        due_key: None,
+        tags: vec![],
+        recurrence: None,
+        reminders,
+        created_at: written,
+        updated_at: written,
+        completed_at: None,
+        version: 1,
+        dav: Default::default(),
+    }
+}

@@ -28,7 +28,7 @@ async fn task_written_at(
     at: OffsetDateTime,
     written: OffsetDateTime,
 ) -> Uuid {
-    let task = crate::helpers::task_reminding(user, at, written);
+    let task = crate::notify_store::task_reminding(user, at, written);
     assert!(store.task_insert(user, &task).await.expect("insert"));
     task.id
 }

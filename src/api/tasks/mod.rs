@@ -18,7 +18,7 @@ use utoipa_axum::routes;
 
 use super::ids::TaskId;
 use super::responses::{Always, Authenticated, ChangesOne, NotFound, ReadsBody, ValidationFailed};
-use crate::auth::{AccessTokens, Authenticator, CurrentUser, ExternalSubject};
+use crate::auth::{AccessTokens, Authenticator, CurrentUser, ExternalSubject, Recovery};
 use crate::error::{AppError, AppResult};
 use crate::http::auth::ScopedUser;
 use crate::http::conditional::{IfMatch, IfNoneMatch, not_modified_response, tagged};
@@ -59,6 +59,7 @@ where
     S: Send + Sync,
     Arc<Authenticator>: FromRef<S>,
     AccessTokens: FromRef<S>,
+    Arc<Recovery>: FromRef<S>,
 {
     type Rejection = AppError;
 

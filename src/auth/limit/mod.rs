@@ -1,4 +1,5 @@
-//! Rate limits on sign-in and sign-up, per client address and per email.
+//! Rate limits on sign-in and sign-up, per client address and per email, and on the
+//! account mails asked for one address.
 //!
 //! Fixed windows. An attempt is counted when it is admitted, in one atomic step that also
 //! says whether it is over the limit, so concurrent attempts cannot all pass a check made
@@ -79,6 +80,8 @@ pub struct Limits {
     ipv6_prefix: u8,
     per_ip: Counter,
     per_email: Counter,
+    /// Account mails asked for one address (reset, verification, change).
+    per_mail: Counter,
     /// The database to sweep, when the counters live there.
     sweep: Option<(Arc<dyn LimitStore>, AtomicU32)>,
 }
@@ -106,6 +109,7 @@ impl Limits {
             ipv6_prefix: config.rate_limit_ipv6_prefix,
             per_ip: counter(config.rate_limit_per_ip),
             per_email: counter(config.rate_limit_per_email),
+            per_mail: counter(config.accounts.rate_limit_account_mails),
             sweep: shared.then(|| (Arc::clone(&store), AtomicU32::new(0))),
         }
     }
@@ -137,6 +141,24 @@ impl Limits {
             .inspect_err(|e| {
                 if matches!(e, AppError::RateLimited { .. }) {
                     tracing::warn!("rate limit: too many attempts for one account");
+                }
+            })
+    }
+
+    /// Counts an account mail (password reset, verification, email change) asked for the
+    /// address `email` (normalised), whether or not an account has it; `429` once its
+    /// window is full. A separate count from sign-in's: asking for mails never locks the
+    /// owner out of signing in.
+    pub async fn admit_mail(&self, email: &str) -> Result<(), AppError> {
+        if !self.enabled {
+            return Ok(());
+        }
+        self.per_mail
+            .admit(hash(b"mail", email.as_bytes()))
+            .await
+            .inspect_err(|e| {
+                if matches!(e, AppError::RateLimited { .. }) {
+                    tracing::warn!("rate limit: too many account mails asked for one address");
                 }
             })
     }

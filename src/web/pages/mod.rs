@@ -12,6 +12,7 @@ mod oauth;
 mod oidc;
 mod quick;
 mod quick_box;
+mod recovery;
 mod reminder_form;
 mod repeat_form;
 mod task_conflict;
@@ -49,6 +50,7 @@ pub fn router() -> Router<AppState> {
         .merge(quick::router())
         .merge(lists::router())
         .merge(account::router())
+        .merge(recovery::router())
         .merge(notifications::router())
         .merge(calendars::router())
         .merge(tokens::router())
