@@ -182,6 +182,9 @@ async function a11y(browser, h) {
   await page.locator('#email-error').waitFor();
   await audit.check(page, 'sign-up, refused');
   await visit(audit, page, '/no/such/page', 'not found, signed out', 404);
+  await visit(audit, page, '/forgot-password', 'forgot password');
+  await visit(audit, page, '/forgot-password?sent=1', 'forgot password, sent');
+  await visit(audit, page, '/reset-password?token=used', 'reset link, used or expired', 400);
 
   // A new account: the empty states.
   await h.signUp(page, 'ada-a11y@example.com', 'Ada');

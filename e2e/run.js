@@ -12,6 +12,7 @@ const { sharing } = require('./lists');
 const { oauth } = require('./oauth');
 const { oidc } = require('./oidc');
 const { prg } = require('./prg');
+const { recovery } = require('./recovery');
 const { reminders } = require('./reminders');
 const { script, settle } = require('./script');
 const { today } = require('./today');
@@ -413,6 +414,7 @@ const scenarios = {
   prg: (b) => prg(b, { open, signUp, titles, shot, unfold, PASSWORD }),
   oauth: (b) => oauth(b, { open, signIn, shot, PASSWORD, BASE }),
   oidc: (b) => oidc(b, { open, PASSWORD, BASE }),
+  recovery: (b) => recovery(b, { open, signUp, signIn, shot }),
 };
 
 (async () => {

@@ -272,3 +272,23 @@ async fn single_sign_on_with_an_openid_provider_in_a_browser() {
     run_scenario(&app, "oidc", &env).await;
     app.stop().await;
 }
+
+/// Forgotten password to a new one, with the mail received by aiosmtpd and its link opened
+/// in the browser, and the account page's sessions (`e2e/recovery.js`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_forgotten_password_is_reset_through_the_mailed_link_in_a_browser() {
+    if !browser_available() {
+        return;
+    }
+    let Some(receivers) = crate::receivers::Receivers::start() else {
+        return;
+    };
+    let _one = ONE_BROWSER.lock().await;
+    let db = TestDb::sqlite();
+    let config = crate::recovery::mailing(&db, &receivers);
+    let app = TestApp::spawn_public(db, config).await;
+    let mut env = vec![("RECEIVERS_URL", receivers.control_url())];
+    env.extend(screenshots());
+    run_scenario(&app, "recovery", &env).await;
+    app.stop().await;
+}

@@ -137,6 +137,12 @@ impl Receivers {
         format!("http://127.0.0.1:{}{path}", self.http_port)
     }
 
+    /// The base URL of the HTTP side (`/control/received` and the rest), for a test
+    /// process of another language.
+    pub fn control_url(&self) -> String {
+        self.url("")
+    }
+
     /// Where Standard Webhooks for `name` are received.
     pub fn webhook_url(&self, name: &str) -> String {
         self.url(&format!("/webhook/{name}"))
