@@ -70,6 +70,10 @@ pub async fn authenticate(State(state): State<AppState>, mut req: Request, next:
         }
         return res;
     };
+    // REQUIRE_EMAIL_VERIFICATION closes the tools as it closes the task API.
+    if let Err(e) = state.recovery.require_verified(grant.user_id).await {
+        return e.into_response();
+    }
     req.extensions_mut().insert(McpCaller {
         user: grant.user_id,
         write: grant.allows(Scope::TasksWrite),

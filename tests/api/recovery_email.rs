@@ -120,6 +120,18 @@ async fn required_verification_keeps_the_task_api_closed_until_verified(db: Test
         );
     }
     problem(add_task(&app, &ada).await, 403).await;
+    // MCP's tools too, with any token.
+    let pat: Value = app
+        .ok(
+            &ada,
+            Method::POST,
+            "/api/auth/tokens",
+            Some(json!({"name": "mcp", "scopes": ["tasks:read"]})),
+        )
+        .await;
+    let pat = pat["token"].as_str().unwrap_or_default().to_owned();
+    let (status, answer) = crate::oauth::mcp(&app, &pat, "tools/list", json!({})).await;
+    assert_eq!(status, 403, "{answer}");
     // The account routes stay open, so that the address can be verified.
     assert_eq!(me(&app, &ada).await["email"], "ada@example.com");
     let res = app
@@ -136,6 +148,12 @@ async fn required_verification_keeps_the_task_api_closed_until_verified(db: Test
     );
     assert_eq!(app.get_as("/api/tasks", &ada.access).await.status(), 200);
     assert_eq!(add_task(&app, &ada).await.status(), 201);
+    assert_eq!(
+        crate::oauth::mcp(&app, &pat, "tools/list", json!({}))
+            .await
+            .0,
+        200
+    );
     app.stop().await;
 }
 
