@@ -109,6 +109,32 @@ impl ExternalTokens {
     }
 }
 
+/// A new Taskward user for `subject` of `issuer` (an external issuer's or an OpenID
+/// provider's), with `email` and the `name` given when it is a valid display name, and a
+/// password hash no password matches.
+pub fn new_linked_user(
+    issuer: &str,
+    subject: &str,
+    email: &Email,
+    name: Option<&str>,
+) -> LinkedUser {
+    let name = name
+        .and_then(|n| DisplayName::parse(n).ok())
+        .unwrap_or_else(|| DisplayName::from_email(email));
+    LinkedUser {
+        user: NewUser {
+            id: Uuid::now_v7(),
+            email: email.as_str().to_owned(),
+            email_lower: email.lower().to_owned(),
+            name: name.as_str().to_owned(),
+            password_hash: UNUSABLE_PASSWORD.to_owned(),
+            created_at: crate::timestamp::now(),
+        },
+        issuer: issuer.to_owned(),
+        subject: subject.to_owned(),
+    }
+}
+
 /// The Taskward user of an external identity, created on first sight with the token's
 /// email and name. An account that already has the email is NOT linked: whoever controls
 /// the issuer could otherwise take over any local account by minting a token with its
@@ -133,23 +159,7 @@ pub async fn linked_user(
                 "the token carries no valid email, which a new Taskward account needs".into(),
             )
         })?;
-    let name = claims
-        .name
-        .as_deref()
-        .and_then(|n| DisplayName::parse(n).ok())
-        .unwrap_or_else(|| DisplayName::from_email(&email));
-    let linked = LinkedUser {
-        user: NewUser {
-            id: Uuid::now_v7(),
-            email: email.as_str().to_owned(),
-            email_lower: email.lower().to_owned(),
-            name: name.as_str().to_owned(),
-            password_hash: UNUSABLE_PASSWORD.to_owned(),
-            created_at: crate::timestamp::now(),
-        },
-        issuer: issuer.to_owned(),
-        subject: claims.subject.clone(),
-    };
+    let linked = new_linked_user(issuer, &claims.subject, &email, claims.name.as_deref());
     let taken = || {
         AppError::Forbidden(
             "an account with this email already exists and is not linked to this issuer; see docs/better-auth.md".into(),

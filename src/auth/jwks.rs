@@ -62,6 +62,20 @@ struct FetchState {
     last_failed: bool,
 }
 
+/// An HTTP client for an operator-configured party (an issuer's key set, an OpenID
+/// provider): `timeout` per request, 3 s to connect, and no redirects (only the configured
+/// URLs are trusted: a redirect could point anywhere).
+pub fn outbound_client(timeout: Duration) -> Result<reqwest::Client, String> {
+    crate::tls::install_tls_provider();
+    reqwest::Client::builder()
+        .timeout(timeout)
+        .connect_timeout(Duration::from_secs(3))
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent(concat!("taskward/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|e| e.to_string())
+}
+
 /// The cached key set of one issuer.
 pub struct KeySet {
     url: url::Url,
@@ -75,14 +89,7 @@ pub struct KeySet {
 impl KeySet {
     /// A key set fetched from `url` (nothing is fetched until a token needs a key).
     pub fn new(url: url::Url, interval: Duration) -> Result<Self, String> {
-        crate::tls::install_tls_provider();
-        let client = reqwest::Client::builder()
-            .timeout(Duration::from_secs(5))
-            .connect_timeout(Duration::from_secs(3))
-            // Only the configured URL is trusted: a redirect could point anywhere.
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("taskward/", env!("CARGO_PKG_VERSION")))
-            .build()
+        let client = outbound_client(Duration::from_secs(5))
             .map_err(|e| format!("cannot build the JWKS client: {e}"))?;
         Ok(Self {
             url,

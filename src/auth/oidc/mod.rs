@@ -22,12 +22,12 @@ use tokio::sync::OnceCell;
 use url::Url;
 use uuid::Uuid;
 
-use super::external::UNUSABLE_PASSWORD;
+use super::external::new_linked_user;
 use super::jwks::{KeyError, KeySet};
-use super::model::{DisplayName, Email};
+use super::model::Email;
 use crate::config::oidc::OidcConfig;
 use crate::error::AppError;
-use crate::store::{IdentityStore, LinkOutcome, LinkedUser, NewUser, UserStore};
+use crate::store::{IdentityStore, LinkOutcome, UserStore};
 pub use flow::Flow;
 
 /// Clock skew allowed on the ID token's `exp` and `iat`.
@@ -141,13 +141,7 @@ impl Oidc {
         if config.oidc_issuer.is_none() {
             return Ok(None);
         }
-        crate::tls::install_tls_provider();
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(10))
-            .connect_timeout(Duration::from_secs(3))
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("taskward/", env!("CARGO_PKG_VERSION")))
-            .build()
+        let http = super::jwks::outbound_client(Duration::from_secs(10))
             .map_err(|e| format!("cannot build the OpenID Connect client: {e}"))?;
         Ok(Some(Self {
             config: config.clone(),
@@ -423,23 +417,7 @@ impl Oidc {
             tracing::info!(user_id = %existing.id, "oidc: an identity was linked to an account by its verified email");
             return Ok(existing.id);
         }
-        let name = claims
-            .name
-            .as_deref()
-            .and_then(|n| DisplayName::parse(n).ok())
-            .unwrap_or_else(|| DisplayName::from_email(&email));
-        let linked = LinkedUser {
-            user: NewUser {
-                id: Uuid::now_v7(),
-                email: email.as_str().to_owned(),
-                email_lower: email.lower().to_owned(),
-                name: name.as_str().to_owned(),
-                password_hash: UNUSABLE_PASSWORD.to_owned(),
-                created_at: crate::timestamp::now(),
-            },
-            issuer: issuer.to_owned(),
-            subject: claims.sub.clone(),
-        };
+        let linked = new_linked_user(issuer, &claims.sub, &email, claims.name.as_deref());
         match self.identities.external_user_create(&linked).await? {
             LinkOutcome::Created => {
                 tracing::info!(user_id = %linked.user.id, "oidc: a new account from the provider");
