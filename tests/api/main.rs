@@ -39,6 +39,7 @@ mod lists_members;
 mod lists_query;
 mod lists_store;
 mod mcp_client;
+mod mcp_ts;
 mod metrics;
 mod notify_store;
 mod oauth;

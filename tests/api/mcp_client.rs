@@ -10,6 +10,17 @@ use serde_json::{Value, json};
 use crate::helpers::{Session, TestApp, TestDb, venv_python};
 use crate::on_both_databases;
 
+/// The seven tools, by name.
+pub const TOOLS: [&str; 7] = [
+    "add_task",
+    "complete_task",
+    "delete_task",
+    "get_task",
+    "list_lists",
+    "list_tasks",
+    "update_task",
+];
+
 fn client(python: &std::path::Path, url: &str, token: &str, mode: &str) -> Value {
     let script =
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/oracles/mcp_client.py");
@@ -26,7 +37,8 @@ fn client(python: &std::path::Path, url: &str, token: &str, mode: &str) -> Value
     serde_json::from_slice(&out.stdout).expect("JSON from the client")
 }
 
-async fn token(app: &TestApp, s: &Session, scopes: &[&str]) -> String {
+/// A personal access token of `s` with `scopes`.
+pub async fn token(app: &TestApp, s: &Session, scopes: &[&str]) -> String {
     app.ok(
         s,
         Method::POST,
@@ -37,6 +49,27 @@ async fn token(app: &TestApp, s: &Session, scopes: &[&str]) -> String {
         .as_str()
         .expect("token")
         .to_owned()
+}
+
+/// The two tasks both SDKs' scripts add, as their calls answered them: "Water the plants"
+/// by fields and "Pay rent" by quick-add text.
+pub fn check_the_added_tasks(added: &Value, quick: &Value) {
+    assert_eq!(
+        (&added["title"], &added["priority"], &added["due_date"]),
+        (
+            &json!("Water the plants"),
+            &json!("high"),
+            &json!("2027-01-04")
+        )
+    );
+    assert_eq!(
+        (&quick["title"], &quick["recurrence"], &quick["tags"]),
+        (
+            &json!("Pay rent"),
+            &json!("FREQ=MONTHLY;BYMONTHDAY=1"),
+            &json!(["home"])
+        )
+    );
 }
 
 async fn the_python_sdk_calls_every_tool(db: TestDb) {
@@ -72,18 +105,7 @@ async fn the_python_sdk_calls_every_tool(db: TestDb) {
     let tools = out["tools"].as_object().expect("tools");
     let mut names: Vec<&str> = tools.keys().map(String::as_str).collect();
     names.sort_unstable();
-    assert_eq!(
-        names,
-        [
-            "add_task",
-            "complete_task",
-            "delete_task",
-            "get_task",
-            "list_lists",
-            "list_tasks",
-            "update_task"
-        ]
-    );
+    assert_eq!(names, TOOLS);
     assert!(tools.values().all(|t| t["output"] == true), "{out}");
     assert_eq!(
         tools["add_task"]["input"],
@@ -105,23 +127,8 @@ async fn the_python_sdk_calls_every_tool(db: TestDb) {
     };
     assert_eq!(ok("lists")["lists"][0]["name"], "Inbox");
     let added = ok("add")["task"].clone();
-    assert_eq!(
-        (&added["title"], &added["priority"], &added["due_date"]),
-        (
-            &json!("Water the plants"),
-            &json!("high"),
-            &json!("2027-01-04")
-        )
-    );
     let quick = ok("quick")["task"].clone();
-    assert_eq!(
-        (&quick["title"], &quick["recurrence"], &quick["tags"]),
-        (
-            &json!("Pay rent"),
-            &json!("FREQ=MONTHLY;BYMONTHDAY=1"),
-            &json!(["home"])
-        )
-    );
+    check_the_added_tasks(&added, &quick);
     assert_eq!(ok("get")["task"]["id"], added["id"]);
     assert_eq!(ok("update")["task"]["title"], "Water the plants twice");
     assert_eq!(ok("complete")["task"]["completed"], true);
