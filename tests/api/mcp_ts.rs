@@ -1,12 +1,14 @@
 //! The MCP server (issue 19) through the official TypeScript SDK client
 //! (`@modelcontextprotocol/sdk`, tests/mcp-js/tools.mjs) over Streamable HTTP, on both
-//! databases. Every tool is called with a personal access token and its answer compared
-//! with the API's own (the task a tool answers is what `GET /api/tasks/{id}` answers, a
-//! page is the API's page, a refusal is a tool error with the API's words); a `tasks:read`
-//! token's `add_task` is a tool error naming the scope and adds nothing (the API's `403
-//! insufficient_scope` for the same token is tests/api/access_tokens_bearer.rs's).
-//! Needs Node and `tests/mcp-js/node_modules` (`npm ci`, done by `.ci/run`); without them
-//! the tests print a notice and pass as skipped, except under `CI=true`, where they fail.
+//! databases, and through the MCP Inspector's CLI (`@modelcontextprotocol/inspector-cli`,
+//! `--method tools/list`). Every tool is called with a personal access token and its
+//! answer compared with the API's own (the task a tool answers is what
+//! `GET /api/tasks/{id}` answers, a page is the API's page, a refusal is a tool error with
+//! the API's words); a `tasks:read` token's `add_task` is a tool error naming the scope and
+//! adds nothing (the API's `403 insufficient_scope` for the same token is
+//! tests/api/access_tokens_bearer.rs's). Needs Node and `tests/mcp-js/node_modules` (`npm
+//! ci`, done by `.ci/run`); without them the tests print a notice and pass as skipped,
+//! except under `CI=true`, where they fail.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -289,3 +291,53 @@ async fn the_typescript_sdk_calls_every_tool(db: TestDb) {
 }
 
 on_both_databases!(the_typescript_sdk_calls_every_tool);
+
+/// The Inspector's CLI, the installed binary (nothing fetched at run time), with a token
+/// lists the seven tools; with the token revoked it fails on the `401`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_inspector_cli_lists_the_tools() {
+    if !installed("@modelcontextprotocol/inspector-cli") {
+        return;
+    }
+    let app = TestApp::spawn(TestDb::sqlite()).await;
+    let s = app.signup("ada@example.com", "correct horse battery").await;
+    let reader = token(&app, &s, &["tasks:read"]).await;
+    let cli = mcp_js_dir().join("node_modules/.bin/mcp-inspector-cli");
+    // Version 1.0.3 looks for `../package.json` from the working directory but imports it
+    // from its module (modelcontextprotocol/inspector#1334): it runs from its own build
+    // directory, whose parent has its package.json.
+    let dir = mcp_js_dir().join("node_modules/@modelcontextprotocol/inspector-cli/build");
+    let inspect = |token: &str| {
+        [
+            "--cli",
+            &app.url("/mcp"),
+            "--transport",
+            "http",
+            "--header",
+            &format!("Authorization: Bearer {token}"),
+            "--method",
+            "tools/list",
+        ]
+        .map(str::to_owned)
+        .to_vec()
+    };
+    let (ok, stdout, stderr) = run(cli.clone(), inspect(&reader), dir.clone()).await;
+    assert!(ok, "the Inspector CLI failed:\n{stdout}\n{stderr}");
+    let listed: Value = serde_json::from_str(&stdout).expect("JSON from the Inspector CLI");
+    let mut names: Vec<&str> = listed["tools"]
+        .as_array()
+        .expect("tools")
+        .iter()
+        .filter_map(|t| t["name"].as_str())
+        .collect();
+    names.sort_unstable();
+    assert_eq!(names, TOOLS, "{stdout}");
+
+    let tokens = app.ok(&s, Method::GET, "/api/auth/tokens", None).await;
+    let id = tokens[0]["id"].as_str().expect("id");
+    let path = format!("/api/auth/tokens/{id}");
+    app.ok(&s, Method::DELETE, &path, None).await;
+    let (ok, stdout, stderr) = run(cli, inspect(&reader), dir).await;
+    assert!(!ok, "a revoked token listed the tools:\n{stdout}");
+    assert!(stderr.contains("401"), "{stderr}");
+}
