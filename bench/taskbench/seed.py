@@ -204,7 +204,8 @@ def _open(path: Path) -> sqlite3.Connection:
 
 
 def seed_big_taskward(db_path: Path, user_id: str, n: int, now_us: int, chunk: int = 50_000) -> float:
-    """Insert n tasks (plus task_tags rows) for user_id into Taskward's SQLite file."""
+    """Insert n tasks (plus task_tags rows) for user_id into Taskward's SQLite file, all in
+    the user's inbox (whose id is the user's own)."""
     t0 = time.perf_counter()
     rng = random.Random(7)
     owner = uuid.UUID(user_id).bytes
@@ -212,20 +213,21 @@ def seed_big_taskward(db_path: Path, user_id: str, n: int, now_us: int, chunk: i
     _check_columns(
         db,
         "tasks",
-        {"id", "user_id", "title", "title_lower", "description", "description_lower", "completed",
-         "completed_at", "priority", "due_at", "tags", "created_at", "updated_at", "version"},
+        {"id", "user_id", "list_id", "title", "title_lower", "description", "description_lower",
+         "completed", "completed_at", "priority", "due_at", "due_key", "tags", "created_at",
+         "updated_at", "version"},
     )
     db.execute("BEGIN IMMEDIATE")
     rows, tag_rows = [], []
 
     def flush():
         db.executemany(
-            "INSERT INTO tasks (id, user_id, title, title_lower, description, description_lower,"
-            " completed, completed_at, priority, due_at, tags, created_at, updated_at, version)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,1)",
+            "INSERT INTO tasks (id, user_id, list_id, title, title_lower, description,"
+            " description_lower, completed, completed_at, priority, due_at, due_key, tags,"
+            " created_at, updated_at, version) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,1)",
             rows,
         )
-        db.executemany("INSERT INTO task_tags (user_id, tag, task_id) VALUES (?,?,?)", tag_rows)
+        db.executemany("INSERT INTO task_tags (list_id, tag, task_id) VALUES (?,?,?)", tag_rows)
         rows.clear()
         tag_rows.clear()
 
@@ -234,9 +236,10 @@ def seed_big_taskward(db_path: Path, user_id: str, n: int, now_us: int, chunk: i
         rows.append((
             # title_lower / description_lower: Taskward's lower-cased copies for search
             # (its own lower-casing is Unicode-aware; these texts are ASCII).
-            tid, owner, t.title, t.title.lower(), t.description, t.description.lower(),
+            # due_key: the instant dues sort and filter by, the due itself for a timed one.
+            tid, owner, owner, t.title, t.title.lower(), t.description, t.description.lower(),
             int(t.completed), t.completed_us, t.priority,
-            t.due_us, json.dumps(t.tags, separators=(",", ":")), t.created_us,
+            t.due_us, t.due_us, json.dumps(t.tags, separators=(",", ":")), t.created_us,
             t.completed_us or t.created_us,
         ))
         tag_rows.extend((owner, tag, tid) for tag in t.tags)
