@@ -2,6 +2,7 @@
 --
 -- The harness (bench/taskbench/load.py) writes one request per line, tab-separated:
 --   METHOD <TAB> PATH <TAB> BEARER TOKEN (may be empty) <TAB> JSON BODY (may be empty)
+-- optionally followed by more headers, each as <TAB> Name: value
 -- and starts:  wrk ... -s replay.lua http://127.0.0.1:PORT -- /path/to/requests.tsv
 --
 -- Every request is formatted once in init(), so request() only returns a prepared string:
@@ -25,9 +26,12 @@ function init(args)
     error("replay.lua needs the request file as its first argument (after --)")
   end
   for line in io.lines(file) do
-    local method, path, token, body = line:match("^([^\t]*)\t([^\t]*)\t([^\t]*)\t(.*)$")
+    local method, path, token, body, rest = line:match("^([^\t]*)\t([^\t]*)\t([^\t]*)\t([^\t]*)(.*)$")
     if method ~= nil then
       local headers = {}
+      for name, value in rest:gmatch("\t([^\t:]+): ([^\t]*)") do
+        headers[name] = value
+      end
       if token ~= "" then
         headers["Authorization"] = "Bearer " .. token
       end

@@ -25,12 +25,14 @@ class Request:
     path: str
     token: str = ""
     body: str = ""  # JSON text, one line
+    headers: tuple[tuple[str, str], ...] = ()  # more headers, after the body's column
 
     def line(self) -> str:
-        for part in (self.method, self.path, self.token, self.body):
+        extra = [f"{name}: {value}" for name, value in self.headers]
+        for part in (self.method, self.path, self.token, self.body, *extra):
             if "\t" in part or "\n" in part:
                 raise ValueError(f"tabs and newlines cannot be replayed: {part!r}")
-        return f"{self.method}\t{self.path}\t{self.token}\t{self.body}\n"
+        return "\t".join([self.method, self.path, self.token, self.body, *extra]) + "\n"
 
 
 def write_requests(path: Path, requests: list[Request]) -> Path:
