@@ -15,19 +15,14 @@ from __future__ import annotations
 import argparse
 import base64
 import http.client
-import os
 import statistics
-import subprocess
-import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
+from .fresh import backends, release_binary, taskward_on
 from .seed import Api, signup
-from .servers import stop_all, taskward_server
+from .servers import stop_all
 
-REPO = Path(__file__).resolve().parents[2]
-SECRET = "bench-secret-bench-secret-bench-secret-0123"
 
 QUERY_ALL = b"""<?xml version="1.0"?><c:calendar-query xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav">
 <d:prop><d:getetag/><c:calendar-data/></d:prop>
@@ -153,31 +148,11 @@ def main() -> int:
     p.add_argument("--tasks", type=int, default=10_000)
     p.add_argument("--rounds", type=int, default=30)
     args = p.parse_args()
-    target = Path(os.environ.get("CARGO_TARGET_DIR", REPO / "target"))
-    binary = target / "release" / "taskward"
-    backends = [("SQLite", None)]
-    pg = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("TEST_DATABASE_URL")
-    if pg:
-        backends.append(("PostgreSQL", pg))
     try:
-        for backend, url in backends:
-            with tempfile.TemporaryDirectory(prefix="taskward-calendars-") as tmp:
-                workdir = Path(tmp)
-                name = f"bench_calendars_{os.getpid()}"
-                if url is None:
-                    database = f"sqlite://{workdir / 'bench.db'}"
-                else:
-                    subprocess.run(["psql", url, "-qc", f"CREATE DATABASE {name}"], check=True)
-                    database = url.rsplit("/", 1)[0] + "/" + name
-                server = taskward_server(binary, database, workdir, SECRET)
-                server.start()
-                try:
-                    results = run(server.port, args.tasks, args.rounds)
-                finally:
-                    server.stop()
-                    if url is not None:
-                        subprocess.run(["psql", url, "-qc", f"DROP DATABASE IF EXISTS {name}"], check=False)
-                print(table(backend, args.tasks, results), flush=True)
+        for backend, url in backends():
+            with taskward_on(release_binary(), url, "calendars") as (server, _):
+                results = run(server.port, args.tasks, args.rounds)
+            print(table(backend, args.tasks, results), flush=True)
     finally:
         stop_all()
     return 0

@@ -20,20 +20,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
-import subprocess
-import tempfile
 from pathlib import Path
 
 from .calendars import Client, percentile
+from .fresh import backends, release_binary, taskward_on
 from .load import Request, Wrk, write_requests
 from .scenarios import LIST
 from .seed import Api, seed_users
-from .servers import CpuAccount, stop_all, taskward_server, wait_for_quiet_machine
+from .servers import CpuAccount, stop_all, wait_for_quiet_machine
 
-REPO = Path(__file__).resolve().parents[2]
-SECRET = "bench-secret-bench-secret-bench-secret-0123"
 PAGE = 50
 PROTOCOL = "2025-11-25"  # what the official SDKs negotiate with Taskward
 CALL = json.dumps({
@@ -133,24 +129,9 @@ def main() -> int:
     args = p.parse_args()
     if args.quick:
         args.tasks, args.rounds, args.duration = 60, 20, 1
-    target = Path(os.environ.get("CARGO_TARGET_DIR", REPO / "target"))
-    binary = args.taskward_bin or target / "release" / "taskward"
-    backends = [("SQLite", None)]
-    pg = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("TEST_DATABASE_URL")
-    if pg:
-        backends.append(("PostgreSQL", pg))
     try:
-        for backend, url in backends:
-            with tempfile.TemporaryDirectory(prefix="taskward-mcp-") as tmp:
-                workdir = Path(tmp)
-                name = f"bench_mcp_{os.getpid()}"
-                if url is None:
-                    database = f"sqlite://{workdir / 'bench.db'}"
-                else:
-                    subprocess.run(["psql", url, "-qc", f"CREATE DATABASE {name}"], check=True)
-                    database = url.rsplit("/", 1)[0] + "/" + name
-                server = taskward_server(binary, database, workdir, SECRET)
-                server.start()
+        for backend, url in backends():
+            with taskward_on(args.taskward_bin or release_binary(), url, "mcp") as (server, workdir):
                 try:
                     api = Api(server.port)
                     user = seed_users(api, "mcp", 1, args.tasks)[0]
@@ -163,11 +144,7 @@ def main() -> int:
                     log = server.log_path.read_text(errors="replace").splitlines()
                     print("\n".join(["  taskward's log, last lines:", *log[-20:]]), flush=True)
                     raise
-                finally:
-                    server.stop()
-                    if url is not None:
-                        subprocess.run(["psql", url, "-qc", f"DROP DATABASE IF EXISTS {name}"], check=False)
-                print(table(f"{backend}, {args.tasks} tasks", results, args.connections), flush=True)
+            print(table(f"{backend}, {args.tasks} tasks", results, args.connections), flush=True)
     finally:
         stop_all()
     return 0

@@ -14,19 +14,15 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
 import random
-import subprocess
-import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from .fresh import backends, release_binary, taskward_on
 from .load import Request, Wrk, write_requests
 from .seed import Api, signup
-from .servers import CpuAccount, stop_all, taskward_server, wait_for_quiet_machine
+from .servers import CpuAccount, stop_all, wait_for_quiet_machine
 
-REPO = Path(__file__).resolve().parents[2]
-SECRET = "bench-secret-bench-secret-bench-secret-0123"
 
 YEAR_AGO = (dt.date.today() - dt.timedelta(days=365)).isoformat()
 KINDS = [
@@ -97,35 +93,12 @@ def main() -> int:
     p.add_argument("--connections", type=int, default=32)
     p.add_argument("--tasks", type=int, default=400, help="tasks of each kind")
     args = p.parse_args()
-    target = Path(os.environ.get("CARGO_TARGET_DIR", REPO / "target"))
-    binary = target / "release" / "taskward"
-    backends = [("sqlite", None)]
-    pg = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("TEST_DATABASE_URL")
-    if pg:
-        backends.append(("postgres", pg))
-    report = []
     try:
-        for backend, url in backends:
-            with tempfile.TemporaryDirectory(prefix="taskward-recurring-") as tmp:
-                workdir = Path(tmp)
-                if url is None:
-                    database = f"sqlite://{workdir / 'bench.db'}"
-                else:
-                    name = f"bench_recurring_{os.getpid()}"
-                    subprocess.run(["psql", url, "-qc", f"CREATE DATABASE {name}"], check=True)
-                    database = url.rsplit("/", 1)[0] + "/" + name
-                server = taskward_server(binary, database, workdir, SECRET)
-                server.start()
-                try:
-                    api = Api(server.port)
-                    requests = seed(api, args.tasks)
-                    results = measure(server, requests, workdir, args.duration, args.connections)
-                finally:
-                    server.stop()
-                    if url is not None:
-                        subprocess.run(["psql", url, "-qc", f"DROP DATABASE IF EXISTS {name}"], check=False)
-                report.append(table(backend, results))
-                print(report[-1], flush=True)
+        for backend, url in backends("sqlite", "postgres"):
+            with taskward_on(release_binary(), url, "recurring") as (server, workdir):
+                requests = seed(Api(server.port), args.tasks)
+                results = measure(server, requests, workdir, args.duration, args.connections)
+            print(table(backend, results), flush=True)
     finally:
         stop_all()
     return 0
