@@ -290,8 +290,6 @@ async fn the_typescript_sdk_calls_every_tool(db: TestDb) {
     assert_eq!(after.as_array().map(Vec::len), Some(2));
 }
 
-on_both_databases!(the_typescript_sdk_calls_every_tool);
-
 /// The Inspector's CLI, the installed binary (nothing fetched at run time), with a token
 /// lists the seven tools; with the token revoked it fails on the `401`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -341,3 +339,76 @@ async fn the_inspector_cli_lists_the_tools() {
     assert!(!ok, "a revoked token listed the tools:\n{stdout}");
     assert!(stderr.contains("401"), "{stderr}");
 }
+
+/// The TypeScript SDK's own OAuth client runs the whole authorization against Taskward
+/// (tests/mcp-js/oauth.mjs): a 401, discovery, registration, the consent page answered by
+/// this test's signed-in user, the code with PKCE, tool calls, a refresh that rotates, and
+/// the spent refresh token refused and the grant ended.
+async fn the_typescript_sdks_oauth_client_authorizes_itself(db: TestDb) {
+    if !installed("@modelcontextprotocol/sdk") {
+        return;
+    }
+    let app = TestApp::spawn(db).await;
+    let mut browser = crate::web::Browser::new(&app);
+    assert_eq!(browser.sign_up("oauth-ts@example.com").await.status(), 303);
+    let base = app.url("");
+    let args = vec![
+        "oauth.mjs".to_owned(),
+        app.url("/mcp"),
+        browser.cookie_header(),
+        base.clone(),
+    ];
+    let (ok, stdout, stderr) = run("node".into(), args, mcp_js_dir()).await;
+    assert!(ok, "oauth.mjs failed:\n{stdout}\n{stderr}");
+    let out: Value = serde_json::from_str(&stdout).expect("JSON from oauth.mjs");
+    assert_eq!(out["first_connect_unauthorized"], true, "{out}");
+    assert_eq!(out["registered"], true);
+    assert_eq!(out["authorize"]["path"], "/oauth/authorize");
+    assert_eq!(out["authorize"]["method"], "S256");
+    assert_eq!(out["authorize"]["resource"], app.url("/mcp"));
+    assert_eq!(out["consent_named_the_client"], true);
+    assert_eq!(out["state_matches"], true);
+    assert_eq!(out["iss"], base);
+    assert_eq!(out["token_type"], "Bearer");
+    assert_eq!(out["scope"], "tasks:read tasks:write");
+    let listed: Vec<&str> = out["tools"]
+        .as_array()
+        .expect("tools")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    let mut expected = TOOLS.to_vec();
+    expected.sort_unstable();
+    assert_eq!(listed, expected);
+    assert_eq!(out["added"]["error"], false, "{out}");
+    assert_eq!(
+        out["added"]["structured"]["task"]["title"],
+        "Water the plants"
+    );
+    assert_eq!(out["listed"]["structured"]["total"], 1);
+    assert_eq!(out["refresh_result"], "AUTHORIZED");
+    assert_eq!(out["rotated"], true);
+    assert_eq!(out["fresh_status"], 200);
+    assert_eq!(
+        out["reuse"],
+        json!({"status": 400, "error": "invalid_grant"})
+    );
+    assert_eq!(out["after_reuse_status"], 401);
+
+    // Through the API: the task the SDK added is the user's; the grant is gone.
+    let s = app
+        .signin("oauth-ts@example.com", crate::web::PASSWORD)
+        .await;
+    let tasks: Value = app.ok(&s, Method::GET, "/api/tasks", None).await;
+    assert_eq!(tasks[0]["title"], "Water the plants");
+    assert_eq!(tasks[0]["tags"], json!(["home"]));
+    let apps: Value = app
+        .ok(&s, Method::GET, "/api/auth/applications", None)
+        .await;
+    assert_eq!(apps, json!([]), "the reuse ended the grant");
+}
+
+on_both_databases!(
+    the_typescript_sdk_calls_every_tool,
+    the_typescript_sdks_oauth_client_authorizes_itself
+);
