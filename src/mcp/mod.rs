@@ -22,7 +22,7 @@ use tools::Assistant;
 
 /// `/mcp`, over the app's services.
 pub fn router(state: &AppState) -> Router<AppState> {
-    let (tasks, lists) = (state.tasks.clone(), state.lists.clone());
+    let assistant = Assistant::new(state.tasks.clone(), state.lists.clone());
     let mut config = StreamableHttpServerConfig::default();
     config.legacy_session_mode = false;
     config.json_response = true;
@@ -31,7 +31,9 @@ pub fn router(state: &AppState) -> Router<AppState> {
     // token a page in a browser does not have.
     config.allowed_hosts = Vec::new();
     let service = StreamableHttpService::new(
-        move || Ok(Assistant::new(tasks.clone(), lists.clone())),
+        // The tools (their routes and JSON schemas) are built once; each request gets a
+        // clone, which shares the schemas.
+        move || Ok(assistant.clone()),
         Arc::new(NeverSessionManager::default()),
         config,
     );
