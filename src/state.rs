@@ -12,7 +12,7 @@ use crate::auth::limit::Limits;
 use crate::auth::oidc::Oidc;
 use crate::auth::secret::{CsrfKey, derive_key, resolve_secret};
 use crate::auth::token::Tokens;
-use crate::auth::{AccessTokens, Accounts, Authenticator, Recovery};
+use crate::auth::{AccessTokens, Accounts, Authenticator, Recovery, TwoFactor};
 use crate::calendars::Feeds;
 use crate::calendars::caldav::CalDav;
 use crate::config::Config;
@@ -66,6 +66,8 @@ pub struct AppState {
     pub accounts: Arc<Accounts>,
     /// Password reset, email verification and change (`State<Arc<Recovery>>`).
     pub recovery: Arc<Recovery>,
+    /// Two-factor sign-in, and signing in with a password (`State<Arc<TwoFactor>>`).
+    pub two_factor: Arc<TwoFactor>,
     /// Who is calling.
     pub authenticator: Arc<Authenticator>,
     /// Prometheus counters (exposed only when metrics are on).
@@ -159,6 +161,7 @@ impl AppState {
             kept: KeptForms::new(store.clone()),
             access_tokens: AccessTokens::new(store.clone()),
             oauth: OAuth::new(store.clone()),
+            two_factor: Arc::new(TwoFactor::new(store.clone(), Arc::clone(&accounts))),
             accounts,
             recovery: Arc::new(recovery),
             authenticator: Arc::new(authenticator),

@@ -26,7 +26,6 @@ use crate::zone::TimeZoneName;
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(auth_signup))
-        .routes(routes!(auth_signin))
         .routes(routes!(auth_refresh))
         .routes(routes!(auth_signout))
         .routes(routes!(auth_signout_all))
@@ -37,7 +36,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 /// An account as clients see it.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({"id": "019ab8d2-6c4e-7d1a-9a35-2f1e0c8b7a64", "email": "ada@example.com",
-    "name": "ada", "timezone": "Europe/Berlin", "email_verified": true,
+    "name": "ada", "timezone": "Europe/Berlin", "email_verified": true, "two_factor": false,
     "created_at": "2026-11-25T09:30:00Z"}))]
 pub struct User {
     id: Uuid,
@@ -49,6 +48,8 @@ pub struct User {
     /// Whether the address was proved: a verification link, a password reset or an email
     /// change was completed with a link mailed to it.
     email_verified: bool,
+    /// Whether two-factor sign-in (TOTP) is on: signing in then asks for a code.
+    two_factor: bool,
     #[serde(with = "time::serde::rfc3339")]
     created_at: OffsetDateTime,
 }
@@ -61,6 +62,7 @@ impl From<UserRecord> for User {
             name: u.name,
             timezone: u.timezone,
             email_verified: u.email_verified,
+            two_factor: u.two_factor,
             created_at: u.created_at,
         }
     }
@@ -98,7 +100,12 @@ impl From<Issued> for AuthResponse {
 
 /// Tokens must not be cached by browsers or proxies (RFC 6749 5.1).
 fn tokens_response(status: StatusCode, issued: Issued) -> Response {
-    let mut res = (status, Json(AuthResponse::from(issued))).into_response();
+    no_store(status, AuthResponse::from(issued))
+}
+
+/// `body` as JSON with `Cache-Control: no-store`: tokens and secrets are never cached.
+pub(super) fn no_store<T: Serialize>(status: StatusCode, body: T) -> Response {
+    let mut res = (status, Json(body)).into_response();
     res.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     res
@@ -157,43 +164,6 @@ async fn auth_signup(
         )
         .await?;
     Ok(tokens_response(StatusCode::CREATED, issued))
-}
-
-body! {
-    /// Credentials.
-    struct SignIn {
-        /// The account's email, in any case.
-        #[schema(required, example = "ada@example.com")]
-        email: String,
-        /// The account's password.
-        #[schema(required, example = "correct horse battery")]
-        password: String,
-    }
-}
-
-/// Sign in with email and password.
-#[utoipa::path(post, path = "/api/auth/signin", tag = "accounts", request_body = SignIn,
-    security(),
-    responses(
-        (status = 200, description = "Signed in", body = AuthResponse,
-            headers(("Cache-Control" = String, description = "`no-store`: tokens are never cached"))),
-        (status = 401, response = Unauthorized),
-        (status = 429, response = TooManyRequests),
-        ReadsBody, Always,
-    ))]
-async fn auth_signin(
-    State(accounts): State<Arc<Accounts>>,
-    client: ClientInfo,
-    ApiJson(body): ApiJson<SignIn>,
-) -> AppResult<Response> {
-    let mut f = Fields::new();
-    let email = f.required("email", body.email, Ok);
-    let password = f.required("password", body.password, Ok);
-    let (email, password) = f
-        .finish(email.zip(password))
-        .map_err(AppError::Validation)?;
-    let issued = accounts.sign_in(&email, &password, &client).await?;
-    Ok(tokens_response(StatusCode::OK, issued))
 }
 
 body! {

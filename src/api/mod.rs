@@ -16,6 +16,7 @@ mod responses;
 mod sessions;
 mod tasks;
 mod tokens;
+mod two_factor;
 mod wire;
 
 use axum::Router;
@@ -68,6 +69,7 @@ fn routes() -> OpenApiRouter<AppState> {
         .merge(auth::router())
         .merge(sessions::router())
         .merge(recovery::router())
+        .merge(two_factor::router())
         .merge(tokens::router())
         .merge(applications::router())
         .merge(tasks::router())

@@ -1,4 +1,5 @@
-//! The account service: sign up, sign in, refresh, sign out, rename, change password,
+//! The account service: sign up, sign in (the password; `totp::TwoFactor` decides whether
+//! a second step comes before the session), refresh, sign out, rename, change password,
 //! delete. Faces parse their wire format into the values of `model` and call it; every
 //! rule about passwords, sessions and limits lives here.
 
@@ -132,7 +133,11 @@ impl Accounts {
     }
 
     /// Starts a session for `user` and issues its tokens.
-    async fn start_session(&self, user: UserRecord, client: &ClientInfo) -> AppResult<Issued> {
+    pub(super) async fn start_session(
+        &self,
+        user: UserRecord,
+        client: &ClientInfo,
+    ) -> AppResult<Issued> {
         let now = now();
         let (refresh_token, refresh_hash) = new_refresh_token()?;
         let session = NewSession {
@@ -169,12 +174,23 @@ impl Accounts {
 
     /// Starts a session for `user_id`, whom an OpenID provider vouched for.
     pub async fn sign_in_as(&self, user_id: Uuid, client: &ClientInfo) -> AppResult<Issued> {
+        self.start_session_of(user_id, client, "the OpenID provider")
+            .await
+    }
+
+    /// Starts a session for `user_id`, signed in `how` (for the log).
+    pub(super) async fn start_session_of(
+        &self,
+        user_id: Uuid,
+        client: &ClientInfo,
+        how: &str,
+    ) -> AppResult<Issued> {
         let user = self
             .users
             .user_by_id(user_id)
             .await?
             .ok_or_else(AppError::not_found)?;
-        tracing::info!(user_id = %user.id, "signed in through the OpenID provider");
+        tracing::info!(user_id = %user.id, "signed in with {how}");
         self.start_session(user, client).await
     }
 
@@ -209,14 +225,14 @@ impl Accounts {
         self.start_session(user.into(), client).await
     }
 
-    /// Checks an email and password and starts a session.
-    #[tracing::instrument(skip_all)]
-    pub async fn sign_in(
+    /// Checks an email and password: the account, whose session is for the caller to
+    /// start (`TwoFactor::sign_in`, which asks for the second step first when it is on).
+    pub(super) async fn check_password_sign_in(
         &self,
         email: &str,
         password: &str,
         client: &ClientInfo,
-    ) -> AppResult<Issued> {
+    ) -> AppResult<UserRecord> {
         self.limits.admit_address(client.ip).await?;
         // A malformed email belongs to no account created here (an imported one may hold
         // one); it still costs a hash below.
@@ -249,8 +265,7 @@ impl Accounts {
         if rehash {
             self.upgrade_hash(&user, password).await;
         }
-        tracing::info!(user_id = %user.id, "signed in");
-        self.start_session(user, client).await
+        Ok(user)
     }
 
     /// Replaces a bcrypt (or weaker argon2) hash with a current argon2id one, only if the
@@ -381,7 +396,7 @@ impl Accounts {
         &self.passwords
     }
 
-    /// The rate limits, shared with the recovery service.
+    /// The rate limits, shared with the recovery and two-factor services.
     pub(super) fn limits(&self) -> &Limits {
         &self.limits
     }

@@ -6,7 +6,9 @@
 //! [`Authenticator`] (who is calling), and [`AccessTokens`]: personal access tokens (their
 //! values in [`pat`]), made, listed and revoked by their owner and checked by the faces
 //! that take one (CalDAV's password); and [`Recovery`]: password reset, email
-//! verification and change, by mailed links.
+//! verification and change, by mailed links; and [`TwoFactor`] ([`totp`]): two-factor
+//! sign-in with TOTP codes and recovery codes, and sign-in itself, which asks for the
+//! second step when it is on.
 //!
 //! Nothing here knows HTTP: the faces turn headers, cookies and bodies into these values.
 
@@ -24,8 +26,10 @@ pub mod recovery;
 pub mod scrypt;
 pub mod secret;
 pub mod token;
+pub mod totp;
 
 pub use access_tokens::{AccessTokens, NewAccessToken};
 pub use accounts::{Accounts, ClientInfo, Issued, SignUp};
 pub use authenticator::{Authenticator, CurrentUser, ExternalSubject};
 pub use recovery::Recovery;
+pub use totp::TwoFactor;

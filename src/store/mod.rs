@@ -1,7 +1,7 @@
 //! Storage: one trait per resource ([`UserStore`], [`SessionStore`], [`IdentityStore`],
 //! [`TaskStore`], [`ImportStore`], [`LimitStore`], [`ListStore`], [`NotifyStore`], [`KeptStore`], [`FeedStore`],
-//! [`AccessTokenStore`], [`AccountTokenStore`]) and one for the database itself ([`Database`]), each
-//! [`TaskStore`], [`ImportStore`], [`LimitStore`], [`ListStore`], [`NotifyStore`], [`KeptStore`], [`FeedStore`], [`DavStore`]) and one for the database itself ([`Database`]), each
+//! [`AccessTokenStore`], [`AccountTokenStore`], [`DavStore`], [`OAuthStore`],
+//! [`TwoFactorStore`]) and one for the database itself ([`Database`]), each
 //! implemented for SQLite and PostgreSQL in a file per resource. [`Store`] is all of them;
 //! a service holds only the traits it needs (`Arc<dyn TaskStore>`, ...), upcast from the
 //! one [`DynStore`] the app opens. The back end is chosen by the scheme of `DATABASE_URL`.
@@ -32,6 +32,7 @@ mod sql_param;
 mod sqlite;
 mod tasks;
 mod trash;
+pub mod two_factor;
 mod users;
 
 use std::sync::Arc;
@@ -56,6 +57,7 @@ pub use postgres::PgStore;
 pub use sessions::{NewSession, Rotation, SessionRecord, SessionStore};
 pub use sqlite::SqliteStore;
 pub use tasks::{History, Restore, TaskPage, TaskStore};
+pub use two_factor::{MfaChallenge, TotpRecord, TwoFactorStore};
 pub use users::{NewUser, TokenCutoff, UserRecord, UserStore};
 
 /// Everything Taskward keeps: every resource trait. Implemented for SQLite and PostgreSQL;
@@ -76,6 +78,7 @@ pub trait Store:
     + AccountTokenStore
     + DavStore
     + OAuthStore
+    + TwoFactorStore
 {
 }
 
@@ -95,6 +98,7 @@ impl<T> Store for T where
         + AccountTokenStore
         + DavStore
         + OAuthStore
+        + TwoFactorStore
 {
 }
 

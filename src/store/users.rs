@@ -24,6 +24,8 @@ pub struct UserRecord {
     /// Whether the owner of the address proved it (a verification link, a completed
     /// password reset or email change).
     pub email_verified: bool,
+    /// Whether two-factor sign-in (TOTP) is on.
+    pub two_factor: bool,
 }
 
 /// A user to create.
@@ -54,6 +56,7 @@ impl From<NewUser> for UserRecord {
             // The column's default: a new account starts in UTC.
             timezone: "UTC".to_owned(),
             email_verified: false,
+            two_factor: false,
         }
     }
 }
@@ -151,6 +154,17 @@ pub trait UserStore: Send + Sync + 'static {
         email_lower: &str,
         now: OffsetDateTime,
     ) -> StoreResult<bool>;
+}
+
+/// The columns a [`UserRecord`] is read from, of the `users` table named `t` in the
+/// statement (`users`, or an alias), in order; `two_factor` is whether a confirmed TOTP
+/// secret exists.
+pub(super) fn user_columns(t: &str) -> String {
+    format!(
+        "{t}.id, {t}.email, {t}.name, {t}.password_hash, {t}.created_at, {t}.timezone, \
+         {t}.email_verified, EXISTS (SELECT 1 FROM totp WHERE totp.user_id = {t}.id \
+         AND totp.enabled_at IS NOT NULL) AS two_factor"
+    )
 }
 
 /// Marks an address verified while the account still has it; binds verified-at (as the

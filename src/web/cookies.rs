@@ -23,6 +23,8 @@ pub const FLASH: &str = "taskward_flash";
 pub const KEPT: &str = "taskward_kept";
 /// A sign-in with the OpenID provider in flight (sealed; `auth::oidc::flow`).
 pub const OIDC: &str = "taskward_oidc";
+/// A sign-in waiting for its second step: the challenge's token (`auth::totp`).
+pub const MFA: &str = "taskward_mfa";
 
 /// Extra time the refresh cookie outlives its token, so that the server (not the browser)
 /// notices the end of a session and can tell the user it expired.

@@ -43,6 +43,10 @@ pub fn message(code: &str) -> Option<&'static str> {
             "A link is on its way to the new address. Your account keeps the old one until it is opened."
         }
         "session-ended" => "That device has been signed out.",
+        "2fa-off" => "Two-factor sign-in is off: your password alone signs you in.",
+        "2fa-expired" => {
+            "That sign-in took too long or had too many wrong codes. Please sign in again."
+        }
         "verify-first" => {
             "This server asks for a verified email address before you use your tasks: send yourself a link below."
         }

@@ -29,6 +29,8 @@ const SECRETS: &[&str] = &[
     "current_password",
     "new_password",
     "token",
+    "code",
+    "recovery_code",
 ];
 
 /// Ids a browser holds at once (a refused sign-in after a form kept at the session's end

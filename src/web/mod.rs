@@ -13,6 +13,7 @@ pub mod flash;
 pub mod forms;
 pub mod kept;
 mod pages;
+pub mod qr;
 mod renewals;
 pub mod session;
 

@@ -94,6 +94,18 @@ impl Visitor {
         }
     }
 
+    /// Sets the cookie `base` to `value` for `max_age` (a step of a flow in progress).
+    pub fn set_cookie(&self, base: &str, value: &str, max_age: Duration) {
+        if let Some(v) = self.policy.set(base, value, Some(max_age)) {
+            self.ctx.push(v);
+        }
+    }
+
+    /// Deletes the cookie `base`.
+    pub fn clear_cookie(&self, base: &str) {
+        self.ctx.push(self.policy.clear(base));
+    }
+
     /// Ends the session in this browser.
     pub fn end_session(&self) {
         for v in self.policy.end_session() {

@@ -48,9 +48,10 @@ async fn sign_up_answers_201_with_tokens_that_are_not_cached(db: TestDb) {
     );
     assert_eq!(user["timezone"], "UTC");
     assert_eq!(user["email_verified"], false);
+    assert_eq!(user["two_factor"], false);
     assert_eq!(
         user.as_object().expect("object").len(),
-        6,
+        7,
         "no password hash: {user}"
     );
     app.stop().await;

@@ -1,5 +1,5 @@
-//! Rate limits on sign-in and sign-up, per client address and per email, and on the
-//! account mails asked for one address.
+//! Rate limits on sign-in and sign-up, per client address and per email, on the
+//! account mails asked for one address, and on the two-factor codes tried for one account.
 //!
 //! Fixed windows. An attempt is counted when it is admitted, in one atomic step that also
 //! says whether it is over the limit, so concurrent attempts cannot all pass a check made
@@ -82,6 +82,8 @@ pub struct Limits {
     per_email: Counter,
     /// Account mails asked for one address (reset, verification, change).
     per_mail: Counter,
+    /// Two-factor codes tried for one account (the rule of `per_email`).
+    per_code: Counter,
     /// The database to sweep, when the counters live there.
     sweep: Option<(Arc<dyn LimitStore>, AtomicU32)>,
 }
@@ -110,6 +112,7 @@ impl Limits {
             per_ip: counter(config.rate_limit_per_ip),
             per_email: counter(config.rate_limit_per_email),
             per_mail: counter(config.accounts.rate_limit_account_mails),
+            per_code: counter(config.rate_limit_per_email),
             sweep: shared.then(|| (Arc::clone(&store), AtomicU32::new(0))),
         }
     }
@@ -161,6 +164,32 @@ impl Limits {
                     tracing::warn!("rate limit: too many account mails asked for one address");
                 }
             })
+    }
+
+    /// Counts a two-factor code (TOTP or recovery code) tried for the account `user`;
+    /// `429` once its window is full. Signing in with the password again does not clear
+    /// it: only a right code does ([`Limits::code_succeeded`]).
+    pub async fn admit_code(&self, user: uuid::Uuid) -> Result<(), AppError> {
+        if !self.enabled {
+            return Ok(());
+        }
+        self.per_code
+            .admit(hash(b"code", user.as_bytes()))
+            .await
+            .inspect_err(|e| {
+                if matches!(e, AppError::RateLimited { .. }) {
+                    tracing::warn!(%user, "rate limit: too many two-factor codes for one account");
+                }
+            })
+    }
+
+    /// Clears the code count of `user` after a right code; a failure is logged.
+    pub async fn code_succeeded(&self, user: uuid::Uuid) {
+        if self.enabled
+            && let Err(e) = self.per_code.clear(hash(b"code", user.as_bytes())).await
+        {
+            tracing::warn!(error = %e, "rate limit: could not clear a count");
+        }
     }
 
     /// Clears the count of `email` after a successful attempt. A failure to clear is

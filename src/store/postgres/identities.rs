@@ -6,6 +6,7 @@ use uuid::Uuid;
 
 use super::PgStore;
 use super::users::{Existing, insert_user, user_from_row};
+use crate::store::users::user_columns;
 use crate::store::{IdentityStore, LinkOutcome, LinkedUser, StoreError, StoreResult, UserRecord};
 
 const LINK_TAKEN: &str = "this identity is already linked";
@@ -17,11 +18,11 @@ impl IdentityStore for PgStore {
         issuer: &str,
         subject: &str,
     ) -> StoreResult<Option<UserRecord>> {
-        let row = sqlx::query(
-            "SELECT u.id, u.email, u.name, u.password_hash, u.created_at, u.timezone, u.email_verified
-             FROM external_identities e JOIN users u ON u.id = e.user_id
-             WHERE e.issuer = $1 AND e.subject = $2",
-        )
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {} FROM external_identities e JOIN users u ON u.id = e.user_id
+                     WHERE e.issuer = $1 AND e.subject = $2",
+            user_columns("u")
+        )))
         .bind(issuer)
         .bind(subject)
         .fetch_optional(&self.pool)

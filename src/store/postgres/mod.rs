@@ -21,6 +21,7 @@ mod sessions;
 mod task_rows;
 mod tasks;
 mod trash;
+mod two_factor;
 mod users;
 
 use std::str::FromStr;

@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use super::PgStore;
 use super::sessions::revoke_all;
-use crate::store::users::{change_email_sql, drop_links_sql, set_verified_sql};
+use crate::store::users::{change_email_sql, drop_links_sql, set_verified_sql, user_columns};
 use crate::store::{NewUser, StoreError, StoreResult, TokenCutoff, UserRecord, UserStore};
 
 const EMAIL_TAKEN: &str = "an account with this email already exists";
@@ -22,6 +22,7 @@ pub(super) fn user_from_row(row: &PgRow) -> Result<UserRecord, sqlx::Error> {
         created_at: row.try_get("created_at")?,
         timezone: row.try_get("timezone")?,
         email_verified: row.try_get("email_verified")?,
+        two_factor: row.try_get("two_factor")?,
     })
 }
 
@@ -98,12 +99,11 @@ impl UserStore for PgStore {
     }
 
     async fn user_by_id(&self, id: Uuid) -> StoreResult<Option<UserRecord>> {
-        let row = sqlx::query(
-            "SELECT id, email, name, password_hash, created_at, timezone, email_verified FROM users WHERE id = $1",
-        )
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await?;
+        let sql = format!("SELECT {} FROM users WHERE id = $1", user_columns("users"));
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
         Ok(row.as_ref().map(user_from_row).transpose()?)
     }
 
@@ -122,12 +122,14 @@ impl UserStore for PgStore {
     }
 
     async fn user_by_email(&self, email_lower: &str) -> StoreResult<Option<UserRecord>> {
-        let row = sqlx::query(
-            "SELECT id, email, name, password_hash, created_at, timezone, email_verified FROM users WHERE email_lower = $1",
-        )
-        .bind(email_lower)
-        .fetch_optional(&self.pool)
-        .await?;
+        let sql = format!(
+            "SELECT {} FROM users WHERE email_lower = $1",
+            user_columns("users")
+        );
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(email_lower)
+            .fetch_optional(&self.pool)
+            .await?;
         Ok(row.as_ref().map(user_from_row).transpose()?)
     }
 
@@ -138,17 +140,19 @@ impl UserStore for PgStore {
         timezone: Option<&str>,
         now: OffsetDateTime,
     ) -> StoreResult<Option<UserRecord>> {
-        let row = sqlx::query(
+        let sql = format!(
             "UPDATE users SET name = COALESCE($1, name), timezone = COALESCE($4, timezone),
                               updated_at = $2 WHERE id = $3
-             RETURNING id, email, name, password_hash, created_at, timezone, email_verified",
-        )
-        .bind(name)
-        .bind(now)
-        .bind(id)
-        .bind(timezone)
-        .fetch_optional(&self.pool)
-        .await?;
+             RETURNING {}",
+            user_columns("users")
+        );
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(name)
+            .bind(now)
+            .bind(id)
+            .bind(timezone)
+            .fetch_optional(&self.pool)
+            .await?;
         Ok(row.as_ref().map(user_from_row).transpose()?)
     }
 

@@ -7,6 +7,7 @@ use uuid::Uuid;
 use super::SqliteStore;
 use super::error::store_error;
 use super::users::{Existing, insert_user, user_from_row};
+use crate::store::users::user_columns;
 use crate::store::{IdentityStore, LinkOutcome, LinkedUser, StoreResult, UserRecord};
 use crate::timestamp::to_micros;
 
@@ -22,11 +23,11 @@ impl IdentityStore for SqliteStore {
         let (issuer, subject) = (issuer.to_owned(), subject.to_owned());
         self.reader
             .read(move |c| {
-                Ok(c.prepare_cached(
-                    "SELECT u.id, u.email, u.name, u.password_hash, u.created_at, u.timezone, u.email_verified
-                     FROM external_identities e JOIN users u ON u.id = e.user_id
+                Ok(c.prepare_cached(&format!(
+                    "SELECT {} FROM external_identities e JOIN users u ON u.id = e.user_id
                      WHERE e.issuer = ?1 AND e.subject = ?2",
-                )?
+                    user_columns("u")
+                ))?
                 .query_row(params![issuer, subject], user_from_row)
                 .optional()?)
             })

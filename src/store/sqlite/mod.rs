@@ -49,6 +49,7 @@ mod sessions;
 mod task_rows;
 mod tasks;
 mod trash;
+mod two_factor;
 mod users;
 mod writer;
 

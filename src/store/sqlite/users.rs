@@ -8,15 +8,11 @@ use uuid::Uuid;
 use super::SqliteStore;
 use super::error::store_error;
 use super::sessions::{revoke_all, set_token_cutoff};
-use crate::store::users::{change_email_sql, drop_links_sql, set_verified_sql};
+use crate::store::users::{change_email_sql, drop_links_sql, set_verified_sql, user_columns};
 use crate::store::{NewUser, StoreError, StoreResult, TokenCutoff, UserRecord, UserStore};
 use crate::timestamp::{from_micros, to_micros};
 
 const EMAIL_TAKEN: &str = "an account with this email already exists";
-
-/// The columns [`user_from_row`] reads, in order.
-pub(super) const USER_COLUMNS: &str =
-    "id, email, name, password_hash, created_at, timezone, email_verified";
 
 pub(super) fn user_from_row(row: &Row<'_>) -> rusqlite::Result<UserRecord> {
     Ok(UserRecord {
@@ -27,6 +23,7 @@ pub(super) fn user_from_row(row: &Row<'_>) -> rusqlite::Result<UserRecord> {
         created_at: from_micros(row.get(4)?),
         timezone: row.get(5)?,
         email_verified: row.get(6)?,
+        two_factor: row.get(7)?,
     })
 }
 
@@ -92,7 +89,10 @@ fn user_where(
     column: &str,
     value: &dyn rusqlite::ToSql,
 ) -> StoreResult<Option<UserRecord>> {
-    let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE {column} = ?1");
+    let sql = format!(
+        "SELECT {} FROM users WHERE {column} = ?1",
+        user_columns("users")
+    );
     Ok(conn
         .prepare_cached(&sql)?
         .query_row([value], user_from_row)
@@ -152,7 +152,8 @@ impl UserStore for SqliteStore {
                 let sql = format!(
                     "UPDATE users SET name = COALESCE(?1, name), timezone = COALESCE(?4, timezone),
                                       updated_at = ?2
-                     WHERE id = ?3 RETURNING {USER_COLUMNS}"
+                     WHERE id = ?3 RETURNING {}",
+                    user_columns("users")
                 );
                 Ok(c.prepare_cached(&sql)?
                     .query_row(params![name, to_micros(now), id, timezone], user_from_row)

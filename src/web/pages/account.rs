@@ -1,5 +1,6 @@
 //! The account page: change name and password, the email address (its verification and
-//! a change), the sessions with a sign-out each, delete the account. Signing out lives
+//! a change), two-factor sign-in (its forms are `two_factor`'s), the sessions with a
+//! sign-out each, delete the account. Signing out lives
 //! in `auth`, next to signing in.
 
 use askama::Template;
@@ -15,6 +16,7 @@ use time::macros::format_description;
 use super::task_row::Clock;
 use super::{Chrome, IdPath as SessionPath};
 use crate::auth::model::{DisplayName, Email, Password};
+use crate::auth::totp::Status;
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::web::error::WebError;
@@ -54,6 +56,8 @@ struct AccountPage {
     new_email: String,
     /// The sessions that still work, newest first.
     sessions: Vec<SessionRow>,
+    /// Two-factor sign-in: on, pending, and the recovery codes left.
+    two_factor: Status,
     errors: Errors,
 }
 
@@ -134,6 +138,7 @@ async fn render(
         Some(t) => (t.name, t.timezone, t.new_email),
         None => (user.name, user.timezone, String::new()),
     };
+    let two_factor = state.two_factor.status(signed_in.user).await?;
     Ok(AccountPage {
         chrome: Chrome::new(state, &signed_in.visitor, "account"),
         email: user.email,
@@ -143,6 +148,7 @@ async fn render(
         verified: user.email_verified,
         new_email,
         sessions,
+        two_factor,
         errors,
     })
 }
@@ -224,7 +230,7 @@ struct PasswordForm {
 }
 
 /// The error shown for a failed password check.
-fn password_failure(e: AppError, field: &str) -> Result<Errors, WebError> {
+pub(super) fn password_failure(e: AppError, field: &str) -> Result<Errors, WebError> {
     let mut errors = Errors::default();
     match e {
         AppError::Unauthorized { .. } => errors.add(field, "The password is wrong."),

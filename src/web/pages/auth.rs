@@ -8,15 +8,17 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 
-use super::{Chrome, param};
+use super::two_factor::to_second_step;
+use super::{Chrome, landing, local_next, param, with_next};
 use crate::auth::model::{DisplayName, Email, Password};
+use crate::auth::totp::SignIn;
 use crate::auth::{ClientInfo, SignUp};
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::web::error::WebError;
 use crate::web::forms::{CsrfForm, Errors};
+use crate::web::see_other;
 use crate::web::session::{SessionState, SignedIn, Visitor};
-use crate::web::{safe_next, see_other};
 
 /// The routes of this module.
 pub fn router() -> Router<AppState> {
@@ -49,25 +51,6 @@ struct SignupPage {
     name: String,
     next: String,
     errors: Errors,
-}
-
-/// `next` from a query or form, kept only when it is a local path.
-fn local_next(raw: Option<String>) -> String {
-    raw.filter(|n| safe_next(n).is_some()).unwrap_or_default()
-}
-
-fn landing(next: &str) -> &str {
-    safe_next(next).unwrap_or("/")
-}
-
-/// The address of the page `path` (`/signin`, `/signup`) that leads on to `next`.
-fn with_next(path: &str, next: &str) -> String {
-    if next.is_empty() {
-        path.to_owned()
-    } else {
-        let next: String = url::form_urlencoded::byte_serialize(next.as_bytes()).collect();
-        format!("{path}?next={next}")
-    }
 }
 
 async fn signin_page(
@@ -117,13 +100,16 @@ async fn signin_submit(
 ) -> Result<Response, WebError> {
     let mut errors = Errors::default();
     match state
-        .accounts
+        .two_factor
         .sign_in(&form.email, &form.password, &client)
         .await
     {
-        Ok(issued) => {
+        Ok(SignIn::Session(issued)) => {
             visitor.start_session(&state, &issued);
             return Ok(see_other(landing(&form.next)));
+        }
+        Ok(SignIn::SecondStep(challenge)) => {
+            return Ok(to_second_step(&visitor, &challenge.mfa_token, &form.next));
         }
         Err(AppError::Unauthorized { .. }) => {
             errors.add("email", "The email or password is wrong.");

@@ -24,6 +24,7 @@ mod task_undo;
 mod tasks;
 mod today;
 mod tokens;
+mod two_factor;
 
 use axum::Router;
 use axum::extract::FromRequestParts;
@@ -38,6 +39,7 @@ use crate::error::AppError;
 use crate::http::path;
 use crate::state::AppState;
 use crate::web::error::WebError;
+use crate::web::safe_next;
 
 /// Every page route (the session layer is added by the caller).
 pub fn router() -> Router<AppState> {
@@ -56,6 +58,7 @@ pub fn router() -> Router<AppState> {
         .merge(tokens::router())
         .merge(oauth::router())
         .merge(oidc::router())
+        .merge(two_factor::router())
         .merge(help::router())
 }
 
@@ -160,4 +163,24 @@ pub fn param(query: Option<&str>, name: &str) -> Option<String> {
     url::form_urlencoded::parse(query.unwrap_or("").as_bytes())
         .find(|(k, _)| k == name)
         .map(|(_, v)| v.into_owned())
+}
+
+/// `next` from a query or form, kept only when it is a local path.
+pub fn local_next(raw: Option<String>) -> String {
+    raw.filter(|n| safe_next(n).is_some()).unwrap_or_default()
+}
+
+/// Where a sign-in that leads on to `next` lands: `next` when local, else `/`.
+pub fn landing(next: &str) -> &str {
+    safe_next(next).unwrap_or("/")
+}
+
+/// The address of the page `path` (`/signin`, `/signup`) that leads on to `next`.
+pub fn with_next(path: &str, next: &str) -> String {
+    if next.is_empty() {
+        path.to_owned()
+    } else {
+        let next: String = url::form_urlencoded::byte_serialize(next.as_bytes()).collect();
+        format!("{path}?next={next}")
+    }
 }
