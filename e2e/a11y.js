@@ -9,6 +9,7 @@
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const { answerConsent, exchange, openConsent } = require('./oauth');
+const { freshNow, totp, turnOn } = require('./totp');
 
 const AXE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 // WCAG 2.0, 2.1 and 2.2 at levels A and AA, and axe's best practices (landmarks, one h1,
@@ -299,6 +300,23 @@ async function a11y(browser, h) {
   });
   await page.locator('#conflict').waitFor();
   await audit.check(page, 'task edit, conflict');
+
+  // Two-factor sign-in: the set-up (QR code, a wrong code), the recovery codes, the
+  // account page with it on; then the second step of signing in, in another browser.
+  const { secret } = await turnOn(page, h.PASSWORD, audit);
+  await visit(audit, page, '/account', 'account, two-factor sign-in on');
+  const second = await h.open(browser);
+  audit.watch(second.page);
+  await second.page.goto('/signin');
+  await h.signIn(second.page, 'ada-a11y@example.com');
+  await second.page.waitForURL('**/signin/2fa');
+  await audit.check(second.page, 'two-factor sign-in');
+  await second.page.getByLabel('Code').fill(totp(secret, (await freshNow()) + 3600));
+  await second.page.getByRole('button', { name: 'Sign in' }).click();
+  await second.page.locator('#code-error').waitFor();
+  await audit.check(second.page, 'two-factor sign-in, wrong code');
+  await visit(audit, second.page, '/signin/2fa?recovery=1', 'two-factor sign-in, recovery code');
+  await second.context.close();
 
   assert.deepEqual(page.dialogs, []);
   await context.close();

@@ -16,6 +16,7 @@ const { recovery } = require('./recovery');
 const { reminders } = require('./reminders');
 const { script, settle } = require('./script');
 const { today } = require('./today');
+const { twoFactor } = require('./totp');
 const { undo } = require('./undo');
 const { layout } = require('./layout');
 
@@ -415,6 +416,7 @@ const scenarios = {
   oauth: (b) => oauth(b, { open, signIn, shot, PASSWORD, BASE }),
   oidc: (b) => oidc(b, { open, PASSWORD, BASE }),
   recovery: (b) => recovery(b, { open, signUp, signIn, shot }),
+  totp: (b) => twoFactor(b, { open, signUp, signIn, shot, PASSWORD }),
 };
 
 (async () => {

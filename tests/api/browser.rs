@@ -273,6 +273,20 @@ async fn single_sign_on_with_an_openid_provider_in_a_browser() {
     app.stop().await;
 }
 
+/// Two-factor sign-in turned on in the browser (the secret read from the page, the codes
+/// computed in Node), then signing in with a code and with a recovery code, JavaScript
+/// off, and turning it off (`e2e/totp.js`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_factor_sign_in_is_set_up_and_used_in_a_browser() {
+    if !browser_available() {
+        return;
+    }
+    let _one = ONE_BROWSER.lock().await;
+    let app = TestApp::spawn(TestDb::sqlite()).await;
+    run_scenario(&app, "totp", &screenshots()).await;
+    app.stop().await;
+}
+
 /// Forgotten password to a new one, with the mail received by aiosmtpd and its link opened
 /// in the browser, and the account page's sessions (`e2e/recovery.js`).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
