@@ -101,7 +101,6 @@ async function twoFactor(browser, h) {
   assert.ok(await qr.evaluate((img) => img.complete && img.naturalWidth >= 240), 'the QR code is drawn');
   await h.shot(laptop.page, 'two-factor-setup');
   const { secret, codes } = await turnOn(laptop.page, h.PASSWORD);
-  await h.shot(laptop.page, 'two-factor-codes');
   await laptop.page.getByRole('link', { name: 'I have saved them' }).click();
   await laptop.page.waitForURL('**/account');
   assert.equal(await laptop.page.locator('#two-factor-state').textContent(), 'On');

@@ -125,7 +125,7 @@ pub struct Config {
     pub rate_limit_per_ip: RateRule,
 
     /// Attempts on one account (sign-in, sign-up) allowed per email until one succeeds,
-    /// as `COUNT/WINDOW`.
+    /// as `COUNT/WINDOW`; the same rule counts two-factor codes per account.
     #[arg(long, env = "RATE_LIMIT_PER_EMAIL", default_value = "10/15m", value_parser = parse::rate)]
     pub rate_limit_per_email: RateRule,
 
