@@ -26,10 +26,10 @@ use crate::state::AppState;
 /// The two-factor routes.
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .routes(routes!(totp_begin, totp_disable))
-        .routes(routes!(totp_confirm))
-        .routes(routes!(signin))
-        .routes(routes!(signin_second))
+        .routes(routes!(auth_totp_begin, auth_totp_disable))
+        .routes(routes!(auth_totp_confirm))
+        .routes(routes!(auth_signin))
+        .routes(routes!(auth_signin_2fa))
 }
 
 /// The answer to a right password of an account with two-factor sign-in on: no tokens
@@ -129,7 +129,7 @@ body! {
         (status = 429, response = TooManyRequests),
         ReadsBody, Always,
     ))]
-async fn signin(
+async fn auth_signin(
     State(two_factor): State<Arc<TwoFactor>>,
     client: ClientInfo,
     ApiJson(body): ApiJson<SignIn>,
@@ -174,7 +174,7 @@ body! {
         (status = 429, response = TooManyRequests),
         ReadsBody, Always,
     ))]
-async fn signin_second(
+async fn auth_signin_2fa(
     State(two_factor): State<Arc<TwoFactor>>,
     client: ClientInfo,
     ApiJson(body): ApiJson<SecondStep>,
@@ -220,7 +220,7 @@ pub struct TotpSetup {
         (status = 429, response = TooManyRequests),
         Authenticated, ReadsBody, Always,
     ))]
-async fn totp_begin(
+async fn auth_totp_begin(
     State(two_factor): State<Arc<TwoFactor>>,
     user: CurrentUser,
     ApiJson(body): ApiJson<Begin>,
@@ -263,7 +263,7 @@ pub struct RecoveryCodes {
         (status = 429, response = TooManyRequests),
         Authenticated, ReadsBody, Always,
     ))]
-async fn totp_confirm(
+async fn auth_totp_confirm(
     State(two_factor): State<Arc<TwoFactor>>,
     user: CurrentUser,
     ApiJson(body): ApiJson<Confirm>,
@@ -299,7 +299,7 @@ body! {
         (status = 429, response = TooManyRequests),
         Authenticated, ReadsBody, Always,
     ))]
-async fn totp_disable(
+async fn auth_totp_disable(
     State(two_factor): State<Arc<TwoFactor>>,
     user: CurrentUser,
     ApiJson(body): ApiJson<Disable>,
