@@ -13,6 +13,7 @@ use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
 use super::accounts::{hash_refresh_token as hash, random_token};
+use super::model::is_base64url_256;
 use super::pat::{
     AccessToken, ExpiresIn, MAX_ACCESS_TOKENS, Scopes, TOKEN_PREFIX, TokenGrant, TokenName,
 };
@@ -21,10 +22,12 @@ use crate::store::{AccessTokenStore, FoundToken};
 use crate::timestamp::now;
 
 /// The length of a token's random part: 256 bits in base64url.
+#[cfg(test)]
 const SECRET_LEN: usize = 43;
 
-/// How stale a token's last use may be before a use writes it again.
-const TOUCH_EVERY: Duration = Duration::minutes(1);
+/// How stale a token's last use may be before a use writes it again (personal access
+/// tokens and OAuth grants alike).
+pub const TOUCH_EVERY: Duration = Duration::minutes(1);
 
 /// A token to make.
 #[derive(Debug, Clone)]
@@ -46,12 +49,9 @@ pub struct AccessTokens {
 /// Whether `secret` has the shape of a token: the prefix and 43 base64url characters.
 /// Anything else (a password, a JWT) is refused before the database is asked.
 fn well_formed(secret: &str) -> bool {
-    secret.strip_prefix(TOKEN_PREFIX).is_some_and(|rest| {
-        rest.len() == SECRET_LEN
-            && rest
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-    })
+    secret
+        .strip_prefix(TOKEN_PREFIX)
+        .is_some_and(is_base64url_256)
 }
 
 impl AccessTokens {
@@ -162,7 +162,7 @@ impl AccessTokens {
 }
 
 /// Whether a last use at `last` is worth writing over at `at`.
-fn stale(last: Option<OffsetDateTime>, at: OffsetDateTime) -> bool {
+pub fn stale(last: Option<OffsetDateTime>, at: OffsetDateTime) -> bool {
     last.is_none_or(|last| last < at - TOUCH_EVERY)
 }
 

@@ -67,6 +67,15 @@ impl Email {
 /// 5.1.1.2: no composition rules, spaces and all printable characters permitted).
 pub struct Password(SecretString);
 
+/// Whether `s` has the shape of 256 random bits in base64url without padding (43
+/// characters): the secret part of every token, link and code Taskward makes, and a PKCE
+/// S256 challenge. Anything else is refused before the database is asked.
+pub fn is_base64url_256(s: &str) -> bool {
+    s.len() == 43
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
 /// Fewest code points in a password.
 pub const MIN_PASSWORD: usize = 8;
 /// Most code points in a password.

@@ -34,6 +34,7 @@ pub const RESET_FOR: Duration = Duration::minutes(30);
 pub const CONFIRM_FOR: Duration = Duration::hours(24);
 
 /// The length of a link's token: 256 bits in base64url.
+#[cfg(test)]
 const TOKEN_LEN: usize = 43;
 
 /// Detached mail jobs at once; past that a request's mail is dropped with a warning.
@@ -66,10 +67,7 @@ fn unusable() -> AppError {
 /// Whether `token` has the shape of a link's token (43 base64url characters): anything
 /// else is refused before the database is asked.
 fn well_formed(token: &str) -> bool {
-    token.len() == TOKEN_LEN
-        && token
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    crate::auth::model::is_base64url_256(token)
 }
 
 impl Shared {

@@ -271,10 +271,7 @@ pub fn form_action_source(uri: &str) -> Option<String> {
 
 /// Whether `challenge` has the shape of an S256 code challenge: base64url of 32 bytes.
 pub fn challenge_well_formed(challenge: &str) -> bool {
-    challenge.len() == 43
-        && challenge
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    crate::auth::model::is_base64url_256(challenge)
 }
 
 /// Whether `verifier` is a PKCE code verifier (43 to 128 unreserved characters, RFC 7636

@@ -21,14 +21,13 @@ use super::model::{
 use super::requests::{
     AuthorizeParams, AuthorizeRefusal, Consent, Failure, Issued, Registration, TokenRequest,
 };
+use crate::auth::access_tokens::{TOUCH_EVERY, stale};
 use crate::auth::accounts::{hash_refresh_token as hash, random_token};
+use crate::auth::model::is_base64url_256;
 use crate::auth::pat::{Scope, Scopes, TokenGrant};
 use crate::error::{AppError, AppResult};
 use crate::store::{CodeTake, GrantListed, OAuthStore, RefreshTake};
 use crate::timestamp::now;
-
-/// How stale a grant's last use may be before a use writes it again.
-const TOUCH_EVERY: Duration = Duration::minutes(1);
 
 /// The sweep of ended codes and tokens runs on every this many registrations and token
 /// requests of a node.
@@ -362,17 +361,17 @@ impl OAuth {
 
     /// What the access token `secret` grants: `None` unless it is a live `tw_oat_` token.
     pub async fn authenticate(&self, secret: &str) -> AppResult<Option<TokenGrant>> {
-        if !secret.starts_with(ACCESS_PREFIX) || secret.len() > 128 {
+        if !secret
+            .strip_prefix(ACCESS_PREFIX)
+            .is_some_and(is_base64url_256)
+        {
             return Ok(None);
         }
         let at = now();
         let Some(grant) = self.store.oauth_access(hash(secret), at).await? else {
             return Ok(None);
         };
-        if grant
-            .last_used_at
-            .is_none_or(|last| last < at - TOUCH_EVERY)
-        {
+        if stale(grant.last_used_at, at) {
             self.store
                 .oauth_grant_touch(grant.id, at, at - TOUCH_EVERY)
                 .await?;

@@ -69,11 +69,12 @@ pub(super) fn by_hash_sql(hash: &str) -> String {
     )
 }
 
-/// Sets a token's last use unless it is recent; binds id, now, since.
-pub(super) fn touch_sql(p: [&str; 3]) -> String {
+/// Sets the last use of row `id` of `table` (personal access tokens, OAuth grants) unless
+/// it is recent; binds id, now, since.
+pub(super) fn touch_sql(table: &str, p: [&str; 3]) -> String {
     let [id, now, since] = p;
     format!(
-        "UPDATE access_tokens SET last_used_at = {now}
+        "UPDATE {table} SET last_used_at = {now}
          WHERE id = {id} AND (last_used_at IS NULL OR last_used_at < {since})"
     )
 }

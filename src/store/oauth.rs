@@ -187,12 +187,3 @@ pub(super) fn sweep_sql(now: &str, idle_before: &str) -> [String; 3] {
         ),
     ]
 }
-
-/// Sets a grant's last use unless it is recent; binds id, now, since.
-pub(super) fn touch_sql(p: [&str; 3]) -> String {
-    let [id, now, since] = p;
-    format!(
-        "UPDATE oauth_grants SET last_used_at = {now}
-         WHERE id = {id} AND (last_used_at IS NULL OR last_used_at < {since})"
-    )
-}

@@ -92,12 +92,15 @@ impl AccessTokenStore for PgStore {
         now: OffsetDateTime,
         since: OffsetDateTime,
     ) -> StoreResult<bool> {
-        let done = sqlx::query(sqlx::AssertSqlSafe(touch_sql(["$1", "$2", "$3"])))
-            .bind(id)
-            .bind(now)
-            .bind(since)
-            .execute(&self.pool)
-            .await?;
+        let done = sqlx::query(sqlx::AssertSqlSafe(touch_sql(
+            "access_tokens",
+            ["$1", "$2", "$3"],
+        )))
+        .bind(id)
+        .bind(now)
+        .bind(since)
+        .execute(&self.pool)
+        .await?;
         Ok(done.rows_affected() == 1)
     }
 }

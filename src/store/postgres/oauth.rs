@@ -10,9 +10,10 @@ use super::PgStore;
 use crate::auth::pat::Scopes;
 use crate::oauth::model::{CodeRecord, Grant, OAuthClient, TokenRecord};
 use crate::store::StoreResult;
+use crate::store::access_tokens::touch_sql;
 use crate::store::oauth::{
     CodeTake, GRANT_COLUMNS, GrantListed, OAuthStore, RefreshTake, access_sql, code_take_sql,
-    grants_of_sql, refresh_take_sql, revoke_by_token_sql, sweep_sql, touch_sql,
+    grants_of_sql, refresh_take_sql, revoke_by_token_sql, sweep_sql,
 };
 
 fn grant_from(r: &PgRow) -> Result<Grant, sqlx::Error> {
@@ -225,7 +226,7 @@ impl OAuthStore for PgStore {
         now: OffsetDateTime,
         since: OffsetDateTime,
     ) -> StoreResult<bool> {
-        let done = sqlx::query(AssertSqlSafe(touch_sql(["$1", "$2", "$3"])))
+        let done = sqlx::query(AssertSqlSafe(touch_sql("oauth_grants", ["$1", "$2", "$3"])))
             .bind(id)
             .bind(now)
             .bind(since)

@@ -101,7 +101,7 @@ impl AccessTokenStore for SqliteStore {
         self.writer
             .run(move |c| {
                 let done = c
-                    .prepare_cached(&touch_sql(["?1", "?2", "?3"]))?
+                    .prepare_cached(&touch_sql("access_tokens", ["?1", "?2", "?3"]))?
                     .execute(params![id, to_micros(now), to_micros(since)])?;
                 Ok(done == 1)
             })

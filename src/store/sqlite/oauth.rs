@@ -9,9 +9,10 @@ use super::SqliteStore;
 use crate::auth::pat::Scopes;
 use crate::oauth::model::{CodeRecord, Grant, OAuthClient, TokenRecord};
 use crate::store::StoreResult;
+use crate::store::access_tokens::touch_sql;
 use crate::store::oauth::{
     CodeTake, GRANT_COLUMNS, GrantListed, OAuthStore, RefreshTake, access_sql, code_take_sql,
-    grants_of_sql, refresh_take_sql, revoke_by_token_sql, sweep_sql, touch_sql,
+    grants_of_sql, refresh_take_sql, revoke_by_token_sql, sweep_sql,
 };
 use crate::timestamp::{from_micros, to_micros};
 
@@ -223,7 +224,7 @@ impl OAuthStore for SqliteStore {
         self.writer
             .run(move |c| {
                 let done = c
-                    .prepare_cached(&touch_sql(["?1", "?2", "?3"]))?
+                    .prepare_cached(&touch_sql("oauth_grants", ["?1", "?2", "?3"]))?
                     .execute(params![id, to_micros(now), to_micros(since)])?;
                 Ok(done == 1)
             })

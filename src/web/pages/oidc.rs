@@ -29,10 +29,6 @@ pub fn router() -> Router<AppState> {
         .route("/auth/oidc/callback", get(callback))
 }
 
-fn unix_now() -> i64 {
-    time::OffsetDateTime::now_utc().unix_timestamp()
-}
-
 fn failed(name: &str, e: OidcError) -> Response {
     let (status, message) = match e {
         OidcError::Refused(m) => (StatusCode::BAD_REQUEST, m),
@@ -58,7 +54,10 @@ async fn start(
         .filter(|n| safe_next(n).is_some())
         .unwrap_or_else(|| "/".to_owned());
     let base = public_base(&state.config, &headers);
-    let (to, sealed) = match oidc.begin(&base, &next, unix_now()).await {
+    let (to, sealed) = match oidc
+        .begin(&base, &next, crate::timestamp::now().unix_timestamp())
+        .await
+    {
         Ok(begun) => begun,
         Err(e) => return failed(&oidc.name(), e),
     };
@@ -97,8 +96,14 @@ async fn callback(
             param(q, "state").unwrap_or_default(),
         );
         let base = public_base(&state.config, &headers);
-        oidc.finish(&base, policy.get(&headers, OIDC), &st, &code, unix_now())
-            .await
+        oidc.finish(
+            &base,
+            policy.get(&headers, OIDC),
+            &st,
+            &code,
+            crate::timestamp::now().unix_timestamp(),
+        )
+        .await
     };
     let mut res = match answer {
         Ok((user, next)) => match state.accounts.sign_in_as(user, &client).await {
