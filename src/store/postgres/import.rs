@@ -30,7 +30,7 @@ impl ImportStore for PgStore {
             progress(handled);
         }
         for task in &batch.tasks {
-            if insert_task_row(&mut tx, task, None).await? {
+            if insert_task_row(&mut *tx, task, None).await? {
                 counts.tasks += 1;
             }
             handled += 1;

@@ -7,9 +7,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::PgStore;
-use super::task_rows::{
-    TASK_COLUMNS, occurrence_from_row, role_from_row, task_from_row, write_tags,
-};
+use super::task_rows::{TASK_COLUMNS, occurrence_from_row, role_from_row, task_from_row};
 use crate::lists::model::Role;
 use crate::store::access;
 use crate::store::list_sql::{self, Dialect, Param};
@@ -44,25 +42,37 @@ fn bind_param<'q>(
 }
 
 /// Inserts a task row and its tags unless a task with its id exists, or `actor` (when
-/// given) may not write in its list; `false` then. Shared by task creation (with the
-/// creator as `actor`) and the import (into the owner's inbox).
-pub(super) async fn insert_task_row(
-    conn: &mut PgConnection,
+/// given) may not write in its list; `false` then. One statement (the tags in a
+/// data-modifying `WITH`), so that a create without reminders needs no transaction.
+/// Shared by task creation (with the creator as `actor`) and the import (into the owner's
+/// inbox).
+pub(super) async fn insert_task_row<'c, E>(
+    conn: E,
     task: &Task,
     actor: Option<Uuid>,
-) -> Result<bool, sqlx::Error> {
+) -> Result<bool, sqlx::Error>
+where
+    E: sqlx::Executor<'c, Database = Postgres>,
+{
     let guard = match actor {
         Some(_) => may_write("$16", "$15"),
         None => "$16::uuid IS NULL".to_owned(),
     };
-    let done = sqlx::query(AssertSqlSafe(format!(
-        "INSERT INTO tasks (id, user_id, list_id, title, description, title_lower, description_lower,
+    let inserted: i64 = sqlx::query_scalar(AssertSqlSafe(format!(
+        "WITH t AS (
+             INSERT INTO tasks (id, user_id, list_id, title, description, title_lower, description_lower,
                  completed, priority, due_at, tags, created_at, updated_at, completed_at, version,
                  due_date, due_key, recurrence, reminders, dav_name, dav)
              SELECT $1, $2, $15, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $17, $18, $19, $20,
                  $21, $22
              WHERE {guard}
-             ON CONFLICT (id) DO NOTHING"
+             ON CONFLICT (id) DO NOTHING
+             RETURNING id, list_id
+         ), tagged AS (
+             INSERT INTO task_tags (list_id, tag, task_id)
+             SELECT t.list_id, tag, t.id FROM t, UNNEST($10::text[]) AS tag
+         )
+         SELECT COUNT(*) FROM t"
     )))
     .bind(task.id)
     .bind(task.user_id)
@@ -86,13 +96,9 @@ pub(super) async fn insert_task_row(
     .bind(reminders_text(task))
     .bind(&task.dav.name)
     .bind(dav_text(task))
-    .execute(&mut *conn)
+    .fetch_one(conn)
     .await?;
-    if done.rows_affected() == 0 {
-        return Ok(false);
-    }
-    write_tags(conn, task).await?;
-    Ok(true)
+    Ok(inserted > 0)
 }
 
 /// Puts the task's fires in place of those still ahead, when the service worked them
@@ -126,23 +132,44 @@ pub(super) async fn write_fires(conn: &mut PgConnection, task: &Task) -> Result<
 }
 
 /// Writes `task` over the stored row if it still has `expected_version` and `actor` may
-/// write in the list it is in and in `task`'s; `None` when not, else whether fires were
-/// written. Part of the caller's transaction.
-async fn update_row(
-    conn: &mut PgConnection,
+/// write in the list it is in and in `task`'s; whether it did. One statement: the tag
+/// index is changed in the same `WITH`, and only when the tags or the list change (a
+/// toggle or a title edit leaves it alone), so that a plain change needs no transaction.
+async fn update_row<'c, E>(
+    conn: E,
     actor: Uuid,
     task: &Task,
     expected_version: i64,
-) -> Result<Option<bool>, sqlx::Error> {
-    // Both lists checked in the statement: the one the task is in, and the one it goes
-    // to (the same unless it moves).
-    let done = sqlx::query(AssertSqlSafe(format!(
-        "UPDATE tasks SET title = $1, description = $2, title_lower = $3, description_lower = $4,
-             completed = $5, priority = $6, due_at = $7, tags = $8, updated_at = $9,
-             completed_at = $10, version = $11, list_id = $12, due_date = $16, due_key = $17,
-             recurrence = $18, reminders = $19, dav_name = $20, dav = $21
-         WHERE id = $13 AND version = $14 AND {} AND {}",
-        may_write("$15", "list_id"),
+) -> Result<bool, sqlx::Error>
+where
+    E: sqlx::Executor<'c, Database = Postgres>,
+{
+    // `o` is the row as the statement's snapshot saw it: when the update goes through,
+    // the row had `expected_version` then and still has it, so `o` holds the tags and
+    // list being replaced. Both lists are checked: the one the task is in, and the one it
+    // goes to (the same unless it moves).
+    let updated: i64 = sqlx::query_scalar(AssertSqlSafe(format!(
+        "WITH u AS (
+             UPDATE tasks t SET title = $1, description = $2, title_lower = $3,
+                 description_lower = $4, completed = $5, priority = $6, due_at = $7, tags = $8,
+                 updated_at = $9, completed_at = $10, version = $11, list_id = $12,
+                 due_date = $16, due_key = $17, recurrence = $18, reminders = $19,
+                 dav_name = $20, dav = $21
+             FROM tasks o
+             WHERE t.id = $13 AND o.id = $13 AND t.version = $14 AND o.version = $14
+                 AND {} AND {}
+             RETURNING t.id, t.list_id, (o.tags IS DISTINCT FROM t.tags OR o.list_id <> t.list_id) AS retag
+         ), untagged AS (
+             DELETE FROM task_tags g USING u
+             WHERE u.retag AND g.task_id = u.id
+                 AND (g.list_id <> u.list_id OR NOT (g.tag = ANY($8::text[])))
+         ), tagged AS (
+             INSERT INTO task_tags (list_id, tag, task_id)
+             SELECT u.list_id, tag, u.id FROM u, UNNEST($8::text[]) AS tag WHERE u.retag
+             ON CONFLICT DO NOTHING
+         )
+         SELECT COUNT(*) FROM u",
+        may_write("$15", "t.list_id"),
         may_write("$15", "$12")
     )))
     .bind(&task.title)
@@ -166,20 +193,25 @@ async fn update_row(
     .bind(reminders_text(task))
     .bind(&task.dav.name)
     .bind(dav_text(task))
-    .execute(&mut *conn)
+    .fetch_one(conn)
     .await?;
-    if done.rows_affected() == 0 {
-        return Ok(None);
-    }
-    write_tags(conn, task).await?;
-    write_fires(conn, task).await.map(Some)
+    Ok(updated > 0)
+}
+
+/// Whether a write of `task` is its one statement alone: no fires to put in place and
+/// (for an update) no history to change.
+fn single_statement(task: &Task) -> bool {
+    task.reminders.fires.is_none()
 }
 
 #[async_trait]
 impl TaskStore for PgStore {
     async fn task_insert(&self, actor: Uuid, task: &Task) -> StoreResult<bool> {
+        if single_statement(task) {
+            return Ok(insert_task_row(&self.pool, task, Some(actor)).await?);
+        }
         let mut tx = self.pool.begin().await?;
-        if !insert_task_row(&mut tx, task, Some(actor)).await? {
+        if !insert_task_row(&mut *tx, task, Some(actor)).await? {
             return Ok(false);
         }
         let wake = write_fires(&mut tx, task).await?;
@@ -197,10 +229,14 @@ impl TaskStore for PgStore {
         expected_version: i64,
         history: History<'_>,
     ) -> StoreResult<bool> {
+        if single_statement(task) && matches!(history, History::Keep) {
+            return Ok(update_row(&self.pool, actor, task, expected_version).await?);
+        }
         let mut tx = self.pool.begin().await?;
-        let Some(wake) = update_row(&mut tx, actor, task, expected_version).await? else {
+        if !update_row(&mut *tx, actor, task, expected_version).await? {
             return Ok(false);
-        };
+        }
+        let wake = write_fires(&mut tx, task).await?;
         match history {
             History::Keep => {}
             History::Record(o) => {
@@ -303,42 +339,46 @@ impl TaskStore for PgStore {
     }
 
     async fn task_list(&self, user_id: Uuid, q: &ListQuery) -> StoreResult<Option<TaskPage>> {
-        // One snapshot for the lists, the page and the total.
-        let mut tx = self.pool.begin().await?;
-        sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-            .execute(&mut *tx)
-            .await?;
+        // Two statements, no transaction: the lists the user sees, then the page with its
+        // total in one statement (one snapshot, so the two agree). A share ended between
+        // the two is seen as if the request had come a moment earlier.
         let lists: Vec<Uuid> = match q.list {
             None => {
                 sqlx::query_scalar(AssertSqlSafe(access::readable_ids("$1", None)))
                     .bind(user_id)
-                    .fetch_all(&mut *tx)
+                    .fetch_all(&self.pool)
                     .await?
             }
             Some(only) => {
                 sqlx::query_scalar(AssertSqlSafe(access::readable_ids("$1", Some("$2"))))
                     .bind(user_id)
                     .bind(only)
-                    .fetch_all(&mut *tx)
+                    .fetch_all(&self.pool)
                     .await?
             }
         };
         if lists.is_empty() {
-            tx.commit().await?;
             return Ok(q.list.is_none().then(|| (Vec::new(), 0)));
         }
         let sql = list_sql::build(Dialect::Postgres, LIST_COLUMNS, &lists, q);
-        let mut page = sqlx::query(AssertSqlSafe(sql.page()));
+        let mut page = sqlx::query(AssertSqlSafe(sql.page_with_total()));
         for p in &sql.page_params {
             page = bind_param(page, p);
         }
-        let mut count = sqlx::query(AssertSqlSafe(sql.count()));
-        for p in sql.count_params() {
-            count = bind_param(count, p);
-        }
-        let rows = page.fetch_all(&mut *tx).await?;
-        let total: i64 = count.fetch_one(&mut *tx).await?.try_get(0)?;
-        tx.commit().await?;
+        let rows = page.fetch_all(&self.pool).await?;
+        let total: i64 = match rows.first() {
+            Some(row) => row.try_get("total")?,
+            // No rows: nothing matches, or the cursor is past the end, when the total
+            // takes a statement of its own.
+            None if q.cursor.is_none() => 0,
+            None => {
+                let mut count = sqlx::query(AssertSqlSafe(sql.count()));
+                for p in sql.count_params() {
+                    count = bind_param(count, p);
+                }
+                count.fetch_one(&self.pool).await?.try_get(0)?
+            }
+        };
         let tasks = rows
             .iter()
             .map(task_from_row)
