@@ -48,8 +48,9 @@ enum Shape {
 pub struct ListSql {
     /// The selected columns.
     columns: String,
-    /// The count's condition: every match in every list, ignoring the cursor.
-    count_where: String,
+    /// The count of every match in every list, ignoring the cursor: a `SELECT` of one
+    /// number, from the lists' counts when they answer it (see [`count_sql`]).
+    count: String,
     /// The page.
     shape: Shape,
     /// The page's parameters; the lists' and the filters' come first.
@@ -76,15 +77,12 @@ impl ListSql {
     /// (`page_params`), so one statement answers both (SQLite computes such a subquery
     /// once).
     pub fn page_with_total(&self) -> String {
-        self.select(&format!(
-            ", (SELECT COUNT(*) FROM tasks t WHERE {}) AS total",
-            self.count_where
-        ))
+        self.select(&format!(", ({}) AS total", self.count))
     }
 
-    /// `SELECT COUNT(*) ...` of all matches, ignoring the cursor.
+    /// The count of all matches, ignoring the cursor: one row, one number.
     pub fn count(&self) -> String {
-        format!("SELECT COUNT(*) FROM tasks t WHERE {}", self.count_where)
+        self.count.clone()
     }
 
     /// The count's parameters.
@@ -130,7 +128,9 @@ fn key_column(key: SortKey, dialect: Dialect, a: &str) -> String {
 
 /// The filters, bound once; each statement writes them for its own lists.
 struct Filters {
-    /// Conditions on the task row alone.
+    /// The placeholder of the completed state asked for, when filtering by status.
+    status: Option<String>,
+    /// Conditions on the task row alone, but the status.
     rows: Vec<String>,
     /// The condition on `g.tag`, when filtering by tag.
     tag: Option<String>,
@@ -139,11 +139,11 @@ struct Filters {
 impl Filters {
     fn bind(b: &mut Builder, q: &ListQuery) -> Self {
         let mut w = Vec::new();
-        match q.status {
-            Status::All => {}
-            Status::Pending => w.push(format!("t.completed = {}", b.bind(Param::Bool(false)))),
-            Status::Completed => w.push(format!("t.completed = {}", b.bind(Param::Bool(true)))),
-        }
+        let status = match q.status {
+            Status::All => None,
+            Status::Pending => Some(b.bind(Param::Bool(false))),
+            Status::Completed => Some(b.bind(Param::Bool(true))),
+        };
         if let Some(p) = q.priority {
             w.push(format!(
                 "t.priority = {}",
@@ -173,13 +173,18 @@ impl Filters {
         if let Some(due) = q.due_bounds {
             w.extend(super::due_sql::due_window(&mut |p| b.bind(p), &due));
         }
-        Self { rows: w, tag }
+        Self {
+            status,
+            rows: w,
+            tag,
+        }
     }
 
     /// Every condition for the tasks of the lists matched by `lists` (`= ?1`,
     /// `IN (?1, ?2)`); the list comes first.
     fn for_lists(&self, lists: &str) -> Vec<String> {
         let mut w = vec![format!("t.list_id {lists}")];
+        w.extend(self.status.iter().map(|s| format!("t.completed = {s}")));
         w.extend(self.rows.iter().cloned());
         if let Some(tag) = &self.tag {
             // An uncorrelated IN: the planner can drive from the (list_id, tag) index when
@@ -316,6 +321,26 @@ fn order_by(q: &ListQuery, dialect: Dialect, a: &str) -> String {
     }
 }
 
+/// The count of every match in the lists matched by `lists`. Without filters, or with the
+/// status alone, it is a sum of the lists' counts (`lists.task_count`, `done_count`, kept
+/// by triggers: migration 0019), whatever the lists hold; the status's placeholder stays in
+/// the statement, so that the count binds the same parameters either way. Any other
+/// filter counts the matching tasks.
+fn count_sql(filters: &Filters, lists: &str) -> String {
+    if !filters.rows.is_empty() || filters.tag.is_some() {
+        let w = filters.for_lists(lists).join(" AND ");
+        return format!("SELECT COUNT(*) FROM tasks t WHERE {w}");
+    }
+    let n = match &filters.status {
+        None => "l.task_count".to_owned(),
+        Some(done) => {
+            format!("CASE WHEN {done} THEN l.done_count ELSE l.task_count - l.done_count END")
+        }
+    };
+    // PostgreSQL's SUM of BIGINT is NUMERIC: cast back.
+    format!("SELECT CAST(COALESCE(SUM({n}), 0) AS BIGINT) FROM lists l WHERE l.id {lists}")
+}
+
 fn time_param(micros: i64, dialect: Dialect) -> Param {
     match dialect {
         Dialect::Sqlite => Param::Int(micros),
@@ -338,7 +363,7 @@ pub fn build(dialect: Dialect, columns: &str, lists: &[Uuid], q: &ListQuery) -> 
         [one] => format!("= {one}"),
         many => format!("IN ({})", many.join(", ")),
     };
-    let count_where = filters.for_lists(&every_list).join(" AND ");
+    let count = count_sql(&filters, &every_list);
     let cursor = q.cursor.as_ref().map(|c| after(&mut b, q, c));
     let limit = match dialect {
         // A literal, not a parameter: SQLite's planner reads a bound LIMIT and then marks
@@ -379,7 +404,7 @@ pub fn build(dialect: Dialect, columns: &str, lists: &[Uuid], q: &ListQuery) -> 
     };
     ListSql {
         columns: columns.to_owned(),
-        count_where,
+        count,
         shape,
         page_params: b.params,
         count_params,

@@ -96,7 +96,7 @@ fn placeholders_follow_the_dialect_and_the_limit_fetches_one_more() {
     // The count binds only the list's and the filters' placeholders, the first of the
     // page's.
     assert_eq!(pg.count_params(), &pg.page_params[..1]);
-    assert!(pg.count().ends_with("t.list_id = $1"), "{}", pg.count());
+    assert!(pg.count().ends_with("l.id = $1"), "{}", pg.count());
     assert_eq!(lite.count_params().len(), 1);
     // Branches are ordered again, outside, by the same key.
     let two = build(
@@ -194,4 +194,35 @@ fn the_agenda_and_reading_backward_turn_the_order_round() {
         pg.contains("ORDER BY t.due_key ASC NULLS FIRST, t.id ASC"),
         "{pg}"
     );
+}
+
+#[test]
+fn the_total_comes_from_the_lists_counts_without_filters_or_with_the_status_alone() {
+    let (a, b) = (Uuid::now_v7(), Uuid::now_v7());
+    for query in ["", "status=pending", "status=completed", "sort=due_at"] {
+        let q = ListQuery::parse(query).expect("valid");
+        let sql = build(Dialect::Postgres, "t.id", &[a, b], &q);
+        assert!(
+            sql.count().contains("FROM lists l WHERE l.id IN ($1, $2)"),
+            "{query}: {}",
+            sql.count()
+        );
+        // The status's placeholder is in the count, so both bind the same parameters.
+        let placeholders = sql.count_params().len();
+        assert!(
+            sql.count().contains(&format!("${placeholders}")),
+            "{query}: {}",
+            sql.count()
+        );
+    }
+    for query in ["tag=x", "q=x", "priority=high", "status=pending&q=x"] {
+        let q = ListQuery::parse(query).expect("valid");
+        let sql = build(Dialect::Sqlite, "t.id", &[a], &q);
+        assert!(
+            sql.count()
+                .starts_with("SELECT COUNT(*) FROM tasks t WHERE t.list_id = ?1 AND"),
+            "{query}: {}",
+            sql.count()
+        );
+    }
 }

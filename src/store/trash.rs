@@ -61,7 +61,7 @@ pub(super) fn restore_sql(id: &str) -> [String; 5] {
     [
         format!(
             "INSERT INTO tasks (id, {COLUMNS}) SELECT id, {COLUMNS} FROM deleted_tasks WHERE id = {id} \
-             ON CONFLICT (id) DO NOTHING"
+             AND NOT EXISTS (SELECT 1 FROM tasks WHERE id = {id}) ON CONFLICT (id) DO NOTHING"
         ),
         format!(
             "INSERT INTO task_occurrences (task_id, due_at, due_date, completed_at, completed_by, series_index) \

@@ -59,6 +59,7 @@ mod sharing;
 mod store;
 mod store_imports;
 mod tasks;
+mod tasks_counts;
 mod tasks_due;
 mod tasks_isolation;
 mod tasks_list;

@@ -227,6 +227,20 @@ async fn an_import_keeps_ids_and_a_second_run_writes_nothing(db: TestDb) {
         .expect("list")
         .expect("visible");
     assert_eq!((page.len(), total), (2, 2), "tags are indexed for filters");
+    // The list's counts (the unfiltered total) saw each task once, the rerun's none.
+    for (query, expected) in [
+        ("status=all", 2),
+        ("status=completed", 2),
+        ("status=pending", 0),
+    ] {
+        let q = ListQuery::parse(query).expect("query");
+        let (_, total) = store
+            .task_list(user.id, &q)
+            .await
+            .expect("list")
+            .expect("visible");
+        assert_eq!(total, expected, "{query}");
+    }
 }
 
 async fn an_import_that_fails_writes_nothing(db: TestDb) {

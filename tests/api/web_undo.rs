@@ -252,6 +252,17 @@ async fn deleting_then_undo_restores_the_task_exactly(db: TestDb) {
     let (_, html) = web.act(&view, &restore, &[("back", &back)]).await;
     assert_eq!(notice(&html), NOTHING);
     assert_eq!(app.ok(&ada, Method::GET, &path, None).await, before);
+    // The list counts it once again (its total comes from the list's count).
+    for query in [
+        "status=all",
+        "status=pending",
+        &format!("list_id={list_id}"),
+    ] {
+        let res = app
+            .get_as(&format!("/api/tasks?{query}"), &ada.access)
+            .await;
+        assert_eq!(res.headers()["x-total-count"], "1", "{query}");
+    }
 
     // The old confirmation page still works for old links, and says Undo is there.
     let res = web.browser.get(&format!("{delete}?back={back}")).await;

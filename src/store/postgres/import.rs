@@ -18,6 +18,11 @@ impl ImportStore for PgStore {
         progress: &(dyn Fn(u64) + Send + Sync),
     ) -> StoreResult<ImportCounts> {
         let mut tx = self.pool.begin().await?;
+        // One import at a time: the rows it skips as already there (see insert_task_row)
+        // cannot be written by another import between its look and its insert.
+        sqlx::query("SELECT pg_advisory_xact_lock(hashtext('taskward.import'))")
+            .execute(&mut *tx)
+            .await?;
         let mut counts = ImportCounts::default();
         let mut handled = 0u64;
         for user in &batch.users {

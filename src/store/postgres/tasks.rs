@@ -43,7 +43,9 @@ fn bind_param<'q>(
 
 /// Inserts a task row and its tags unless a task with its id exists, or `actor` (when
 /// given) may not write in its list; `false` then. One statement (the tags in a
-/// data-modifying `WITH`), so that a create without reminders needs no transaction.
+/// data-modifying `WITH`), so that a create without reminders needs no transaction. An
+/// existing id is skipped before the row is made, not only by `ON CONFLICT`: the trigger
+/// that counts a list's tasks runs before the conflict would be found (migration 0019).
 /// Shared by task creation (with the creator as `actor`) and the import (into the owner's
 /// inbox).
 pub(super) async fn insert_task_row<'c, E>(
@@ -65,7 +67,7 @@ where
                  due_date, due_key, recurrence, reminders, dav_name, dav)
              SELECT $1, $2, $15, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $17, $18, $19, $20,
                  $21, $22
-             WHERE {guard}
+             WHERE {guard} AND NOT EXISTS (SELECT 1 FROM tasks WHERE id = $1)
              ON CONFLICT (id) DO NOTHING
              RETURNING id, list_id
          ), tagged AS (
