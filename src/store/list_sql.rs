@@ -134,6 +134,8 @@ struct Filters {
     rows: Vec<String>,
     /// The condition on `g.tag`, when filtering by tag.
     tag: Option<String>,
+    /// Whether that condition is one tag (not a prefix, which a task can match twice).
+    one_tag: bool,
 }
 
 impl Filters {
@@ -177,6 +179,7 @@ impl Filters {
             status,
             rows: w,
             tag,
+            one_tag: !q.tag_prefix,
         }
     }
 
@@ -324,9 +327,19 @@ fn order_by(q: &ListQuery, dialect: Dialect, a: &str) -> String {
 /// The count of every match in the lists matched by `lists`. Without filters, or with the
 /// status alone, it is a sum of the lists' counts (`lists.task_count`, `done_count`, kept
 /// by triggers: migration 0019), whatever the lists hold; the status's placeholder stays in
-/// the statement, so that the count binds the same parameters either way. Any other
-/// filter counts the matching tasks.
+/// the statement, so that the count binds the same parameters either way. One tag alone
+/// counts the tag index; any other filter counts the matching tasks.
 fn count_sql(filters: &Filters, lists: &str) -> String {
+    if let (Some(tag), true, None, true) = (
+        &filters.tag,
+        filters.rows.is_empty(),
+        &filters.status,
+        filters.one_tag,
+    ) {
+        // One tag alone: its index entries, one per task of each list (the primary key
+        // of `task_tags`), counted without reading a task.
+        return format!("SELECT COUNT(*) FROM task_tags g WHERE g.list_id {lists} AND {tag}");
+    }
     if !filters.rows.is_empty() || filters.tag.is_some() {
         let w = filters.for_lists(lists).join(" AND ");
         return format!("SELECT COUNT(*) FROM tasks t WHERE {w}");

@@ -215,7 +215,25 @@ fn the_total_comes_from_the_lists_counts_without_filters_or_with_the_status_alon
             sql.count()
         );
     }
-    for query in ["tag=x", "q=x", "priority=high", "status=pending&q=x"] {
+    // One whole tag alone counts the tag index; a prefix (a task can match it twice) or
+    // another filter beside it counts the tasks.
+    for (query, prefix, from_tags) in [
+        ("tag=x", false, true),
+        ("tag=x", true, false),
+        ("status=pending&tag=x", false, false),
+    ] {
+        let mut q = ListQuery::parse(query).expect("valid");
+        q.tag_prefix = prefix;
+        let sql = build(Dialect::Sqlite, "t.id", &[a], &q);
+        assert_eq!(
+            sql.count()
+                .starts_with("SELECT COUNT(*) FROM task_tags g WHERE g.list_id = ?1 AND g.tag = ?"),
+            from_tags,
+            "{query} {prefix}: {}",
+            sql.count()
+        );
+    }
+    for query in ["q=x", "priority=high", "status=pending&q=x"] {
         let q = ListQuery::parse(query).expect("valid");
         let sql = build(Dialect::Sqlite, "t.id", &[a], &q);
         assert!(
