@@ -7,6 +7,8 @@ use crate::tasks::order::{SortKey, Status};
 use crate::tasks::query::{Cursor, CursorKey, ListQuery};
 use crate::timestamp::from_micros;
 
+pub use super::list_tags::TagPlan;
+use super::list_tags::tag_condition;
 pub use super::sql_param::Param;
 
 /// How the two databases differ in the few places the list cares about.
@@ -57,6 +59,9 @@ pub struct ListSql {
     pub page_params: Vec<Param>,
     /// How many of `page_params` the count uses.
     count_params: usize,
+    /// With a tag filter: how many tasks have the tag and how many there are, in the
+    /// lists covered, as one row of two numbers; `page_params[..n]` are its parameters.
+    tag_stats: Option<(String, usize)>,
 }
 
 impl ListSql {
@@ -88,6 +93,15 @@ impl ListSql {
     /// The count's parameters.
     pub fn count_params(&self) -> &[Param] {
         &self.page_params[..self.count_params]
+    }
+
+    /// With a tag filter, a statement of one row: the tasks with the tag and all the
+    /// tasks of the lists covered, from the tag index and the lists' counts; and its
+    /// parameters (the first of the page's). See [`TagPlan::for_counts`].
+    pub fn tag_stats(&self) -> Option<(&str, &[Param])> {
+        self.tag_stats
+            .as_ref()
+            .map(|(sql, n)| (sql.as_str(), &self.page_params[..*n]))
     }
 }
 
@@ -136,6 +150,8 @@ struct Filters {
     tag: Option<String>,
     /// Whether that condition is one tag (not a prefix, which a task can match twice).
     one_tag: bool,
+    /// How many parameters are bound up to the tag's last.
+    tag_params: usize,
 }
 
 impl Filters {
@@ -152,10 +168,15 @@ impl Filters {
                 b.bind(Param::Int(i64::from(p.rank())))
             ));
         }
+        let col = match b.dialect {
+            Dialect::Sqlite => "g.tag",
+            Dialect::Postgres => "g.tag COLLATE \"C\"",
+        };
         let tag = q
             .tag
             .as_ref()
-            .map(|tag| tag_condition(b, tag, q.tag_prefix));
+            .map(|tag| tag_condition(&mut |p| b.bind(p), col, tag, q.tag_prefix));
+        let tag_params = b.params.len();
         if let Some(text) = &q.text {
             // A plain substring search on lower-cased copies: `%` and `_` mean themselves.
             let needle = b.bind(Param::Text(text.clone()));
@@ -180,60 +201,29 @@ impl Filters {
             rows: w,
             tag,
             one_tag: !q.tag_prefix,
+            tag_params,
         }
     }
 
     /// Every condition for the tasks of the lists matched by `lists` (`= ?1`,
-    /// `IN (?1, ?2)`); the list comes first.
-    fn for_lists(&self, lists: &str) -> Vec<String> {
+    /// `IN (?1, ?2)`); the list comes first. A tag is looked up as `plan` says.
+    fn for_lists(&self, lists: &str, plan: TagPlan) -> Vec<String> {
         let mut w = vec![format!("t.list_id {lists}")];
         w.extend(self.status.iter().map(|s| format!("t.completed = {s}")));
         w.extend(self.rows.iter().cloned());
         if let Some(tag) = &self.tag {
-            // An uncorrelated IN: the planner can drive from the (list_id, tag) index when
-            // the tag is rare, or probe it per row when it is common.
-            w.push(format!(
-                "t.id IN (SELECT g.task_id FROM task_tags g WHERE g.list_id {lists} AND {tag})"
-            ));
+            w.push(match plan {
+                TagPlan::Planner => format!(
+                    "t.id IN (SELECT g.task_id FROM task_tags g WHERE g.list_id {lists} AND {tag})"
+                ),
+                TagPlan::Probe => format!(
+                    "EXISTS (SELECT 1 FROM task_tags g WHERE g.list_id = t.list_id AND {tag} \
+                     AND g.task_id = t.id)"
+                ),
+            });
         }
         w
     }
-}
-
-/// The condition on a task's tag `g.tag`: equal to `tag`, or starting with it. A prefix
-/// is a range, `[tag, the next string that does not start with it)`, compared byte-wise
-/// (UTF-8 keeps the order of code points): SQLite's own order, and `COLLATE "C"` in
-/// PostgreSQL, whose default collation may not be byte-wise.
-fn tag_condition(b: &mut Builder, tag: &str, prefix: bool) -> String {
-    let start = b.bind(Param::Text(tag.to_owned()));
-    if !prefix {
-        return format!("g.tag = {start}");
-    }
-    let col = match b.dialect {
-        Dialect::Sqlite => "g.tag",
-        Dialect::Postgres => "g.tag COLLATE \"C\"",
-    };
-    match prefix_end(tag) {
-        Some(end) => {
-            let end = b.bind(Param::Text(end));
-            format!("{col} >= {start} AND {col} < {end}")
-        }
-        None => format!("{col} >= {start}"),
-    }
-}
-
-/// The first string after every string that starts with `prefix`: its last character
-/// that can be, counted one up (`wo` -> `wp`); `None` when there is none.
-pub(super) fn prefix_end(prefix: &str) -> Option<String> {
-    let mut chars: Vec<char> = prefix.chars().collect();
-    while let Some(last) = chars.pop() {
-        let next = (u32::from(last) + 1..=u32::from(char::MAX)).find_map(char::from_u32);
-        if let Some(next) = next {
-            chars.push(next);
-            return Some(chars.into_iter().collect());
-        }
-    }
-    None
 }
 
 /// "After the cursor" in the list's order: a greater (or smaller) key, or the same key
@@ -341,7 +331,8 @@ fn count_sql(filters: &Filters, lists: &str) -> String {
         return format!("SELECT COUNT(*) FROM task_tags g WHERE g.list_id {lists} AND {tag}");
     }
     if !filters.rows.is_empty() || filters.tag.is_some() {
-        let w = filters.for_lists(lists).join(" AND ");
+        // Every match is counted: reading the tag's entries is the cheaper way then.
+        let w = filters.for_lists(lists, TagPlan::Planner).join(" AND ");
         return format!("SELECT COUNT(*) FROM tasks t WHERE {w}");
     }
     let n = match &filters.status {
@@ -363,8 +354,20 @@ fn time_param(micros: i64, dialect: Dialect) -> Param {
 
 /// Builds the page and count statements over the tasks of `lists` (at least one) with
 /// `columns` selected; `columns` must include `t.id`, `t.title_lower` and every sort key,
-/// which the branches' union is ordered by again.
+/// which the branches' union is ordered by again. A tag is looked up as the planner
+/// chooses; [`build_with`] says how.
 pub fn build(dialect: Dialect, columns: &str, lists: &[Uuid], q: &ListQuery) -> ListSql {
+    build_with(dialect, columns, lists, q, TagPlan::Planner)
+}
+
+/// [`build`], with a tag looked up as `plan` says.
+pub fn build_with(
+    dialect: Dialect,
+    columns: &str,
+    lists: &[Uuid],
+    q: &ListQuery,
+    plan: TagPlan,
+) -> ListSql {
     let mut b = Builder {
         dialect,
         params: Vec::new(),
@@ -377,6 +380,15 @@ pub fn build(dialect: Dialect, columns: &str, lists: &[Uuid], q: &ListQuery) -> 
         many => format!("IN ({})", many.join(", ")),
     };
     let count = count_sql(&filters, &every_list);
+    let tag_stats = filters.tag.as_ref().map(|tag| {
+        (
+            format!(
+                "SELECT (SELECT COUNT(*) FROM task_tags g WHERE g.list_id {every_list} AND {tag}), \
+                 (SELECT COALESCE(SUM(l.task_count), 0) FROM lists l WHERE l.id {every_list})"
+            ),
+            filters.tag_params,
+        )
+    });
     let cursor = q.cursor.as_ref().map(|c| after(&mut b, q, c));
     let limit = match dialect {
         // A literal, not a parameter: SQLite's planner reads a bound LIMIT and then marks
@@ -386,7 +398,7 @@ pub fn build(dialect: Dialect, columns: &str, lists: &[Uuid], q: &ListQuery) -> 
         Dialect::Postgres => b.bind(Param::Int(i64::from(q.limit) + 1)),
     };
     let rest = |lists: &str| {
-        let mut w = filters.for_lists(lists);
+        let mut w = filters.for_lists(lists, plan);
         w.extend(cursor.clone());
         format!(
             "WHERE {} ORDER BY {} LIMIT {limit}",
@@ -418,6 +430,7 @@ pub fn build(dialect: Dialect, columns: &str, lists: &[Uuid], q: &ListQuery) -> 
     ListSql {
         columns: columns.to_owned(),
         count,
+        tag_stats,
         shape,
         page_params: b.params,
         count_params,

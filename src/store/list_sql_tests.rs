@@ -1,6 +1,7 @@
 //! The SQL the list builds, checked as text.
 
 use super::*;
+use crate::store::list_tags::prefix_end;
 use crate::tasks::order::Sort;
 
 #[test]
@@ -243,4 +244,41 @@ fn the_total_comes_from_the_lists_counts_without_filters_or_with_the_status_alon
             sql.count()
         );
     }
+}
+
+#[test]
+fn a_common_tag_is_looked_up_per_task_and_a_rare_one_read_whole() {
+    assert_eq!(TagPlan::for_counts(100_000, 1_000_000), TagPlan::Probe);
+    assert_eq!(TagPlan::for_counts(2_300, 1_000_000), TagPlan::Probe);
+    assert_eq!(TagPlan::for_counts(2_000, 1_000_000), TagPlan::Planner);
+    assert_eq!(TagPlan::for_counts(0, 0), TagPlan::Probe);
+    let q = ListQuery::parse("tag=x&status=pending").expect("valid");
+    let lists = [Uuid::now_v7(), Uuid::now_v7()];
+    let probe = build_with(Dialect::Sqlite, "t.id", &lists, &q, TagPlan::Probe);
+    let page = probe.page();
+    assert_eq!(
+        page.matches(
+            "EXISTS (SELECT 1 FROM task_tags g WHERE g.list_id = t.list_id AND g.tag = ?4"
+        )
+        .count(),
+        2,
+        "{page}"
+    );
+    assert!(!page.contains("t.id IN"), "{page}");
+    // The count reads the tag's entries either way; the statistics name the lists and the tag.
+    assert_eq!(
+        probe.count(),
+        build(Dialect::Sqlite, "t.id", &lists, &q).count()
+    );
+    let (stats, params) = probe.tag_stats().expect("a tag");
+    assert!(
+        stats.contains("g.tag = ?4") && stats.contains("l.id IN (?1, ?2)"),
+        "{stats}"
+    );
+    assert_eq!(params.len(), 4);
+    assert!(
+        build(Dialect::Sqlite, "t.id", &lists, &ListQuery::default())
+            .tag_stats()
+            .is_none()
+    );
 }

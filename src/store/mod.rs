@@ -23,6 +23,7 @@ mod import;
 pub mod kept;
 mod limits;
 pub mod list_sql;
+mod list_tags;
 mod lists;
 pub mod notify;
 pub mod oauth;

@@ -1,7 +1,8 @@
 //! `X-Total-Count` from the lists' counts (issue 22, migration 0019): without filters, or
 //! with `status` alone, the total is a sum of counts the database keeps per list. Every
 //! way a task comes, goes, moves or changes state is checked against the tasks the list
-//! itself returns, counted here, on both databases.
+//! itself returns, counted here, on both databases. And a tag, common or rare, which
+//! SQLite's store reads in two ways depending on how many tasks have it.
 
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -28,7 +29,7 @@ async fn all(app: &TestApp, s: &Session, query: &str) -> (Vec<Value>, u64) {
 /// pending and completed, across every list and in each of `lists`.
 async fn totals_agree(app: &TestApp, s: &Session, lists: &[&str], stage: &str) {
     let mut scopes = vec![String::new()];
-    scopes.extend(lists.iter().map(|l| format!("list_id={l}&")));
+    scopes.extend(lists.iter().map(|l| format!("list={l}&")));
     for scope in &scopes {
         let (every, total) = all(app, s, &format!("{scope}sort=due_at")).await;
         assert_eq!(total, every.len() as u64, "{stage}: {scope} all");
@@ -190,4 +191,64 @@ async fn every_write_keeps_the_totals_exact(db: TestDb) {
     assert_eq!(bobs, 6, "five of his and the one Ada moved in");
 }
 
-on_both_databases!(every_write_keeps_the_totals_exact);
+/// A common tag (the page walks the list and looks each task up) and a rare one (the
+/// page reads the tag's tasks), in two lists: every page, in every order, has exactly the
+/// tagged tasks, in order, and the total counts them.
+async fn common_and_rare_tags_page_exactly(db: TestDb) {
+    let app = TestApp::spawn(db).await;
+    let ada = app.signup("ada@example.com", PASSWORD).await;
+    let work = id(&app
+        .ok(
+            &ada,
+            Method::POST,
+            "/api/lists",
+            Some(json!({"name": "Work"})),
+        )
+        .await);
+    for i in 0..60 {
+        let mut tags = Vec::new();
+        if i % 4 != 0 {
+            tags.push("common");
+        }
+        if i % 29 == 5 {
+            tags.push("rare");
+        }
+        let priority = ["low", "medium", "high"][i % 3];
+        let mut body = json!({"title": format!("task {i:02}"), "tags": tags, "priority": priority});
+        if i % 2 == 0 {
+            body["list_id"] = json!(work);
+        }
+        create(&app, &ada, body).await;
+    }
+    for (tag, expected) in [("common", 45), ("rare", 2)] {
+        for sort in ["-created_at", "title", "-priority"] {
+            let (tasks, total) = all(&app, &ada, &format!("tag={tag}&sort={sort}")).await;
+            assert_eq!(total, expected, "{tag} {sort}");
+            assert_eq!(tasks.len() as u64, expected, "{tag} {sort}");
+            assert!(tasks.iter().all(|t| {
+                t["tags"]
+                    .as_array()
+                    .is_some_and(|a| a.contains(&json!(tag)))
+            }));
+            let (every, _) = all(&app, &ada, &format!("sort={sort}")).await;
+            let in_order: Vec<&Value> = every
+                .iter()
+                .filter(|t| {
+                    t["tags"]
+                        .as_array()
+                        .is_some_and(|a| a.contains(&json!(tag)))
+                })
+                .collect();
+            let got: Vec<&Value> = tasks.iter().collect();
+            assert_eq!(got, in_order, "{tag} {sort}: the list's order");
+        }
+        let (in_work, total) = all(&app, &ada, &format!("list={work}&tag={tag}")).await;
+        assert_eq!(total, in_work.len() as u64);
+        assert!(in_work.iter().all(|t| t["list_id"] == json!(work)));
+    }
+}
+
+on_both_databases!(
+    every_write_keeps_the_totals_exact,
+    common_and_rare_tags_page_exactly
+);

@@ -253,11 +253,7 @@ async fn deleting_then_undo_restores_the_task_exactly(db: TestDb) {
     assert_eq!(notice(&html), NOTHING);
     assert_eq!(app.ok(&ada, Method::GET, &path, None).await, before);
     // The list counts it once again (its total comes from the list's count).
-    for query in [
-        "status=all",
-        "status=pending",
-        &format!("list_id={list_id}"),
-    ] {
+    for query in ["status=all", "status=pending", &format!("list={list_id}")] {
         let res = app
             .get_as(&format!("/api/tasks?{query}"), &ada.access)
             .await;

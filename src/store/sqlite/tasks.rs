@@ -11,7 +11,7 @@ use super::task_rows::{
 };
 use crate::lists::model::Role;
 use crate::store::access;
-use crate::store::list_sql::{self, Dialect, Param};
+use crate::store::list_sql::{self, Dialect, Param, TagPlan};
 use crate::store::notify::reminder_text;
 use crate::store::tasks::{History, Restore};
 use crate::store::tasks::{
@@ -347,7 +347,20 @@ impl TaskStore for SqliteStore {
                 if lists.is_empty() {
                     return Ok(q.list.is_none().then(|| (Vec::new(), 0)));
                 }
-                let sql = list_sql::build(Dialect::Sqlite, LIST_COLUMNS, &lists, &q);
+                let mut sql = list_sql::build(Dialect::Sqlite, LIST_COLUMNS, &lists, &q);
+                // A tag: SQLite's planner cannot tell a common tag from a rare one (no
+                // STAT4), so the store looks at the two counts and chooses.
+                if let Some((stats, params)) = sql.tag_stats() {
+                    let (tagged, tasks): (i64, i64) = c
+                        .prepare_cached(stats)?
+                        .query_row(params_from_iter(params.iter().map(value)), |r| {
+                            Ok((r.get(0)?, r.get(1)?))
+                        })?;
+                    let plan = TagPlan::for_counts(tagged, tasks);
+                    if plan != TagPlan::Planner {
+                        sql = list_sql::build_with(Dialect::Sqlite, LIST_COLUMNS, &lists, &q, plan);
+                    }
+                }
                 // One statement, one snapshot: the page and the total agree.
                 let mut total = None;
                 let tasks = c
