@@ -74,7 +74,7 @@ def all_measured(results: dict) -> bool:
                 return False
         tn = b.get("two_nodes")
         if tn and (tn.get("skipped") or not tn.get("ratio")
-                   or max(tn[k]["error_rate"] for k in ("one_node", "two_nodes")) > 0.01):
+                   or max(tn[k]["error_rate"] for k in ("one_node", "two_nodes", "one_node_after") if k in tn) > 0.01):
             return False
     return True
 

@@ -91,8 +91,13 @@ class Account:
         wall = time.monotonic() - self._t
         # Per process: one that appeared meanwhile (a new pool connection) counts from zero;
         # one that ended meanwhile (an autovacuum worker) is lost, so this is a lower bound.
-        cpus = {name: sum(t - self._g[name].get(pid, 0) for pid, t in _ticks(f()).items()) * TICK_S / wall
-                for name, f in self.groups.items()}
+        end = {name: _ticks(f()) for name, f in self.groups.items()}
+        cpus = {name: sum(t - self._g[name].get(pid, 0) for pid, t in end[name].items()) * TICK_S / wall
+                for name in self.groups}
+        # Processes of each group at the start, at the end, and how many of them ended or began.
+        self.processes = {name: {"start": len(self._g[name]), "end": len(end[name]),
+                                 "ended": len(self._g[name].keys() - end[name].keys()),
+                                 "began": len(end[name].keys() - self._g[name].keys())} for name in self.groups}
         cpus["wrk"] = (self._children_s() - self._c) / wall
         busy = (machine_ticks()[0] - self._m[0]) * TICK_S / wall
         cpus["others"] = max(0.0, busy - sum(cpus.values()))
@@ -118,6 +123,7 @@ def _summary(loads: list[LoadResult], acc: Account) -> dict:
         "error_rate": max(l.error_rate for l in loads),
         "loads": [l.to_dict() for l in loads],
         "cpus": acc.cpus,
+        "processes": acc.processes,
         # CPU per request of everything that served it, µs: what bounds requests/s on a
         # machine whose cores are all in use.
         "cpu_us_per_request": {k: v * acc.wall_s / requests * 1e6 for k, v in acc.cpus.items()} if requests else {},
@@ -165,10 +171,13 @@ def run(t: Target, backend: str, s: Settings) -> dict:
                   f"machine {c['machine']:.2f}", flush=True)
             return res
 
+        # One node before and after: the ratio is against their mean, so that a change in
+        # what the rest of a shared machine does weighs on both sides alike.
         out["one_node"] = measured([node1], ONE_NODE_CONNECTIONS)
         out["two_nodes"] = measured([node1, node2], PER_NODE_CONNECTIONS)
-        one, two = out["one_node"]["rps"], out["two_nodes"]["rps"]
-        out["ratio"] = two / one if one else None
+        out["one_node_after"] = measured([node1], ONE_NODE_CONNECTIONS)
+        one = (out["one_node"]["rps"] + out["one_node_after"]["rps"]) / 2
+        out["ratio"] = out["two_nodes"]["rps"] / one if one else None
         print(f"  two_nodes    two nodes / one node: {out['ratio']:.2f}x", flush=True)
     finally:
         node2.stop()
@@ -188,18 +197,28 @@ def report_lines(results: dict) -> list[str]:
     rows = [
         f"## {b['backend']}: two nodes on one database against one node", "",
         f"`{LIST}` for the readers; one node with {tn['connections_one_node']} connections, then two nodes "
-        f"with {tn['connections_per_node']} each (two wrk processes, summed). CPUs used during each run "
-        "(machine: every process, out of the machine's cores); CPU µs per request of each part.", "",
+        f"with {tn['connections_per_node']} each (two wrk processes, summed), then one node again. CPUs used during each run "
+        "(machine: every process, out of the machine's cores); CPU µs per request of each part, and of "
+        "the whole stack (Taskward, PostgreSQL and wrk).", "",
         "| run | req/s | p50 ms | p99 ms | " + " | ".join(f"{c} CPUs" for c in cols)
-        + " | Taskward µs/req | PostgreSQL µs/req | wrk µs/req | all µs/req |",
+        + " | Taskward µs/req | PostgreSQL µs/req | wrk µs/req | stack µs/req |",
         "|---|--:|--:|--:|" + "--:|" * len(cols) + "--:|--:|--:|--:|",
     ]
-    for key, label in (("one_node", "one node"), ("two_nodes", "two nodes")):
+    stack = {}
+    runs = (("one_node", "one node"), ("two_nodes", "two nodes"), ("one_node_after", "one node again"))
+    for key, label in runs:
+        if key not in tn:  # results of a run before the second one-node run existed
+            continue
         r = tn[key]
         per = r.get("cpu_us_per_request", {})
         tw = per.get("node1", 0) + per.get("node2", 0)
+        stack[key] = tw + per.get("postgres", 0) + per.get("wrk", 0)
         cpus = " | ".join(f"{r['cpus'].get(c, 0):.2f}" if c in r["cpus"] else "–" for c in cols)
         rows.append(f"| {label} | {r['rps']:,.0f} | {r['p50_ms']:.2f} | {r['p99_ms']:.2f} | {cpus} "
                     f"| {tw:.0f} | {per.get('postgres', 0):.0f} | {per.get('wrk', 0):.0f} "
-                    f"| {per.get('machine', 0):.0f} |")
-    return rows + ["", f"Two nodes / one node: **{tn['ratio']:.2f}x** requests/s.", ""]
+                    f"| {stack[key]:.0f} |")
+    ones = [stack[k] for k in ("one_node", "one_node_after") if k in stack]
+    cap = sum(ones) / len(ones) / stack["two_nodes"] if stack.get("two_nodes") else None
+    return rows + ["", f"Two nodes / one node (the mean of its runs): **{tn['ratio']:.2f}x** requests/s"
+                   + (f"; {cap:.2f}x by the stack's CPU per request (what the ratio would be if the "
+                      "stack had every core to itself, whatever else ran on the machine)." if cap else "."), ""]
