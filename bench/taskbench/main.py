@@ -1,7 +1,7 @@
 """The benchmark run: start both servers, seed them, run every scenario, report.
 
 Usage (normally through bench/run, which installs wrk and builds the release binary):
-    python3 -m taskbench [--quick] [--duration S] [--only a,b] [--out DIR] [--perf a,b]
+    python3 -m taskbench [--quick] [--debug] [--duration S] [--only a,b] [--out DIR] [--perf a,b]
 
 Everything runs on 127.0.0.1; every server, wrk and perf process started here is stopped
 here (on success, on error, on Ctrl-C and on SIGTERM).
@@ -24,10 +24,10 @@ import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import report, seed
+from . import idle, report, seed, twonodes
 from .scenarios import HELLO, SCENARIOS, Settings, Target, run_scenario, run_storm
 from .seed import Api
-from .servers import Server, hello_server, peer_server, stop_all, taskward_server
+from .servers import Server, _status_kib, hello_server, peer_server, stop_all, taskward_server
 
 REPO = Path(__file__).resolve().parents[2]
 SECRET = "taskward-bench-secret-0123456789abcdefghijklmnop"  # 48 bytes, loopback only
@@ -35,8 +35,10 @@ SECRET = "taskward-bench-secret-0123456789abcdefghijklmnop"  # 48 bytes, loopbac
 # Scenario order on the SQLite backend: reads before writes, so the list and search users'
 # data is the same for both servers; the million-task user comes last (it grows the file).
 SQLITE_ORDER = ["ceiling", "me", "list", "search", "toggle", "create", "signin", "storm", "big_list", "big_pending", "big_search"]
-# On PostgreSQL only the scenarios whose cost is in the database are repeated.
-POSTGRES_ORDER = ["me", "list", "search", "toggle", "create"]
+# On PostgreSQL only the scenarios whose cost is in the database are repeated, then the
+# list served by two nodes on the same database against one (PostgreSQL only).
+POSTGRES_ORDER = ["me", "list", "search", "toggle", "create", "two_nodes"]
+ALL_SCENARIOS = SQLITE_ORDER + [n for n in POSTGRES_ORDER if n not in SQLITE_ORDER]
 
 
 @dataclass
@@ -50,19 +52,20 @@ class Mode:
     writer_tasks: int
     big_tasks: int
     quiet_wait_s: float  # at most this long before each measured run for other processes to go quiet
+    idle_s: float  # Taskward's idle CPU is measured over this long, after start and after the load
 
 
 FULL = Mode("full", 10, 2, readers=16, reader_tasks=200, writers=8, writer_tasks=100, big_tasks=1_000_000,
-            quiet_wait_s=30)
+            quiet_wait_s=30, idle_s=30)
 QUICK = Mode("quick", 2, 1, readers=4, reader_tasks=100, writers=2, writer_tasks=30, big_tasks=20_000,
-             quiet_wait_s=0)
+             quiet_wait_s=0, idle_s=5)
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="bench/run", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--quick", action="store_true", help="smoke mode: small seeds, 2 s per scenario (CI)")
     p.add_argument("--duration", type=float, help="seconds per measured run (full: 10, quick: 2)")
-    p.add_argument("--only", help="comma-separated scenarios: " + ",".join(SQLITE_ORDER))
+    p.add_argument("--only", help="comma-separated scenarios: " + ",".join(ALL_SCENARIOS))
     p.add_argument("--big-tasks", type=int, help="tasks of the big user (full: 1000000)")
     p.add_argument("--out", type=Path, help="where results.json, results.md and the SVG plots go "
                    "(full: docs/benchmarks, quick: bench/out)")
@@ -75,6 +78,13 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--from-results", type=Path, metavar="RESULTS_JSON",
                    help="measure nothing: rewrite results.md and the plots beside an existing results.json")
     p.add_argument("--taskward-bin", type=Path, help="release binary (default: $CARGO_TARGET_DIR/release/taskward)")
+    p.add_argument("--debug", action="store_true",
+                   help="use the debug build `cargo test` leaves ($CARGO_TARGET_DIR/debug/taskward and "
+                   "examples/hello), build nothing, and run every scenario only --duration long (no "
+                   "longer minimum for sign-in): a smoke run of the harness for CI; a debug build's "
+                   "numbers say nothing about performance")
+    p.add_argument("--idle-seconds", type=float, help="how long Taskward's idle CPU is measured, after start "
+                   "and after the load (full: 30, quick: 5)")
     p.add_argument("--peer-dir", type=Path, help="the FastAPI peer (default: ../shared/peers/fastapi)")
     return p.parse_args(argv)
 
@@ -176,9 +186,12 @@ def run_backend(backend: str, servers: tuple[Server, Server], order: list[str], 
         time.sleep(1.0)  # idle: nothing has been asked of the server yet
         mem = srv.memory()
         res["startup"][srv.name] = {"ready_ms_empty": ready, "idle_rss_mib": mem.rss_mib,
+                                    "idle_rss_anon_mib": anon_mib(srv),
                                     "idle_pss_mib": mem.pss_mib, "processes": mem.processes}
         print(f"  {srv.name:9} ready in {ready:7.1f} ms; idle RSS {mem.rss_mib:6.1f} MiB "
               f"(PSS {mem.pss_mib:.1f} MiB, {mem.processes} processes)", flush=True)
+        if srv.name == "taskward":
+            res["startup"][srv.name]["idle_cpu_after_start"] = idle.measure(srv, mode.idle_s, "after start")
     for srv in servers:
         targets[srv.name] = seed_target(srv, mode)
         srv.wait_idle()
@@ -189,6 +202,10 @@ def run_backend(backend: str, servers: tuple[Server, Server], order: list[str], 
         if name.startswith("big_") and all(t.big is None for t in targets.values()):
             if not seed_big(targets, mode, db_files, res):
                 continue
+        if name == "two_nodes":
+            ensure_running(targets["taskward"].server, name, res["incidents"])
+            res["two_nodes"] = twonodes.run(targets["taskward"], backend, settings)
+            continue
         for t in targets.values():
             for attempt in (1, 2):
                 ensure_running(t.server, name, res["incidents"])
@@ -206,6 +223,11 @@ def run_backend(backend: str, servers: tuple[Server, Server], order: list[str], 
         time.sleep(1.0)
         mem = srv.memory()
         res["startup"][srv.name]["after_load_rss_mib"] = mem.rss_mib
+        res["startup"][srv.name]["after_load_rss_anon_mib"] = anon_mib(srv)
+    # Idle again, now that every scenario ran (caches full, workers with work behind them).
+    tw = servers[0]
+    tw.wait_idle()
+    res["startup"][tw.name]["idle_cpu_after_load"] = idle.measure(tw, mode.idle_s, "after the load")
     # Start-to-ready again, now with the seeded (and, on SQLite, million-task) database.
     for srv in servers:
         srv.stop()
@@ -213,6 +235,20 @@ def run_backend(backend: str, servers: tuple[Server, Server], order: list[str], 
         res["startup"][srv.name]["ready_ms_seeded"] = ready
         print(f"  {srv.name:9} restarted on the seeded database: ready in {ready:7.1f} ms", flush=True)
         srv.stop()
+
+
+def smoke_peer(peer: Server, smoke: bool) -> None:
+    """In a smoke run the peer hashes with bcrypt's least cost (4, not 12): on a busy CI
+    machine its 2 workers may not finish one cost-12 sign-in within the short run, which
+    would count as a scenario that did not answer."""
+    if smoke:
+        peer.env["BCRYPT_ROUNDS"] = "4"
+
+
+def anon_mib(srv: Server) -> float:
+    """The anonymous part of RSS (heap, stacks), without the binary's pages mapped from the
+    page cache, which RSS also counts."""
+    return sum(_status_kib(p, b"RssAnon:") for p in srv.pids()) / 1024
 
 
 def run_hello(binary: Path, settings: Settings, results: dict) -> None:
@@ -270,19 +306,23 @@ def main(argv: list[str]) -> int:
     mode = QUICK if args.quick else FULL
     if args.big_tasks:
         mode.big_tasks = args.big_tasks
+    if args.idle_seconds is not None:
+        mode.idle_s = args.idle_seconds
     duration = args.duration or mode.duration_s
     only = set(args.only.split(",")) if args.only else None
-    if only and not only <= set(SQLITE_ORDER):
-        print(f"unknown scenarios: {', '.join(sorted(only - set(SQLITE_ORDER)))}", file=sys.stderr)
+    if only and not only <= set(ALL_SCENARIOS):
+        print(f"unknown scenarios: {', '.join(sorted(only - set(ALL_SCENARIOS)))}", file=sys.stderr)
         return 2
 
     target_dir = Path(os.environ.get("CARGO_TARGET_DIR", REPO / "target"))
-    binary = args.taskward_bin or target_dir / "release" / "taskward"
+    build = "debug" if args.debug else "release"
+    binary = args.taskward_bin or target_dir / build / "taskward"
     peer_dir = args.peer_dir or Path(os.environ.get("PEER_DIR", REPO.parent / "shared" / "peers" / "fastapi"))
     venv = Path(os.environ.get("PEER_VENV", Path.home() / ".cache" / "taskward-bench" / "peer-venv"))
     out_dir = args.out or (REPO / "docs" / "benchmarks" if mode.name == "full" else REPO / "bench" / "out")
     if not binary.exists():
-        print(f"no release binary at {binary}: run cargo build --release (bench/run does)", file=sys.stderr)
+        hint = "cargo test (or cargo build) first" if args.debug else "cargo build --release (bench/run does)"
+        print(f"no {build} binary at {binary}: run {hint}", file=sys.stderr)
         return 2
     if not (peer_dir / "run.sh").exists():
         print(f"the FastAPI peer is not at {peer_dir}; set PEER_DIR", file=sys.stderr)
@@ -300,19 +340,25 @@ def main(argv: list[str]) -> int:
     workdir = Path(tempfile.mkdtemp(prefix="taskward-bench."))
     settings = Settings(duration_s=duration, warmup_s=mode.warmup_s if duration >= 2 else 0, workdir=workdir,
                         perf=set(filter(None, args.perf.split(","))),
-                        quiet_wait_s=args.quiet_wait if args.quiet_wait is not None else mode.quiet_wait_s)
+                        quiet_wait_s=args.quiet_wait if args.quiet_wait is not None else mode.quiet_wait_s,
+                        smoke=args.debug)
     results: dict = {
         "mode": mode.name,
+        "build": build,
         "command": "bench/run " + " ".join(argv),
         "started_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "duration_s": duration,
-        "seed": {k: v for k, v in mode.__dict__.items() if k not in ("name", "duration_s", "warmup_s", "quiet_wait_s")},
+        "seed": {k: v for k, v in mode.__dict__.items()
+                 if k not in ("name", "duration_s", "warmup_s", "quiet_wait_s", "idle_s")},
+        "idle_s": mode.idle_s,
         "machine": machine_info(),
         "taskward_binary_mib": binary.stat().st_size / 1024 / 1024,
         "peer_venv_mib": dir_size_mib(venv),
         "backends": [],
     }
     print(f"== {mode.name} run, {duration:g} s per scenario; work files in {workdir}", flush=True)
+    if build == "debug":
+        print(f"== {report.DEBUG_NOTE}", flush=True)
     pg = Postgres(pg_url) if pg_url else None
     ok = False
     try:
@@ -321,6 +367,7 @@ def main(argv: list[str]) -> int:
             taskward_server(binary, f"sqlite://{db['taskward']}", workdir, SECRET),
             peer_server(peer_dir, venv, f"sqlite:///{db['peer']}", workdir, SECRET),
         )
+        smoke_peer(servers[1], args.debug)
         if only is None or "ceiling" in only:
             run_hello(binary.parent / "examples" / "hello", settings, results)
         run_backend("sqlite", servers, SQLITE_ORDER, mode, settings, only, db, results["backends"])
@@ -330,6 +377,7 @@ def main(argv: list[str]) -> int:
                 taskward_server(binary, pg.database(f"bench_taskward_{suffix}"), workdir, SECRET),
                 peer_server(peer_dir, venv, pg.database(f"bench_peer_{suffix}"), workdir, SECRET),
             )
+            smoke_peer(servers[1], args.debug)
             run_backend("postgres", servers, POSTGRES_ORDER, mode, settings, only, {}, results["backends"])
         ok = True
     except KeyboardInterrupt as e:
@@ -365,4 +413,8 @@ def main(argv: list[str]) -> int:
         for path in report.plots(results, out_dir):
             print(f"plot: {path}")
     print(f"results: {out_dir / 'results.json'}, {out_dir / 'results.md'}")
-    return 0 if report.all_measured(results) else 1
+    if not report.all_measured(results):
+        print("FAILED: a scenario could not be measured (skipped, more than 1 % errors, or a server "
+              "exited): see the tables above", file=sys.stderr)
+        return 1
+    return 0

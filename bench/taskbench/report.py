@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+DEBUG_NOTE = ("DEBUG BUILD: a smoke run of the harness (every scenario answered, or not); "
+              "its numbers say nothing about Taskward's performance")
+
 ORDER = ["ceiling", "me", "list", "search", "toggle", "create", "signin", "storm_list_quiet",
          "storm_list_under_signin", "storm_signin", "big_list", "big_pending", "big_search"]
 LABEL = {
@@ -69,6 +72,10 @@ def all_measured(results: dict) -> bool:
         for o in b["outcomes"]:
             if o["skipped"] or (o["load"] and o["load"]["error_rate"] > 0.01):
                 return False
+        tn = b.get("two_nodes")
+        if tn and (tn.get("skipped") or not tn.get("ratio")
+                   or max(tn[k]["error_rate"] for k in ("one_node", "two_nodes", "one_node_after") if k in tn) > 0.01):
+            return False
     return True
 
 
@@ -141,20 +148,30 @@ def memory_table(results: dict, backend: str) -> list[str]:
         return f"| {label} | {f('taskward')}{unit} | {f('peer')}{unit} |"
 
     get = lambda key: (lambda srv: _fmt(s.get(srv, {}).get(key)))
+
+    def idle(key, field, digits=2):
+        return lambda srv: _fmt((s.get(srv, {}).get(key) or {}).get(field), digits)
     rows = [
         "| | Taskward | peer |",
         "|---|--:|--:|",
         row("processes", lambda srv: str(s.get(srv, {}).get("processes", "–"))),
         row("idle RSS after start, MiB", get("idle_rss_mib")),
         row("idle PSS after start, MiB", get("idle_pss_mib")),
+        row("idle anonymous RSS after start (RssAnon), MiB", get("idle_rss_anon_mib")),
         row("peak RSS during the list scenario, MiB", lambda srv: _fmt(peak(srv, "list"))),
         row("peak RSS over all scenarios, MiB", lambda srv: _fmt(peak(srv))),
         row("RSS after the load, MiB", get("after_load_rss_mib")),
+        row("anonymous RSS after the load, MiB", get("after_load_rss_anon_mib")),
+        row("idle CPU after start, % of a core", idle("idle_cpu_after_start", "cpu_percent")),
+        row("idle CPU after the load, % of a core", idle("idle_cpu_after_load", "cpu_percent")),
+        row("idle wake-ups/s after start (context switches)", idle("idle_cpu_after_start", "wakeups_per_s", 1)),
+        row("idle wake-ups/s after the load", idle("idle_cpu_after_load", "wakeups_per_s", 1)),
         row("start to ready, empty database, ms", get("ready_ms_empty")),
         row("start to ready, seeded database, ms", get("ready_ms_seeded")),
     ]
     if backend == "sqlite":
-        rows.append(f"| installed size, MiB | {_fmt(results['taskward_binary_mib'])} (release binary) "
+        rows.append(f"| installed size, MiB | {_fmt(results['taskward_binary_mib'])} "
+                    f"({results.get('build', 'release')} binary) "
                     f"| {_fmt(results['peer_venv_mib'])} (virtualenv, without Python itself) |")
     return rows
 
@@ -251,6 +268,8 @@ def markdown(results: dict) -> str:
         f"after a warm-up run. Seed: {results['seed']}.",
         "",
     ]
+    if results.get("build") == "debug":
+        lines += [f"**{DEBUG_NOTE}.**", ""]
     lines += hello_lines(results)
     for b in results["backends"]:
         for i in b.get("incidents", []):
@@ -264,10 +283,14 @@ def markdown(results: dict) -> str:
                   "other processes on the machine used meanwhile (Taskward's run, then the peer's), "
                   "in CPUs.", ""] + cpu_table(results, b["backend"]) + [""]
         lines += [f"## {b['backend']}: memory and start-up", ""] + memory_table(results, b["backend"]) + [""]
+    from . import targets22, twonodes  # they use this module's helpers
+
+    lines += twonodes.report_lines(results)
     lines += ["## Targets (issue 6), from this run", "", "| target | measured | met |", "|---|---|---|"]
     for t in targets(results):
-        met = {True: "yes", False: "**no**", None: "–"}[t["met"]]
+        met = "–" if results.get("build") == "debug" else {True: "yes", False: "**no**", None: "–"}[t["met"]]
         lines.append(f"| {t['target']} | {t['measured']} | {met} |")
+    lines += [""] + targets22.lines(results)
     return "\n".join(lines) + "\n"
 
 
