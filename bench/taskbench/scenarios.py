@@ -184,8 +184,9 @@ def probe(t: Target, req: Request, expect: int) -> str | None:
 
 def _perf_record(server: Server, seconds: float, out: Path) -> subprocess.Popen | None:
     """`perf record` of the server's processes for the measured run (999 Hz, the cpu-clock
-    event, which also works in VMs without a PMU). Flat profile: the release binary keeps
-    its symbols but has neither frame pointers nor debug info for call graphs."""
+    event, which also works in VMs without a PMU). Flat profile: bench/run then measures the
+    `profiling` build (the release build with its symbols; the release binary has none),
+    which has neither frame pointers nor debug info for call graphs."""
     pids = ",".join(str(p) for p in server.pids())
     try:
         return subprocess.Popen(

@@ -1,12 +1,16 @@
 //! `/openapi.json` and `/docs`: the document and Swagger UI, whose files are compiled
 //! into the binary from the `utoipa-swagger-ui-vendored` crate, so the reference works
-//! with no internet access (no CDN).
+//! with no internet access (no CDN). They are stored gzipped (1 MB instead of 4; the
+//! crate's `gzip` feature), and the crate sends them so whatever the client accepts: they
+//! are inflated on the way out, and the server's compression layer then encodes them as
+//! the client asks (br, gzip, or none).
 
 use axum::Router;
 use axum::extract::Request;
 use axum::http::{HeaderValue, header};
 use axum::middleware::{Next, from_fn};
 use axum::response::Response;
+use tower_http::decompression::DecompressionLayer;
 use utoipa::openapi::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 
@@ -18,7 +22,7 @@ const DOCS_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 
 
 pub fn router(doc: OpenApi) -> Router<AppState> {
     let ui: Router<AppState> = SwaggerUi::new("/docs").url("/openapi.json", doc).into();
-    ui.layer(from_fn(docs_csp))
+    ui.layer(DecompressionLayer::new()).layer(from_fn(docs_csp))
 }
 
 async fn docs_csp(req: Request, next: Next) -> Response {

@@ -7,8 +7,8 @@ use crate::tasks::order::{SortKey, Status};
 use crate::tasks::query::{Cursor, CursorKey, ListQuery};
 use crate::timestamp::from_micros;
 
-pub use super::list_tags::TagPlan;
 use super::list_tags::tag_condition;
+pub use super::list_tags::{TAGGED_ENOUGH, TagPlan};
 pub use super::sql_param::Param;
 
 /// How the two databases differ in the few places the list cares about.
@@ -59,8 +59,9 @@ pub struct ListSql {
     pub page_params: Vec<Param>,
     /// How many of `page_params` the count uses.
     count_params: usize,
-    /// With a tag filter: how many tasks have the tag and how many there are, in the
-    /// lists covered, as one row of two numbers; `page_params[..n]` are its parameters.
+    /// With a tag filter: how many tasks have the tag (at most [`TAGGED_ENOUGH`]) and how
+    /// many there are, in the lists covered, as one row of two numbers;
+    /// `page_params[..n]` are its parameters.
     tag_stats: Option<(String, usize)>,
 }
 
@@ -383,7 +384,8 @@ pub fn build_with(
     let tag_stats = filters.tag.as_ref().map(|tag| {
         (
             format!(
-                "SELECT (SELECT COUNT(*) FROM task_tags g WHERE g.list_id {every_list} AND {tag}), \
+                "SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM task_tags g \
+                 WHERE g.list_id {every_list} AND {tag} LIMIT {TAGGED_ENOUGH})), \
                  (SELECT COALESCE(SUM(l.task_count), 0) FROM lists l WHERE l.id {every_list})"
             ),
             filters.tag_params,

@@ -17,6 +17,10 @@ pub enum TagPlan {
     Probe,
 }
 
+/// Where the statistics stop counting a tag's tasks: so many make walking the cheaper
+/// plan for any list of up to 20 000 000 tasks (`TagPlan::for_counts`).
+pub const TAGGED_ENOUGH: i64 = 10_000;
+
 impl TagPlan {
     /// The plan for a page of a tag that `tagged` of the lists' `tasks` have: walking in
     /// order costs about `limit x tasks / tagged` steps, reading the tag's entries

@@ -321,3 +321,29 @@ async fn the_keyboard_shortcuts_are_a_page_without_javascript_and_the_dialog_of_
     }
     app.stop().await;
 }
+
+/// Swagger UI's files are stored gzipped in the binary; each client gets them as it asks:
+/// plain, gzip or br, always the same script.
+#[tokio::test]
+async fn the_reference_assets_follow_accept_encoding() {
+    let app = TestApp::spawn(TestDb::sqlite()).await;
+    let path = "/docs/swagger-ui-bundle.js";
+    let plain = get(&app, path, "", None).await;
+    assert_eq!(plain.status(), 200);
+    assert_eq!(header(&plain, CONTENT_ENCODING), None);
+    let script = plain.text().await.expect("text");
+    assert!(script.len() > 100_000, "{} bytes", script.len());
+    for encoding in ["gzip", "br"] {
+        let res = get(&app, path, "", Some(encoding)).await;
+        assert_eq!(res.status(), 200);
+        assert_eq!(header(&res, CONTENT_ENCODING), Some(encoding));
+        let body = res.bytes().await.expect("body");
+        assert!(
+            body.len() < script.len() / 2,
+            "{encoding}: {} bytes",
+            body.len()
+        );
+        assert_eq!(decode(encoding, &body), script, "{encoding}");
+    }
+    app.stop().await;
+}
