@@ -11,6 +11,7 @@ use uuid::Uuid;
 use taskward::lists::model::Role;
 use taskward::store::{NewUser, Store};
 use taskward::tasks::model::{Priority, Task};
+use taskward::tasks::query::ListQuery;
 
 use crate::helpers::TestDb;
 use crate::on_both_databases;
@@ -223,6 +224,24 @@ async fn a_database_from_before_lists_keeps_every_task_and_puts_it_in_the_inbox(
             "task {} after the upgrade",
             task.id
         );
+    }
+    // The lists' counts (migration 0019) were counted from the rows already there.
+    for user in tasks().iter().map(|t| t.user_id) {
+        let mine: Vec<Task> = tasks().into_iter().filter(|t| t.user_id == user).collect();
+        let done = mine.iter().filter(|t| t.completed).count() as u64;
+        for (query, n) in [
+            ("status=all", mine.len() as u64),
+            ("status=completed", done),
+            ("status=pending", mine.len() as u64 - done),
+        ] {
+            let q = ListQuery::parse(query).expect("query");
+            let (_, total) = store
+                .task_list(user, &q)
+                .await
+                .expect("list")
+                .expect("visible");
+            assert_eq!(total, n, "{user} {query}");
+        }
     }
     let expected: Vec<(Uuid, Uuid, Uuid, bool)> = tasks()
         .iter()
