@@ -8,6 +8,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::helpers::{Session, TestApp, TestDb};
+use crate::lists::create_list;
 use crate::on_both_databases;
 use crate::tasks::{PASSWORD, create, list};
 
@@ -54,22 +55,8 @@ async fn every_write_keeps_the_totals_exact(db: TestDb) {
     let app = TestApp::spawn(db).await;
     let ada = app.signup("ada@example.com", PASSWORD).await;
     let bob = app.signup("bob@example.com", PASSWORD).await;
-    let work = id(&app
-        .ok(
-            &ada,
-            Method::POST,
-            "/api/lists",
-            Some(json!({"name": "Work"})),
-        )
-        .await);
-    let family = id(&app
-        .ok(
-            &bob,
-            Method::POST,
-            "/api/lists",
-            Some(json!({"name": "Family"})),
-        )
-        .await);
+    let work = id(&create_list(&app, &ada, json!({"name": "Work"})).await);
+    let family = id(&create_list(&app, &bob, json!({"name": "Family"})).await);
     app.ok(
         &bob,
         Method::PUT,
@@ -197,14 +184,7 @@ async fn every_write_keeps_the_totals_exact(db: TestDb) {
 async fn common_and_rare_tags_page_exactly(db: TestDb) {
     let app = TestApp::spawn(db).await;
     let ada = app.signup("ada@example.com", PASSWORD).await;
-    let work = id(&app
-        .ok(
-            &ada,
-            Method::POST,
-            "/api/lists",
-            Some(json!({"name": "Work"})),
-        )
-        .await);
+    let work = id(&create_list(&app, &ada, json!({"name": "Work"})).await);
     for i in 0..60 {
         let mut tags = Vec::new();
         if i % 4 != 0 {
