@@ -84,6 +84,12 @@ pub fn escape(text: &str) -> String {
 /// Appends `line` folded: at most 75 octets per physical line, each continuation begun
 /// by one space (which counts), every line ended by CRLF.
 fn fold_into(out: &mut String, line: &str) {
+    if line.len() <= MAX_LINE {
+        // Most lines: whole.
+        out.push_str(line);
+        out.push_str("\r\n");
+        return;
+    }
     let mut room = MAX_LINE;
     for c in line.chars() {
         let len = c.len_utf8();

@@ -304,3 +304,56 @@ fn xml_error_messages_and_statuses() {
     );
     assert_eq!(PropName::dav("x").to_string(), "{DAV:}x");
 }
+
+/// The escaping, which copies runs of plain bytes, against the rule written out one
+/// character at a time.
+#[test]
+fn escaping_copies_plain_runs_and_replaces_what_xml_cannot_hold() {
+    use super::write::escape;
+    fn by_char(text: &str) -> String {
+        text.chars()
+            .map(|c| match c {
+                '<' => "&lt;".to_owned(),
+                '>' => "&gt;".to_owned(),
+                '&' => "&amp;".to_owned(),
+                '"' => "&quot;".to_owned(),
+                '\'' => "&apos;".to_owned(),
+                '\r' => "&#13;".to_owned(),
+                '\t' | '\n' => c.to_string(),
+                c if c < ' ' || c == '\u{fffe}' || c == '\u{ffff}' => "\u{fffd}".to_owned(),
+                c => c.to_string(),
+            })
+            .collect()
+    }
+    let pieces = [
+        "",
+        "plain",
+        "<",
+        ">",
+        "&",
+        "\"",
+        "'",
+        "\r\n",
+        "\t",
+        "\u{0}",
+        "\u{1f}",
+        "\u{7f}",
+        "é",
+        "✓",
+        "\u{fffd}",
+        "\u{fffe}",
+        "\u{ffff}",
+        "\u{ffbe}",
+        "\u{efbf}",
+        "😀",
+        "BEGIN:VTODO",
+    ];
+    for a in pieces {
+        for b in pieces {
+            for c in pieces {
+                let text = format!("{a}{b}{c}");
+                assert_eq!(escape(&text), by_char(&text), "{text:?}");
+            }
+        }
+    }
+}

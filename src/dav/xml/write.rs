@@ -283,21 +283,32 @@ fn element(out: &mut String, name: &PropName, value: &Value) {
     if prefix.is_none() && !name.ns.is_empty() {
         let _ = write!(out, r#" xmlns:u="{}""#, escape(&name.ns));
     }
-    let inner = match value {
-        Value::Empty => String::new(),
-        Value::Text(text) => escape(text),
-        Value::Href(href) => format!("<d:href>{}</d:href>", escape(href)),
-        Value::Hrefs(hrefs) => hrefs
-            .iter()
-            .map(|h| format!("<d:href>{}</d:href>", escape(h)))
-            .collect(),
-        Value::Xml(Trusted(xml)) => xml.clone(),
+    // Written straight into `out`: a calendar's data is the bulk of a report.
+    let empty = match value {
+        Value::Empty => true,
+        Value::Text(text) | Value::Xml(Trusted(text)) => text.is_empty(),
+        Value::Href(_) => false,
+        Value::Hrefs(hrefs) => hrefs.is_empty(),
     };
-    if inner.is_empty() {
+    if empty {
         out.push_str("/>");
-    } else {
-        let _ = write!(out, ">{inner}</{qname}>");
+        return;
     }
+    out.push('>');
+    match value {
+        Value::Empty => {}
+        Value::Text(text) => escape_into(out, text),
+        Value::Href(href) => href_into(out, href),
+        Value::Hrefs(hrefs) => hrefs.iter().for_each(|h| href_into(out, h)),
+        Value::Xml(Trusted(xml)) => out.push_str(xml),
+    }
+    let _ = write!(out, "</{qname}>");
+}
+
+fn href_into(out: &mut String, href: &str) {
+    out.push_str("<d:href>");
+    escape_into(out, href);
+    out.push_str("</d:href>");
 }
 
 fn status_line(status: u16) -> String {
@@ -320,18 +331,47 @@ fn is_name(name: &str) -> bool {
 /// normalisation), and characters XML 1.0 cannot hold at all replaced by U+FFFD.
 pub(super) fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\r' => out.push_str("&#13;"),
-            '\t' | '\n' => out.push(c),
-            c if c < ' ' || c == '\u{fffe}' || c == '\u{ffff}' => out.push('\u{fffd}'),
-            c => out.push(c),
-        }
-    }
+    escape_into(&mut out, text);
     out
+}
+
+/// [`escape`], appended to `out`: runs of plain text are copied whole (a calendar's data
+/// is kilobytes of them per task).
+fn escape_into(out: &mut String, text: &str) {
+    let bytes = text.as_bytes();
+    let mut plain = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        let (skip, with) = match b {
+            b'<' => (1, "&lt;"),
+            b'>' => (1, "&gt;"),
+            b'&' => (1, "&amp;"),
+            b'"' => (1, "&quot;"),
+            b'\'' => (1, "&apos;"),
+            b'\r' => (1, "&#13;"),
+            b'\t' | b'\n' => {
+                i += 1;
+                continue;
+            }
+            0..0x20 => (1, "\u{fffd}"),
+            // U+FFFE and U+FFFF: EF BF BE and EF BF BF.
+            0xEF if bytes.get(i + 1) == Some(&0xBF)
+                && matches!(bytes.get(i + 2), Some(0xBE | 0xBF)) =>
+            {
+                (3, "\u{fffd}")
+            }
+            _ => {
+                i += 1;
+                continue;
+            }
+        };
+        // Every byte matched above is ASCII or the first of a character: `plain..i` and
+        // `i + skip..` are on character boundaries.
+        out.push_str(&text[plain..i]);
+        out.push_str(with);
+        i += skip;
+        plain = i;
+    }
+    out.push_str(&text[plain..]);
 }
