@@ -32,9 +32,11 @@ def backends(sqlite: str = "SQLite", postgres: str = "PostgreSQL") -> list[tuple
 
 
 @contextmanager
-def taskward_on(binary: Path, pg_url: str | None, label: str) -> Iterator[tuple[Server, Path]]:
+def taskward_on(binary: Path, pg_url: str | None, label: str,
+                env: dict[str, str] | None = None) -> Iterator[tuple[Server, Path]]:
     """A started Taskward and its working directory, on a new SQLite file there (pg_url
-    None) or a new database `bench_<label>_<pid>` on pg_url's server."""
+    None) or a new database `bench_<label>_<pid>` on pg_url's server; `env` adds or
+    overrides settings."""
     with tempfile.TemporaryDirectory(prefix=f"taskward-{label}-") as tmp:
         workdir = Path(tmp)
         name = f"bench_{label}_{os.getpid()}"
@@ -44,6 +46,7 @@ def taskward_on(binary: Path, pg_url: str | None, label: str) -> Iterator[tuple[
             subprocess.run(["psql", pg_url, "-qc", f"CREATE DATABASE {name}"], check=True)
             database = pg_url.rsplit("/", 1)[0] + "/" + name
         server = taskward_server(binary, database, workdir, SECRET)
+        server.env.update(env or {})
         try:
             server.start()
             yield server, workdir
