@@ -1,8 +1,9 @@
 """A local webhook receiver for `bench/reminders`: a threaded HTTP/1.1 server on 127.0.0.1
-that answers every POST `204` at once and records when it arrived, on which path, its
-`webhook-id`, `webhook-timestamp`, `webhook-signature` and body. Checking the Standard
-Webhooks signature and reading the body's JSON happen afterwards (`Arrival.verify`,
-`Arrival.event`), so the receiver does as little as it can while the burst runs.
+that answers every POST `204` (at once, or after a set delay) and records when it arrived,
+on which path, its `webhook-id`, `webhook-timestamp`, `webhook-signature` and body.
+Checking the Standard Webhooks signature and reading the body's JSON happen afterwards
+(`Arrival.verify`, `Arrival.event`), so the receiver does as little as it can while the
+burst runs.
 """
 
 from __future__ import annotations
@@ -48,8 +49,11 @@ class _Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(length)
         at = time.time()
         h = self.headers
-        self.server.record(Arrival(at, self.path, h.get("webhook-id", ""),  # type: ignore[attr-defined]
-                                   h.get("webhook-timestamp", ""), h.get("webhook-signature", ""), body))
+        server: Receiver = self.server  # type: ignore[assignment]
+        server.record(Arrival(at, self.path, h.get("webhook-id", ""), h.get("webhook-timestamp", ""),
+                              h.get("webhook-signature", ""), body))
+        if server.answer_s:
+            time.sleep(server.answer_s)
         self.send_response(204)
         self.send_header("Content-Length", "0")
         self.end_headers()
@@ -59,13 +63,15 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 class Receiver(ThreadingHTTPServer):
-    """`with Receiver() as r:` serves on `r.port` in a thread until the block ends."""
+    """`with Receiver() as r:` serves on `r.port` in a thread until the block ends; each
+    answer after `answer_s` seconds (a receiver across the internet takes 100-500 ms)."""
 
     daemon_threads = True
     request_queue_size = 256  # the sender opens up to 64 connections at once
 
-    def __init__(self) -> None:
+    def __init__(self, answer_s: float = 0.0) -> None:
         super().__init__((LOOPBACK, 0), _Handler)
+        self.answer_s = answer_s  # how long each answer takes, as a distant receiver's would
         self.port = self.server_address[1]
         self._lock = threading.Lock()
         self._arrivals: list[Arrival] = []

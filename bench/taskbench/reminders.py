@@ -225,6 +225,8 @@ def main() -> int:
     p.add_argument("--lead", type=float, default=60, help="seconds from the seeding's end to the burst")
     p.add_argument("--timeout", type=float, default=300, help="seconds after the last is due")
     p.add_argument("--grace", type=float, default=10, help="seconds more to wait for duplicates")
+    p.add_argument("--answer-ms", type=float, default=0,
+                   help="the receiver answers each request after this long (a distant receiver)")
     p.add_argument("--quick", action="store_true", help="smoke run: 500 reminders over 10 s, 10 users")
     p.add_argument("--perf", action="store_true", help="profile the server during the burst (perf)")
     p.add_argument("--out", type=Path, default=REPO / "bench" / "out", help="for --perf and results.json")
@@ -237,7 +239,7 @@ def main() -> int:
     rows = []
     try:
         for backend, url in backends():
-            with Receiver() as receiver, \
+            with Receiver(args.answer_ms / 1000) as receiver, \
                     taskward_on(args.taskward_bin or release_binary(), url, "reminders", env) as (server, _):
                 try:
                     seeded = seed(Api(server.port), receiver, args.reminders, args.users, args.spread,
