@@ -1,6 +1,6 @@
 """One Taskward on a fresh database, for the single-server benchmarks (bench/calendars,
-bench/recurring, bench/mcp): the backends a run covers, and a started server on a new
-SQLite file or a new PostgreSQL database, stopped and dropped afterwards."""
+bench/recurring, bench/mcp, bench/reminders): the backends a run covers, and a started
+server on a new SQLite file or a new PostgreSQL database, stopped and dropped afterwards."""
 
 from __future__ import annotations
 
