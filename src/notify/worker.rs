@@ -12,6 +12,7 @@ use std::time::Duration;
 use serde_json::json;
 use tokio::sync::Notify;
 use tokio::task::JoinSet;
+use tokio::time::Instant;
 use uuid::Uuid;
 
 use super::message::reminder_message;
@@ -28,6 +29,10 @@ const LEASE: time::Duration = time::Duration::seconds(30);
 
 /// Fires or deliveries claimed at once.
 const BATCH: u32 = 64;
+
+/// Deliveries being sent at once, at most: a receiver that takes 500 ms to answer still
+/// gets 500 a second.
+const IN_FLIGHT: usize = 256;
 
 /// The longest sleep: the queue is looked at again at least this often.
 const MAX_SLEEP: Duration = Duration::from_secs(3600);
@@ -58,26 +63,44 @@ pub struct Worker {
 }
 
 impl Worker {
-    /// Runs rounds until `stop` is notified; a round in progress is finished first.
+    /// Runs rounds until `stop` is notified; the deliveries being sent are finished first.
+    /// A round starts sends and does not wait for them: the worker wakes again when one
+    /// ends, so a slow receiver holds one slot, not the deliveries claimed with it.
     pub async fn run(self, stop: Arc<Notify>) {
         if let Err(e) = self.queue.queue_listen().await {
             tracing::warn!(error = %e, "cannot listen for other nodes' reminders; relying on this node's timer");
         }
         let signal = self.queue.queue_signal();
+        let mut sending = JoinSet::new();
+        let mut freed = false;
+        let mut sweep_at = Instant::now();
         loop {
-            let wait = match self.round().await {
+            let wait = match self.step(&mut sending).await {
+                // Every slot taken: the next end of a send wakes it.
+                Ok(_) if sending.len() >= IN_FLIGHT => MAX_SLEEP,
                 Ok(worked) => self.sleep_time(worked).await,
                 Err(e) => {
                     tracing::warn!(error = %e, "a reminder round failed; trying again in 5 s");
                     AFTER_ERROR
                 }
             };
-            let wait = wait.min(self.sweep().await);
+            if !freed || Instant::now() >= sweep_at {
+                sweep_at = Instant::now() + self.sweep().await;
+            }
+            let wait = wait.min(sweep_at.saturating_duration_since(Instant::now()));
+            freed = false;
             tokio::select! {
                 () = tokio::time::sleep(wait) => {}
                 () = signal.notified() => {}
+                Some(done) = sending.join_next(), if !sending.is_empty() => {
+                    report(done);
+                    freed = true;
+                }
                 () = stop.notified() => break,
             }
+        }
+        while let Some(done) = sending.join_next().await {
+            report(done);
         }
     }
 
@@ -120,21 +143,48 @@ impl Worker {
     }
 
     /// Fans out the due reminders, then sends the due deliveries, each until none is
-    /// left; whether it did anything.
+    /// left, and waits for the sends; whether it did anything.
     pub async fn round(&self) -> StoreResult<bool> {
+        let mut sending = JoinSet::new();
+        let mut worked = false;
+        loop {
+            worked |= self.step(&mut sending).await?;
+            if sending.is_empty() {
+                return Ok(worked);
+            }
+            while let Some(done) = sending.join_next().await {
+                report(done);
+            }
+        }
+    }
+
+    /// Fans out the due reminders until none is left, then claims due deliveries into
+    /// the free slots of `sending` (at most [`IN_FLIGHT`] sends at once) and starts them;
+    /// whether it did anything.
+    async fn step(&self, sending: &mut JoinSet<StoreResult<()>>) -> StoreResult<bool> {
         self.metrics.reminder_round();
         let mut worked = false;
         while self.fan_out().await? {
             worked = true;
         }
-        loop {
+        while let Some(done) = sending.try_join_next() {
+            report(done);
+        }
+        while sending.len() < IN_FLIGHT {
+            let free = u32::try_from(IN_FLIGHT - sending.len()).unwrap_or(BATCH);
             let at = now();
-            let claimed = self.queue.deliveries_claim(at, at + LEASE, BATCH).await?;
+            let claimed = self
+                .queue
+                .deliveries_claim(at, at + LEASE, free.min(BATCH))
+                .await?;
             if claimed.is_empty() {
                 break;
             }
             worked = true;
-            self.send_all(claimed).await;
+            for d in claimed {
+                let this = self.clone();
+                sending.spawn(async move { this.send_one(d).await });
+            }
         }
         if let Ok((fires, deliveries)) = self.queue.queue_depth().await {
             self.metrics.reminder_queue(fires, deliveries);
@@ -220,24 +270,6 @@ impl Worker {
         reminder_message(task, zone, link, event)
     }
 
-    /// Sends a batch at once and records each outcome.
-    async fn send_all(&self, claimed: Vec<Claimed>) {
-        let mut sends = JoinSet::new();
-        for d in claimed {
-            let this = self.clone();
-            sends.spawn(async move { this.send_one(d).await });
-        }
-        while let Some(done) = sends.join_next().await {
-            match done {
-                Ok(Ok(())) => {}
-                Ok(Err(e)) => {
-                    tracing::warn!(error = %e, "recording a delivery failed; it will be tried again")
-                }
-                Err(e) => tracing::error!(error = %e, "a delivery task failed"),
-            }
-        }
-    }
-
     async fn send_one(&self, d: Claimed) -> StoreResult<()> {
         let at = now();
         let kind = d.channel.kind.name();
@@ -260,5 +292,16 @@ impl Worker {
             .map(|t| (t - d.scheduled_at).as_seconds_f64().max(0.0));
         self.metrics.delivery(kind, settled.status.name(), lag);
         self.queue.delivery_settle(d.id, d.attempt, &settled).await
+    }
+}
+
+/// Logs how a send ended when it could not be recorded.
+fn report(done: Result<StoreResult<()>, tokio::task::JoinError>) {
+    match done {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, "recording a delivery failed; it will be tried again")
+        }
+        Err(e) => tracing::error!(error = %e, "a delivery task failed"),
     }
 }

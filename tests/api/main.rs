@@ -54,6 +54,7 @@ mod recurrence_oracle;
 mod reminders;
 mod reminders_delivery;
 mod reminders_late;
+mod reminders_slow;
 mod sessionless;
 mod sharing;
 mod store;

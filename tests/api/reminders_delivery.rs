@@ -20,11 +20,11 @@ use crate::helpers::{Session, TestApp, TestDb};
 use crate::on_both_databases;
 use crate::receivers::{Received, Receivers};
 
-const PASSWORD: &str = "correct horse battery";
+pub(crate) const PASSWORD: &str = "correct horse battery";
 
 /// The configuration of a node that may reach the receivers on 127.0.0.1 and sends mail
 /// to their SMTP server.
-fn config_for(db: &TestDb, receivers: &Receivers) -> Config {
+pub(crate) fn config_for(db: &TestDb, receivers: &Receivers) -> Config {
     let mut config = db.config();
     config.notify.outbound_allow_hosts = OutboundPolicy::parse("127.0.0.1").expect("policy");
     config.notify.smtp_url = Some(
@@ -60,7 +60,12 @@ async fn channel(app: &TestApp, s: &Session, body: Value) -> Value {
 }
 
 /// A webhook channel to the receiver `name`, its secret handed to the receiver.
-async fn webhook(app: &TestApp, s: &Session, receivers: &Receivers, name: &str) -> Value {
+pub(crate) async fn webhook(
+    app: &TestApp,
+    s: &Session,
+    receivers: &Receivers,
+    name: &str,
+) -> Value {
     let c = channel(
         app,
         s,
@@ -73,7 +78,7 @@ async fn webhook(app: &TestApp, s: &Session, receivers: &Receivers, name: &str) 
     c
 }
 
-fn stamp(t: OffsetDateTime) -> String {
+pub(crate) fn stamp(t: OffsetDateTime) -> String {
     t.format(&Rfc3339).expect("format")
 }
 
