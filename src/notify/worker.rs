@@ -72,16 +72,23 @@ impl Worker {
         }
         let signal = self.queue.queue_signal();
         let mut sending = JoinSet::new();
-        let mut freed = false;
+        let mut freed = false; // woken by the end of a send
+        let mut full = false; // every slot was taken when it went to sleep
         let mut sweep_at = Instant::now();
         loop {
-            let wait = match self.step(&mut sending).await {
-                // Every slot taken: the next end of a send wakes it.
-                Ok(_) if sending.len() >= IN_FLIGHT => MAX_SLEEP,
-                Ok(worked) => self.sleep_time(worked).await,
-                Err(e) => {
-                    tracing::warn!(error = %e, "a reminder round failed; trying again in 5 s");
-                    AFTER_ERROR
+            let wait = if freed && !full {
+                // Nothing was left to claim when it went to sleep: only the queue's next
+                // time may have moved (a failed send's retry).
+                self.sleep_time(true).await
+            } else {
+                match self.step(&mut sending).await {
+                    // Every slot taken: the next end of a send wakes it.
+                    Ok(_) if sending.len() >= IN_FLIGHT => MAX_SLEEP,
+                    Ok(worked) => self.sleep_time(worked).await,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "a reminder round failed; trying again in 5 s");
+                        AFTER_ERROR
+                    }
                 }
             };
             if !freed || Instant::now() >= sweep_at {
@@ -89,11 +96,15 @@ impl Worker {
             }
             let wait = wait.min(sweep_at.saturating_duration_since(Instant::now()));
             freed = false;
+            full = sending.len() >= IN_FLIGHT;
             tokio::select! {
                 () = tokio::time::sleep(wait) => {}
                 () = signal.notified() => {}
                 Some(done) = sending.join_next(), if !sending.is_empty() => {
                     report(done);
+                    while let Some(done) = sending.try_join_next() {
+                        report(done);
+                    }
                     freed = true;
                 }
                 () = stop.notified() => break,
@@ -158,33 +169,38 @@ impl Worker {
         }
     }
 
-    /// Fans out the due reminders until none is left, then claims due deliveries into
-    /// the free slots of `sending` (at most [`IN_FLIGHT`] sends at once) and starts them;
-    /// whether it did anything.
+    /// Fans out a batch of the due reminders, then claims due deliveries into the free
+    /// slots of `sending` (at most [`IN_FLIGHT`] sends at once) and starts them, until
+    /// neither is left; whether it did anything. A burst's first deliveries go out while
+    /// the rest of it is fanned out.
     async fn step(&self, sending: &mut JoinSet<StoreResult<()>>) -> StoreResult<bool> {
         self.metrics.reminder_round();
         let mut worked = false;
-        while self.fan_out().await? {
-            worked = true;
-        }
-        while let Some(done) = sending.try_join_next() {
-            report(done);
-        }
-        while sending.len() < IN_FLIGHT {
-            let free = u32::try_from(IN_FLIGHT - sending.len()).unwrap_or(BATCH);
-            let at = now();
-            let claimed = self
-                .queue
-                .deliveries_claim(at, at + LEASE, free.min(BATCH))
-                .await?;
-            if claimed.is_empty() {
+        loop {
+            let mut busy = self.fan_out().await?;
+            while let Some(done) = sending.try_join_next() {
+                report(done);
+            }
+            while sending.len() < IN_FLIGHT {
+                let free = u32::try_from(IN_FLIGHT - sending.len()).unwrap_or(BATCH);
+                let at = now();
+                let claimed = self
+                    .queue
+                    .deliveries_claim(at, at + LEASE, free.min(BATCH))
+                    .await?;
+                if claimed.is_empty() {
+                    break;
+                }
+                busy = true;
+                for d in claimed {
+                    let this = self.clone();
+                    sending.spawn(async move { this.send_one(d).await });
+                }
+            }
+            if !busy {
                 break;
             }
             worked = true;
-            for d in claimed {
-                let this = self.clone();
-                sending.spawn(async move { this.send_one(d).await });
-            }
         }
         if let Ok((fires, deliveries)) = self.queue.queue_depth().await {
             self.metrics.reminder_queue(fires, deliveries);
