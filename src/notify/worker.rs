@@ -78,7 +78,9 @@ impl Worker {
         loop {
             let wait = if freed && !full {
                 // Nothing was left to claim when it went to sleep: only the queue's next
-                // time may have moved (a failed send's retry).
+                // time may have moved (a failed send's retry), and its depth (the sends
+                // that ended settled their deliveries).
+                self.record_depth().await;
                 self.sleep_time(true).await
             } else {
                 match self.step(&mut sending).await {
@@ -202,10 +204,15 @@ impl Worker {
             }
             worked = true;
         }
+        self.record_depth().await;
+        Ok(worked)
+    }
+
+    /// Puts the queue's depth into the metrics.
+    async fn record_depth(&self) {
         if let Ok((fires, deliveries)) = self.queue.queue_depth().await {
             self.metrics.reminder_queue(fires, deliveries);
         }
-        Ok(worked)
     }
 
     /// Claims one batch of due fires and turns them into deliveries; whether there were
