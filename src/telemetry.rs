@@ -9,8 +9,10 @@ use tracing_subscriber::util::SubscriberInitExt;
 
 use crate::config::LogFormat;
 
-/// Filter used when `RUST_LOG` is unset: our own events at `info`, chatty dependencies quiet.
-const DEFAULT_FILTER: &str = "info,sqlx=warn,tower_http=warn,hyper=warn";
+/// Filter used when `RUST_LOG` is unset: our own events at `info`, chatty dependencies quiet
+/// (rmcp logs three lines at `info` for each MCP request, its peer's whole description in
+/// one, as it starts and ends a service per request).
+const DEFAULT_FILTER: &str = "info,sqlx=warn,tower_http=warn,hyper=warn,rmcp=warn";
 
 /// Installs the global subscriber. A second call (tests) is a no-op.
 pub fn init(format: LogFormat) {

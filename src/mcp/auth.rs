@@ -9,6 +9,9 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use http::request::Parts;
+use rmcp::ErrorData;
+use rmcp::handler::server::common::{AsRequestContext, FromContextPart};
 use uuid::Uuid;
 
 use super::oauth::RESOURCE_METADATA_PATH;
@@ -26,6 +29,20 @@ pub struct McpCaller {
     pub user: Uuid,
     /// Whether the token may write (`tasks:write`); every token may read.
     pub write: bool,
+}
+
+/// The caller as a tool reads it: the [`McpCaller`] this layer put in the HTTP request,
+/// whose head rmcp hands the tool (its `Extension<Parts>` would copy the whole head, every
+/// header, to read it), or none.
+pub struct Caller(pub Option<McpCaller>);
+
+impl<C: AsRequestContext> FromContextPart<C> for Caller {
+    fn from_context_part(context: &mut C) -> Result<Self, ErrorData> {
+        let parts = context.as_request_context().extensions.get::<Parts>();
+        Ok(Self(
+            parts.and_then(|p| p.extensions.get::<McpCaller>().copied()),
+        ))
+    }
 }
 
 /// What the bearer `secret` grants, if it is a live token of either kind.

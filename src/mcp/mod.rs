@@ -2,9 +2,11 @@
 //! assistants at `/mcp`, on the official Rust SDK (`rmcp`) over the Streamable HTTP
 //! transport at its current protocol version, without sessions: every request carries its
 //! token and any node answers it. [`auth`] checks the bearer; [`tools`] are the tools;
-//! [`wire`] their inputs and outputs; [`oauth`] the OAuth endpoints MCP clients use to get
-//! a token (the consent page is in the web app).
+//! [`wire`] their inputs and outputs; [`answer`] writes an output as the tool's result;
+//! [`oauth`] the OAuth endpoints MCP clients use to get a token (the consent page is in the
+//! web app).
 
+mod answer;
 mod auth;
 mod oauth;
 mod tools;
@@ -32,7 +34,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
     config.allowed_hosts = Vec::new();
     let service = StreamableHttpService::new(
         // The tools (their routes and JSON schemas) are built once; each request gets a
-        // clone, which shares the schemas.
+        // clone, which shares them.
         move || Ok(assistant.clone()),
         Arc::new(NeverSessionManager::default()),
         config,

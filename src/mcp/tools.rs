@@ -3,14 +3,15 @@
 //! fields, a missing scope) is a tool result with `isError` and the problem's words, never a
 //! protocol error.
 
-use http::request::Parts;
+use std::sync::Arc;
+
 use rmcp::handler::server::router::tool::ToolRouter;
-use rmcp::handler::server::tool::Extension;
-use rmcp::handler::server::wrapper::{Json, Parameters};
+use rmcp::handler::server::wrapper::Parameters;
 use rmcp::model::{Implementation, ServerCapabilities, ServerConfig};
 use rmcp::{ServerHandler, tool, tool_handler, tool_router};
 
-use super::auth::McpCaller;
+use super::answer::Json;
+use super::auth::{Caller, McpCaller};
 use super::wire::{
     AddTask, CompleteTask, Deleted, ListOut, ListTasks, Lists, OneTask, TaskOut, TaskPage, TaskRef,
     UpdateTask, id_of,
@@ -36,12 +37,8 @@ fn refuse(e: AppError) -> Refusal {
 }
 
 /// The caller the layer in front of the transport put in the request.
-fn caller(parts: &Parts, write: bool) -> Result<McpCaller, Refusal> {
-    let caller = parts
-        .extensions
-        .get::<McpCaller>()
-        .copied()
-        .ok_or_else(|| "not signed in".to_owned())?;
+fn caller(Caller(caller): Caller, write: bool) -> Result<McpCaller, Refusal> {
+    let caller = caller.ok_or_else(|| "not signed in".to_owned())?;
     if write && !caller.write {
         return Err(refuse(AppError::InsufficientScope {
             scope: "tasks:write",
@@ -50,12 +47,13 @@ fn caller(parts: &Parts, write: bool) -> Result<McpCaller, Refusal> {
     Ok(caller)
 }
 
-/// Taskward's tools for one request.
+/// Taskward's tools for one request (a clone of the ones built at start-up: the router,
+/// its tools and their schemas, are shared).
 #[derive(Clone)]
 pub struct Assistant {
     tasks: Tasks,
     lists: ListService,
-    tool_router: ToolRouter<Self>,
+    tool_router: Arc<ToolRouter<Self>>,
 }
 
 impl Assistant {
@@ -64,7 +62,7 @@ impl Assistant {
         Self {
             tasks,
             lists,
-            tool_router: Self::tool_router(),
+            tool_router: Arc::new(Self::tool_router()),
         }
     }
 }
@@ -78,10 +76,10 @@ impl Assistant {
     )]
     async fn list_tasks(
         &self,
-        Extension(parts): Extension<Parts>,
+        who: Caller,
         Parameters(p): Parameters<ListTasks>,
     ) -> Result<Json<TaskPage>, Refusal> {
-        let who = caller(&parts, false)?;
+        let who = caller(who, false)?;
         let params = ListParams {
             list: p.list_id,
             status: p.status,
@@ -96,7 +94,7 @@ impl Assistant {
         let query = ListQuery::from_params(&params).map_err(|e| refuse(AppError::Validation(e)))?;
         let page = self.tasks.list(who.user, &query).await.map_err(refuse)?;
         Ok(Json(TaskPage {
-            tasks: page.tasks.iter().map(TaskOut::from).collect(),
+            tasks: page.tasks.into_iter().map(TaskOut::from).collect(),
             total: page.total,
             next_cursor: page.next,
         }))
@@ -105,14 +103,14 @@ impl Assistant {
     #[tool(description = "One task by its id.")]
     async fn get_task(
         &self,
-        Extension(parts): Extension<Parts>,
+        who: Caller,
         Parameters(p): Parameters<TaskRef>,
     ) -> Result<Json<OneTask>, Refusal> {
-        let who = caller(&parts, false)?;
+        let who = caller(who, false)?;
         let id = id_of("id", &p.id).map_err(refuse)?;
         let task = self.tasks.get(who.user, id).await.map_err(refuse)?;
         Ok(Json(OneTask {
-            task: TaskOut::from(&task),
+            task: TaskOut::from(task),
         }))
     }
 
@@ -122,27 +120,27 @@ impl Assistant {
     )]
     async fn add_task(
         &self,
-        Extension(parts): Extension<Parts>,
+        who: Caller,
         Parameters(p): Parameters<AddTask>,
     ) -> Result<Json<OneTask>, Refusal> {
-        let who = caller(&parts, true)?;
+        let who = caller(who, true)?;
         let fields = match p.text.clone() {
             Some(text) => self.understood(who, &text).await?,
             None => p.fields().map_err(refuse)?,
         };
         let task = self.tasks.create(who.user, fields).await.map_err(refuse)?;
         Ok(Json(OneTask {
-            task: TaskOut::from(&task),
+            task: TaskOut::from(task),
         }))
     }
 
     #[tool(description = "Change a task's fields; those not given stay.")]
     async fn update_task(
         &self,
-        Extension(parts): Extension<Parts>,
+        who: Caller,
         Parameters(p): Parameters<UpdateTask>,
     ) -> Result<Json<OneTask>, Refusal> {
-        let who = caller(&parts, true)?;
+        let who = caller(who, true)?;
         let id = id_of("id", &p.id).map_err(refuse)?;
         let patch = p.patch().map_err(refuse)?;
         let task = self
@@ -151,7 +149,7 @@ impl Assistant {
             .await
             .map_err(refuse)?;
         Ok(Json(OneTask {
-            task: TaskOut::from(&task),
+            task: TaskOut::from(task),
         }))
     }
 
@@ -161,10 +159,10 @@ impl Assistant {
     )]
     async fn complete_task(
         &self,
-        Extension(parts): Extension<Parts>,
+        who: Caller,
         Parameters(p): Parameters<CompleteTask>,
     ) -> Result<Json<OneTask>, Refusal> {
-        let who = caller(&parts, true)?;
+        let who = caller(who, true)?;
         let id = id_of("id", &p.id).map_err(refuse)?;
         let done = Some(p.completed.unwrap_or(true));
         let task = self
@@ -173,17 +171,17 @@ impl Assistant {
             .await
             .map_err(refuse)?;
         Ok(Json(OneTask {
-            task: TaskOut::from(&task),
+            task: TaskOut::from(task),
         }))
     }
 
     #[tool(description = "Delete a task.")]
     async fn delete_task(
         &self,
-        Extension(parts): Extension<Parts>,
+        who: Caller,
         Parameters(p): Parameters<TaskRef>,
     ) -> Result<Json<Deleted>, Refusal> {
-        let who = caller(&parts, true)?;
+        let who = caller(who, true)?;
         let id = id_of("id", &p.id).map_err(refuse)?;
         self.tasks
             .delete(who.user, id, None)
@@ -193,8 +191,8 @@ impl Assistant {
     }
 
     #[tool(description = "The user's lists (their own and those shared with them).")]
-    async fn list_lists(&self, Extension(parts): Extension<Parts>) -> Result<Json<Lists>, Refusal> {
-        let who = caller(&parts, false)?;
+    async fn list_lists(&self, who: Caller) -> Result<Json<Lists>, Refusal> {
+        let who = caller(who, false)?;
         let lists = self.lists.all(who.user).await.map_err(refuse)?;
         Ok(Json(Lists {
             lists: lists.iter().map(ListOut::from).collect(),

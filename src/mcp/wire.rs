@@ -4,7 +4,10 @@
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use uuid::Uuid;
+
+use super::answer::{Tree, array, object, string_or_null};
 
 use crate::error::{AppError, FieldError};
 use crate::lists::model::List;
@@ -114,8 +117,8 @@ pub struct TaskOut {
     pub version: i64,
 }
 
-impl From<&Task> for TaskOut {
-    fn from(t: &Task) -> Self {
+impl From<Task> for TaskOut {
+    fn from(t: Task) -> Self {
         let rfc = |at: time::OffsetDateTime| {
             at.format(&time::format_description::well_known::Rfc3339)
                 .unwrap_or_default()
@@ -123,16 +126,46 @@ impl From<&Task> for TaskOut {
         Self {
             id: t.id,
             list_id: t.list_id,
-            title: t.title.clone(),
-            description: t.description.clone(),
-            completed: t.completed,
             priority: t.priority.as_str().to_owned(),
             due_at: t.due_at.map(rfc),
             due_date: t.due_date.map(|d| d.to_string()),
-            tags: t.tags.clone(),
             recurrence: t.recurrence.as_ref().map(|r| r.spec.rule.to_string()),
+            title: t.title,
+            description: t.description,
+            completed: t.completed,
+            tags: t.tags,
             version: t.version,
         }
+    }
+}
+
+/// A UUID as its string (hyphenated, lower case).
+fn uuid(id: Uuid) -> Value {
+    Value::String(
+        id.hyphenated()
+            .encode_lower(&mut Uuid::encode_buffer())
+            .to_owned(),
+    )
+}
+
+impl Tree for TaskOut {
+    fn tree(self) -> Value {
+        object([
+            ("completed", Value::Bool(self.completed)),
+            ("description", Value::String(self.description)),
+            ("due_at", string_or_null(self.due_at)),
+            ("due_date", string_or_null(self.due_date)),
+            ("id", uuid(self.id)),
+            ("list_id", uuid(self.list_id)),
+            ("priority", Value::String(self.priority)),
+            ("recurrence", string_or_null(self.recurrence)),
+            (
+                "tags",
+                Value::Array(self.tags.into_iter().map(Value::String).collect()),
+            ),
+            ("title", Value::String(self.title)),
+            ("version", Value::from(self.version)),
+        ])
     }
 }
 
@@ -146,10 +179,26 @@ pub struct TaskPage {
     pub next_cursor: Option<String>,
 }
 
+impl Tree for TaskPage {
+    fn tree(self) -> Value {
+        object([
+            ("next_cursor", string_or_null(self.next_cursor)),
+            ("tasks", array(self.tasks)),
+            ("total", Value::from(self.total)),
+        ])
+    }
+}
+
 /// One task.
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct OneTask {
     pub task: TaskOut,
+}
+
+impl Tree for OneTask {
+    fn tree(self) -> Value {
+        object([("task", self.task.tree())])
+    }
 }
 
 /// A list as the tools answer it.
@@ -175,16 +224,40 @@ impl From<&List> for ListOut {
     }
 }
 
+impl Tree for ListOut {
+    fn tree(self) -> Value {
+        object([
+            ("id", uuid(self.id)),
+            ("is_inbox", Value::Bool(self.is_inbox)),
+            ("name", Value::String(self.name)),
+            ("pending", Value::from(self.pending)),
+            ("role", Value::String(self.role)),
+        ])
+    }
+}
+
 /// The lists.
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct Lists {
     pub lists: Vec<ListOut>,
 }
 
+impl Tree for Lists {
+    fn tree(self) -> Value {
+        object([("lists", array(self.lists))])
+    }
+}
+
 /// What a deletion answers.
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct Deleted {
     pub deleted: Uuid,
+}
+
+impl Tree for Deleted {
+    fn tree(self) -> Value {
+        object([("deleted", uuid(self.deleted))])
+    }
 }
 
 /// An id in a field, else the API's message.

@@ -8,6 +8,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::helpers::{Session, TestApp, TestDb, venv_python};
+use crate::oauth::mcp;
 use crate::on_both_databases;
 
 /// The seven tools, by name.
@@ -169,4 +170,81 @@ async fn the_python_sdk_calls_every_tool(db: TestDb) {
     assert_eq!(after.as_array().map(Vec::len), Some(1));
 }
 
-on_both_databases!(the_python_sdk_calls_every_tool);
+/// Each tool's answer carries its `structuredContent` and, as its one text block, the same
+/// JSON (MCP 2025-11-25: the serialized JSON for clients that read only text), with
+/// strings that need escaping in both; the page is the API's.
+async fn each_answer_s_text_is_its_structured_content(db: TestDb) {
+    let app = TestApp::spawn(db).await;
+    let s = app.signup("ada@example.com", "correct horse battery").await;
+    let fields = json!({
+        "title": "Say \"hi\" \\ to Zoë \u{1F600}",
+        "description": "a\ttab, a\nline, </script>",
+        "due_at": "2027-01-04T09:30:00Z",
+        "tags": ["home", "café"],
+    });
+    let odd = app.ok(&s, Method::POST, "/api/tasks", Some(fields)).await;
+    let odd = odd["id"].as_str().expect("id").to_owned();
+    app.ok(
+        &s,
+        Method::POST,
+        "/api/tasks",
+        Some(json!({"title": "Plain"})),
+    )
+    .await;
+    let writer = token(&app, &s, &["tasks:write"]).await;
+    let api = app.ok(&s, Method::GET, "/api/tasks", None).await;
+    let api_ids: Vec<&Value> = api
+        .as_array()
+        .expect("tasks")
+        .iter()
+        .map(|t| &t["id"])
+        .collect();
+    for (name, arguments) in [
+        ("list_tasks", json!({})),
+        ("list_tasks", json!({"limit": 1})),
+        ("get_task", json!({"id": odd})),
+        ("list_lists", json!({})),
+    ] {
+        let params = json!({"name": name, "arguments": arguments});
+        let (status, out) = mcp(&app, &writer, "tools/call", params).await;
+        assert_eq!(status, 200, "{name}: {out}");
+        let result = &out["result"];
+        assert_eq!(result["isError"], false, "{name}: {out}");
+        let content = result["content"].as_array().expect("content");
+        assert_eq!(content.len(), 1, "{name}: {out}");
+        assert_eq!(content[0]["type"], "text", "{name}: {out}");
+        let text: Value =
+            serde_json::from_str(content[0]["text"].as_str().expect("text")).expect("JSON text");
+        assert_eq!(text, result["structuredContent"], "{name}");
+        if name == "list_tasks" {
+            let ids: Vec<&Value> = text["tasks"]
+                .as_array()
+                .expect("tasks")
+                .iter()
+                .map(|t| &t["id"])
+                .collect();
+            assert_eq!(ids, api_ids[..ids.len()], "{name} {arguments}");
+            assert_eq!(text["total"], 2);
+        }
+    }
+    let (_, out) = mcp(
+        &app,
+        &writer,
+        "tools/call",
+        json!({"name": "get_task", "arguments": {"id": odd}}),
+    )
+    .await;
+    let task = &out["result"]["structuredContent"]["task"];
+    assert_eq!(
+        (&task["title"], &task["description"]),
+        (
+            &json!("Say \"hi\" \\ to Zoë \u{1F600}"),
+            &json!("a\ttab, a\nline, </script>")
+        )
+    );
+}
+
+on_both_databases!(
+    the_python_sdk_calls_every_tool,
+    each_answer_s_text_is_its_structured_content
+);
