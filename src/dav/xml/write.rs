@@ -118,17 +118,28 @@ impl Trusted {
     }
 }
 
-/// A `207 Multi-Status` body being built. Each [`Multistatus::response`] is written when
-/// its [`ResponseBuilder`] is dropped, so responses come out in the order made.
-#[derive(Debug, Default)]
+/// A `207 Multi-Status` body being built, from its opening tag on (so that finishing it
+/// appends the end rather than copying the body). Each [`Multistatus::response`] is
+/// written when its [`ResponseBuilder`] is dropped, so responses come out in the order
+/// made.
+#[derive(Debug)]
 pub struct Multistatus {
     out: String,
     sync_token: Option<String>,
 }
 
+impl Default for Multistatus {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl Multistatus {
     pub fn new() -> Self {
-        Self::default()
+        Self {
+            out: format!("{DECLARATION}\n<d:multistatus{NAMESPACES}>"),
+            sync_token: None,
+        }
     }
 
     /// A `<d:response>` for `href` with its properties.
@@ -142,10 +153,11 @@ impl Multistatus {
 
     /// A `<d:response>` with only a status (a sync-collection removal: `404`).
     pub fn status(&mut self, href: &str, status: u16) -> &mut Self {
+        self.out.push_str("<d:response>");
+        href_into(&mut self.out, href);
         let _ = write!(
             self.out,
-            "<d:response><d:href>{}</d:href><d:status>{}</d:status></d:response>",
-            escape(href),
+            "<d:status>{}</d:status></d:response>",
             status_line(status)
         );
         self
@@ -158,14 +170,14 @@ impl Multistatus {
     }
 
     /// The body.
-    pub fn finish(self) -> String {
-        let mut body = format!("{DECLARATION}\n<d:multistatus{NAMESPACES}>");
-        body.push_str(&self.out);
+    pub fn finish(mut self) -> String {
         if let Some(token) = &self.sync_token {
-            let _ = write!(body, "<d:sync-token>{}</d:sync-token>", escape(token));
+            self.out.push_str("<d:sync-token>");
+            escape_into(&mut self.out, token);
+            self.out.push_str("</d:sync-token>");
         }
-        body.push_str("</d:multistatus>\n");
-        body
+        self.out.push_str("</d:multistatus>\n");
+        self.out
     }
 }
 
@@ -216,7 +228,8 @@ impl ResponseBuilder<'_> {
 impl Drop for ResponseBuilder<'_> {
     fn drop(&mut self) {
         let out = &mut self.multistatus.out;
-        let _ = write!(out, "<d:response><d:href>{}</d:href>", escape(&self.href));
+        out.push_str("<d:response>");
+        href_into(out, &self.href);
         if self.groups.is_empty() {
             self.groups.push((200, String::new()));
         }
