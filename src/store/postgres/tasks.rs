@@ -200,16 +200,16 @@ where
     Ok(updated > 0)
 }
 
-/// Whether a write of `task` is its one statement alone: no fires to put in place and
-/// (for an update) no history to change.
-fn single_statement(task: &Task) -> bool {
+/// Whether writing `task` puts no reminder fires in place: then an insert is its one
+/// statement alone, and so is an update that changes no history.
+fn writes_no_fires(task: &Task) -> bool {
     task.reminders.fires.is_none()
 }
 
 #[async_trait]
 impl TaskStore for PgStore {
     async fn task_insert(&self, actor: Uuid, task: &Task) -> StoreResult<bool> {
-        if single_statement(task) {
+        if writes_no_fires(task) {
             return Ok(insert_task_row(&self.pool, task, Some(actor)).await?);
         }
         let mut tx = self.pool.begin().await?;
@@ -231,7 +231,7 @@ impl TaskStore for PgStore {
         expected_version: i64,
         history: History<'_>,
     ) -> StoreResult<bool> {
-        if single_statement(task) && matches!(history, History::Keep) {
+        if writes_no_fires(task) && matches!(history, History::Keep) {
             return Ok(update_row(&self.pool, actor, task, expected_version).await?);
         }
         let mut tx = self.pool.begin().await?;
