@@ -26,6 +26,13 @@ impl WorkAreas {
         }
     }
 
+    /// Frees the areas no hash is using (the hashing threads call it after a while idle).
+    pub(super) fn release(&self) {
+        let mut free = self.free.lock().unwrap_or_else(PoisonError::into_inner);
+        free.clear();
+        free.shrink_to(self.keep);
+    }
+
     /// Runs `work` on an area of at least `needed` blocks: a pooled one when that is big
     /// enough, else a one-off area freed afterwards.
     fn with<T>(&self, needed: usize, work: impl FnOnce(&mut [Block]) -> T) -> HashResult<T> {

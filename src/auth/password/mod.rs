@@ -2,9 +2,9 @@
 //! stack) and Better Auth's scrypt strings (accounts imported from Better Auth) still
 //! verify and are re-hashed at the next sign-in; all of it off the async runtime.
 //!
-//! Hashing is deliberately expensive. It runs in `spawn_blocking` behind a semaphore with
-//! one permit per core but one (at least one permit), so a storm of sign-ins queues here
-//! and leaves a core to the runtime threads that serve every other request. With a permit
+//! Hashing is deliberately expensive. It runs on its own threads (`pool`), one per core but
+//! one (at least one), at a lower priority, so a storm of sign-ins queues here and leaves
+//! the cores to the runtime threads that serve every other request. With a permit
 //! per core, 16 concurrent sign-ins kept both cores of the benchmark machine busy with
 //! argon2 and the p99 of plain list requests went from 15 ms to 36-60 ms; sign-ins have
 //! throughput to spare, reads do not. On one core there is nothing to leave, and the one
@@ -15,25 +15,27 @@
 //! with a fixed mmap threshold (`mallopt`), mapped and zeroed afresh for every hash, a third
 //! of the hash's CPU. Instead the work areas belong to the permits: a pool of at most one
 //! area per permit, allocated on first use and reused by every hash and verification after
-//! it, so memory stays at permits x 19 MiB with glibc's default settings and no page is
-//! faulted in twice. A stored hash with a larger `m` than the current parameters gets a
+//! it, so memory stays at permits x 19 MiB and no page is faulted in twice while sign-ins
+//! come; the threads free the areas after `IDLE_RELEASE` without a hash. A stored hash with a larger `m` than the current parameters gets a
 //! one-off area.
 //! The areas are not wiped between hashes: they hold intermediate argon2 state, which is
 //! only worth something to someone who can already read the process memory (and with it
 //! the passwords being hashed).
 
 mod argon2id;
+mod pool;
 mod stored;
 #[cfg(test)]
 mod tests;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use argon2::{Params, PasswordHash};
-use tokio::sync::Semaphore;
 
 use crate::error::{AppError, AppResult};
 use argon2id::{WorkAreas, argon2_matches, dummy_hash, hash_blocking};
+use pool::HashingThreads;
 use stored::Stored;
 pub use stored::{
     MAX_ARGON2_LANES, MAX_ARGON2_MEMORY_KIB, MAX_ARGON2_WORK_KIB, MAX_BCRYPT_COST,
@@ -53,11 +55,15 @@ pub enum Verified {
     Mismatch,
 }
 
+/// How long the work areas outlive the last hash: long enough for a burst of sign-ins to
+/// reuse them, short enough that an idle server holds none.
+const IDLE_RELEASE: Duration = Duration::from_secs(10);
+
 /// argon2id with the OWASP parameters (m=19 MiB, t=2, p=1), bounded concurrency, reused
 /// work areas, and a dummy hash that unknown emails are checked against.
 pub struct Passwords {
     params: Params,
-    permits: Arc<Semaphore>,
+    threads: HashingThreads,
     areas: Arc<WorkAreas>,
     /// A hash of a random password: verifying against it costs what a real check costs,
     /// so an unknown email cannot be told from a wrong password by timing.
@@ -70,8 +76,13 @@ fn hashing_permits(cores: usize) -> usize {
 }
 
 impl Passwords {
-    /// Sets up hashing with one permit per core but one.
+    /// Sets up hashing with one thread per core but one.
     pub fn new() -> Result<Self, String> {
+        Self::releasing_after(IDLE_RELEASE)
+    }
+
+    /// Sets up hashing whose work areas are freed after `idle` without a hash.
+    fn releasing_after(idle: Duration) -> Result<Self, String> {
         let cores = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
         let permits = hashing_permits(cores);
         let params = Params::default();
@@ -79,7 +90,7 @@ impl Passwords {
         let dummy = dummy_hash(&params).map_err(|e| e.to_string())?;
         Ok(Self {
             params,
-            permits: Arc::new(Semaphore::new(permits)),
+            threads: HashingThreads::start(permits, Arc::clone(&areas), idle)?,
             areas,
             dummy,
         })
@@ -90,7 +101,8 @@ impl Passwords {
         let params = self.params.clone();
         let areas = Arc::clone(&self.areas);
         let password = password.as_bytes().to_vec();
-        self.run(move || hash_blocking(&params, &areas, &password))
+        self.threads
+            .run(move || hash_blocking(&params, &areas, &password))
             .await?
             .map_err(|e| AppError::Internal(format!("argon2 hashing failed: {e}")))
     }
@@ -104,37 +116,19 @@ impl Passwords {
         let password = password.as_bytes().to_vec();
         let params = self.params.clone();
         let areas = Arc::clone(&self.areas);
-        self.run(move || {
-            let parsed = match stored.as_deref().map(Stored::parse) {
-                Some(Ok(parsed)) => parsed,
-                Some(Err(reason)) => {
-                    tracing::debug!(%reason, "a stored password hash cannot be verified");
-                    return burn(&areas, &password, &dummy);
-                }
-                None => return burn(&areas, &password, &dummy),
-            };
-            verify_blocking(&params, &areas, &password, parsed)
-        })
-        .await
-    }
-
-    async fn run<T: Send + 'static>(
-        &self,
-        work: impl FnOnce() -> T + Send + 'static,
-    ) -> AppResult<T> {
-        let permit = self
-            .permits
-            .clone()
-            .acquire_owned()
+        self.threads
+            .run(move || {
+                let parsed = match stored.as_deref().map(Stored::parse) {
+                    Some(Ok(parsed)) => parsed,
+                    Some(Err(reason)) => {
+                        tracing::debug!(%reason, "a stored password hash cannot be verified");
+                        return burn(&areas, &password, &dummy);
+                    }
+                    None => return burn(&areas, &password, &dummy),
+                };
+                verify_blocking(&params, &areas, &password, parsed)
+            })
             .await
-            .map_err(|_| AppError::Unavailable)?;
-        tokio::task::spawn_blocking(move || {
-            let out = work();
-            drop(permit);
-            out
-        })
-        .await
-        .map_err(|e| AppError::Internal(format!("password hashing task failed: {e}")))
     }
 }
 

@@ -195,6 +195,53 @@ async fn work_areas_are_reused_and_bounded_by_the_permits() {
 }
 
 #[tokio::test]
+async fn work_areas_are_freed_after_a_while_without_hashes() {
+    let p = Passwords::releasing_after(Duration::from_millis(300)).expect("setup");
+    let pooled = || p.areas.free.lock().expect("pool").len();
+    let hash = p.hash("burst").await.expect("hash");
+    assert_eq!(pooled(), 1, "kept for the next hash");
+    // Hashes closer together than the idle time keep the area.
+    for _ in 0..3 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        p.verify("burst", Some(&hash)).await.expect("verify");
+        assert_eq!(pooled(), 1);
+    }
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while pooled() > 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the area was never freed"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // The next hash makes a new one and still verifies.
+    assert_eq!(
+        p.verify("burst", Some(&hash)).await.expect("verify"),
+        Verified::Match { rehash: false }
+    );
+    assert_eq!(pooled(), 1);
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn hashing_threads_run_at_a_lower_priority_than_requests() {
+    let p = Passwords::new().expect("setup");
+    let ours = rustix::process::getpriority_process(None).expect("own priority");
+    let theirs = p
+        .threads
+        .run(|| rustix::process::getpriority_process(None))
+        .await
+        .expect("run")
+        .expect("hashing thread's priority");
+    assert_eq!(theirs, (ours + pool::HASHING_NICE).min(19), "ours: {ours}");
+    assert_eq!(
+        rustix::process::getpriority_process(None).expect("own priority"),
+        ours,
+        "only the hashing threads are lowered"
+    );
+}
+
+#[tokio::test]
 async fn bcrypt_hashes_verify_and_ask_for_a_rehash() {
     let p = Passwords::new().expect("setup");
     let hash = bcrypt::hash("old-stack-password", 4).expect("bcrypt");
