@@ -34,9 +34,10 @@ enum Shape {
         rest: String,
     },
     /// One branch per list, each served by the list's index in the list's order, joined
-    /// by `UNION ALL` and ordered again: at most `lists x (limit + 1)` rows are read.
+    /// by `UNION ALL` (or a `LATERAL` join over the lists) and ordered again: at most
+    /// `lists x (limit + 1)` rows are read.
     Branches {
-        /// The `UNION ALL` of the branches.
+        /// The `UNION ALL` of the branches, or the join.
         union: String,
         /// `ORDER BY ... LIMIT ...` over the union, aliased `u`.
         rest: String,
@@ -112,6 +113,11 @@ struct Builder {
 }
 
 impl Builder {
+    fn new(dialect: Dialect) -> Self {
+        let params = Vec::new();
+        Self { dialect, params }
+    }
+
     fn bind(&mut self, p: Param) -> String {
         self.params.push(p);
         match self.dialect {
@@ -369,18 +375,59 @@ pub fn build_with(
     q: &ListQuery,
     plan: TagPlan,
 ) -> ListSql {
-    let mut b = Builder {
-        dialect,
-        params: Vec::new(),
-    };
+    let mut b = Builder::new(dialect);
     let ids: Vec<String> = lists.iter().map(|l| b.bind(Param::Uuid(*l))).collect();
-    let filters = Filters::bind(&mut b, q);
-    let count_params = b.params.len();
     let every_list = match ids.as_slice() {
         [one] => format!("= {one}"),
         many => format!("IN ({})", many.join(", ")),
     };
-    let count = count_sql(&filters, &every_list);
+    let branches = if ids.len() == 1 || ids.len() > MAX_BRANCHES {
+        Branching::None
+    } else {
+        Branching::Each(ids)
+    };
+    finish(b, columns, q, plan, &every_list, branches)
+}
+
+/// The list over every list `user` may read, found by the statements themselves
+/// (PostgreSQL): one branch per list through a `LATERAL` join, so no statement has to
+/// read the lists' ids first.
+pub fn build_readable(columns: &str, user: Uuid, q: &ListQuery) -> ListSql {
+    let mut b = Builder::new(Dialect::Postgres);
+    let user = b.bind(Param::Uuid(user));
+    let readable = super::access::readable_ids(&user, None);
+    let every_list = format!("IN ({readable})");
+    finish(
+        b,
+        columns,
+        q,
+        TagPlan::Planner,
+        &every_list,
+        Branching::Lateral(readable),
+    )
+}
+
+/// The page in one statement, a branch per list bound, or one per row of a subquery.
+enum Branching {
+    None,
+    Each(Vec<String>),
+    Lateral(String),
+}
+
+/// The filters, the count, the cursor and the page over the lists `every_list` matches
+/// (`= $1`, `IN (...)`), whose own parameters `b` holds already.
+fn finish(
+    mut b: Builder,
+    columns: &str,
+    q: &ListQuery,
+    plan: TagPlan,
+    every_list: &str,
+    branches: Branching,
+) -> ListSql {
+    let dialect = b.dialect;
+    let filters = Filters::bind(&mut b, q);
+    let count_params = b.params.len();
+    let count = count_sql(&filters, every_list);
     let tag_stats = filters.tag.as_ref().map(|tag| {
         (
             format!(
@@ -408,26 +455,33 @@ pub fn build_with(
             order_by(q, dialect, "t")
         )
     };
-    let shape = if ids.len() == 1 || ids.len() > MAX_BRANCHES {
-        Shape::Single {
-            rest: rest(&every_list),
-        }
-    } else {
-        let union = ids
-            .iter()
-            .enumerate()
-            .map(|(i, id)| {
-                format!(
-                    "SELECT * FROM (SELECT {columns} FROM tasks t {}) b{i}",
-                    rest(&format!("= {id}"))
-                )
-            })
-            .collect::<Vec<_>>()
-            .join(" UNION ALL ");
-        Shape::Branches {
-            union,
-            rest: format!("ORDER BY {} LIMIT {limit}", order_by(q, dialect, "u")),
-        }
+    let again = || format!("ORDER BY {} LIMIT {limit}", order_by(q, dialect, "u"));
+    let shape = match branches {
+        Branching::None => Shape::Single {
+            rest: rest(every_list),
+        },
+        Branching::Each(ids) => Shape::Branches {
+            union: ids
+                .iter()
+                .enumerate()
+                .map(|(i, id)| {
+                    format!(
+                        "SELECT * FROM (SELECT {columns} FROM tasks t {}) b{i}",
+                        rest(&format!("= {id}"))
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(" UNION ALL "),
+            rest: again(),
+        },
+        Branching::Lateral(readable) => Shape::Branches {
+            union: format!(
+                "SELECT b.* FROM ({readable}) l CROSS JOIN LATERAL \
+                 (SELECT {columns} FROM tasks t {}) b",
+                rest("= l.id")
+            ),
+            rest: again(),
+        },
     };
     ListSql {
         columns: columns.to_owned(),

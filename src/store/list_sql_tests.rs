@@ -282,3 +282,43 @@ fn a_common_tag_is_looked_up_per_task_and_a_rare_one_read_whole() {
             .is_none()
     );
 }
+
+#[test]
+fn every_readable_list_is_found_by_the_page_statement_itself() {
+    let user = Uuid::now_v7();
+    let q = ListQuery::parse("q=x&tag=y&status=pending").expect("valid");
+    let sql = build_readable("t.id, t.created_at", user, &q);
+    assert_eq!(sql.page_params[0], Param::Uuid(user));
+    let readable = "SELECT r.id FROM (SELECT id FROM lists WHERE owner_id = $1 UNION ALL \
+                    SELECT list_id FROM list_members WHERE user_id = $1) r";
+    let page = sql.page_with_total();
+    assert!(
+        page.contains(&format!(
+            "FROM ({readable}) l CROSS JOIN LATERAL (SELECT t.id"
+        )),
+        "{page}"
+    );
+    // Each branch is one list's, in the list's index order, and the tag is the list's too.
+    assert!(page.contains("WHERE t.list_id = l.id AND"), "{page}");
+    assert!(page.contains("g.list_id = l.id AND g.tag"), "{page}");
+    assert!(
+        page.ends_with(") b) u ORDER BY u.created_at DESC, u.id DESC LIMIT $5"),
+        "{page}"
+    );
+    // The total covers the same lists, found the same way.
+    assert!(
+        page.contains(&format!(
+            "(SELECT COUNT(*) FROM tasks t WHERE t.list_id IN ({readable}) AND"
+        )),
+        "{page}"
+    );
+    assert_eq!(sql.count_params()[0], Param::Uuid(user));
+    let plain = build_readable("t.id, t.created_at", user, &ListQuery::default());
+    assert!(
+        plain
+            .count()
+            .contains(&format!("FROM lists l WHERE l.id IN ({readable})")),
+        "{}",
+        plain.count()
+    );
+}

@@ -341,28 +341,25 @@ impl TaskStore for PgStore {
     }
 
     async fn task_list(&self, user_id: Uuid, q: &ListQuery) -> StoreResult<Option<TaskPage>> {
-        // Two statements, no transaction: the lists the user sees, then the page with its
-        // total in one statement (one snapshot, so the two agree). A share ended between
-        // the two is seen as if the request had come a moment earlier.
-        let lists: Vec<Uuid> = match q.list {
-            None => {
-                sqlx::query_scalar(AssertSqlSafe(access::readable_ids("$1", None)))
-                    .bind(user_id)
-                    .fetch_all(&self.pool)
-                    .await?
-            }
+        // One statement, no transaction, for all the lists the user sees: the page, a
+        // branch per list through a `LATERAL` join over them, with its total (one
+        // snapshot, so the two agree). One list alone is two: is it readable, then its
+        // page (a list the user may not see is a 404, not an empty page).
+        let sql = match q.list {
+            None => list_sql::build_readable(LIST_COLUMNS, user_id, q),
             Some(only) => {
-                sqlx::query_scalar(AssertSqlSafe(access::readable_ids("$1", Some("$2"))))
-                    .bind(user_id)
-                    .bind(only)
-                    .fetch_all(&self.pool)
-                    .await?
+                let lists: Vec<Uuid> =
+                    sqlx::query_scalar(AssertSqlSafe(access::readable_ids("$1", Some("$2"))))
+                        .bind(user_id)
+                        .bind(only)
+                        .fetch_all(&self.pool)
+                        .await?;
+                if lists.is_empty() {
+                    return Ok(None);
+                }
+                list_sql::build(Dialect::Postgres, LIST_COLUMNS, &lists, q)
             }
         };
-        if lists.is_empty() {
-            return Ok(q.list.is_none().then(|| (Vec::new(), 0)));
-        }
-        let sql = list_sql::build(Dialect::Postgres, LIST_COLUMNS, &lists, q);
         let mut page = sqlx::query(AssertSqlSafe(sql.page_with_total()));
         for p in &sql.page_params {
             page = bind_param(page, p);
