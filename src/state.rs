@@ -39,9 +39,15 @@ pub enum StartupError {
     Bind(String),
 }
 
-/// Everything a handler may use, shared by all requests. Cheap to clone.
-#[derive(Clone, FromRef)]
-pub struct AppState {
+/// Everything a handler may use, shared by all requests: one `Arc`, so the clone axum
+/// makes of the state for every request (and every layer with state) is one reference
+/// count, not one per service (it was 2.5 % of a task list's CPU). Its fields are those
+/// of [`Services`].
+#[derive(Clone)]
+pub struct AppState(Arc<Services>);
+
+/// The services of [`AppState`].
+pub struct Services {
     /// The validated configuration.
     pub config: Arc<Config>,
     /// The database, for what is about the database itself (readiness, pool metrics).
@@ -77,6 +83,45 @@ pub struct AppState {
     /// Single sign-on with the OpenID provider, when one is configured.
     pub oidc: Option<Arc<Oidc>>,
 }
+
+impl std::ops::Deref for AppState {
+    type Target = Services;
+
+    fn deref(&self) -> &Services {
+        &self.0
+    }
+}
+
+/// `State<T>` for each service: a clone of that service alone.
+macro_rules! from_state {
+    ($($field:ident: $ty:ty),* $(,)?) => {$(
+        impl FromRef<AppState> for $ty {
+            fn from_ref(state: &AppState) -> Self {
+                state.0.$field.clone()
+            }
+        }
+    )*};
+}
+
+from_state!(
+    config: Arc<Config>,
+    store: DynStore,
+    tasks: Tasks,
+    lists: Lists,
+    notifications: Notifications,
+    feeds: Feeds,
+    caldav: CalDav,
+    kept: KeptForms,
+    access_tokens: AccessTokens,
+    oauth: OAuth,
+    accounts: Arc<Accounts>,
+    recovery: Arc<Recovery>,
+    two_factor: Arc<TwoFactor>,
+    authenticator: Arc<Authenticator>,
+    metrics: Arc<Metrics>,
+    csrf_key: CsrfKey,
+    oidc: Option<Arc<Oidc>>,
+);
 
 impl AppState {
     /// Opens the database (running migrations) and assembles the services.
@@ -141,7 +186,7 @@ impl AppState {
             senders.mailer(),
         )
         .map_err(StartupError::Config)?;
-        Ok(Self {
+        Ok(Self(Arc::new(Services {
             tasks: Tasks::new(store.clone(), store.clone()),
             notifications: Notifications::new(store.clone(), store.clone(), senders),
             lists: Lists::new(store.clone()),
@@ -170,6 +215,6 @@ impl AppState {
             oidc,
             config: Arc::new(config),
             store,
-        })
+        })))
     }
 }
