@@ -11,20 +11,6 @@ use crate::error::AppError;
 /// The header with the number of all matches, on every page.
 pub const TOTAL_COUNT: HeaderName = HeaderName::from_static("x-total-count");
 
-/// The response for one page of `items` out of `total` matches of the request `uri`;
-/// `next` is the cursor of the following page, if there is one.
-pub fn page<T: Serialize>(
-    items: &[T],
-    total: u64,
-    next: Option<&str>,
-    uri: &Uri,
-) -> Result<Response, AppError> {
-    let mut res = linked(items, next, uri)?;
-    res.headers_mut()
-        .insert(TOTAL_COUNT, HeaderValue::from(total));
-    Ok(res)
-}
-
 /// The response for one page of `items` of the request `uri`, with the `Link` to the
 /// next (`next` is its cursor) but no total.
 pub fn linked<T: Serialize>(
@@ -32,10 +18,36 @@ pub fn linked<T: Serialize>(
     next: Option<&str>,
     uri: &Uri,
 ) -> Result<Response, AppError> {
+    written(items, next, uri, |items, body| {
+        serde_json::to_writer(body, items)
+    })
+}
+
+/// The response for one page of `items` out of `total` matches of the request `uri`;
+/// `next` is the cursor of the following page, if there is one. `write` writes the JSON
+/// array of `items` into the body.
+pub fn page_written<T>(
+    items: &[T],
+    total: u64,
+    next: Option<&str>,
+    uri: &Uri,
+    write: impl FnOnce(&[T], &mut Vec<u8>) -> serde_json::Result<()>,
+) -> Result<Response, AppError> {
+    let mut res = written(items, next, uri, write)?;
+    res.headers_mut()
+        .insert(TOTAL_COUNT, HeaderValue::from(total));
+    Ok(res)
+}
+
+fn written<T>(
+    items: &[T],
+    next: Option<&str>,
+    uri: &Uri,
+    write: impl FnOnce(&[T], &mut Vec<u8>) -> serde_json::Result<()>,
+) -> Result<Response, AppError> {
     // Sized for a typical item up front: the page is written once, not regrown.
     let mut body = Vec::with_capacity(64 + items.len() * 512);
-    serde_json::to_writer(&mut body, items)
-        .map_err(|e| AppError::Internal(format!("encoding a page: {e}")))?;
+    write(items, &mut body).map_err(|e| AppError::Internal(format!("encoding a page: {e}")))?;
     let mut res = (
         [(
             header::CONTENT_TYPE,

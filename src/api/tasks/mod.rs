@@ -122,7 +122,13 @@ async fn tasks_list(
     })?;
     let page = tasks.list(user.id, &query).await?;
     let views: Vec<TaskView> = page.tasks.into_iter().map(TaskView::from).collect();
-    paging::page(&views, page.total, page.next.as_deref(), &uri)
+    paging::page_written(
+        &views,
+        page.total,
+        page.next.as_deref(),
+        &uri,
+        wire::write_page,
+    )
 }
 
 /// Create a task.

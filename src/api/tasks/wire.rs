@@ -19,6 +19,9 @@ use super::wire_when::{
     RecurrenceInput, RecurrenceView, ReminderInput, ReminderView, recurrence, reminders,
 };
 
+mod json;
+pub use json::write_page;
+
 body! {
     /// The fields of a task, for `POST` and `PUT` (a full replacement: an omitted field
     /// takes its default: no description, `medium`, no due date, no tags). Unknown
