@@ -105,13 +105,18 @@ pub(super) fn open(
 }
 
 /// WAL (readers never wait for the writer), `synchronous=NORMAL` (see the store's module
-/// notes), foreign keys, and a busy timeout for locks held by other processes.
+/// notes), foreign keys, and a busy timeout for locks held by other processes. The writer
+/// keeps its temporary files in memory: every operation of a group commit runs in a
+/// savepoint, whose statement journal SQLite otherwise writes to a temporary file once it
+/// passes 64 KiB; those `pwrite`s were 15 % of the writer thread's time under a stream of
+/// creates (perf). The journal lives as long as the batch's transaction.
 fn configure(conn: &Connection) -> rusqlite::Result<()> {
     conn.busy_timeout(BUSY_TIMEOUT)?;
     conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
     if !conn.is_readonly(rusqlite::MAIN_DB)? {
         // journal_mode answers with a row; WAL is a property of the file.
         let _mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+        conn.execute_batch("PRAGMA temp_store = MEMORY;")?;
     }
     conn.execute_batch("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")
 }

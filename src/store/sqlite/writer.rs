@@ -249,6 +249,20 @@ mod tests {
     use crate::store::sqlite::open::testing::{counted, open_file};
 
     #[tokio::test]
+    async fn the_writer_keeps_its_statement_journals_in_memory_and_readers_do_not() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let pools = open_file(&dir).expect("open");
+        let store =
+            |c: &mut Connection| Ok(c.query_row("PRAGMA temp_store", [], |r| r.get::<_, i64>(0))?);
+        assert_eq!(
+            pools.writer.run(store).await.expect("writer"),
+            2_i64,
+            "MEMORY"
+        );
+        assert_eq!(counted(&pools, "PRAGMA temp_store").await.0, 0, "DEFAULT");
+    }
+
+    #[tokio::test]
     async fn writes_run_in_order_and_readers_see_them() {
         let dir = tempfile::tempdir().expect("tempdir");
         let pools = open_file(&dir).expect("open");
