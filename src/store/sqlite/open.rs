@@ -109,19 +109,14 @@ pub(super) fn open(
 /// keeps its temporary files in memory: every operation of a group commit runs in a
 /// savepoint, whose statement journal SQLite otherwise writes to a temporary file once it
 /// passes 64 KiB; those `pwrite`s were 15 % of the writer thread's time under a stream of
-/// creates (perf). The journal lives as long as the batch's transaction. And the writer
-/// checkpoints the WAL every 10 000 pages (about 40 MB) instead of SQLite's 1 000: creates
-/// spread over many users dirty many index pages per commit, and with 1 000 the writer
-/// copied them back to the database (and synced it) dozens of times a second, waiting on
-/// the disk a fifth of its time; a larger WAL copies a page changed many times once (8
-/// users creating: 7 700-8 600 -> 10 500-11 600 creates/s).
+/// creates (perf). The journal lives as long as the batch's transaction.
 fn configure(conn: &Connection) -> rusqlite::Result<()> {
     conn.busy_timeout(BUSY_TIMEOUT)?;
     conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
     if !conn.is_readonly(rusqlite::MAIN_DB)? {
         // journal_mode answers with a row; WAL is a property of the file.
         let _mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
-        conn.execute_batch("PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = 10000;")?;
+        conn.execute_batch("PRAGMA temp_store = MEMORY;")?;
     }
     conn.execute_batch("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")
 }
