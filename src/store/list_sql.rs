@@ -390,21 +390,14 @@ pub fn build_with(
 }
 
 /// The list over every list `user` may read, found by the statements themselves
-/// (PostgreSQL): one branch per list through a `LATERAL` join, so no statement has to
-/// read the lists' ids first.
+/// (PostgreSQL): a branch per list through a `LATERAL` join; no statement reads ids first.
 pub fn build_readable(columns: &str, user: Uuid, q: &ListQuery) -> ListSql {
     let mut b = Builder::new(Dialect::Postgres);
     let user = b.bind(Param::Uuid(user));
     let readable = super::access::readable_ids(&user, None);
-    let every_list = format!("IN ({readable})");
-    finish(
-        b,
-        columns,
-        q,
-        TagPlan::Planner,
-        &every_list,
-        Branching::Lateral(readable),
-    )
+    let every = format!("IN ({readable})");
+    let lateral = Branching::Lateral(readable);
+    finish(b, columns, q, TagPlan::Planner, &every, lateral)
 }
 
 /// The page in one statement, a branch per list bound, or one per row of a subquery.
@@ -427,7 +420,16 @@ fn finish(
     let dialect = b.dialect;
     let filters = Filters::bind(&mut b, q);
     let count_params = b.params.len();
-    let count = count_sql(&filters, every_list);
+    let count = match &branches {
+        // With a tag, a sum of the lists' counts, each through its list's index (PostgreSQL
+        // read the tag's every entry: 11.5 against 5.9 ms at 1 M tasks); else the planner's
+        // choice (a parallel scan for `q=`: 74 against 132 ms per list).
+        Branching::Lateral(readable) if filters.tag.is_some() => format!(
+            "SELECT CAST(COALESCE(SUM(({})), 0) AS BIGINT) FROM ({readable}) rl",
+            count_sql(&filters, "= rl.id")
+        ),
+        _ => count_sql(&filters, every_list),
+    };
     let tag_stats = filters.tag.as_ref().map(|tag| {
         (
             format!(

@@ -305,11 +305,16 @@ fn every_readable_list_is_found_by_the_page_statement_itself() {
         page.ends_with(") b) u ORDER BY u.created_at DESC, u.id DESC LIMIT $5"),
         "{page}"
     );
-    // The total covers the same lists, found the same way.
+    // The total covers the same lists, found the same way; with a tag, as a sum of each
+    // list's count.
     assert!(
-        page.contains(&format!(
-            "(SELECT COUNT(*) FROM tasks t WHERE t.list_id IN ({readable}) AND"
-        )),
+        page.contains(
+            "(SELECT CAST(COALESCE(SUM((SELECT COUNT(*) FROM tasks t WHERE t.list_id = rl.id AND"
+        ),
+        "{page}"
+    );
+    assert!(
+        page.contains(&format!(")), 0) AS BIGINT) FROM ({readable}) rl) AS total")),
         "{page}"
     );
     assert_eq!(sql.count_params()[0], Param::Uuid(user));
@@ -317,8 +322,26 @@ fn every_readable_list_is_found_by_the_page_statement_itself() {
     assert!(
         plain
             .count()
-            .contains(&format!("FROM lists l WHERE l.id IN ({readable})")),
+            .ends_with(&format!("FROM lists l WHERE l.id IN ({readable})")),
         "{}",
         plain.count()
+    );
+    let text = build_readable("t.id", user, &ListQuery::parse("q=x").expect("valid"));
+    assert!(
+        text.count().starts_with(&format!(
+            "SELECT COUNT(*) FROM tasks t WHERE t.list_id IN ({readable}) AND"
+        )),
+        "{}",
+        text.count()
+    );
+    let tagged = ListQuery::parse("tag=y").expect("valid");
+    let tag = build_readable("t.id, t.created_at", user, &tagged);
+    assert!(
+        tag.count().starts_with(
+            "SELECT CAST(COALESCE(SUM((SELECT COUNT(*) FROM task_tags g \
+             WHERE g.list_id = rl.id AND g.tag = $2)), 0)"
+        ),
+        "{}",
+        tag.count()
     );
 }
