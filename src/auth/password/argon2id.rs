@@ -9,8 +9,8 @@ use argon2::{Algorithm, Argon2, Block, Params, PasswordHash, Version};
 pub(super) type HashResult<T> = Result<T, argon2::password_hash::Error>;
 
 /// argon2 work areas kept between hashes: at most `keep` of `blocks` blocks each. A hash
-/// takes one while it holds a permit, so with `keep` equal to the number of permits every
-/// hash finds one (after the first few) and no more are ever made.
+/// takes one while its hashing thread runs it, so with `keep` equal to the number of
+/// threads every hash finds one (after the first few) and no more are ever made.
 pub(super) struct WorkAreas {
     pub(super) free: Mutex<Vec<Vec<Block>>>,
     blocks: usize,

@@ -4,20 +4,20 @@
 //!
 //! Hashing is deliberately expensive. It runs on its own threads (`pool`), one per core but
 //! one (at least one), at a lower priority, so a storm of sign-ins queues here and leaves
-//! the cores to the runtime threads that serve every other request. With a permit
+//! the cores to the runtime threads that serve every other request. With a hashing slot
 //! per core, 16 concurrent sign-ins kept both cores of the benchmark machine busy with
 //! argon2 and the p99 of plain list requests went from 15 ms to 36-60 ms; sign-ins have
 //! throughput to spare, reads do not. On one core there is nothing to leave, and the one
-//! permit only keeps hashes from piling up on it.
+//! thread only keeps hashes from piling up on it.
 //!
 //! Each argon2 hash needs 19 MiB of work area (m = 19456 KiB). Allocated per hash, it was
 //! either kept by glibc in per-thread arenas (over 500 MiB after a burst of sign-ins) or,
 //! with a fixed mmap threshold (`mallopt`), mapped and zeroed afresh for every hash, a third
-//! of the hash's CPU. Instead the work areas belong to the permits: a pool of at most one
-//! area per permit, allocated on first use and reused by every hash and verification after
-//! it, so memory stays at permits x 19 MiB and no page is faulted in twice while sign-ins
-//! come; the threads free the areas after `IDLE_RELEASE` without a hash. A stored hash with a larger `m` than the current parameters gets a
-//! one-off area.
+//! of the hash's CPU. Instead the work areas belong to the hashing threads: a pool of at
+//! most one area per thread, allocated on first use and reused by every hash and
+//! verification after it, so memory stays at threads x 19 MiB and no page is faulted in
+//! twice while sign-ins come; the threads free the areas after `IDLE_RELEASE` without a
+//! hash. A stored hash with a larger `m` than the current parameters gets a one-off area.
 //! The areas are not wiped between hashes: they hold intermediate argon2 state, which is
 //! only worth something to someone who can already read the process memory (and with it
 //! the passwords being hashed).
@@ -71,7 +71,7 @@ pub struct Passwords {
 }
 
 /// How many hashes may run at once on `cores` cores: all but one, and at least one.
-fn hashing_permits(cores: usize) -> usize {
+fn hashing_threads(cores: usize) -> usize {
     cores.saturating_sub(1).max(1)
 }
 
@@ -84,13 +84,13 @@ impl Passwords {
     /// Sets up hashing whose work areas are freed after `idle` without a hash.
     fn releasing_after(idle: Duration) -> Result<Self, String> {
         let cores = std::thread::available_parallelism().map_or(2, std::num::NonZero::get);
-        let permits = hashing_permits(cores);
+        let threads = hashing_threads(cores);
         let params = Params::default();
-        let areas = Arc::new(WorkAreas::new(params.block_count(), permits));
+        let areas = Arc::new(WorkAreas::new(params.block_count(), threads));
         let dummy = dummy_hash(&params).map_err(|e| e.to_string())?;
         Ok(Self {
             params,
-            threads: HashingThreads::start(permits, Arc::clone(&areas), idle)?,
+            threads: HashingThreads::start(threads, Arc::clone(&areas), idle)?,
             areas,
             dummy,
         })

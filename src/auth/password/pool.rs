@@ -1,4 +1,4 @@
-//! The threads that hash passwords: `permits` of them (one per core but one), taking work
+//! The threads that hash passwords (one per core but one, at least one), taking work
 //! from one queue, at a lower scheduling priority than the threads serving requests.
 //!
 //! Lower priority: with a sign-in storm the hashing thread is always runnable. At the same

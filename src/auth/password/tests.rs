@@ -28,9 +28,9 @@ async fn argon2id_hashes_verify_and_wrong_passwords_do_not() {
 
 #[test]
 fn one_core_is_left_to_the_runtime() {
-    assert_eq!(hashing_permits(1), 1);
-    assert_eq!(hashing_permits(2), 1);
-    assert_eq!(hashing_permits(8), 7);
+    assert_eq!(hashing_threads(1), 1);
+    assert_eq!(hashing_threads(2), 1);
+    assert_eq!(hashing_threads(8), 7);
 }
 
 #[tokio::test]
@@ -156,7 +156,7 @@ async fn altered_hashes_do_not_match() {
 }
 
 #[tokio::test]
-async fn work_areas_are_reused_and_bounded_by_the_permits() {
+async fn work_areas_are_reused_and_bounded_by_the_threads() {
     let p = Arc::new(Passwords::new().expect("setup"));
     let pooled = || p.areas.free.lock().expect("pool").len();
     assert_eq!(pooled(), 0, "allocated on first use, not at start");
@@ -173,10 +173,10 @@ async fn work_areas_are_reused_and_bounded_by_the_permits() {
     for task in tasks {
         assert_eq!(task.await.expect("task"), Verified::Match { rehash: false });
     }
-    let permits = p.areas.keep;
+    let threads = p.areas.keep;
     assert!(
-        (1..=permits).contains(&pooled()),
-        "{} > {permits}",
+        (1..=threads).contains(&pooled()),
+        "{} > {threads}",
         pooled()
     );
     // A larger stored hash gets a one-off area; the pooled ones keep their size.
@@ -187,7 +187,7 @@ async fn work_areas_are_reused_and_bounded_by_the_permits() {
         Verified::Match { rehash: false }
     );
     let free = p.areas.free.lock().expect("pool");
-    assert!(free.len() <= permits);
+    assert!(free.len() <= threads);
     assert!(
         free.iter()
             .all(|area| area.len() == Params::default().block_count())

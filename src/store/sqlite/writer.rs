@@ -252,10 +252,10 @@ mod tests {
     async fn the_writer_keeps_its_statement_journals_in_memory_and_readers_do_not() {
         let dir = tempfile::tempdir().expect("tempdir");
         let pools = open_file(&dir).expect("open");
-        let store =
+        let temp_store =
             |c: &mut Connection| Ok(c.query_row("PRAGMA temp_store", [], |r| r.get::<_, i64>(0))?);
         assert_eq!(
-            pools.writer.run(store).await.expect("writer"),
+            pools.writer.run(temp_store).await.expect("writer"),
             2_i64,
             "MEMORY"
         );
