@@ -31,6 +31,7 @@
 
 mod access_tokens;
 mod account_tokens;
+mod checkpoint;
 mod database;
 mod dav;
 mod error;

@@ -82,7 +82,7 @@ pub(super) fn open(
     migrate(&mut writer)?;
 
     let Location::File(path) = location else {
-        let writer = Writer::start(writer, acquire_timeout)?;
+        let writer = Writer::start(writer, None, acquire_timeout)?;
         return Ok(Pools {
             reader: Readers::Writer(writer.clone()),
             writer,
@@ -98,8 +98,14 @@ pub(super) fn open(
         configure(&conn).map_err(|e| message(&e))?;
         conns.push(ReadConn::new(conn).map_err(|e| message(&e))?);
     }
+    let checkpoints = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(|e| message(&e))?;
+    configure(&checkpoints).map_err(|e| message(&e))?;
     Ok(Pools {
-        writer: Writer::start(writer, acquire_timeout)?,
+        writer: Writer::start(writer, Some(checkpoints), acquire_timeout)?,
         reader: Readers::Pool(Pool::new(conns, acquire_timeout)),
     })
 }

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use rusqlite::Connection;
 
+use super::checkpoint::Checkpointer;
 use crate::store::{PoolStats, StoreError, StoreResult};
 
 /// What is left of an operation once it ran: answering its caller, with the failure of
@@ -27,7 +28,11 @@ enum Message {
 const BATCH: usize = 64;
 
 /// The writer thread: takes what is queued, runs it, answers.
-fn writer_loop(mut conn: Connection, queue: &mpsc::Receiver<Message>) {
+fn writer_loop(
+    mut conn: Connection,
+    queue: &mpsc::Receiver<Message>,
+    mut checkpointer: Option<Checkpointer>,
+) {
     let mut next = None;
     loop {
         let message = match next.take() {
@@ -39,6 +44,9 @@ fn writer_loop(mut conn: Connection, queue: &mpsc::Receiver<Message>) {
         };
         match message {
             Message::Close(reply) => {
+                if let Some(checkpointer) = checkpointer.take() {
+                    checkpointer.stop();
+                }
                 let _ = reply.send(conn);
                 return;
             }
@@ -61,6 +69,9 @@ fn writer_loop(mut conn: Connection, queue: &mpsc::Receiver<Message>) {
                 }
                 run_batch(&mut conn, jobs);
             }
+        }
+        if let Some(checkpointer) = &mut checkpointer {
+            checkpointer.after_commit(&conn);
         }
     }
 }
@@ -139,11 +150,20 @@ impl std::fmt::Debug for Writer {
 }
 
 impl Writer {
-    pub(super) fn start(conn: Connection, acquire_timeout: Duration) -> Result<Self, String> {
+    /// Starts the writer thread on `conn`, and with `checkpoints` (a second connection
+    /// to a database file) the thread that checkpoints the WAL beside it.
+    pub(super) fn start(
+        conn: Connection,
+        checkpoints: Option<Connection>,
+        acquire_timeout: Duration,
+    ) -> Result<Self, String> {
+        let checkpointer = checkpoints
+            .map(|c| Checkpointer::start(&conn, c))
+            .transpose()?;
         let (send, receive) = mpsc::channel::<Message>();
         std::thread::Builder::new()
             .name("sqlite-writer".into())
-            .spawn(move || writer_loop(conn, &receive))
+            .spawn(move || writer_loop(conn, &receive, checkpointer))
             .map_err(|e| format!("cannot start the writer thread: {e}"))?;
         Ok(Self {
             queue: Arc::new(Mutex::new(Some(send))),
