@@ -1,6 +1,7 @@
 //! The embedded SQLite store: one writer connection and a small read-only pool over one
 //! file in WAL mode, with a file per resource (`users.rs`, `sessions.rs`, ...) and a file
-//! per part of the machinery (`writer.rs`, `readers.rs`, `open.rs`, `migrate.rs`).
+//! per part of the machinery (`writer.rs`, `checkpoint.rs`, `readers.rs`, `open.rs`,
+//! `migrate.rs`).
 //!
 //! SQLite is a library: every call blocks the calling thread until the engine is done.
 //! A driver that moves each statement to a connection thread of its own pays two thread
@@ -10,7 +11,8 @@
 //! - Writes go to one thread that owns the only writing connection and runs whole store
 //!   operations from a queue, back to back (`writer.rs`): under load it never sleeps
 //!   between them, and SQLite's one-writer rule becomes an orderly queue instead of lock
-//!   errors.
+//!   errors. The WAL's checkpoints run on a thread beside it (`checkpoint.rs`), so the
+//!   writer does not wait for the disk's syncs.
 //! - Reads run whole on tokio's blocking threads with a connection from a read pool
 //!   (`readers.rs`): one hand-off there and back per operation, however many statements
 //!   it runs.
