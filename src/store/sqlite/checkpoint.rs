@@ -208,8 +208,8 @@ mod tests {
     use std::time::{Duration, Instant};
 
     use super::*;
-    use crate::store::sqlite::open::close;
     use crate::store::sqlite::open::testing::{counted, open_file};
+    use crate::store::sqlite::open::{Pools, close};
 
     /// A WAL frame: its header and a page.
     const FRAME: u64 = 24 + 4096;
@@ -218,8 +218,20 @@ mod tests {
         std::fs::metadata(path).map_or(0, |m| m.len())
     }
 
+    /// A database file with an empty table of blobs.
+    async fn blobs() -> (tempfile::TempDir, Pools) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let pools = open_file(&dir).expect("open");
+        pools
+            .writer
+            .run(|c| Ok(c.execute_batch("CREATE TABLE blobs (b BLOB NOT NULL)")?))
+            .await
+            .expect("create");
+        (dir, pools)
+    }
+
     /// Commits `commits` transactions of `rows` rows of nearly a page each.
-    async fn write(pools: &crate::store::sqlite::open::Pools, commits: usize, rows: usize) {
+    async fn write(pools: &Pools, commits: usize, rows: usize) {
         for _ in 0..commits {
             pools
                 .writer
@@ -238,14 +250,8 @@ mod tests {
 
     #[tokio::test]
     async fn a_thread_beside_the_writer_copies_the_wal_into_the_database() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let pools = open_file(&dir).expect("open");
+        let (dir, pools) = blobs().await;
         let db = dir.path().join("t.db");
-        pools
-            .writer
-            .run(|c| Ok(c.execute_batch("CREATE TABLE blobs (b BLOB NOT NULL)")?))
-            .await
-            .expect("create");
         let before = size(&db);
         // About 600 pages: past the thread's wake-up, short of both SQLite's automatic
         // checkpoint (1 000, turned off) and the writer's own (4 000).
@@ -271,13 +277,7 @@ mod tests {
 
     #[tokio::test]
     async fn under_a_stream_of_writes_the_wal_starts_again_and_stays_bounded() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let pools = open_file(&dir).expect("open");
-        pools
-            .writer
-            .run(|c| Ok(c.execute_batch("CREATE TABLE blobs (b BLOB NOT NULL)")?))
-            .await
-            .expect("create");
+        let (dir, pools) = blobs().await;
         // 24 000 pages of writes, three times the limit, as fast as the writer takes them.
         let (commits, rows) = (1200, 20);
         write(&pools, commits, rows).await;
