@@ -24,8 +24,7 @@
 
 use std::cell::Cell;
 use std::os::raw::c_int;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, TryLockError, mpsc};
+use std::sync::{Arc, Mutex, PoisonError, TryLockError, mpsc};
 use std::thread::JoinHandle;
 
 use rusqlite::Connection;
@@ -61,35 +60,20 @@ fn note_pages(_wal: &Wal, pages: c_int) -> rusqlite::Result<()> {
 }
 
 /// What a checkpoint reports: the WAL's size and how much of it is copied, in pages.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, Default)]
 struct Progress {
     wal: i32,
     copied: i32,
-}
-
-impl Progress {
-    fn pack(self) -> u64 {
-        (u64::from(self.wal.cast_unsigned()) << 32) | u64::from(self.copied.cast_unsigned())
-    }
-
-    fn unpack(v: u64) -> Self {
-        #[allow(clippy::cast_possible_truncation)] // the two halves, as packed
-        Self {
-            wal: ((v >> 32) as u32).cast_signed(),
-            copied: (v as u32).cast_signed(),
-        }
-    }
 }
 
 /// The checkpoint thread, and what the writer remembers of the WAL.
 pub(super) struct Checkpointer {
     wake: mpsc::SyncSender<()>,
     thread: JoinHandle<()>,
-    /// The thread's last [`Progress`], packed.
-    progress: Arc<AtomicU64>,
-    /// Held by whoever checkpoints: SQLite answers a second checkpoint that it is busy,
-    /// but the writer at the limit must wait for the thread's and then copy the rest.
-    running: Arc<Mutex<()>>,
+    /// The last checkpoint's [`Progress`], held by whoever checkpoints: SQLite answers a
+    /// second checkpoint that it is busy, but the writer at the limit must wait for the
+    /// thread's and then copy the rest.
+    last: Arc<Mutex<Progress>>,
     /// The WAL's size when the thread was last woken.
     woken_at: i32,
     /// The WAL's size when the writer last checkpointed at the limit.
@@ -104,17 +88,15 @@ impl Checkpointer {
         // `PRAGMA wal_autocheckpoint` would in turn remove this hook.
         writer.wal_hook(Some(note_pages));
         let (wake, woken) = mpsc::sync_channel::<()>(1);
-        let progress = Arc::new(AtomicU64::new(0));
-        let report = Arc::clone(&progress);
-        let running = Arc::new(Mutex::new(()));
-        let turn = Arc::clone(&running);
+        let last = Arc::new(Mutex::new(Progress::default()));
+        let turn = Arc::clone(&last);
         let thread = std::thread::Builder::new()
             .name("sqlite-checkpoint".into())
             .spawn(move || {
                 while woken.recv().is_ok() {
-                    let _running = turn.lock();
+                    let mut last = turn.lock().unwrap_or_else(PoisonError::into_inner);
                     if let Some(p) = checkpoint(&conn) {
-                        report.store(p.pack(), Ordering::Release);
+                        *last = p;
                     }
                 }
             })
@@ -122,8 +104,7 @@ impl Checkpointer {
         Ok(Self {
             wake,
             thread,
-            progress,
-            running,
+            last,
             woken_at: 0,
             forced_at: 0,
         })
@@ -138,34 +119,31 @@ impl Checkpointer {
             self.woken_at = 0;
             self.forced_at = 0;
         }
-        let last = Progress::unpack(self.progress.load(Ordering::Acquire));
-        // A report about a longer WAL is about the one before it started again.
-        let copied = if last.wal <= pages { last.copied } else { 0 };
-        let short_tail = pages >= CATCH_UP_PAGES && pages - copied <= TAIL_PAGES;
         let at_limit = pages >= LIMIT_PAGES && pages >= self.forced_at + WAKE_PAGES;
-        if short_tail || at_limit {
-            let turn = if at_limit {
-                self.forced_at = pages;
-                // Waits for the thread's checkpoint, if one runs.
-                Some(
-                    self.running
-                        .lock()
-                        .unwrap_or_else(std::sync::PoisonError::into_inner),
-                )
-            } else {
-                match self.running.try_lock() {
-                    Ok(turn) => Some(turn),
-                    Err(TryLockError::Poisoned(p)) => Some(p.into_inner()),
-                    // The thread is at it: its report comes next.
-                    Err(TryLockError::WouldBlock) => None,
-                }
-            };
-            if turn.is_some()
-                && let Some(p) = checkpoint(writer)
-            {
-                self.progress.store(p.pack(), Ordering::Release);
+        let turn = if at_limit {
+            self.forced_at = pages;
+            // Waits for the thread's checkpoint, if one runs.
+            Some(self.last.lock().unwrap_or_else(PoisonError::into_inner))
+        } else {
+            match self.last.try_lock() {
+                Ok(turn) => Some(turn),
+                Err(TryLockError::Poisoned(p)) => Some(p.into_inner()),
+                // The thread is at it: its report comes next.
+                Err(TryLockError::WouldBlock) => None,
             }
-        } else if pages >= self.woken_at + WAKE_PAGES {
+        };
+        if let Some(mut last) = turn {
+            // A report about a longer WAL is about the one before it started again.
+            let copied = if last.wal <= pages { last.copied } else { 0 };
+            let short_tail = pages >= CATCH_UP_PAGES && pages - copied <= TAIL_PAGES;
+            if short_tail || at_limit {
+                if let Some(p) = checkpoint(writer) {
+                    *last = p;
+                }
+                return;
+            }
+        }
+        if pages >= self.woken_at + WAKE_PAGES {
             self.woken_at = pages;
             // Full: a wake-up is pending already.
             let _ = self.wake.try_send(());

@@ -90,24 +90,22 @@ pub(super) fn open(
     };
     let mut conns = Vec::with_capacity(readers);
     for _ in 0..readers {
-        let conn = Connection::open_with_flags(
-            path,
-            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )
-        .map_err(|e| message(&e))?;
-        configure(&conn).map_err(|e| message(&e))?;
+        let conn = connect(path, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
         conns.push(ReadConn::new(conn).map_err(|e| message(&e))?);
     }
-    let checkpoints = Connection::open_with_flags(
-        path,
-        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )
-    .map_err(|e| message(&e))?;
-    configure(&checkpoints).map_err(|e| message(&e))?;
+    let checkpoints = connect(path, OpenFlags::SQLITE_OPEN_READ_WRITE)?;
     Ok(Pools {
         writer: Writer::start(writer, Some(checkpoints), acquire_timeout)?,
         reader: Readers::Pool(Pool::new(conns, acquire_timeout)),
     })
+}
+
+/// A further connection to the database file at `path`, configured like the writer's.
+fn connect(path: &Path, flags: OpenFlags) -> Result<Connection, String> {
+    let conn = Connection::open_with_flags(path, flags | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+        .map_err(|e| message(&e))?;
+    configure(&conn).map_err(|e| message(&e))?;
+    Ok(conn)
 }
 
 /// WAL (readers never wait for the writer), `synchronous=NORMAL` (see the store's module
