@@ -46,7 +46,9 @@ fn value(p: &Param) -> Value {
     }
 }
 
-/// Inserts a task row and its tags unless a task with its id exists; `false` then.
+/// Inserts a task row and its tags unless a task with its id exists; `false` then. The
+/// row carries its CalDAV stamp (its list's change count after this insert), so the
+/// insert trigger does not write it again (migration 0020).
 /// Shared by task creation (whose caller checks the right to write in the list, in the
 /// same transaction) and the import (into the owner's inbox).
 pub(super) fn insert_task_row(conn: &Connection, task: &Task) -> rusqlite::Result<bool> {
@@ -54,9 +56,9 @@ pub(super) fn insert_task_row(conn: &Connection, task: &Task) -> rusqlite::Resul
         .prepare_cached(
             "INSERT INTO tasks (id, user_id, list_id, title, description, title_lower, description_lower,
                  completed, priority, due_at, tags, created_at, updated_at, completed_at, version,
-                 due_date, due_key, recurrence, reminders, dav_name, dav)
+                 due_date, due_key, recurrence, reminders, dav_name, dav, dav_seq)
              VALUES (?1, ?2, ?15, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?16, ?17, ?18, ?19,
-                 ?20, ?21)
+                 ?20, ?21, COALESCE((SELECT change_seq + 1 FROM lists WHERE id = ?15), 1))
              ON CONFLICT (id) DO NOTHING",
         )?
         .execute(params![
@@ -395,5 +397,97 @@ impl TaskStore for SqliteStore {
                 Ok(names)
             })
             .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use rusqlite::{Connection, params};
+    use uuid::Uuid;
+
+    use super::insert_task_row;
+    use crate::store::sqlite::open::testing::open_file;
+    use crate::tasks::model::{Priority, Task};
+
+    fn task(user: Uuid, list: Uuid, tags: &[&str]) -> Task {
+        let now = crate::timestamp::now();
+        Task {
+            id: Uuid::now_v7(),
+            user_id: user,
+            list_id: list,
+            title: "Buy oat milk".into(),
+            description: String::new(),
+            completed: false,
+            priority: Priority::Medium,
+            due_at: None,
+            due_date: None,
+            due_key: None,
+            tags: tags.iter().map(|t| (*t).to_owned()).collect(),
+            recurrence: None,
+            reminders: Default::default(),
+            created_at: now,
+            updated_at: now,
+            completed_at: None,
+            version: 1,
+            dav: Default::default(),
+        }
+    }
+
+    /// Rows written so far, triggers included.
+    fn written(c: &Connection) -> rusqlite::Result<i64> {
+        c.query_row("SELECT total_changes()", [], |r| r.get(0))
+    }
+
+    /// The list's change count and the task's stamp.
+    fn stamps(c: &Connection, id: Uuid) -> rusqlite::Result<(i64, i64)> {
+        c.query_row(
+            "SELECT l.change_seq, t.dav_seq FROM tasks t JOIN lists l ON l.id = t.list_id
+             WHERE t.id = ?1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+    }
+
+    #[tokio::test]
+    async fn a_new_task_is_written_once_with_its_lists_change_count() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let pools = open_file(&dir).expect("open");
+        pools
+            .writer
+            .run(|c| {
+                let (user, list) = (Uuid::now_v7(), Uuid::now_v7());
+                c.execute(
+                    "INSERT INTO users (id, email, email_lower, name, password_hash, created_at,
+                         updated_at) VALUES (?1, 'a@example.com', 'a@example.com', 'A', 'h', 0, 0)",
+                    [user],
+                )?;
+                c.execute(
+                    "INSERT INTO lists (id, owner_id, name, created_at, updated_at)
+                     VALUES (?1, ?2, 'Home', 0, 0)",
+                    params![list, user],
+                )?;
+                for (n, tags) in [&[][..], &["home", "milk"]].into_iter().enumerate() {
+                    let task = task(user, list, tags);
+                    let before = written(c)?;
+                    assert!(insert_task_row(c, &task)?);
+                    // The row, its list's counts and its tags; the row is not written again.
+                    let rows = 2 + i64::try_from(tags.len()).expect("small");
+                    assert_eq!(written(c)? - before, rows, "task {n}");
+                    let n = i64::try_from(n).expect("small");
+                    assert_eq!(stamps(c, task.id)?, (2 + n, 2 + n), "task {n}");
+                }
+                // A row that comes without its stamp (as a task put back from the trash
+                // comes with its old one) is stamped by the trigger.
+                let id = Uuid::now_v7();
+                c.execute(
+                    "INSERT INTO tasks (id, user_id, list_id, title, title_lower, created_at,
+                         updated_at) VALUES (?1, ?2, ?3, 'x', 'x', 0, 0)",
+                    params![id, user, list],
+                )?;
+                assert_eq!(stamps(c, id)?, (4, 4));
+                Ok(())
+            })
+            .await
+            .expect("writes");
     }
 }
