@@ -4,7 +4,7 @@ use async_trait::async_trait;
 
 use super::SqliteStore;
 use super::error::store_error;
-use super::tasks::insert_task_row;
+use super::task_writes::insert_task_row;
 use super::users::{Existing, insert_user};
 use crate::store::{ImportBatch, ImportCounts, ImportStore, StoreResult};
 

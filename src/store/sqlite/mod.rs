@@ -50,6 +50,7 @@ mod open;
 mod readers;
 mod sessions;
 mod task_rows;
+mod task_writes;
 mod tasks;
 mod trash;
 mod two_factor;

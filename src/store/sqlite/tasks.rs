@@ -1,22 +1,20 @@
-//! The task half of the SQLite store: rows, tags, and the list.
+//! The task half of the SQLite store: reads, the list, and the writes of `task_writes.rs`
+//! in the writer's savepoints.
 
 use async_trait::async_trait;
 use rusqlite::types::Value;
-use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
+use rusqlite::{OptionalExtension, params, params_from_iter};
 use uuid::Uuid;
 
 use super::SqliteStore;
-use super::task_rows::{
-    TASK_COLUMNS, day, insert_tags, occurrence_from_row, role_from_row, tags_json, task_from_row,
-};
+use super::task_rows::{TASK_COLUMNS, day, occurrence_from_row, role_from_row, task_from_row};
+use super::task_writes::{can_write, insert_task_row, update_row, write_fires};
 use crate::lists::model::Role;
 use crate::store::access;
 use crate::store::list_sql::{self, Dialect, Param, TagPlan};
-use crate::store::notify::reminder_text;
 use crate::store::tasks::{History, Restore};
 use crate::store::tasks::{
-    TaskPage, dav_text, fire_insert_sql, fires_clear_sql, history_sql, list_role_sql, may_write,
-    record_sql, recurrence_text, reminders_text, tag_names_sql, task_with_role_sql,
+    TaskPage, history_sql, list_role_sql, record_sql, tag_names_sql, task_with_role_sql,
 };
 use crate::store::trash::unrecord_sql;
 use crate::store::{StoreResult, TaskStore};
@@ -44,143 +42,6 @@ fn value(p: &Param) -> Value {
         Param::Time(t) => Value::Integer(to_micros(*t)),
         Param::Date(d) => Value::Integer(i64::from(d.to_julian_day())),
     }
-}
-
-/// Inserts a task row and its tags unless a task with its id exists; `false` then. The
-/// row carries its CalDAV stamp (its list's change count after this insert), so the
-/// insert trigger does not write it again (migration 0020).
-/// Shared by task creation (whose caller checks the right to write in the list, in the
-/// same transaction) and the import (into the owner's inbox).
-pub(super) fn insert_task_row(conn: &Connection, task: &Task) -> rusqlite::Result<bool> {
-    let done = conn
-        .prepare_cached(
-            "INSERT INTO tasks (id, user_id, list_id, title, description, title_lower, description_lower,
-                 completed, priority, due_at, tags, created_at, updated_at, completed_at, version,
-                 due_date, due_key, recurrence, reminders, dav_name, dav, dav_seq)
-             VALUES (?1, ?2, ?15, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?16, ?17, ?18, ?19,
-                 ?20, ?21, COALESCE((SELECT change_seq + 1 FROM lists WHERE id = ?15), 1))
-             ON CONFLICT (id) DO NOTHING",
-        )?
-        .execute(params![
-            task.id,
-            task.user_id,
-            task.title,
-            task.description,
-            task.title.to_lowercase(),
-            task.description.to_lowercase(),
-            task.completed,
-            i64::from(task.priority.rank()),
-            task.due_at.map(to_micros),
-            tags_json(task),
-            to_micros(task.created_at),
-            to_micros(task.updated_at),
-            task.completed_at.map(to_micros),
-            task.version,
-            task.list_id,
-            day(task.due_date),
-            task.due_key.map(to_micros),
-            recurrence_text(task),
-            reminders_text(task),
-            task.dav.name,
-            dav_text(task),
-        ])?;
-    if done == 0 {
-        return Ok(false);
-    }
-    insert_tags(conn, task)?;
-    Ok(true)
-}
-
-/// Puts the task's fires in place of those still ahead, when the service worked them
-/// out; whether there are any (to wake the worker).
-fn write_fires(conn: &Connection, task: &Task) -> rusqlite::Result<bool> {
-    let Some(fires) = &task.reminders.fires else {
-        return Ok(false);
-    };
-    conn.prepare_cached(&fires_clear_sql("?1", "?2"))?
-        .execute(params![task.id, to_micros(task.updated_at)])?;
-    let to = task.reminders.to.unwrap_or(task.user_id);
-    let mut stmt = conn.prepare_cached(&fire_insert_sql(["?1", "?2", "?3", "?4"]))?;
-    for f in fires {
-        stmt.execute(params![
-            task.id,
-            to,
-            reminder_text(&f.reminder),
-            to_micros(f.at)
-        ])?;
-    }
-    Ok(!fires.is_empty())
-}
-
-/// Whether the user `actor` may write in list `list`.
-fn can_write(conn: &Connection, actor: Uuid, list: Uuid) -> rusqlite::Result<bool> {
-    conn.prepare_cached(&format!("SELECT {}", may_write("?1", "?2")))?
-        .query_row(params![actor, list], |r| r.get(0))
-}
-
-/// Writes `task` over the stored row if it still has `expected_version` and `actor` may
-/// write in its list and in `task`'s; `None` when not, else whether fires were written
-/// (to wake the worker). The caller's savepoint makes it one write with what follows.
-fn update_row(
-    tx: &Connection,
-    actor: Uuid,
-    task: &Task,
-    expected_version: i64,
-) -> rusqlite::Result<Option<bool>> {
-    let tags = tags_json(task);
-    // The stored list and tags, read in the same transaction, where the actor may write:
-    // the tag index is rewritten only when they change (a toggle or a title edit leaves
-    // it alone).
-    let old: Option<(Uuid, String)> = tx
-        .prepare_cached(&format!(
-            "SELECT list_id, tags FROM tasks WHERE id = ?1 AND version = ?2 AND {}",
-            may_write("?3", "list_id")
-        ))?
-        .query_row(params![task.id, expected_version, actor], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })
-        .optional()?;
-    let Some((old_list, old_tags)) = old else {
-        return Ok(None);
-    };
-    if old_list != task.list_id && !can_write(tx, actor, task.list_id)? {
-        return Ok(None);
-    }
-    tx.prepare_cached(
-        "UPDATE tasks SET title = ?1, description = ?2, title_lower = ?3,
-             description_lower = ?4, completed = ?5, priority = ?6, due_at = ?7,
-             tags = ?8, updated_at = ?9, completed_at = ?10, version = ?11,
-             list_id = ?12, due_date = ?14, due_key = ?15, recurrence = ?16,
-             reminders = ?17, dav_name = ?18, dav = ?19
-         WHERE id = ?13",
-    )?
-    .execute(params![
-        task.title,
-        task.description,
-        task.title.to_lowercase(),
-        task.description.to_lowercase(),
-        task.completed,
-        i64::from(task.priority.rank()),
-        task.due_at.map(to_micros),
-        tags,
-        to_micros(task.updated_at),
-        task.completed_at.map(to_micros),
-        task.version,
-        task.list_id,
-        task.id,
-        day(task.due_date),
-        task.due_key.map(to_micros),
-        recurrence_text(task),
-        reminders_text(task),
-        task.dav.name,
-        dav_text(task),
-    ])?;
-    if old_tags != tags || old_list != task.list_id {
-        tx.prepare_cached("DELETE FROM task_tags WHERE task_id = ?1")?
-            .execute([task.id])?;
-        insert_tags(tx, task)?;
-    }
-    write_fires(tx, task).map(Some)
 }
 
 #[async_trait]
@@ -397,97 +258,5 @@ impl TaskStore for SqliteStore {
                 Ok(names)
             })
             .await
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use rusqlite::{Connection, params};
-    use uuid::Uuid;
-
-    use super::insert_task_row;
-    use crate::store::sqlite::open::testing::open_file;
-    use crate::tasks::model::{Priority, Task};
-
-    fn task(user: Uuid, list: Uuid, tags: &[&str]) -> Task {
-        let now = crate::timestamp::now();
-        Task {
-            id: Uuid::now_v7(),
-            user_id: user,
-            list_id: list,
-            title: "Buy oat milk".into(),
-            description: String::new(),
-            completed: false,
-            priority: Priority::Medium,
-            due_at: None,
-            due_date: None,
-            due_key: None,
-            tags: tags.iter().map(|t| (*t).to_owned()).collect(),
-            recurrence: None,
-            reminders: Default::default(),
-            created_at: now,
-            updated_at: now,
-            completed_at: None,
-            version: 1,
-            dav: Default::default(),
-        }
-    }
-
-    /// Rows written so far, triggers included.
-    fn written(c: &Connection) -> rusqlite::Result<i64> {
-        c.query_row("SELECT total_changes()", [], |r| r.get(0))
-    }
-
-    /// The list's change count and the task's stamp.
-    fn stamps(c: &Connection, id: Uuid) -> rusqlite::Result<(i64, i64)> {
-        c.query_row(
-            "SELECT l.change_seq, t.dav_seq FROM tasks t JOIN lists l ON l.id = t.list_id
-             WHERE t.id = ?1",
-            [id],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-    }
-
-    #[tokio::test]
-    async fn a_new_task_is_written_once_with_its_lists_change_count() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let pools = open_file(&dir).expect("open");
-        pools
-            .writer
-            .run(|c| {
-                let (user, list) = (Uuid::now_v7(), Uuid::now_v7());
-                c.execute(
-                    "INSERT INTO users (id, email, email_lower, name, password_hash, created_at,
-                         updated_at) VALUES (?1, 'a@example.com', 'a@example.com', 'A', 'h', 0, 0)",
-                    [user],
-                )?;
-                c.execute(
-                    "INSERT INTO lists (id, owner_id, name, created_at, updated_at)
-                     VALUES (?1, ?2, 'Home', 0, 0)",
-                    params![list, user],
-                )?;
-                for (n, tags) in [&[][..], &["home", "milk"]].into_iter().enumerate() {
-                    let task = task(user, list, tags);
-                    let before = written(c)?;
-                    assert!(insert_task_row(c, &task)?);
-                    // The row, its list's counts and its tags; the row is not written again.
-                    let rows = 2 + i64::try_from(tags.len()).expect("small");
-                    assert_eq!(written(c)? - before, rows, "task {n}");
-                    let n = i64::try_from(n).expect("small");
-                    assert_eq!(stamps(c, task.id)?, (2 + n, 2 + n), "task {n}");
-                }
-                // A row that comes without its stamp (as a task put back from the trash
-                // comes with its old one) is stamped by the trigger.
-                let id = Uuid::now_v7();
-                c.execute(
-                    "INSERT INTO tasks (id, user_id, list_id, title, title_lower, created_at,
-                         updated_at) VALUES (?1, ?2, ?3, 'x', 'x', 0, 0)",
-                    params![id, user, list],
-                )?;
-                assert_eq!(stamps(c, id)?, (4, 4));
-                Ok(())
-            })
-            .await
-            .expect("writes");
     }
 }
