@@ -31,7 +31,12 @@ fn source_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
     for entry in std::fs::read_dir(dir).expect("readable source directory") {
         let path = entry.expect("entry").path();
         if path.is_dir() {
-            if path.file_name().is_some_and(|n| n != "node_modules") {
+            // Installed packages (npm's, and bench/run's virtualenv) are not ours.
+            let ours = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n != "node_modules" && !n.starts_with('.'));
+            if ours {
                 source_files(&path, out);
             }
         } else if path
