@@ -16,6 +16,7 @@ pub mod auth;
 mod collection;
 mod filter;
 mod object;
+mod objects;
 mod props;
 mod reply;
 mod report;

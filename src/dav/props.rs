@@ -10,7 +10,8 @@ use time::macros::format_description;
 use uuid::Uuid;
 
 use super::auth::DavUser;
-use super::reply::{self, Depth, app_error, home_href, list_href, object_href, principal_href};
+use super::objects::{Objects, respond_all};
+use super::reply::{self, Depth, app_error, home_href, list_href, principal_href};
 use super::xml::{self, Multistatus, Privilege, PropName, Propfind, Trusted, Value};
 use crate::calendars::caldav::CalDav;
 use crate::lists::model::{List, Role};
@@ -287,10 +288,16 @@ pub async fn list(
             Ok(r) => r,
             Err(e) => return app_error(e),
         };
-        for task in &changes.tasks {
-            let href = object_href(user.id, list.id, &CalDav::name_of(task));
-            let node = Node::Object(task, &zone, list.role);
-            respond(&mut out, &href, &node, &find, user.id);
+        let objects = Objects {
+            user: user.id,
+            list: list.id,
+            role: list.role,
+            zone,
+            props: find,
+            keep: |_: &Task| true,
+        };
+        if let Err(e) = respond_all(&mut out, changes.tasks, objects).await {
+            return app_error(e);
         }
     }
     reply::multistatus(out.finish())

@@ -8,11 +8,13 @@ use uuid::Uuid;
 
 use super::auth::DavUser;
 use super::filter;
+use super::objects::{Objects, respond_all};
 use super::props::{self, Node};
 use super::reply::{self, app_error, list_href, object_href};
 use super::xml::{self, Filter, Multistatus, PropName, Propfind, Report};
 use crate::calendars::caldav::CalDav;
 use crate::lists::model::List;
+use crate::tasks::model::Task;
 use crate::zone::zone;
 
 /// Answers the report in `body` on list `list_id`.
@@ -64,15 +66,18 @@ async fn query(
         Err(e) => return app_error(e),
     };
     let tz = zone(&zone_name);
+    let filter = filter.clone();
+    let objects = Objects {
+        user: user.id,
+        list: list.id,
+        role: list.role,
+        zone: zone_name,
+        props: props.clone(),
+        keep: move |t: &Task| filter::matches(&filter, t, &tz),
+    };
     let mut out = Multistatus::new();
-    for task in changes
-        .tasks
-        .iter()
-        .filter(|t| filter::matches(filter, t, &tz))
-    {
-        let href = object_href(user.id, list.id, &CalDav::name_of(task));
-        let node = Node::Object(task, &zone_name, list.role);
-        props::respond(&mut out, &href, &node, props, user.id);
+    if let Err(e) = respond_all(&mut out, changes.tasks, objects).await {
+        return app_error(e);
     }
     reply::multistatus(out.finish())
 }
@@ -169,11 +174,17 @@ async fn sync(
     if since > changes.seq || (since > 0 && since < changes.floor) {
         return invalid();
     }
+    let objects = Objects {
+        user: user.id,
+        list: list.id,
+        role: list.role,
+        zone: zone_name,
+        props: props.clone(),
+        keep: |_: &Task| true,
+    };
     let mut out = Multistatus::new();
-    for task in &changes.tasks {
-        let href = object_href(user.id, list.id, &CalDav::name_of(task));
-        let node = Node::Object(task, &zone_name, list.role);
-        props::respond(&mut out, &href, &node, props, user.id);
+    if let Err(e) = respond_all(&mut out, changes.tasks, objects).await {
+        return app_error(e);
     }
     for gone in &changes.gone {
         let name = gone

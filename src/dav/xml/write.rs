@@ -142,6 +142,20 @@ impl Multistatus {
         }
     }
 
+    /// Responses written apart (on another thread), for [`Multistatus::append`]; only
+    /// responses: it is not a document of its own.
+    pub fn part() -> Self {
+        Self {
+            out: String::new(),
+            sync_token: None,
+        }
+    }
+
+    /// Appends the responses of `part`, written by [`Multistatus::part`].
+    pub fn append(&mut self, part: Self) {
+        self.out.push_str(&part.out);
+    }
+
     /// A `<d:response>` for `href` with its properties.
     pub fn response(&mut self, href: &str) -> ResponseBuilder<'_> {
         ResponseBuilder {
