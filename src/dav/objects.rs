@@ -16,7 +16,7 @@ use super::reply::object_href;
 use super::xml::{Multistatus, Propfind};
 use crate::calendars::caldav::CalDav;
 use crate::error::AppError;
-use crate::lists::model::Role;
+use crate::lists::model::{List, Role};
 use crate::tasks::model::Task;
 
 /// From this many tasks on, the responses are written on two threads.
@@ -24,17 +24,29 @@ pub(super) const SPLIT: usize = 256;
 
 /// Whose tasks are written, how, and which of them.
 pub(super) struct Objects<K> {
-    pub user: Uuid,
-    pub list: Uuid,
-    pub role: Role,
+    user: Uuid,
+    list: Uuid,
+    role: Role,
     /// The user's zone, which the `VTODO`s are written in.
-    pub zone: String,
-    pub props: Propfind,
+    zone: String,
+    props: Propfind,
     /// Whether a task is in the answer (a `calendar-query`'s filter).
-    pub keep: K,
+    keep: K,
 }
 
 impl<K: Fn(&Task) -> bool> Objects<K> {
+    /// The tasks of `list` that `keep` keeps, as `user` asked for them (`props`).
+    pub fn new(user: Uuid, list: &List, zone: String, props: Propfind, keep: K) -> Self {
+        Self {
+            user,
+            list: list.id,
+            role: list.role,
+            zone,
+            props,
+            keep,
+        }
+    }
+
     fn write(&self, out: &mut Multistatus, tasks: &[Task]) {
         for task in tasks.iter().filter(|t| (self.keep)(t)) {
             let href = object_href(self.user, self.list, &CalDav::name_of(task));
@@ -82,29 +94,22 @@ mod tests {
 
     use super::*;
     use crate::dav::xml::PropName;
-    use crate::tasks::model::Priority;
 
     fn tasks(n: u128) -> Vec<Task> {
         (0..n)
-            .map(|i| Task {
-                id: Uuid::from_u128(0x0193_0000_0000_7000_8000_0000_0000_0000 + i),
-                user_id: Uuid::from_u128(1),
-                list_id: Uuid::from_u128(2),
-                title: format!("Task <{i}> & more"),
-                description: "a line\nand another".into(),
-                completed: i % 3 == 0,
-                priority: Priority::Medium,
-                due_at: Some(datetime!(2027-03-01 10:00 UTC)),
-                due_date: None,
-                due_key: Some(datetime!(2027-03-01 10:00 UTC)),
-                tags: vec!["home".into()],
-                recurrence: None,
-                reminders: Default::default(),
-                created_at: datetime!(2027-01-01 00:00 UTC),
-                updated_at: datetime!(2027-01-02 00:00 UTC),
-                completed_at: (i % 3 == 0).then_some(datetime!(2027-01-02 00:00 UTC)),
-                version: 1,
-                dav: Default::default(),
+            .map(|i| {
+                let at = datetime!(2027-01-02 00:00 UTC);
+                let title = format!("Task <{i}> & more");
+                Task {
+                    id: Uuid::from_u128(0x0193_0000_0000_7000_8000_0000_0000_0000 + i),
+                    description: "a line\nand another".into(),
+                    completed: i % 3 == 0,
+                    due_at: Some(datetime!(2027-03-01 10:00 UTC)),
+                    due_key: Some(datetime!(2027-03-01 10:00 UTC)),
+                    tags: vec!["home".into()],
+                    completed_at: (i % 3 == 0).then_some(at),
+                    ..Task::sample(Uuid::from_u128(1), Uuid::from_u128(2), &title, at)
+                }
             })
             .collect()
     }

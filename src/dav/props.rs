@@ -288,14 +288,7 @@ pub async fn list(
             Ok(r) => r,
             Err(e) => return app_error(e),
         };
-        let objects = Objects {
-            user: user.id,
-            list: list.id,
-            role: list.role,
-            zone,
-            props: find,
-            keep: |_: &Task| true,
-        };
+        let objects = Objects::new(user.id, &list, zone, find, |_: &Task| true);
         if let Err(e) = respond_all(&mut out, changes.tasks, objects).await {
             return app_error(e);
         }

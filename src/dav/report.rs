@@ -67,14 +67,8 @@ async fn query(
     };
     let tz = zone(&zone_name);
     let filter = filter.clone();
-    let objects = Objects {
-        user: user.id,
-        list: list.id,
-        role: list.role,
-        zone: zone_name,
-        props: props.clone(),
-        keep: move |t: &Task| filter::matches(&filter, t, &tz),
-    };
+    let keep = move |t: &Task| filter::matches(&filter, t, &tz);
+    let objects = Objects::new(user.id, list, zone_name, props.clone(), keep);
     let mut out = Multistatus::new();
     if let Err(e) = respond_all(&mut out, changes.tasks, objects).await {
         return app_error(e);
@@ -174,14 +168,7 @@ async fn sync(
     if since > changes.seq || (since > 0 && since < changes.floor) {
         return invalid();
     }
-    let objects = Objects {
-        user: user.id,
-        list: list.id,
-        role: list.role,
-        zone: zone_name,
-        props: props.clone(),
-        keep: |_: &Task| true,
-    };
+    let objects = Objects::new(user.id, list, zone_name, props.clone(), |_: &Task| true);
     let mut out = Multistatus::new();
     if let Err(e) = respond_all(&mut out, changes.tasks, objects).await {
         return app_error(e);

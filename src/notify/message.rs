@@ -52,23 +52,10 @@ mod tests {
         let at = datetime!(2026-12-04 16:00 UTC);
         Task {
             id: Uuid::nil(),
-            user_id: Uuid::nil(),
-            list_id: Uuid::nil(),
-            title: "Call the plumber".into(),
             description: "Ask about the boiler\nand the bill".into(),
-            completed: false,
-            priority: crate::tasks::model::Priority::Medium,
             due_at: Some(at),
-            due_date: None,
             due_key: Some(at),
-            tags: vec![],
-            recurrence: None,
-            reminders: crate::tasks::reminders::Reminders::default(),
-            created_at: at,
-            updated_at: at,
-            completed_at: None,
-            version: 1,
-            dav: Default::default(),
+            ..Task::sample(Uuid::nil(), Uuid::nil(), "Call the plumber", at)
         }
     }
 

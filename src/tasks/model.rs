@@ -284,6 +284,32 @@ impl TaskPatch {
 }
 
 impl Task {
+    /// A pending task with no due, tags or reminders, created at `at`: what tests start
+    /// from and change.
+    #[cfg(test)]
+    pub(crate) fn sample(user_id: Uuid, list_id: Uuid, title: &str, at: OffsetDateTime) -> Self {
+        Self {
+            id: Uuid::now_v7(),
+            user_id,
+            list_id,
+            title: title.into(),
+            description: String::new(),
+            completed: false,
+            priority: Priority::Medium,
+            due_at: None,
+            due_date: None,
+            due_key: None,
+            tags: vec![],
+            recurrence: None,
+            reminders: Reminders::default(),
+            created_at: at,
+            updated_at: at,
+            completed_at: None,
+            version: 1,
+            dav: DavLink::default(),
+        }
+    }
+
     /// Marks the task done or not, keeping `completed_at` consistent.
     pub fn set_completed(&mut self, completed: bool, now: OffsetDateTime) {
         if completed && !self.completed {
@@ -396,26 +422,7 @@ mod tests {
     fn completing_sets_and_clears_completed_at() {
         let now = crate::timestamp::now();
         let user_id = Uuid::now_v7();
-        let mut t = Task {
-            id: Uuid::now_v7(),
-            user_id,
-            list_id: user_id,
-            title: "x".into(),
-            description: String::new(),
-            completed: false,
-            priority: Priority::Medium,
-            due_at: None,
-            due_date: None,
-            due_key: None,
-            tags: vec![],
-            recurrence: None,
-            reminders: Reminders::default(),
-            created_at: now,
-            updated_at: now,
-            completed_at: None,
-            version: 1,
-            dav: Default::default(),
-        };
+        let mut t = Task::sample(user_id, user_id, "x", now);
         t.set_completed(true, now);
         assert_eq!(t.completed_at, Some(now));
         let later = now + time::Duration::seconds(5);

@@ -203,30 +203,14 @@ mod tests {
     use uuid::Uuid;
 
     use super::{insert_task_row, update_row};
+    use crate::store::StoreResult;
     use crate::store::sqlite::open::testing::open_file;
     use crate::tasks::model::{Priority, Task};
 
     fn task(user: Uuid, list: Uuid, tags: &[&str]) -> Task {
-        let now = crate::timestamp::now();
         Task {
-            id: Uuid::now_v7(),
-            user_id: user,
-            list_id: list,
-            title: "Buy oat milk".into(),
-            description: String::new(),
-            completed: false,
-            priority: Priority::Medium,
-            due_at: None,
-            due_date: None,
-            due_key: None,
             tags: tags.iter().map(|t| (*t).to_owned()).collect(),
-            recurrence: None,
-            reminders: Default::default(),
-            created_at: now,
-            updated_at: now,
-            completed_at: None,
-            version: 1,
-            dav: Default::default(),
+            ..Task::sample(user, list, "Buy oat milk", crate::timestamp::now())
         }
     }
 
@@ -263,96 +247,101 @@ mod tests {
         Ok((user, home, work))
     }
 
-    #[tokio::test]
-    async fn a_new_task_is_written_once_with_its_lists_change_count() {
+    /// Runs `check` on the writer of a new database with a user who owns two lists.
+    async fn with_owner<F>(check: F)
+    where
+        F: FnOnce(&mut Connection, (Uuid, Uuid, Uuid)) -> StoreResult<()> + Send + 'static,
+    {
         let dir = tempfile::tempdir().expect("tempdir");
         let pools = open_file(&dir).expect("open");
         pools
             .writer
             .run(|c| {
-                let (user, list, _) = owner(c)?;
-                for (n, tags) in [&[][..], &["home", "milk"]].into_iter().enumerate() {
-                    let task = task(user, list, tags);
-                    let before = written(c)?;
-                    assert!(insert_task_row(c, &task)?);
-                    // The row, its list's counts and its tags; the row is not written again.
-                    let rows = 2 + i64::try_from(tags.len()).expect("small");
-                    assert_eq!(written(c)? - before, rows, "task {n}");
-                    let n = i64::try_from(n).expect("small");
-                    assert_eq!(stamps(c, task.id)?, (2 + n, 2 + n), "task {n}");
-                }
-                // A row that comes without its stamp (as a task put back from the trash
-                // comes with its old one) is stamped by the trigger.
-                let id = Uuid::now_v7();
-                c.execute(
-                    "INSERT INTO tasks (id, user_id, list_id, title, title_lower, created_at,
-                         updated_at) VALUES (?1, ?2, ?3, 'x', 'x', 0, 0)",
-                    params![id, user, list],
-                )?;
-                assert_eq!(stamps(c, id)?, (4, 4));
-                Ok(())
+                let owner = owner(c)?;
+                check(c, owner)
             })
             .await
             .expect("writes");
     }
 
     #[tokio::test]
+    async fn a_new_task_is_written_once_with_its_lists_change_count() {
+        with_owner(|c, (user, list, _)| {
+            for (n, tags) in [&[][..], &["home", "milk"]].into_iter().enumerate() {
+                let task = task(user, list, tags);
+                let before = written(c)?;
+                assert!(insert_task_row(c, &task)?);
+                // The row, its list's counts and its tags; the row is not written again.
+                let rows = 2 + i64::try_from(tags.len()).expect("small");
+                assert_eq!(written(c)? - before, rows, "task {n}");
+                let n = i64::try_from(n).expect("small");
+                assert_eq!(stamps(c, task.id)?, (2 + n, 2 + n), "task {n}");
+            }
+            // A row that comes without its stamp (as a task put back from the trash
+            // comes with its old one) is stamped by the trigger.
+            let id = Uuid::now_v7();
+            c.execute(
+                "INSERT INTO tasks (id, user_id, list_id, title, title_lower, created_at,
+                         updated_at) VALUES (?1, ?2, ?3, 'x', 'x', 0, 0)",
+                params![id, user, list],
+            )?;
+            assert_eq!(stamps(c, id)?, (4, 4));
+            Ok(())
+        })
+        .await;
+    }
+
+    #[tokio::test]
     async fn an_update_is_written_once_and_sets_what_changed() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let pools = open_file(&dir).expect("open");
-        pools
-            .writer
-            .run(|c| {
-                let (user, home, work) = owner(c)?;
-                let mut t = task(user, home, &["milk"]);
-                assert!(insert_task_row(c, &t)?);
-                let update = |c: &Connection, t: &mut Task| {
-                    t.version += 1;
-                    t.updated_at = crate::timestamp::now();
-                    let before = written(c)?;
-                    assert_eq!(update_row(c, user, t, t.version - 1)?, Some(false));
-                    written(c).map(|after| after - before)
-                };
-                // A toggle: the row and its list's counts, nothing else.
-                t.set_completed(true, crate::timestamp::now());
-                assert_eq!(update(c, &mut t)?, 2);
-                assert_eq!(stamps(c, t.id)?, (3, 3));
-                // Every indexed column at once, and a move (a tombstone in the old list,
-                // the tag index rewritten).
-                t.title = "Pay the RENT".into();
-                t.priority = Priority::High;
-                t.due_key = Some(t.updated_at);
-                t.due_at = t.due_key;
-                t.dav.name = Some("rent.ics".into());
-                t.list_id = work;
-                assert_eq!(update(c, &mut t)?, 2 + 1 + 1 + 2);
-                assert_eq!(stamps(c, t.id)?, (2, 2));
-                // Each indexed column finds the task by its new value, and the indexes
-                // match the table.
-                let found: i64 = c.query_row(
-                    "SELECT count(*) FROM tasks WHERE list_id = ?1 AND title_lower = 'pay the rent'
+        with_owner(|c, (user, home, work)| {
+            let mut t = task(user, home, &["milk"]);
+            assert!(insert_task_row(c, &t)?);
+            let update = |c: &Connection, t: &mut Task| {
+                t.version += 1;
+                t.updated_at = crate::timestamp::now();
+                let before = written(c)?;
+                assert_eq!(update_row(c, user, t, t.version - 1)?, Some(false));
+                written(c).map(|after| after - before)
+            };
+            // A toggle: the row and its list's counts, nothing else.
+            t.set_completed(true, crate::timestamp::now());
+            assert_eq!(update(c, &mut t)?, 2);
+            assert_eq!(stamps(c, t.id)?, (3, 3));
+            // Every indexed column at once, and a move (a tombstone in the old list,
+            // the tag index rewritten).
+            t.title = "Pay the RENT".into();
+            t.priority = Priority::High;
+            t.due_key = Some(t.updated_at);
+            t.due_at = t.due_key;
+            t.dav.name = Some("rent.ics".into());
+            t.list_id = work;
+            assert_eq!(update(c, &mut t)?, 2 + 1 + 1 + 2);
+            assert_eq!(stamps(c, t.id)?, (2, 2));
+            // Each indexed column finds the task by its new value, and the indexes
+            // match the table.
+            let found: i64 = c.query_row(
+                "SELECT count(*) FROM tasks WHERE list_id = ?1 AND title_lower = 'pay the rent'
                          AND completed = 1 AND priority = 3 AND due_key IS NOT NULL
                          AND dav_name = 'rent.ics'",
-                    [work],
-                    |r| r.get(0),
-                )?;
-                assert_eq!(found, 1);
-                let counts: (i64, i64, i64, i64) = c.query_row(
-                    "SELECT h.task_count, h.done_count, w.task_count, w.done_count
+                [work],
+                |r| r.get(0),
+            )?;
+            assert_eq!(found, 1);
+            let counts: (i64, i64, i64, i64) = c.query_row(
+                "SELECT h.task_count, h.done_count, w.task_count, w.done_count
                      FROM lists h, lists w WHERE h.id = ?1 AND w.id = ?2",
-                    params![home, work],
-                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-                )?;
-                assert_eq!(counts, (0, 0, 1, 1));
-                let check: String = c.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
-                assert_eq!(check, "ok");
-                // An update at an old version writes nothing.
-                let before = written(c)?;
-                assert_eq!(update_row(c, user, &t, 1)?, None);
-                assert_eq!(written(c)?, before);
-                Ok(())
-            })
-            .await
-            .expect("writes");
+                params![home, work],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )?;
+            assert_eq!(counts, (0, 0, 1, 1));
+            let check: String = c.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
+            assert_eq!(check, "ok");
+            // An update at an old version writes nothing.
+            let before = written(c)?;
+            assert_eq!(update_row(c, user, &t, 1)?, None);
+            assert_eq!(written(c)?, before);
+            Ok(())
+        })
+        .await;
     }
 }
