@@ -210,7 +210,7 @@ async fn list(
         };
     };
     match method.as_str() {
-        "PROPFIND" => props::list(&dav, &user, list_id, Depth::of(&headers), &body).await,
+        "PROPFIND" => objects::propfind(&dav, &user, list_id, Depth::of(&headers), &body).await,
         "REPORT" => report::report(&dav, &user, list_id, &headers, &body).await,
         "PROPPATCH" => collection::proppatch(&dav, &user, list_id, &body).await,
         "MKCALENDAR" | "MKCOL" => collection::make(&dav, &user, list_id, &body).await,

@@ -1,5 +1,5 @@
-//! The `<d:response>` of every task of a list, for the reports and the `PROPFIND` that
-//! answer a whole collection. Writing a task with its `VTODO` costs a few microseconds
+//! The `<d:response>` of every task of a list, for the reports and the `PROPFIND`
+//! (here) that answer a whole collection. Writing a task with its `VTODO` costs a few microseconds
 //! (its properties, its `ETag`, the XML escaping), so a list of 10 000 tasks is 20 to
 //! 30 ms of CPU: more than a runtime thread may be held for. Above [`SPLIT`] tasks the
 //! writing runs on two blocking threads, each writing half of the list in order, and the
@@ -9,10 +9,12 @@
 use std::ops::Range;
 use std::sync::Arc;
 
+use axum::response::Response;
 use uuid::Uuid;
 
+use super::auth::DavUser;
 use super::props::{self, Node};
-use super::reply::object_href;
+use super::reply::{self, Depth, app_error, list_href, object_href};
 use super::xml::{Multistatus, Propfind};
 use crate::calendars::caldav::CalDav;
 use crate::error::AppError;
@@ -86,6 +88,43 @@ where
     out.append(first.map_err(failed)?);
     out.append(second.map_err(failed)?);
     Ok(())
+}
+
+/// `PROPFIND` of a list's collection and, at depth 1, its tasks.
+pub async fn propfind(
+    dav: &CalDav,
+    user: &DavUser,
+    list_id: Uuid,
+    depth: Depth,
+    body: &[u8],
+) -> Response {
+    let find = match props::request(depth, body) {
+        Ok(f) => f,
+        Err(r) => return *r,
+    };
+    let list = match dav.collection(user.id, list_id).await {
+        Ok(l) => l,
+        Err(e) => return app_error(e),
+    };
+    let mut out = Multistatus::new();
+    props::respond(
+        &mut out,
+        &list_href(user.id, list.id),
+        &Node::List(&list),
+        &find,
+        user.id,
+    );
+    if depth == Depth::One {
+        let (changes, zone) = match dav.changes(user.id, list.id, 0).await {
+            Ok(r) => r,
+            Err(e) => return app_error(e),
+        };
+        let objects = Objects::new(user.id, &list, zone, find, |_: &Task| true);
+        if let Err(e) = respond_all(&mut out, changes.tasks, objects).await {
+            return app_error(e);
+        }
+    }
+    reply::multistatus(out.finish())
 }
 
 #[cfg(test)]

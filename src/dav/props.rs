@@ -1,5 +1,6 @@
-//! `PROPFIND` at every level of the tree: the properties each kind of resource has, and
-//! the answer for the resource and (at depth 1) its members. A property asked for that a
+//! `PROPFIND`: the properties each kind of resource has, and the answer for the root, the
+//! principal and the calendar home with (at depth 1) their members; a list's is in
+//! `objects.rs`, with the writing of its tasks. A property asked for that a
 //! resource does not have comes back in a `404` propstat; depth infinity is refused
 //! (`propfind-finite-depth`).
 
@@ -10,7 +11,6 @@ use time::macros::format_description;
 use uuid::Uuid;
 
 use super::auth::DavUser;
-use super::objects::{Objects, respond_all};
 use super::reply::{self, Depth, app_error, home_href, list_href, principal_href};
 use super::xml::{self, Multistatus, Privilege, PropName, Propfind, Trusted, Value};
 use crate::calendars::caldav::CalDav;
@@ -196,7 +196,7 @@ pub fn respond(out: &mut Multistatus, href: &str, node: &Node<'_>, find: &Propfi
 }
 
 /// The request's body read, and depth infinity refused.
-fn request(depth: Depth, body: &[u8]) -> Result<Propfind, Box<Response>> {
+pub(super) fn request(depth: Depth, body: &[u8]) -> Result<Propfind, Box<Response>> {
     if depth == Depth::Infinity {
         return Err(Box::new(reply::refuse(
             StatusCode::FORBIDDEN,
@@ -254,43 +254,6 @@ pub async fn home(dav: &CalDav, user: &DavUser, depth: Depth, body: &[u8]) -> Re
         for list in &lists {
             let href = list_href(user.id, list.id);
             respond(&mut out, &href, &Node::List(list), &find, user.id);
-        }
-    }
-    reply::multistatus(out.finish())
-}
-
-/// `PROPFIND` of a list's collection and, at depth 1, its tasks.
-pub async fn list(
-    dav: &CalDav,
-    user: &DavUser,
-    list_id: Uuid,
-    depth: Depth,
-    body: &[u8],
-) -> Response {
-    let find = match request(depth, body) {
-        Ok(f) => f,
-        Err(r) => return *r,
-    };
-    let list = match dav.collection(user.id, list_id).await {
-        Ok(l) => l,
-        Err(e) => return app_error(e),
-    };
-    let mut out = Multistatus::new();
-    respond(
-        &mut out,
-        &list_href(user.id, list.id),
-        &Node::List(&list),
-        &find,
-        user.id,
-    );
-    if depth == Depth::One {
-        let (changes, zone) = match dav.changes(user.id, list.id, 0).await {
-            Ok(r) => r,
-            Err(e) => return app_error(e),
-        };
-        let objects = Objects::new(user.id, &list, zone, find, |_: &Task| true);
-        if let Err(e) = respond_all(&mut out, changes.tasks, objects).await {
-            return app_error(e);
         }
     }
     reply::multistatus(out.finish())
