@@ -1,10 +1,10 @@
 //! The `<d:response>` of every task of a list, for the reports and the `PROPFIND` (here)
 //! that answer a whole collection. Writing a task with its `VTODO` costs a few
 //! microseconds (its properties, its `ETag`, the XML escaping), so a list of 10 000 tasks
-//! is 20 to 30 ms of CPU: more than a runtime thread may be held for. Above [`SPLIT`] tasks the
-//! writing runs on two blocking threads, each writing half of the list in order, and the
-//! halves are joined: the answer is the same, in the same order, in about half the time
-//! on a machine with a core to spare (docs/benchmarks.md, "Calendars").
+//! is 20 to 30 ms of CPU: more than a runtime thread may be held for. Above [`SPLIT`]
+//! tasks the writing runs on two blocking threads, each writing half of the list in
+//! order, and the halves are joined: the answer is the same, in the same order, in about
+//! half the time on a machine with a core to spare (docs/benchmarks.md, "Calendars").
 
 use std::ops::Range;
 use std::sync::Arc;
@@ -22,7 +22,7 @@ use crate::lists::model::{List, Role};
 use crate::tasks::model::Task;
 
 /// From this many tasks on, the responses are written on two threads.
-pub(super) const SPLIT: usize = 256;
+const SPLIT: usize = 256;
 
 /// Whose tasks are written, how, and which of them.
 pub(super) struct Objects<K> {

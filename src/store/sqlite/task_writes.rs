@@ -100,8 +100,9 @@ struct Indexed {
 /// only when they change: a toggle rewrites the entries of `completed`, `updated_at` and
 /// the stamp, not the title's, the due's or the priority's. The other columns are always
 /// set (the row is written anyway). The row brings its CalDAV stamp, so the update trigger
-/// does not write it again (migration 0020). Parameters as [`update_row`] binds them.
-fn update_sql(old: &Indexed, task: &Task) -> String {
+/// does not write it again (migration 0020). Parameters as [`update_row`] binds them;
+/// `title_lower` is the new title lower-cased, as bound.
+fn update_sql(old: &Indexed, task: &Task, title_lower: &str) -> String {
     let mut set = String::from(
         "UPDATE tasks SET title = ?1, description = ?2, description_lower = ?4, due_at = ?7,
              tags = ?8, updated_at = ?9, completed_at = ?10, version = ?11, due_date = ?14,
@@ -109,10 +110,7 @@ fn update_sql(old: &Indexed, task: &Task) -> String {
              dav_seq = COALESCE((SELECT change_seq + 1 FROM lists WHERE id = ?12), 1)",
     );
     let changed = [
-        (
-            old.title_lower != task.title.to_lowercase(),
-            "title_lower = ?3",
-        ),
+        (old.title_lower != title_lower, "title_lower = ?3"),
         (old.completed != task.completed, "completed = ?5"),
         (
             old.priority != i64::from(task.priority.rank()),
@@ -167,11 +165,12 @@ pub(super) fn update_row(
     if old.list_id != task.list_id && !can_write(tx, actor, task.list_id)? {
         return Ok(None);
     }
-    tx.prepare_cached(&update_sql(&old, task))?
+    let title_lower = task.title.to_lowercase();
+    tx.prepare_cached(&update_sql(&old, task, &title_lower))?
         .execute(params![
             task.title,
             task.description,
-            task.title.to_lowercase(),
+            title_lower,
             task.description.to_lowercase(),
             task.completed,
             i64::from(task.priority.rank()),
